@@ -1,0 +1,74 @@
+import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { building } from '$app/environment';
+import { requiredRoles } from '$lib/domain/roles';
+import { isLocale, LOCALE_COOKIE, translate } from '$lib/i18n';
+import { loadConfig } from '$lib/server/config';
+import { bootHttpServer, getRuntime, hasRuntime, setRuntime, startRuntime } from '$lib/server/runtime';
+import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
+
+/**
+ * Starts the runtime (database, migrations, demo seed, broker) once per process.
+ * The server entry (scripts/start.js) leaves its HTTP server in a global slot so
+ * MQTT over WebSocket shares it; under `vite dev` there is none (MQTT on TCP only).
+ */
+export const init: ServerInit = async () => {
+	if (building || hasRuntime()) return;
+	setRuntime(await startRuntime(loadConfig(), { httpServer: bootHttpServer() }));
+};
+
+/** Session cookie → locals.user, verified against the database on every request. */
+const handleSession: Handle = async ({ event, resolve }) => {
+	if (building) {
+		// Prerendering (the offline page): no runtime, no user.
+		event.locals.user = null;
+		event.locals.locale = 'id';
+		return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', 'id') });
+	}
+	const { db, config } = getRuntime();
+	const token = event.cookies.get(SESSION_COOKIE);
+	event.locals.user = token ? await readSession(db, token, config.sessionDays) : null;
+	if (token && !event.locals.user) event.cookies.delete(SESSION_COOKIE, { path: '/' });
+	const lang = event.cookies.get(LOCALE_COOKIE);
+	event.locals.locale = isLocale(lang) ? lang : 'id';
+	return resolve(event, {
+		transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale)
+	});
+};
+
+/** Role areas: no login → login page; login without the role → 403 (issue 3, item 5). */
+const handleGuard: Handle = async ({ event, resolve }) => {
+	const roles = requiredRoles(event.url.pathname);
+	if (roles === null) return resolve(event);
+	const user = event.locals.user;
+	// Errors thrown here are shown by src/error.html, so the message is translated now.
+	const denied = translate(event.locals.locale, 'error.403');
+	if (!user) {
+		if (event.request.method !== 'GET') error(401, { message: denied, key: 'error.403' });
+		redirect(303, `/login?next=${encodeURIComponent(event.url.pathname + event.url.search)}`);
+	}
+	if (roles.length > 0 && !roles.some((role) => user.roles.includes(role))) {
+		error(403, { message: denied, key: 'error.403' });
+	}
+	return resolve(event);
+};
+
+/** Headers beyond the CSP that svelte.config.js sets. */
+const handleHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	const headers = response.headers;
+	headers.set('X-Content-Type-Options', 'nosniff');
+	headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+	headers.set('X-Frame-Options', 'DENY');
+	headers.set('Permissions-Policy', 'geolocation=(self), camera=(self), microphone=()');
+	headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+	if (event.locals.user && !headers.has('Cache-Control')) headers.set('Cache-Control', 'private, no-store');
+	return response;
+};
+
+export const handle = sequence(handleSession, handleGuard, handleHeaders);
+
+export const handleError: HandleServerError = ({ error: err, event, status }) => {
+	if (status !== 404) console.error(`[${event.request.method} ${event.url.pathname}]`, err);
+	return { message: status === 404 ? 'Not found' : 'Internal error', key: status === 404 ? 'error.404' : 'error.500' };
+};

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { formatDate, formatDateTime, formatTime, wibParts } from './time';
+
+describe('WIB formatting', () => {
+	// 2026-11-23 16:05 UTC is 23:05 WIB the same day.
+	const instant = new Date('2026-11-23T16:05:00Z');
+
+	it('shows dates in Indonesian with WIB', () => {
+		expect(formatDate(instant)).toBe('23 November 2026');
+		expect(formatTime(instant)).toBe('23.05 WIB');
+		expect(formatDateTime(instant)).toMatch(/^23 November 2026.*23\.05 WIB$/);
+	});
+
+	it('crosses midnight by WIB, not UTC', () => {
+		const lateUtc = new Date('2026-12-31T17:30:00Z'); // 00:30 WIB on 1 January 2027
+		expect(formatDate(lateUtc)).toBe('1 Januari 2027');
+		expect(wibParts(lateUtc)).toEqual({ year: 2027, month: 1, day: 1 });
+		expect(formatDate(lateUtc, 'en')).toBe('1 January 2027');
+	});
+});

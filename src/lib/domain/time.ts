@@ -1,0 +1,45 @@
+/**
+ * Time is stored in UTC and shown in WIB (Asia/Jakarta, UTC+7, no daylight saving).
+ * One place for every date shown to a person (STYLE.md).
+ */
+export const WIB = 'Asia/Jakarta';
+export type Locale = 'id' | 'en';
+
+const tag = (locale: Locale) => (locale === 'id' ? 'id-ID' : 'en-GB');
+const cache = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: Locale, kind: 'date' | 'datetime' | 'time'): Intl.DateTimeFormat {
+	const key = `${locale}:${kind}`;
+	let f = cache.get(key);
+	if (!f) {
+		const options: Intl.DateTimeFormatOptions = { timeZone: WIB };
+		if (kind !== 'time') Object.assign(options, { day: 'numeric', month: 'long', year: 'numeric' });
+		if (kind !== 'date') Object.assign(options, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+		f = new Intl.DateTimeFormat(tag(locale), options);
+		cache.set(key, f);
+	}
+	return f;
+}
+
+const toDate = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value);
+
+/** `23 November 2026` */
+export function formatDate(value: Date | string, locale: Locale = 'id'): string {
+	return formatter(locale, 'date').format(toDate(value));
+}
+
+/** `23 November 2026 23.05 WIB` (id) / `23 November 2026, 23:05 WIB` (en) */
+export function formatDateTime(value: Date | string, locale: Locale = 'id'): string {
+	return `${formatter(locale, 'datetime').format(toDate(value))} WIB`;
+}
+
+/** `23.05 WIB` */
+export function formatTime(value: Date | string, locale: Locale = 'id'): string {
+	return `${formatter(locale, 'time').format(toDate(value))} WIB`;
+}
+
+/** Calendar parts of an instant in WIB: the month and year a letter or invoice belongs to. */
+export function wibParts(value: Date): { year: number; month: number; day: number } {
+	const shifted = new Date(value.getTime() + 7 * 3600_000);
+	return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}

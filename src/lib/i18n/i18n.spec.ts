@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { en } from './en';
+import { id } from './id';
+import { translate } from './index';
+
+describe('i18n', () => {
+	it('has every key in both languages, none empty', () => {
+		expect(Object.keys(en).sort()).toEqual(Object.keys(id).sort());
+		for (const [key, value] of [...Object.entries(id), ...Object.entries(en)]) {
+			expect(value.trim(), key).not.toBe('');
+		}
+	});
+
+	it('uses the same placeholders in both languages', () => {
+		const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+		for (const key of Object.keys(id) as (keyof typeof id)[]) {
+			expect(names(en[key]), key).toEqual(names(id[key]));
+		}
+	});
+
+	it('fills placeholders and falls back to the key', () => {
+		expect(translate('id', 'login.locked', { minutes: 15 })).toBe('Terlalu banyak percobaan. Coba lagi dalam 15 menit.');
+		expect(translate('en', 'landing.rts', { count: 5 })).toBe('5 RTs');
+		expect(translate('id', 'no.such.key')).toBe('no.such.key');
+	});
+});

@@ -1,0 +1,111 @@
+import type { Database } from '../db';
+import { isRole, type Role } from '$lib/domain/roles';
+import { newToken, sha256 } from './tokens';
+
+export const SESSION_COOKIE = 'rukun_session';
+
+/** The signed-in user as the app sees them (locals.user). */
+export interface SessionUser {
+	id: string;
+	sessionId: string;
+	name: string;
+	phone: string;
+	locale: 'id' | 'en';
+	rwId: string | null;
+	rwCode: string | null;
+	rwName: string | null;
+	roles: Role[];
+	/** RTs the user heads. */
+	headOfRtIds: string[];
+	/** RT and house the user lives in, when a resident. */
+	rtId: string | null;
+	houseId: string | null;
+	expiresAt: Date;
+}
+
+interface SessionRow {
+	session_id: string;
+	user_id: string;
+	name: string;
+	phone: string;
+	locale: 'id' | 'en';
+	rw_id: string | null;
+	rw_code: string | null;
+	rw_name: string | null;
+	expires_at: Date | string;
+	memberships: { role: string; rt_id: string | null; house_id: string | null }[] | null;
+}
+
+/** Creates a session for the user in one RW; returns the cookie token (stored only hashed). */
+export async function createSession(
+	db: Database,
+	input: { userId: string; rwId: string | null; days: number; userAgent?: string; ip?: string }
+): Promise<{ token: string; expiresAt: Date }> {
+	const token = newToken();
+	const rows = await db.query<{ expires_at: Date | string }>(
+		`insert into session (id, user_id, rw_id, expires_at, user_agent, ip)
+		 values ($1, $2, $3, now() + make_interval(days => $4), $5, $6) returning expires_at`,
+		[sha256(token), input.userId, input.rwId, input.days, (input.userAgent ?? '').slice(0, 300), input.ip ?? '']
+	);
+	return { token, expiresAt: new Date(rows[0]!.expires_at) };
+}
+
+/**
+ * Verifies a cookie token against the database (never trusting the cookie's
+ * content) and loads the user with their roles in the session's RW, in one query.
+ * Sessions slide: past half their life they are extended.
+ */
+export async function readSession(db: Database, token: string, days: number): Promise<SessionUser | null> {
+	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+	const rows = await db.query<SessionRow>(
+		`with s as (
+		   update session set expires_at = case
+		       when expires_at - now() < make_interval(days => $2) / 2 then now() + make_interval(days => $2)
+		       else expires_at end
+		   where id = $1 and expires_at > now()
+		   returning id, user_id, rw_id, expires_at
+		 )
+		 select s.id as session_id, u.id as user_id, u.name, u.phone, u.locale, s.rw_id, s.expires_at,
+		        rw.code as rw_code, rw.name as rw_name,
+		        (select json_agg(json_build_object('role', m.role, 'rt_id', m.rt_id, 'house_id', m.house_id))
+		           from membership m where m.user_id = u.id and m.rw_id = s.rw_id) as memberships
+		   from s join app_user u on u.id = s.user_id and u.disabled_at is null
+		   left join rw on rw.id = s.rw_id`,
+		[sha256(token), days]
+	);
+	const row = rows[0];
+	if (!row) return null;
+	const memberships = row.memberships ?? [];
+	const roles = [...new Set(memberships.map((m) => m.role).filter(isRole))];
+	const home = memberships.find((m) => m.role === 'resident') ?? memberships.find((m) => m.house_id);
+	return {
+		id: row.user_id,
+		sessionId: row.session_id,
+		name: row.name,
+		phone: row.phone,
+		locale: row.locale,
+		rwId: row.rw_id,
+		rwCode: row.rw_code,
+		rwName: row.rw_name,
+		roles,
+		headOfRtIds: memberships.filter((m) => m.role === 'rt_head' && m.rt_id).map((m) => m.rt_id as string),
+		rtId: home?.rt_id ?? null,
+		houseId: home?.house_id ?? null,
+		expiresAt: new Date(row.expires_at)
+	};
+}
+
+export async function deleteSession(db: Database, token: string): Promise<void> {
+	await db.query('delete from session where id = $1', [sha256(token)]);
+}
+
+export async function deleteUserSessions(db: Database, userId: string): Promise<void> {
+	await db.query('delete from session where user_id = $1', [userId]);
+}
+
+export async function pruneExpiredSessions(db: Database): Promise<number> {
+	const rows = await db.query<{ n: number }>(
+		'with d as (delete from session where expires_at <= now() returning 1) select count(*)::int as n from d'
+	);
+	return rows[0]?.n ?? 0;
+}

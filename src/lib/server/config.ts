@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const flag = (fallback: boolean) =>
+	z
+		.string()
+		.optional()
+		.transform((v) => (v === undefined || v === '' ? fallback : !['0', 'false', 'no', 'off'].includes(v.toLowerCase())));
+
+const port = (fallback: number) =>
+	z
+		.string()
+		.optional()
+		.transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
+		.pipe(z.number().int().min(0).max(65535));
+
+/** Every setting comes from the environment; names are documented in the README. */
+const schema = z.object({
+	PORT: port(3000),
+	HOST: z.string().default('0.0.0.0'),
+	ORIGIN: z.string().url().optional(),
+	DATA_DIR: z.string().default('./data'),
+	MQTT_PORT: port(1883),
+	MQTT_HOST: z.string().default('0.0.0.0'),
+	MQTT_ALLOW_ANONYMOUS: flag(false),
+	DATABASE_URL: z.string().url().optional(),
+	SEED_DEMO: z.string().optional(),
+	DEMO_PASSWORD: z.string().min(8).default('rukun-demo'),
+	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30)
+});
+
+export interface Config {
+	port: number;
+	host: string;
+	origin: string | undefined;
+	dataDir: string;
+	mqttPort: number;
+	mqttHost: string;
+	mqttAllowAnonymous: boolean;
+	databaseUrl: string | undefined;
+	seedDemo: boolean;
+	demoPassword: string;
+	sessionDays: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+	const parsed = schema.safeParse(env);
+	if (!parsed.success) {
+		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+		throw new Error(`Invalid configuration: ${problems}`);
+	}
+	const e = parsed.data;
+	return {
+		port: e.PORT,
+		host: e.HOST,
+		origin: e.ORIGIN,
+		dataDir: path.resolve(e.DATA_DIR),
+		mqttPort: e.MQTT_PORT,
+		mqttHost: e.MQTT_HOST,
+		mqttAllowAnonymous: e.MQTT_ALLOW_ANONYMOUS,
+		databaseUrl: e.DATABASE_URL,
+		// The demo RW is seeded by default on the embedded database only.
+		seedDemo: e.SEED_DEMO === undefined || e.SEED_DEMO === '' ? !e.DATABASE_URL : e.SEED_DEMO !== '0',
+		demoPassword: e.DEMO_PASSWORD,
+		sessionDays: e.SESSION_DAYS
+	};
+}

@@ -1,0 +1,41 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { loadMigrations, migrate } from './migrate';
+import { openPglite } from './pglite';
+import { openPostgres } from './postgres';
+import type { Database } from './types';
+
+export type { Database, Sql } from './types';
+export { withAnon, withUser, type Claims } from './with-user';
+
+/** supabase/migrations, found from the source tree or the built server alike. */
+export function migrationsDir(): string {
+	const candidates = [
+		path.resolve(process.cwd(), 'supabase/migrations'),
+		path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../supabase/migrations')
+	];
+	const found = candidates.find((dir) => existsSync(dir));
+	if (!found) throw new Error(`supabase/migrations not found (looked in ${candidates.join(', ')})`);
+	return found;
+}
+
+/** Opens PostgreSQL when a URL is given, else the embedded PGlite in dataDir/pglite. */
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+	if (options.databaseUrl) return openPostgres(options.databaseUrl);
+	const dir = path.join(options.dataDir, 'pglite');
+	await mkdir(dir, { recursive: true });
+	return openPglite(dir);
+}
+
+export async function openAndMigrate(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+	const db = await openDatabase(options);
+	try {
+		await migrate(db, await loadMigrations(migrationsDir()));
+	} catch (err) {
+		await db.close();
+		throw err;
+	}
+	return db;
+}

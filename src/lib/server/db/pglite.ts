@@ -1,0 +1,39 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, Sql } from './types';
+
+function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Sql {
+	return {
+		async query<T>(text: string, params: unknown[] = []) {
+			const result = await pg.query<T>(text, params);
+			return result.rows;
+		},
+		async exec(text: string) {
+			await pg.exec(text);
+		}
+	};
+}
+
+/** Wraps an open PGlite instance (embedded PostgreSQL in WASM). */
+export function fromPglite(pg: PGlite): Database {
+	const sql = wrap(pg);
+	return {
+		kind: 'pglite',
+		...sql,
+		transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+		async ping() {
+			try {
+				await pg.query('select 1');
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		close: () => pg.close()
+	};
+}
+
+/** Opens (or creates) an embedded database in dataDir; `memory://` for tests. */
+export async function openPglite(dataDir: string): Promise<Database> {
+	const pg = await PGlite.create(dataDir);
+	return fromPglite(pg);
+}

@@ -1,0 +1,42 @@
+import postgres from 'postgres';
+import type { Database, Sql } from './types';
+
+type Client = postgres.Sql | postgres.TransactionSql;
+
+function wrap(client: Client): Sql {
+	return {
+		async query<T>(text: string, params: unknown[] = []) {
+			const rows = await client.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+			return rows as unknown as T[];
+		},
+		async exec(text: string) {
+			// Without parameters postgres.js uses the simple protocol: several statements run.
+			await client.unsafe(text);
+		}
+	};
+}
+
+/** A real PostgreSQL (or a Supabase project's Postgres) through `postgres`. */
+export function openPostgres(url: string, options: { max?: number } = {}): Database {
+	const client = postgres(url, {
+		max: options.max ?? 10,
+		onnotice: () => {},
+		idle_timeout: 30,
+		connect_timeout: 10
+	});
+	const sql = wrap(client);
+	return {
+		kind: 'postgres',
+		...sql,
+		transaction: async (fn) => (await client.begin((tx) => fn(wrap(tx)))) as Awaited<ReturnType<typeof fn>>,
+		async ping() {
+			try {
+				await client`select 1`;
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		close: () => client.end({ timeout: 5 })
+	};
+}

@@ -1,0 +1,89 @@
+import type { Server as HttpServer } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import type { Config } from './config';
+import { openAndMigrate, type Database } from './db';
+import { startBroker, type BrokerHandle } from './mqtt/broker';
+import { DEMO_USERS, seedDemo } from './seed/demo';
+import { pruneExpiredSessions } from './auth/sessions';
+
+/** Everything the one Rukun process runs besides the HTTP handler (DESIGN.md). */
+export interface Runtime {
+	config: Config;
+	db: Database;
+	broker: BrokerHandle;
+	seeded: boolean;
+	/** Demo logins to print at start (when the demo RW is seeded). */
+	demoLogins: { phone: string; role: string; name: string }[];
+	close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+	httpServer?: HttpServer;
+	log?: (message: string) => void;
+}
+
+export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+	const log = options.log ?? ((m: string) => console.log(m));
+	await mkdir(config.dataDir, { recursive: true });
+	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+	let broker: BrokerHandle;
+	let seeded = false;
+	try {
+		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword });
+		broker = await startBroker({
+			port: config.mqttPort,
+			host: config.mqttHost,
+			httpServer: options.httpServer,
+			allowAnonymous: config.mqttAllowAnonymous,
+			log
+		});
+	} catch (err) {
+		await db.close();
+		throw err;
+	}
+	const housekeeping = setInterval(() => {
+		pruneExpiredSessions(db).catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
+	}, 3600_000);
+	housekeeping.unref();
+
+	let closing: Promise<void> | null = null;
+	return {
+		config,
+		db,
+		broker,
+		seeded,
+		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
+		close() {
+			closing ??= (async () => {
+				clearInterval(housekeeping);
+				await broker.close();
+				await db.close();
+			})();
+			return closing;
+		}
+	};
+}
+
+// The runtime is created once per process by the server entry (or, under `vite dev`,
+// by the init hook) and shared with the SvelteKit handler through this slot.
+const SLOT = Symbol.for('rukun.runtime');
+type Slot = { [SLOT]?: Runtime };
+
+export function setRuntime(runtime: Runtime): void {
+	(globalThis as Slot)[SLOT] = runtime;
+}
+
+export function getRuntime(): Runtime {
+	const runtime = (globalThis as Slot)[SLOT];
+	if (!runtime) throw new Error('Rukun runtime not started');
+	return runtime;
+}
+
+/** The HTTP server that scripts/start.js created, if this process was started by it. */
+export function bootHttpServer(): HttpServer | undefined {
+	return (globalThis as { [key: symbol]: unknown })[Symbol.for('rukun.httpServer')] as HttpServer | undefined;
+}
+
+export function hasRuntime(): boolean {
+	return (globalThis as Slot)[SLOT] !== undefined;
+}

@@ -1,0 +1,6 @@
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals }) => {
+	const user = locals.user!;
+	return { name: user.name, phone: user.phone, rwName: user.rwName, roles: user.roles, expiresAt: user.expiresAt.toISOString() };
+};

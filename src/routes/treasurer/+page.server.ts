@@ -1,0 +1,7 @@
+import { houseCategoryCounts } from '$lib/server/tenancy/rw';
+import { getRuntime } from '$lib/server/runtime';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => ({
+	counts: await houseCategoryCounts(getRuntime().db, locals.user!)
+});

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { fromPglite } from '../../src/lib/server/db/pglite';
+import { openPostgres } from '../../src/lib/server/db/postgres';
+import type { Database } from '../../src/lib/server/db/types';
+
+/**
+ * A fresh, migrated database for one test file: a PGlite loaded from the migrated
+ * dump, or (DATABASE_URL) a new PostgreSQL database copied from the template.
+ * Call `close()` in afterAll.
+ */
+export async function freshDatabase(): Promise<Database> {
+	const template = inject('postgresTemplate');
+	const url = process.env.DATABASE_URL;
+	if (template && url) {
+		const name = `rukun_t_${randomBytes(6).toString('hex')}`;
+		const admin = postgres(url, { max: 1, onnotice: () => {} });
+		await admin.unsafe(`create database ${name} template ${template}`);
+		const dbUrl = new URL(url);
+		dbUrl.pathname = `/${name}`;
+		const db = openPostgres(dbUrl.toString(), { max: 4 });
+		return {
+			...db,
+			async close() {
+				await db.close();
+				await admin.unsafe(`drop database if exists ${name} with (force)`);
+				await admin.end();
+			}
+		};
+	}
+	const dumpFile = inject('pgliteDump');
+	if (!dumpFile) throw new Error('global setup provided no database');
+	const pg = await PGlite.create({ loadDataDir: new Blob([await readFile(dumpFile)]) });
+	return fromPglite(pg);
+}

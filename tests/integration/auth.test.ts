@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login } from '../../src/lib/server/auth/login';
+import { issueResetCode, resetPassword } from '../../src/lib/server/auth/password-reset';
+import { LIMITS } from '../../src/lib/server/auth/rate-limit';
+import { readSession } from '../../src/lib/server/auth/sessions';
+import type { Database } from '../../src/lib/server/db/types';
+import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw, TEST_PASSWORD, uniquePhone, type TestRw } from '../factories/tenancy';
+
+let db: Database;
+let rw: TestRw;
+beforeAll(async () => {
+	db = await freshDatabase();
+	rw = await makeRw(db, 1, 2);
+});
+afterAll(async () => db?.close());
+
+const attempt = (phone: string, password: string, extra: { ip?: string; previousToken?: string } = {}) =>
+	login(db, { phone, password, ip: extra.ip ?? '10.0.0.1', userAgent: 'test', previousToken: extra.previousToken, sessionDays: 30 });
+
+describe('login', () => {
+	it('logs in with the right password, stores only a hash of the token, and loads roles', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		const result = await attempt(member.phone, TEST_PASSWORD);
+		expect(result.ok).toBe(true);
+		if (!result.ok) return;
+		const stored = await db.query<{ id: string }>('select id from session where user_id = $1', [member.id]);
+		expect(stored.some((s) => s.id === result.token)).toBe(false);
+		const session = await readSession(db, result.token, 30);
+		expect(session?.roles).toEqual(['treasurer']);
+		expect(session?.rwId).toBe(rw.id);
+	});
+
+	it('answers a wrong password and an unknown phone alike', async () => {
+		const member = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
+		expect(await attempt(member.phone, 'salah-sandi')).toEqual({ ok: false, reason: 'invalid' });
+		expect(await attempt(uniquePhone(), TEST_PASSWORD)).toEqual({ ok: false, reason: 'invalid' });
+	});
+
+	it('locks a phone after repeated failures, even for the right password, and keeps no session', async () => {
+		const member = await makeMember(db, rw, 'rw_admin');
+		for (let i = 0; i < LIMITS.loginPerPhone.max; i++) {
+			expect((await attempt(member.phone, `wrong-${i}`, { ip: `10.1.0.${i}` })).ok).toBe(false);
+		}
+		const locked = await attempt(member.phone, TEST_PASSWORD, { ip: '10.1.0.99' });
+		expect(locked.ok).toBe(false);
+		expect(locked).toMatchObject({ reason: 'locked' });
+		if (!locked.ok && locked.reason === 'locked') expect(locked.retryAfterSeconds).toBeGreaterThan(0);
+		const sessions = await db.query('select 1 from session where user_id = $1 and created_at > now() - interval \'1 minute\' and ip = $2', [member.id, '10.1.0.99']);
+		expect(sessions).toHaveLength(0);
+	});
+
+	it('locks an address that tries many phones', async () => {
+		for (let i = 0; i < LIMITS.loginPerIp.max; i++) await attempt(uniquePhone(), 'x', { ip: '10.9.9.9' });
+		const member = await makeMember(db, rw, 'security_officer');
+		expect(await attempt(member.phone, TEST_PASSWORD, { ip: '10.9.9.9' })).toMatchObject({ ok: false, reason: 'locked' });
+		expect((await attempt(member.phone, TEST_PASSWORD, { ip: '10.9.9.10' })).ok).toBe(true);
+	});
+
+	it('rotates the session on login: the previous token stops working', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		expect(await readSession(db, member.token, 30)).not.toBeNull();
+		const result = await attempt(member.phone, TEST_PASSWORD, { previousToken: member.token });
+		expect(result.ok).toBe(true);
+		expect(await readSession(db, member.token, 30)).toBeNull();
+	});
+
+	it('rejects expired, forged and malformed session tokens', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		await db.query(`update session set expires_at = now() - interval '1 second' where user_id = $1`, [member.id]);
+		expect(await readSession(db, member.token, 30)).toBeNull();
+		expect(await readSession(db, 'A'.repeat(43), 30)).toBeNull();
+		expect(await readSession(db, "' or 1=1 --", 30)).toBeNull();
+	});
+
+	it('refuses a disabled user', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		await db.query('update app_user set disabled_at = now() where id = $1', [member.id]);
+		expect(await readSession(db, member.token, 30)).toBeNull();
+		expect((await attempt(member.phone, TEST_PASSWORD)).ok).toBe(false);
+	});
+});
+
+describe('password reset by one-time code', () => {
+	it('lets the RW admin issue a code that works once and ends old sessions', async () => {
+		const admin = await makeMember(db, rw, 'rw_admin');
+		const member = await makeMember(db, rw, 'resident', { houseId: rw.houses[1]!.id });
+		const issued = await issueResetCode(db, admin, member.id);
+		expect(issued.ok).toBe(true);
+		if (!issued.ok) return;
+		expect(await resetPassword(db, { phone: member.phone, code: issued.code.toLowerCase(), password: 'sandi-baru-123', ip: '10.2.0.1' })).toEqual({ ok: true });
+		expect(await readSession(db, member.token, 30)).toBeNull();
+		expect((await attempt(member.phone, 'sandi-baru-123', { ip: '10.2.0.2' })).ok).toBe(true);
+		expect(await resetPassword(db, { phone: member.phone, code: issued.code, password: 'lagi-lagi-123', ip: '10.2.0.1' })).toEqual({
+			ok: false,
+			reason: 'invalid_code'
+		});
+	});
+
+	it('refuses codes for members of another RW and from non-admins', async () => {
+		const otherRw = await makeRw(db, 1, 1);
+		const admin = await makeMember(db, rw, 'rw_admin');
+		const stranger = await makeMember(db, otherRw, 'treasurer');
+		expect(await issueResetCode(db, admin, stranger.id)).toEqual({ ok: false, reason: 'not_found' });
+		const treasurer = await makeMember(db, rw, 'treasurer');
+		expect(await issueResetCode(db, treasurer, admin.id)).toEqual({ ok: false, reason: 'forbidden' });
+		const codes = await db.query('select 1 from password_reset where user_id = $1', [stranger.id]);
+		expect(codes).toHaveLength(0);
+	});
+});
