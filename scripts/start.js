@@ -39,6 +39,12 @@ const server = createServer();
 // The init hook finds this server and serves MQTT over WebSocket on it at /mqtt.
 globalThis[Symbol.for('rukun.httpServer')] = server;
 
+// Without ORIGIN, adapter-node assumes https; when the app is served directly (no
+// proxy), tell it the real scheme of each connection instead, overwriting any
+// client-sent value. Behind a proxy, set ORIGIN (or PROTOCOL_HEADER) as documented.
+const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+if (ownProtocolHeader) process.env.PROTOCOL_HEADER = 'x-rukun-scheme';
+
 let handler;
 try {
 	({ handler } = await import(pathToFileURL(handlerFile).href));
@@ -47,7 +53,10 @@ try {
 	process.exit(1);
 }
 const runtime = globalThis[Symbol.for('rukun.runtime')];
-server.on('request', handler);
+server.on('request', (req, res) => {
+	if (ownProtocolHeader) req.headers['x-rukun-scheme'] = req.socket.encrypted ? 'https' : 'http';
+	handler(req, res);
+});
 server.keepAliveTimeout = 65_000;
 
 await new Promise((resolve, reject) => {

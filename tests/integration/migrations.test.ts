@@ -11,6 +11,10 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe('migrations', () => {
+	it('runs on the engine this suite targets', () => {
+		expect(db.kind).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+	});
+
 	it('records every file where the Supabase CLI does, and applies nothing twice', async () => {
 		const migrations = await loadMigrations(path.resolve('supabase/migrations'));
 		const recorded = await db.query<{ version: string }>(

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RunningApp {
+	url: string;
+	mqttPort: number;
+	output: () => string;
+	stop: () => Promise<number | null>;
+}
+
+/**
+ * Starts the built app the way `npm start` does (scripts/start.js) on ephemeral
+ * ports with its own data dir, and waits for its banner — no sleeping.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
+	const child: ChildProcess = spawn(process.execPath, ['scripts/start.js'], {
+		env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let out = '';
+	const ready = new Promise<{ url: string; mqttPort: number }>((resolve, reject) => {
+		const onData = (chunk: Buffer) => {
+			out += chunk.toString();
+			const web = /Web:\s+(http:\/\/\S+)/.exec(out);
+			const mqtt = /MQTT \(TCP\):\s+mqtt:\/\/\S+:(\d+)/.exec(out);
+			if (web && mqtt && out.includes('Health:')) resolve({ url: web[1]!.replace('localhost', '127.0.0.1'), mqttPort: Number(mqtt[1]) });
+		};
+		child.stdout!.on('data', onData);
+		child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		child.once('exit', (code) => reject(new Error(`app exited with ${code} before it was ready:\n${out}`)));
+	});
+	const started = await ready;
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	return {
+		...started,
+		output: () => out,
+		async stop() {
+			if (child.exitCode === null) child.kill('SIGTERM');
+			const code = await exited;
+			await rm(dataDir, { recursive: true, force: true });
+			return code;
+		}
+	};
+}
+
+/** A minimal cookie-keeping HTTP client for one user against the app. */
+export class Browserless {
+	cookies = new Map<string, string>();
+	constructor(readonly base: string) {}
+
+	private cookieHeader() {
+		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+	}
+
+	private keep(response: Response) {
+		for (const line of response.headers.getSetCookie()) {
+			const [pair] = line.split(';');
+			const [name, ...rest] = pair!.split('=');
+			const value = rest.join('=');
+			if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '') this.cookies.delete(name!.trim());
+			else this.cookies.set(name!.trim(), value);
+		}
+		return response;
+	}
+
+	async get(pathname: string, headers: Record<string, string> = {}) {
+		return this.keep(await fetch(this.base + pathname, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.cookieHeader(), ...headers } }));
+	}
+
+	/** A form POST as a browser sends it (same-origin Origin header unless overridden). */
+	async post(pathname: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+		return this.keep(
+			await fetch(this.base + pathname, {
+				method: 'POST',
+				redirect: 'manual',
+				body: new URLSearchParams(fields),
+				headers: {
+					cookie: this.cookieHeader(),
+					accept: 'text/html',
+					origin: this.base,
+					'content-type': 'application/x-www-form-urlencoded',
+					...headers
+				}
+			})
+		);
+	}
+
+	async login(phone: string, password: string) {
+		const response = await this.post('/login', { phone, password });
+		if (response.status !== 303) throw new Error(`login failed for ${phone}: ${response.status}`);
+		return response;
+	}
+}
