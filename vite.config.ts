@@ -11,6 +11,7 @@ export default defineConfig({
 				test: {
 					name: 'unit',
 					environment: 'node',
+					sequence: { groupOrder: 0 },
 					include: ['src/**/*.spec.ts']
 				}
 			},
@@ -19,6 +20,7 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					environment: 'node',
+					sequence: { groupOrder: 1 },
 					include: ['tests/integration/**/*.test.ts'],
 					globalSetup: ['tests/integration/global-setup.ts'],
 					testTimeout: 30_000,
@@ -32,6 +34,7 @@ export default defineConfig({
 				test: {
 					name: 'http',
 					environment: 'node',
+					sequence: { groupOrder: 2 },
 					include: ['tests/http/**/*.test.ts'],
 					testTimeout: 30_000,
 					hookTimeout: 120_000,

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, on real parts. Installs what it needs (Debian Chromium,
+# PostgreSQL) when missing. Order: fast static checks first, browsers last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+step "svelte-check"
+npm run --silent check
+step "eslint"
+npm run --silent lint
+step "unit + integration (PGlite)"
+npx vitest run --project unit --project integration
+step "integration on a real PostgreSQL"
+bash scripts/with-postgres.sh npx vitest run --project integration
+step "build"
+npx vite build --logLevel warn
+step "HTTP against the built app"
+npx vitest run --project http
+step "e2e in Debian Chromium"
+bash scripts/ensure-chromium.sh
+npx playwright test
+step "all suites passed"
