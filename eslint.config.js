@@ -12,7 +12,7 @@ export default ts.config(
 	{
 		languageOptions: {
 			globals: { ...globals.browser, ...globals.node },
-			parserOptions: { projectService: { allowDefaultProject: ['src/service-worker.ts', 'playwright.config.ts'] }, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] }
+			parserOptions: { projectService: { allowDefaultProject: ['src/service-worker.ts'] }, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] }
 		},
 		rules: {
 			'@typescript-eslint/no-floating-promises': 'error',
