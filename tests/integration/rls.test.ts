@@ -119,3 +119,19 @@ describe('Row Level Security across RWs', () => {
 		expect(tables.filter((t) => !t.relrowsecurity).map((t) => t.relname)).toEqual([]);
 	});
 });
+
+describe('a session from another RW', () => {
+	it('sees only its own RW through every tenancy service', async () => {
+		const { rwOverview } = await import('../../src/lib/server/tenancy/rw');
+		const adminB = await makeMember(db, rwB, 'rw_admin');
+		const overview = await rwOverview(db, adminB);
+		expect(overview).toMatchObject({ rts: 2, houses: 8 });
+		const members = await listMembers(db, adminB);
+		const rwAUsers = await db.query<{ user_id: string }>('select user_id from membership where rw_id = $1', [rwA.id]);
+		expect(members.some((m) => rwAUsers.some((a) => a.user_id === m.user_id))).toBe(false);
+		// Asking for RW A's id explicitly does not help either.
+		const forged = { ...adminB, rwId: rwA.id };
+		expect(await rwOverview(db, forged)).toMatchObject({ rts: 2, houses: 0, members: 0 });
+		expect(await listHouses(db, forged)).toEqual([]);
+	});
+});
