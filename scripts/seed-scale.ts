@@ -1,12 +1,13 @@
 // `npm run seed:scale -- --houses 2000 --residents 10000 [--rw RW012] [--rts 31]`
-// Grows an RW to benchmark size: RTs up to --rts, houses up to --houses, resident
-// accounts up to --residents (one shared password hash, so it takes seconds, not
-// hours). Works on the embedded database in DATA_DIR (stop the app first: PGlite
-// is single-process) or on DATABASE_URL. Idempotent: only adds what is missing.
+// Grows an RW to benchmark size: RTs up to --rts, houses up to --houses, registry
+// residents (households with NIK/KK encrypted like real ones) up to --residents.
+// Works on the embedded database in DATA_DIR (stop the app first: PGlite is
+// single-process) or on DATABASE_URL. Idempotent: only adds what is missing.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate } from '../src/lib/server/db';
-import { hashPassword } from '../src/lib/server/auth/passwords';
+import { loadPiiKeys } from '../src/lib/server/crypto/pii';
+import { generateFamilies, writeFamilies } from '../src/lib/server/seed/population';
 import { seedDemo, DEMO_RW } from '../src/lib/server/seed/demo';
 import { seededRandom } from '../src/lib/domain/random';
 
@@ -25,9 +26,10 @@ for (const [k, v] of Object.entries(target)) {
 
 const config = loadConfig();
 const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const pii = await loadPiiKeys({ envKey: config.dataKey, dataDir: config.dataDir });
 const started = Date.now();
 try {
-	if (values.rw === DEMO_RW.code) await seedDemo(db, { password: config.demoPassword });
+	if (values.rw === DEMO_RW.code) await seedDemo(db, { password: config.demoPassword, pii });
 	const [rw] = await db.query<{ id: string }>('select id from rw where code = $1', [values.rw]);
 	if (!rw) throw new Error(`RW ${values.rw} not found`);
 	const random = seededRandom(2026);
@@ -60,41 +62,26 @@ try {
 			[rw.id, rtIds, blocks, numbers, cats, lats, lngs]
 		);
 
-		const [{ n: haveResidents }] = (await tx.query<{ n: number }>(
-			`select count(*)::int as n from membership where rw_id = $1 and role = 'resident'`,
-			[rw.id]
-		)) as [{ n: number }];
+		const [{ n: haveResidents }] = (await tx.query<{ n: number }>('select count(*)::int as n from resident where rw_id = $1', [rw.id])) as [
+			{ n: number }
+		];
 		const missing = Math.max(0, target.residents - haveResidents);
 		if (missing > 0) {
-			const hash = await hashPassword(config.demoPassword);
-			// Phones +62 819 xxxx xxxx, numbered after the residents already present.
-			await tx.query(
-				`with houses as (
-				   select id, rt_id, row_number() over (order by id) - 1 as i, count(*) over () as total
-				     from house where rw_id = $1
-				 ), people as (
-				   select g as k, '+62819' || lpad(($4 + g)::text, 8, '0') as phone from generate_series(1, $2) g
-				 ), users as (
-				   insert into app_user (phone, name, password_hash)
-				   select phone, 'Warga ' || ($4 + k), $3 from people
-				   on conflict (phone) do nothing
-				   returning id, phone
-				 )
-				 insert into membership (user_id, rw_id, role, rt_id, house_id)
-				 select u.id, $1, 'resident', h.rt_id, h.id
-				   from users u
-				   join houses h on h.i = (substring(u.phone from 7)::bigint % h.total)`,
-				[rw.id, missing, hash, haveResidents]
+			// Families go round-robin into houses that are not empty lots.
+			const houses = await tx.query<{ id: string; rt_id: string }>(
+				`select id, rt_id from house where rw_id = $1 and category <> 'empty_lot' order by rt_id, block, number`,
+				[rw.id]
 			);
+			await writeFamilies(tx, pii, rw.id, houses, generateFamilies(2026 + haveResidents, missing, haveResidents + 1_000_000));
 		}
 	});
 	const [counts] = await db.query<{ rts: number; houses: number; residents: number }>(
 		`select (select count(*)::int from rt where rw_id = $1) as rts,
 		        (select count(*)::int from house where rw_id = $1) as houses,
-		        (select count(*)::int from membership where rw_id = $1 and role = 'resident') as residents`,
+		        (select count(*)::int from resident where rw_id = $1) as residents`,
 		[rw.id]
 	);
-	console.log(`${values.rw}: ${counts!.rts} RTs, ${counts!.houses} houses, ${counts!.residents} resident accounts (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+	console.log(`${values.rw}: ${counts!.rts} RTs, ${counts!.houses} houses, ${counts!.residents} residents (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } finally {
 	await db.close();
 }

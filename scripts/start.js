@@ -1,7 +1,7 @@
 // `npm start`: builds the app when the build is missing or older than the sources,
 // then runs the one Rukun process: HTTP (SvelteKit handler) + MQTT broker + database.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,16 +20,43 @@ function newestMtime(entry) {
 }
 
 const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'package-lock.json'];
-const sourcesChanged = Math.max(...inputs.map((p) => newestMtime(path.join(root, p))));
-if (!existsSync(handlerFile) || statSync(handlerFile).mtimeMs < sourcesChanged) {
-	console.log('Building Rukun (first start or sources changed)…');
-	const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
-		stdio: 'inherit',
-		cwd: root
+const isStale = () =>
+	!existsSync(handlerFile) || statSync(handlerFile).mtimeMs < Math.max(...inputs.map((p) => newestMtime(path.join(root, p))));
+
+// Two processes started together must not build into the same directory at once:
+// the first takes a lock (a directory, atomic to create); the others wait for it.
+const lock = path.join(root, '.build-lock');
+function withBuildLock(fn) {
+	for (;;) {
+		try {
+			mkdirSync(lock);
+			break;
+		} catch (err) {
+			if (err.code !== 'EEXIST') throw err;
+			if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+			else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+		}
+	}
+	try {
+		return fn();
+	} finally {
+		rmSync(lock, { recursive: true, force: true });
+	}
+}
+
+if (isStale()) {
+	const status = withBuildLock(() => {
+		if (!isStale()) return 0;
+		console.log('Building Rukun (first start or sources changed)…');
+		const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
+			stdio: 'inherit',
+			cwd: root
+		});
+		return result.status ?? 1;
 	});
-	if (result.status !== 0) {
+	if (status !== 0) {
 		console.error('Build failed; not starting.');
-		process.exit(result.status ?? 1);
+		process.exit(status);
 	}
 }
 
@@ -42,6 +69,9 @@ globalThis[Symbol.for('rukun.httpServer')] = server;
 // Without ORIGIN, adapter-node assumes https; when the app is served directly (no
 // proxy), tell it the real scheme of each connection instead, overwriting any
 // client-sent value. Behind a proxy, set ORIGIN (or PROTOCOL_HEADER) as documented.
+// Spreadsheet imports and attachments are bigger than adapter-node's 512 KB default.
+process.env.BODY_SIZE_LIMIT ??= '12M';
+
 const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (ownProtocolHeader) process.env.PROTOCOL_HEADER = 'x-rukun-scheme';
 

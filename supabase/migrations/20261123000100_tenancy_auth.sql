@@ -157,24 +157,26 @@ create function app.my_house_ids() returns setof uuid
 language sql stable security definer set search_path = public, pg_temp
 as $$ select house_id from public.membership where user_id = auth.uid() and house_id is not null $$;
 
--- Users I may see: myself, members of an RW I administer, members of an RT I head.
-create function app.can_see_user(p_user uuid) returns boolean
+-- RWs where I hold one of the roles. Policies use the set-returning helpers as
+-- `x in (select app.f())`, which Postgres evaluates once per query (an InitPlan),
+-- not once per row: lists of thousands of rows stay fast.
+create function app.role_rw_ids(p_roles text[]) returns setof uuid
+language sql stable security definer set search_path = public, pg_temp
+as $$ select distinct rw_id from public.membership where user_id = auth.uid() and role = any (p_roles) $$;
+
+-- Users I may see: members of an RW I administer, members of an RT I head.
+create function app.visible_user_ids() returns setof uuid
 language sql stable security definer set search_path = public, pg_temp
 as $$
-  select p_user = auth.uid() or exists (
-    select 1 from public.membership m
-    where m.user_id = p_user
-      and (
-        app.has_role(m.rw_id, array['rw_admin'])
-        or m.rt_id in (select app.head_rt_ids())
-      )
-  )
+  select m.user_id from public.membership m
+   where m.rw_id in (select app.role_rw_ids(array['rw_admin']))
+      or m.rt_id in (select app.head_rt_ids())
 $$;
 
 revoke all on function app.member_rw_ids(), app.has_role(uuid, text[]), app.head_rt_ids(),
-  app.my_house_ids(), app.can_see_user(uuid) from public;
+  app.my_house_ids(), app.role_rw_ids(text[]), app.visible_user_ids() from public;
 grant execute on function app.member_rw_ids(), app.has_role(uuid, text[]), app.head_rt_ids(),
-  app.my_house_ids(), app.can_see_user(uuid) to authenticated;
+  app.my_house_ids(), app.role_rw_ids(text[]), app.visible_user_ids() to authenticated;
 
 -- ---------------------------------------------------------------------------
 -- Row Level Security on every table in public.
@@ -204,62 +206,62 @@ grant select, insert on public.audit_log to authenticated;
 -- An RW's identity (name, kelurahan, city) is public: the landing page shows it.
 create policy rw_read on public.rw for select to anon, authenticated using (true);
 create policy rw_admin_update on public.rw for update to authenticated
-  using (app.has_role(id, array['rw_admin'])) with check (app.has_role(id, array['rw_admin']));
+  using (id in (select app.role_rw_ids(array['rw_admin']))) with check (id in (select app.role_rw_ids(array['rw_admin'])));
 
 -- RT names and numbers are public too (landing page, join form).
 create policy rt_read on public.rt for select to anon, authenticated using (true);
 create policy rt_admin_write on public.rt for insert to authenticated
-  with check (app.has_role(rw_id, array['rw_admin']));
+  with check (rw_id in (select app.role_rw_ids(array['rw_admin'])));
 create policy rt_admin_update on public.rt for update to authenticated
-  using (app.has_role(rw_id, array['rw_admin'])) with check (app.has_role(rw_id, array['rw_admin']));
+  using (rw_id in (select app.role_rw_ids(array['rw_admin']))) with check (rw_id in (select app.role_rw_ids(array['rw_admin'])));
 
 -- Houses: the RW's officers see all of their RW; an RT head sees their RT; a
 -- resident sees their own house.
 create policy house_read on public.house for select to authenticated using (
-  app.has_role(rw_id, array['rw_admin', 'treasurer', 'security_officer'])
+  rw_id in (select app.role_rw_ids(array['rw_admin', 'treasurer', 'security_officer']))
   or rt_id in (select app.head_rt_ids())
   or id in (select app.my_house_ids())
 );
 create policy house_insert on public.house for insert to authenticated with check (
-  app.has_role(rw_id, array['rw_admin']) or rt_id in (select app.head_rt_ids())
+  rw_id in (select app.role_rw_ids(array['rw_admin'])) or rt_id in (select app.head_rt_ids())
 );
 create policy house_update on public.house for update to authenticated
-  using (app.has_role(rw_id, array['rw_admin']) or rt_id in (select app.head_rt_ids()))
-  with check (app.has_role(rw_id, array['rw_admin']) or rt_id in (select app.head_rt_ids()));
+  using (rw_id in (select app.role_rw_ids(array['rw_admin'])) or rt_id in (select app.head_rt_ids()))
+  with check (rw_id in (select app.role_rw_ids(array['rw_admin'])) or rt_id in (select app.head_rt_ids()));
 
 create policy app_user_read on public.app_user for select to authenticated
-  using (app.can_see_user(id));
+  using (id = auth.uid() or id in (select app.visible_user_ids()));
 create policy app_user_update_self on public.app_user for update to authenticated
   using (id = auth.uid()) with check (id = auth.uid());
 
 create policy membership_read on public.membership for select to authenticated using (
   user_id = auth.uid()
-  or app.has_role(rw_id, array['rw_admin'])
+  or rw_id in (select app.role_rw_ids(array['rw_admin']))
   or rt_id in (select app.head_rt_ids())
 );
 create policy membership_admin_write on public.membership for all to authenticated
-  using (app.has_role(rw_id, array['rw_admin']))
-  with check (app.has_role(rw_id, array['rw_admin']));
+  using (rw_id in (select app.role_rw_ids(array['rw_admin'])))
+  with check (rw_id in (select app.role_rw_ids(array['rw_admin'])));
 
 -- Invites: the RW admin may invite any role; an RT head only residents of their RT.
 create policy invite_read on public.invite for select to authenticated using (
-  app.has_role(rw_id, array['rw_admin']) or (rt_id in (select app.head_rt_ids()) and role = 'resident')
+  rw_id in (select app.role_rw_ids(array['rw_admin'])) or (rt_id in (select app.head_rt_ids()) and role = 'resident')
 );
 create policy invite_insert on public.invite for insert to authenticated with check (
   created_by = auth.uid() and (
-    app.has_role(rw_id, array['rw_admin'])
+    rw_id in (select app.role_rw_ids(array['rw_admin']))
     or (role = 'resident' and rt_id in (select app.head_rt_ids()))
   )
 );
 create policy invite_revoke on public.invite for update to authenticated using (
-  app.has_role(rw_id, array['rw_admin']) or (rt_id in (select app.head_rt_ids()) and role = 'resident')
+  rw_id in (select app.role_rw_ids(array['rw_admin'])) or (rt_id in (select app.head_rt_ids()) and role = 'resident')
 );
 
 create policy password_reset_admin on public.password_reset for all to authenticated
-  using (app.has_role(rw_id, array['rw_admin']))
-  with check (app.has_role(rw_id, array['rw_admin']) and created_by = auth.uid());
+  using (rw_id in (select app.role_rw_ids(array['rw_admin'])))
+  with check (rw_id in (select app.role_rw_ids(array['rw_admin'])) and created_by = auth.uid());
 
 create policy audit_read on public.audit_log for select to authenticated
-  using (app.has_role(rw_id, array['rw_admin']));
+  using (rw_id in (select app.role_rw_ids(array['rw_admin'])));
 create policy audit_insert on public.audit_log for insert to authenticated
   with check (actor_id = auth.uid() and rw_id in (select app.member_rw_ids()));

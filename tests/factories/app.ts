@@ -88,6 +88,18 @@ export class Browserless {
 		);
 	}
 
+	/** A multipart form POST (file uploads), same-origin. */
+	async postForm(pathname: string, body: FormData) {
+		return this.keep(
+			await fetch(this.base + pathname, {
+				method: 'POST',
+				redirect: 'manual',
+				body,
+				headers: { cookie: this.cookieHeader(), origin: this.base, accept: 'text/html' }
+			})
+		);
+	}
+
 	async login(phone: string, password: string) {
 		const response = await this.post('/login', { phone, password });
 		if (response.status !== 303) throw new Error(`login failed for ${phone}: ${response.status}`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { fromPglite } from '../../src/lib/server/db/pglite';
+import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
 import { openPostgres } from '../../src/lib/server/db/postgres';
 import type { Database } from '../../src/lib/server/db/types';
 
@@ -33,6 +33,6 @@ export async function freshDatabase(): Promise<Database> {
 	}
 	const dumpFile = inject('pgliteDump');
 	if (!dumpFile) throw new Error('global setup provided no database');
-	const pg = await PGlite.create({ loadDataDir: new Blob([await readFile(dumpFile)]) });
+	const pg = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: new Blob([await readFile(dumpFile)]) });
 	return fromPglite(pg);
 }

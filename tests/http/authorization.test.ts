@@ -32,7 +32,19 @@ const MATRIX: { method: 'GET' | 'POST'; path: string; fields?: Record<string, st
 	{ method: 'GET', path: '/rw/invites', allow: ['rw_admin'] },
 	{ method: 'POST', path: '/rw/invites?/invite', fields: { role: 'nonsense' }, allow: ['rw_admin'] },
 	{ method: 'GET', path: '/treasurer', allow: ['treasurer'] },
-	{ method: 'GET', path: '/security', allow: ['security_officer'] }
+	{ method: 'GET', path: '/security', allow: ['security_officer'] },
+	{ method: 'GET', path: '/household', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
+	{ method: 'GET', path: '/registry', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry?q=siti&rt=1', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/new', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'POST', path: '/registry/new', fields: { nik: '123' }, allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/import', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'POST', path: '/registry/import', fields: {}, allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/stats', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/mutations', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/corrections', allow: ['rt_head', 'rw_admin'] },
+	{ method: 'GET', path: '/registry/access-log', allow: ['rw_admin'] },
+	{ method: 'POST', path: '/registry/export', fields: { reason: '' }, allow: ['rt_head', 'rw_admin'] }
 ];
 
 let app: RunningApp;

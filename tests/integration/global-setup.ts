@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { fromPglite } from '../../src/lib/server/db/pglite';
+import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
 import { openPostgres } from '../../src/lib/server/db/postgres';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 
@@ -41,7 +41,7 @@ export default async function setup(project: TestProject) {
 			await admin.end();
 		};
 	}
-	const pg = await PGlite.create();
+	const pg = await PGlite.create(PGLITE_OPTIONS);
 	await migrate(fromPglite(pg), migrations);
 	const dump = await pg.dumpDataDir('none');
 	await pg.close();

@@ -9,6 +9,8 @@ describe('requiredRoles', () => {
 		expect(requiredRoles('/treasurer/report')).toEqual(['treasurer']);
 		expect(requiredRoles('/security')).toEqual(['security_officer']);
 		expect(requiredRoles('/account')).toEqual([]);
+		expect(requiredRoles('/registry/import')).toEqual(['rt_head', 'rw_admin']);
+		expect(requiredRoles('/household')).toEqual([]);
 	});
 
 	it('matches whole path segments only', () => {

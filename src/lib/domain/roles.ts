@@ -11,11 +11,13 @@ export const AREAS = [
 	{ prefix: '/rt', roles: ['rt_head'] },
 	{ prefix: '/rw', roles: ['rw_admin'] },
 	{ prefix: '/treasurer', roles: ['treasurer'] },
-	{ prefix: '/security', roles: ['security_officer'] }
+	{ prefix: '/security', roles: ['security_officer'] },
+	// The population registry: the RW admin for the whole RW, an RT head for their RT (RLS).
+	{ prefix: '/registry', roles: ['rt_head', 'rw_admin'] }
 ] as const satisfies readonly { prefix: string; roles: readonly Role[] }[];
 
 /** Pages that need a login but no particular role. */
-export const MEMBER_PREFIXES = ['/account'] as const;
+export const MEMBER_PREFIXES = ['/account', '/household'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 

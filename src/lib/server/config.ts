@@ -26,7 +26,8 @@ const schema = z.object({
 	DATABASE_URL: z.string().url().optional(),
 	SEED_DEMO: z.string().optional(),
 	DEMO_PASSWORD: z.string().min(8).default('rukun-demo'),
-	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30)
+	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+	RUKUN_DATA_KEY: z.string().optional()
 });
 
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
 	seedDemo: boolean;
 	demoPassword: string;
 	sessionDays: number;
+	/** Base64 master key for NIK/KK encryption; else DATA_DIR/keys/pii.key. */
+	dataKey: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -62,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		// The demo RW is seeded by default on the embedded database only.
 		seedDemo: e.SEED_DEMO === undefined || e.SEED_DEMO === '' ? !e.DATABASE_URL : e.SEED_DEMO !== '0',
 		demoPassword: e.DEMO_PASSWORD,
-		sessionDays: e.SESSION_DAYS
+		sessionDays: e.SESSION_DAYS,
+		dataKey: e.RUKUN_DATA_KEY || undefined
 	};
 }

@@ -5,12 +5,15 @@ import { openAndMigrate, type Database } from './db';
 import { startBroker, type BrokerHandle } from './mqtt/broker';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { pruneExpiredSessions } from './auth/sessions';
+import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 
 /** Everything the one Rukun process runs besides the HTTP handler (DESIGN.md). */
 export interface Runtime {
 	config: Config;
 	db: Database;
 	broker: BrokerHandle;
+	/** Keys for NIK/KK encryption and blind indexes. */
+	pii: PiiKeys;
 	seeded: boolean;
 	/** Demo logins to print at start (when the demo RW is seeded). */
 	demoLogins: { phone: string; role: string; name: string }[];
@@ -25,11 +28,15 @@ export interface RuntimeOptions {
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
 	const log = options.log ?? ((m: string) => console.log(m));
 	await mkdir(config.dataDir, { recursive: true });
+	const pii = await loadPiiKeys({ envKey: config.dataKey, dataDir: config.dataDir });
+	if (config.databaseUrl && !config.dataKey) {
+		log('warning: DATABASE_URL without RUKUN_DATA_KEY — NIK/KK key kept in DATA_DIR/keys; every instance needs the same key');
+	}
 	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	let broker: BrokerHandle;
 	let seeded = false;
 	try {
-		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword });
+		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		broker = await startBroker({
 			port: config.mqttPort,
 			host: config.mqttHost,
@@ -51,6 +58,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		config,
 		db,
 		broker,
+		pii,
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
 		close() {

@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Sql } from './types';
 
 function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Sql {
@@ -32,8 +33,11 @@ export function fromPglite(pg: PGlite): Database {
 	};
 }
 
+/** Extensions the migrations use (pg_trgm: name search); loaded into every instance. */
+export const PGLITE_OPTIONS = { extensions: { pg_trgm } } satisfies PGliteOptions;
+
 /** Opens (or creates) an embedded database in dataDir; `memory://` for tests. */
 export async function openPglite(dataDir: string): Promise<Database> {
-	const pg = await PGlite.create(dataDir);
+	const pg = await PGlite.create(dataDir, PGLITE_OPTIONS);
 	return fromPglite(pg);
 }

@@ -2,6 +2,8 @@ import type { Role } from '$lib/domain/roles';
 import { seededRandom } from '$lib/domain/random';
 import type { Database } from '../db';
 import { hashPassword } from '../auth/passwords';
+import type { PiiKeys } from '../crypto/pii';
+import { generateFamilies, writeFamilies } from './population';
 
 /** The demo RW of issue 3: a real kelurahan in North Jakarta, prone to flooding. */
 export const DEMO_RW = {
@@ -30,9 +32,11 @@ const CATEGORIES = ['house', 'house', 'house', 'house', 'house', 'house', 'shop'
 
 /**
  * Seeds the demo RW once (skipped when RW012 exists): 5 RTs, 100 houses laid out
- * in blocks around −6.155, 106.905, one user per role. Returns whether it seeded.
+ * in blocks around −6.155, 106.905, one user per role, and a registry of about
+ * 350 residents in the inhabited houses; the demo resident is linked to her
+ * household record. Returns whether it seeded.
  */
-export async function seedDemo(db: Database, options: { password: string }): Promise<boolean> {
+export async function seedDemo(db: Database, options: { password: string; pii: PiiKeys }): Promise<boolean> {
 	const existing = await db.query('select 1 from rw where code = $1', [DEMO_RW.code]);
 	if (existing.length > 0) return false;
 	const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(options.password)));
@@ -73,6 +77,17 @@ export async function seedDemo(db: Database, options: { password: string }): Pro
 			);
 			firstHouseOfRt.push(houses[0]!.id);
 		}
+		const inhabited = await tx.query<{ id: string; rt_id: string }>(
+			`select h.id, h.rt_id from house h join rt on rt.id = h.rt_id
+			  where h.rw_id = $1 and (h.category <> 'empty_lot' or h.id = any ($2::uuid[])) order by rt.number, h.block, h.number::int`,
+			[rwId, firstHouseOfRt]
+		);
+		const families = generateFamilies(12, 350);
+		// The demo resident heads the household in the first house of RT 001.
+		const siti = families[0]!.people[0]!;
+		Object.assign(siti, { name: 'Siti Rahmawati', sex: 'P', relation: 'kepala_keluarga', nik: '3172064508880001', birth_date: '1988-08-05' });
+		await writeFamilies(tx, options.pii, rwId, inhabited, families);
+
 		for (const [i, user] of DEMO_USERS.entries()) {
 			const created = await tx.query<{ id: string }>(
 				'insert into app_user (phone, name, password_hash) values ($1, $2, $3) returning id',
@@ -84,6 +99,13 @@ export async function seedDemo(db: Database, options: { password: string }): Pro
 				'insert into membership (user_id, rw_id, role, rt_id, house_id) values ($1, $2, $3, $4, $5)',
 				[created[0]!.id, rwId, user.role, rtId, houseId]
 			);
+			if (user.role === 'resident') {
+				await tx.query(`update resident set user_id = $1, phone = $2 where rw_id = $3 and name = 'Siti Rahmawati'`, [
+					created[0]!.id,
+					user.phone,
+					rwId
+				]);
+			}
 		}
 	});
 	return true;

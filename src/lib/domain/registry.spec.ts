@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ageBand, ageOn, parseDate, parseMarital, parseRelation, parseReligion, parseSex, parseStatus } from './registry';
+
+describe('registry vocabularies', () => {
+	it('reads the words RT spreadsheets use', () => {
+		expect(parseSex('Laki-laki')).toBe('L');
+		expect(parseSex(' P ')).toBe('P');
+		expect(parseSex('x')).toBeNull();
+		expect(parseReligion('Kristen Protestan')).toBe('kristen');
+		expect(parseReligion('Katholik')).toBe('katolik');
+		expect(parseMarital('Belum Kawin')).toBe('belum_kawin');
+		expect(parseMarital('CERAI MATI')).toBe('cerai_mati');
+		expect(parseRelation('Kepala Keluarga')).toBe('kepala_keluarga');
+		expect(parseRelation('Istri')).toBe('istri');
+		expect(parseStatus('Tetap')).toBe('permanent');
+		expect(parseStatus('Kontrak')).toBe('temporary');
+	});
+});
+
+describe('dates and ages', () => {
+	it.each([
+		['1990-01-31', '1990-01-31'],
+		['31-01-1990', '1990-01-31'],
+		['31/1/1990', '1990-01-31'],
+		['29.02.2000', '2000-02-29'],
+		['29-02-1999', null],
+		['1990-13-01', null],
+		['31/01/90', null],
+		['kemarin', null]
+	])('%s → %s', (input, expected) => {
+		expect(parseDate(input)).toBe(expected);
+	});
+
+	it('computes age on a day and its band', () => {
+		expect(ageOn('1990-11-24', '2026-11-23')).toBe(35);
+		expect(ageOn('1990-11-23', '2026-11-23')).toBe(36);
+		expect(ageBand(0)).toBe('0-4');
+		expect(ageBand(36)).toBe('35-39');
+		expect(ageBand(99)).toBe('75+');
+	});
+});

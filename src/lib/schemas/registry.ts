@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { checkKk, checkNik, cleanId, type IdError } from '$lib/domain/nik';
+import { normalizePhone } from '$lib/domain/phone';
+import {
+	AGE_GROUPS,
+	MARITAL_STATUSES,
+	OCCUPANCIES,
+	parseDate,
+	parseMarital,
+	parseRelation,
+	parseReligion,
+	parseSex,
+	parseStatus,
+	RELATIONS,
+	RELIGIONS,
+	RESIDENT_STATUSES
+} from '$lib/domain/registry';
+
+// One schema for the resident form and for every imported spreadsheet row.
+// Messages are i18n keys; each NIK failure has its own message (issue 5, item 2).
+
+const text = (max: number) => z.string().trim().max(max, 'errors.too_long');
+const optionalText = (max: number) => text(max).optional().default('');
+
+/** Accepts the enum value or the words people write (Laki-laki, Kristen Protestan…). */
+function vocab<T extends string>(values: readonly T[], parse: (s: string) => T | null, required: boolean) {
+	return z
+		.string()
+		.trim()
+		.optional()
+		.transform((v, ctx) => {
+			if (!v) {
+				if (required) ctx.addIssue({ code: 'custom', message: 'errors.required' });
+				return null;
+			}
+			const value = (values as readonly string[]).includes(v) ? (v as T) : parse(v);
+			if (!value) ctx.addIssue({ code: 'custom', message: 'errors.invalid_choice' });
+			return value;
+		});
+}
+
+const idField = (kind: 'nik' | 'kk') =>
+	z
+		.string({ error: 'errors.required' })
+		.transform((v) => cleanId(v))
+		.superRefine((v, ctx) => {
+			const error = kind === 'kk' ? checkKk(v) : v.length === 0 ? 'required' : null;
+			if (error) ctx.addIssue({ code: 'custom', message: idMessage(kind, error) });
+		});
+
+export function idMessage(kind: 'nik' | 'kk', error: IdError): string {
+	return `errors.${kind}_${error}`;
+}
+
+export const residentSchema = z
+	.object({
+		nik: idField('nik'),
+		name: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(100, 'errors.too_long'),
+		birth_place: optionalText(60),
+		birth_date: z
+			.string({ error: 'errors.required' })
+			.trim()
+			.min(1, 'errors.required')
+			.transform((v, ctx) => {
+				const date = parseDate(v);
+				if (!date || date > new Date().toISOString().slice(0, 10)) {
+					ctx.addIssue({ code: 'custom', message: 'errors.date_invalid' });
+					return z.NEVER;
+				}
+				return date;
+			}),
+		sex: vocab(['L', 'P'] as const, parseSex, true),
+		religion: vocab(RELIGIONS, parseReligion, false),
+		marital_status: vocab(MARITAL_STATUSES, parseMarital, false),
+		relation: vocab(RELATIONS, parseRelation, true),
+		occupation: optionalText(60),
+		phone: z
+			.string()
+			.trim()
+			.optional()
+			.transform((v, ctx) => {
+				if (!v) return null;
+				const phone = normalizePhone(v);
+				if (!phone) ctx.addIssue({ code: 'custom', message: 'errors.phone_invalid' });
+				return phone;
+			}),
+		status: vocab(RESIDENT_STATUSES, parseStatus, false).transform((v) => v ?? 'permanent')
+	})
+	.superRefine((r, ctx) => {
+		// NIK digits 7–12 must agree with the birth date and sex (day + 40 for women).
+		if (!r.nik || !r.birth_date || !r.sex) return;
+		const error = checkNik(r.nik, { birthDate: r.birth_date, sex: r.sex });
+		if (error) ctx.addIssue({ code: 'custom', path: ['nik'], message: idMessage('nik', error) });
+	});
+
+export type ResidentInput = z.output<typeof residentSchema>;
+
+export const householdSchema = z.object({
+	kk: idField('kk'),
+	rt: z.coerce.number({ error: 'errors.required' }).int('errors.unknown_rt').min(1, 'errors.unknown_rt').max(999, 'errors.unknown_rt'),
+	block: optionalText(20),
+	house_number: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(20, 'errors.too_long'),
+	address: optionalText(300),
+	occupancy: z.enum(OCCUPANCIES, { error: 'errors.invalid_choice' }).optional()
+});
+
+export type HouseholdInput = z.output<typeof householdSchema>;
+
+/** Search and filters of the resident list (query string). */
+export const residentFiltersSchema = z.object({
+	q: z.string().trim().max(60).optional().transform((v) => v || undefined),
+	nik: z
+		.string()
+		.trim()
+		.optional()
+		.transform((v) => (v && /^\d{4}$/.test(v) ? v : undefined)),
+	rt: z.coerce.number().int().min(1).max(999).optional().catch(undefined),
+	status: z.enum([...RESIDENT_STATUSES, 'all', 'active'] as const).optional().catch(undefined),
+	sex: z.enum(['L', 'P']).optional().catch(undefined),
+	age: z.enum(Object.keys(AGE_GROUPS) as [keyof typeof AGE_GROUPS]).optional().catch(undefined),
+	page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined).transform((v) => v ?? 1)
+});
+
+export type ResidentFilters = z.output<typeof residentFiltersSchema>;
+
+export const revealSchema = z.object({
+	field: z.enum(['nik', 'kk'], { error: 'errors.invalid_choice' }),
+	reason: z.string({ error: 'errors.required' }).trim().min(3, 'errors.reason_short').max(200, 'errors.too_long')
+});
+
+export const mutationSchema = z.object({
+	kind: z.enum(['moved_in', 'moved_out', 'born', 'died', 'changed_household'], { error: 'errors.invalid_choice' }),
+	occurredOn: z
+		.string({ error: 'errors.required' })
+		.trim()
+		.transform((v, ctx) => {
+			const date = parseDate(v);
+			if (!date || date > new Date().toISOString().slice(0, 10)) {
+				ctx.addIssue({ code: 'custom', message: 'errors.date_invalid' });
+				return z.NEVER;
+			}
+			return date;
+		}),
+	note: z.string().trim().max(500, 'errors.too_long').default(''),
+	toKk: z
+		.string()
+		.optional()
+		.transform((v) => (v ? cleanId(v) : undefined))
+});
+
+export const correctionSchema = z.object({
+	householdId: z.uuid('errors.invalid_choice'),
+	residentId: z
+		.string()
+		.optional()
+		.transform((v) => v || null)
+		.pipe(z.uuid('errors.invalid_choice').nullable()),
+	field: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(40, 'errors.too_long'),
+	requestedValue: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(200, 'errors.too_long'),
+	note: z.string().trim().max(500, 'errors.too_long').default('')
+});

@@ -1,0 +1,60 @@
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { getRuntime } from '../runtime';
+import { deleteTemp, getTemp, putTemp } from '../storage/temp-files';
+import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from './column-mapping';
+import { dryRun, rowsFromSheet } from './import';
+import { startImportJob } from './import-jobs';
+import { MAX_BYTES, readSpreadsheet } from './spreadsheet';
+
+const KIND = 'registry-import';
+
+/** Step 1: the upload, checked by content and size before it is kept. */
+export async function uploadAction(event: RequestEvent) {
+	const user = event.locals.user!;
+	const file = (await event.request.formData()).get('file');
+	if (!(file instanceof File) || file.size === 0) return fail(400, { message: 'errors.file_required' });
+	if (file.size > MAX_BYTES) return fail(413, { message: 'errors.file_too_large' });
+	const bytes = new Uint8Array(await file.arrayBuffer());
+	const read = await readSpreadsheet(bytes);
+	if (!read.ok) return fail(400, { message: `errors.file_${read.error}` });
+	const id = await putTemp(getRuntime().config.dataDir, KIND, user.id, file.name, bytes);
+	redirect(303, `/registry/import/${id}`);
+}
+
+/** The uploaded sheet of this user, read again (never trusted from the client). */
+export async function loadUpload(event: RequestEvent, id: string) {
+	const temp = await getTemp(getRuntime().config.dataDir, KIND, id, event.locals.user!.id);
+	if (!temp) return null;
+	const read = await readSpreadsheet(temp.bytes);
+	return read.ok ? { name: temp.meta.name, sheet: read.sheet } : null;
+}
+
+function mappingFrom(form: FormData, columns: number): Mapping {
+	const mapping: Mapping = {};
+	for (const field of IMPORT_FIELDS) {
+		const raw = form.get(`map_${field}`);
+		const column = typeof raw === 'string' && raw !== '' ? Number(raw) : NaN;
+		if (Number.isInteger(column) && column >= 0 && column < columns) mapping[field] = column;
+	}
+	return mapping;
+}
+
+export { suggestMapping };
+
+/** Step 2 and 3: dry run (check every row) or commit (check again, then write all or nothing). */
+export async function checkOrCommit(event: RequestEvent, id: string, commit: boolean) {
+	const upload = await loadUpload(event, id);
+	if (!upload) return fail(410, { message: 'import.expired' });
+	const mapping = mappingFrom(await event.request.formData(), upload.sheet.headers.length);
+	const missing = missingRequired(mapping);
+	if (missing.length > 0) return fail(400, { mapping, missing });
+	const rows = rowsFromSheet(upload.sheet, mapping);
+	const { db, pii, config } = getRuntime();
+	const user = event.locals.user!;
+	if (!commit) {
+		const plan = await dryRun(db, pii, user, rows);
+		return { mapping, checked: { rows: rows.length, valid: plan.rows.length, households: plan.newHouseholds, errors: plan.errors.slice(0, 500), errorCount: plan.errors.length } };
+	}
+	const job = startImportJob(db, pii, user, rows, () => deleteTemp(config.dataDir, KIND, id));
+	return { mapping, job };
+}

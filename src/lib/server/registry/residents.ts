@@ -1,0 +1,145 @@
+import { AGE_GROUPS, type ResidentStatus } from '$lib/domain/registry';
+import { wibParts } from '$lib/domain/time';
+import type { ResidentFilters } from '$lib/schemas/registry';
+import { withUser, type Database } from '../db';
+import type { SessionUser } from '../auth/sessions';
+
+export const PAGE_SIZE = 25;
+
+export interface ResidentListRow {
+	id: string;
+	name: string;
+	nik_masked: string;
+	sex: 'L' | 'P';
+	birth_date: string;
+	status: ResidentStatus;
+	relation: string;
+	rt_number: number;
+	block: string;
+	house_number: string;
+}
+
+const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
+
+/** `YYYY-MM-DD` of the day `years` before today in WIB. */
+function yearsAgo(years: number, now = new Date()): string {
+	const { year, month, day } = wibParts(now);
+	const d = new Date(Date.UTC(year - years, month - 1, day));
+	return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The resident list: search by name (trigram index) or the last four NIK digits,
+ * filters by RT, status, sex and age group, 25 per page. One query; RLS limits it
+ * to what the user may see (an RT head: their RT). "Next page" is known by
+ * fetching one row more, so no count over 10k rows per view.
+ */
+export async function searchResidents(
+	db: Database,
+	user: SessionUser,
+	filters: ResidentFilters
+): Promise<{ rows: ResidentListRow[]; hasNext: boolean }> {
+	const age = filters.age ? AGE_GROUPS[filters.age] : null;
+	const statuses: ResidentStatus[] | null =
+		filters.status === 'all' ? null : !filters.status || filters.status === 'active' ? ['permanent', 'temporary'] : [filters.status];
+	const rows = await withUser(db, claimsOf(user), (tx) =>
+		tx.query<ResidentListRow>(
+			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+			        rt.number as rt_number, h.block, h.number as house_number
+			   from resident r
+			   join rt on rt.id = r.rt_id
+			   join household hh on hh.id = r.household_id
+			   join house h on h.id = hh.house_id
+			  where r.rw_id = $1
+			    and ($2::text is null or lower(r.name) like '%' || lower($2::text) || '%')
+			    and ($3::text is null or r.nik_last4 = $3::text)
+			    and ($4::int is null or rt.number = $4::int)
+			    and ($5::text[] is null or r.status = any ($5::text[]))
+			    and ($6::text is null or r.sex = $6::text)
+			    and ($7::date is null or r.birth_date <= $7::date)
+			    and ($8::date is null or r.birth_date > $8::date)
+			  order by r.name, r.id
+			  limit $9 offset $10`,
+			[
+				user.rwId,
+				filters.q ?? null,
+				filters.nik ?? null,
+				filters.rt ?? null,
+				statuses,
+				filters.sex ?? null,
+				age ? yearsAgo(age[0]) : null,
+				age ? yearsAgo(age[1] + 1) : null,
+				PAGE_SIZE + 1,
+				(filters.page - 1) * PAGE_SIZE
+			]
+		)
+	);
+	return { rows: rows.slice(0, PAGE_SIZE), hasNext: rows.length > PAGE_SIZE };
+}
+
+export interface ResidentDetail extends ResidentListRow {
+	household_id: string;
+	kk_masked: string;
+	birth_place: string;
+	religion: string | null;
+	marital_status: string | null;
+	occupation: string;
+	phone: string | null;
+	address: string;
+	linked: boolean;
+}
+
+export async function getResident(db: Database, user: SessionUser, id: string): Promise<ResidentDetail | null> {
+	const rows = await withUser(db, claimsOf(user), (tx) =>
+		tx.query<ResidentDetail>(
+			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+			        rt.number as rt_number, h.block, h.number as house_number, r.household_id, hh.kk_masked,
+			        r.birth_place, r.religion, r.marital_status, r.occupation, r.phone, hh.address,
+			        r.user_id is not null as linked
+			   from resident r
+			   join rt on rt.id = r.rt_id
+			   join household hh on hh.id = r.household_id
+			   join house h on h.id = hh.house_id
+			  where r.id = $1 and r.rw_id = $2`,
+			[id, user.rwId]
+		)
+	);
+	return rows[0] ?? null;
+}
+
+export interface HouseholdView {
+	id: string;
+	kk_masked: string;
+	address: string;
+	rt_number: number;
+	block: string;
+	house_number: string;
+	members: (Omit<ResidentListRow, 'rt_number' | 'block' | 'house_number'> & {
+		birth_place: string;
+		religion: string | null;
+		marital_status: string | null;
+		occupation: string;
+	})[];
+}
+
+/** The households a resident belongs to, with every member (RLS: their own only). */
+export async function myHouseholds(db: Database, user: SessionUser): Promise<HouseholdView[]> {
+	return withUser(db, claimsOf(user), async (tx) => {
+		const households = await tx.query<Omit<HouseholdView, 'members'>>(
+			`select hh.id, hh.kk_masked, hh.address, rt.number as rt_number, h.block, h.number as house_number
+			   from household hh join house h on h.id = hh.house_id join rt on rt.id = hh.rt_id
+			  where hh.id in (select household_id from resident where user_id = $1)
+			  order by hh.created_at`,
+			[user.id]
+		);
+		if (households.length === 0) return [];
+		const members = await tx.query<HouseholdView['members'][number] & { household_id: string }>(
+			`select id, household_id, name, nik_masked, sex, birth_date::text as birth_date, status, relation,
+			        birth_place, religion, marital_status, occupation
+			   from resident where household_id = any ($1::uuid[])
+			  order by case relation when 'kepala_keluarga' then 0 when 'suami' then 1 when 'istri' then 1 else 2 end, birth_date`,
+			[households.map((h) => h.id)]
+		);
+		return households.map((h) => ({ ...h, members: members.filter((m) => m.household_id === h.id) }));
+	});
+}

@@ -1,0 +1,52 @@
+import { error, fail } from '@sveltejs/kit';
+import { z } from 'zod';
+import { mutationSchema, revealSchema } from '$lib/schemas/registry';
+import { parseForm } from '$lib/schemas/form';
+import { blindIndex } from '$lib/server/crypto/pii';
+import { clientIp } from '$lib/server/http';
+import { listMutations, recordMutation } from '$lib/server/registry/mutations';
+import { findHouseholdByKk } from '$lib/server/registry/households';
+import { getResident } from '$lib/server/registry/residents';
+import { revealIdentity } from '$lib/server/registry/reveal';
+import { getRuntime } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+const uuid = z.uuid();
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+	if (!uuid.safeParse(params.id).success) error(404, { message: 'Not found', key: 'error.404' });
+	const { db } = getRuntime();
+	const resident = await getResident(db, locals.user!, params.id);
+	if (!resident) error(404, { message: 'Not found', key: 'error.404' });
+	return { resident, mutations: await listMutations(db, locals.user!, params.id) };
+};
+
+export const actions: Actions = {
+	reveal: async (event) => {
+		const parsed = parseForm(revealSchema, await event.request.formData());
+		if (!parsed.ok) return fail(400, { reveal: { errors: parsed.errors } });
+		const { db, pii } = getRuntime();
+		const result = await revealIdentity(db, pii, event.locals.user!, {
+			residentId: event.params.id,
+			field: parsed.data.field,
+			reason: parsed.data.reason,
+			ip: clientIp(event)
+		});
+		if (!result.ok) return fail(403, { reveal: { errors: { form: 'errors.forbidden' } as Record<string, string> } });
+		return { revealed: { field: parsed.data.field, value: result.value } };
+	},
+	mutation: async ({ locals, params, request }) => {
+		const parsed = parseForm(mutationSchema, await request.formData());
+		if (!parsed.ok) return fail(400, { mutation: { errors: parsed.errors, values: parsed.values } });
+		const { db, pii } = getRuntime();
+		const user = locals.user!;
+		let toHouseholdId: string | null = null;
+		if (parsed.data.kind === 'changed_household') {
+			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, user, blindIndex(pii, 'kk', parsed.data.toKk)) : null;
+			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string> } });
+		}
+		const result = await recordMutation(db, user, { residentId: params.id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId });
+		if (!result.ok) return fail(400, { mutation: { errors: { form: `mutation.${result.reason}` } as Record<string, string> } });
+		return { mutationSaved: true };
+	}
+};

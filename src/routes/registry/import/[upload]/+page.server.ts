@@ -1,0 +1,23 @@
+import { checkOrCommit, loadUpload, suggestMapping } from '$lib/server/registry/import-actions';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const upload = await loadUpload(event, event.params.upload);
+	// Gone: expired, or already imported (the file is deleted when its import ends).
+	if (!upload) return { expired: true as const, name: '', headers: [], preview: [], rowCount: 0, warnings: [], suggested: {} };
+	const { sheet } = upload;
+	return {
+		expired: false as const,
+		name: upload.name,
+		headers: sheet.headers,
+		preview: sheet.rows.slice(0, 5),
+		rowCount: sheet.rows.length,
+		warnings: sheet.warnings.slice(0, 50),
+		suggested: suggestMapping(sheet.headers)
+	};
+};
+
+export const actions: Actions = {
+	check: (event) => checkOrCommit(event, event.params.upload, false),
+	commit: (event) => checkOrCommit(event, event.params.upload, true)
+};

@@ -1,0 +1,77 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, login, open } from './helpers';
+
+// An RT's spreadsheet as exported from Excel in Indonesia: `;`-separated, Indonesian headers.
+const HEADER = 'No KK;NIK;Nama Lengkap;Tempat Lahir;Tgl Lahir;L/P;Agama;Status Perkawinan;Hubungan Keluarga;Pekerjaan;RT;Blok;No Rumah';
+const good = [
+	'3172061234560001;3172060303850001;Yusuf Maulana;Jakarta;03-03-1985;L;Islam;Kawin;Kepala Keluarga;Karyawan swasta;1;Z;7',
+	'3172061234560001;3172064712880002;Intan Permata;Bogor;07-12-1988;P;Islam;Kawin;Istri;Guru;1;Z;7'
+];
+// Row 3: Intan's NIK without the +40 for women → sex mismatch.
+const withError = [good[0]!, '3172061234560001;3172060712880002;Intan Permata;Bogor;07-12-1988;P;Islam;Kawin;Istri;Guru;1;Z;7'];
+const file = (rows: string[]) => ({ name: 'warga-rt001.csv', mimeType: 'text/csv', buffer: Buffer.from([HEADER, ...rows].join('\r\n')) });
+
+test('RT head imports a spreadsheet with an error, fixes it, imports, searches and reveals a NIK', async ({ page, browser }) => {
+	await login(page, '081200000002');
+	await expect(page).toHaveURL(/\/rt$/);
+
+	await open(page, '/registry/import');
+	await page.getByLabel('Berkas').setInputFiles(file(withError));
+	await page.getByRole('button', { name: 'Unggah dan periksa kolom' }).click();
+	await expect(page.getByRole('heading', { name: 'Pemetaan kolom' })).toBeVisible();
+	// The mapping is suggested from the Indonesian headers.
+	await expect(page.getByLabel('NIK *')).toHaveValue('1');
+	await expect(page.getByLabel('Tanggal lahir *')).toHaveValue('4');
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await page.getByRole('button', { name: 'Periksa semua baris (uji coba)' }).click();
+	await expect(page.getByRole('alert')).toContainText('1 kesalahan ditemukan');
+	await expect(page.getByTestId('import-errors')).toContainText('NIK tidak cocok dengan jenis kelamin');
+	await expect(page.getByTestId('import-errors')).toContainText('3');
+
+	// Fixed file: dry run passes, then the import runs with progress.
+	await open(page, '/registry/import');
+	await page.getByLabel('Berkas').setInputFiles(file(good));
+	await page.getByRole('button', { name: 'Unggah dan periksa kolom' }).click();
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await page.getByRole('button', { name: 'Periksa semua baris (uji coba)' }).click();
+	await expect(page.getByRole('status')).toContainText('Semua 2 baris valid: 1 KK baru akan dibuat.');
+	await page.getByRole('button', { name: 'Impor 2 warga' }).click();
+	await expect(page.getByTestId('import-done')).toHaveText('Selesai: 2 warga dan 1 KK baru tersimpan.');
+
+	// Search by name, open the record: the NIK is masked until revealed with a reason.
+	await open(page, '/registry?q=intan');
+	await page.getByRole('link', { name: 'Intan Permata' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Intan Permata' })).toBeVisible();
+	await expect(page.getByText('3172••••••••0002')).toBeVisible();
+	await expectAccessible(page);
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await page.getByLabel('Alasan (dicatat)').fill('Verifikasi surat pengantar KTP');
+	await page.getByRole('button', { name: 'Tampilkan' }).click();
+	await expect(page.getByTestId('revealed')).toContainText('3172064712880002');
+
+	// The RW admin sees the reveal in the access log.
+	const adminContext = await browser.newContext();
+	const admin = await adminContext.newPage();
+	await login(admin, '081200000003');
+	await expect(admin).toHaveURL(/\/rw$/);
+	await open(admin, '/registry/access-log');
+	const row = admin.getByRole('row', { name: /Intan Permata/ });
+	await expect(row).toContainText('Bambang Sutrisno');
+	await expect(row).toContainText('Verifikasi surat pengantar KTP');
+	await adminContext.close();
+});
+
+test('an RT head cannot open the access log, and the resident sees her own household', async ({ page }) => {
+	await login(page, '081200000002');
+	await expect(page).toHaveURL(/\/rt$/);
+	const denied = await page.goto('/registry/access-log');
+	expect(denied?.status()).toBe(403);
+
+	await page.context().clearCookies();
+	await login(page, '081200000001');
+	await expect(page).toHaveURL(/\/$/);
+	await open(page, '/household');
+	await expect(page.getByRole('cell', { name: 'Siti Rahmawati' })).toBeVisible();
+	await expect(page.getByRole('cell', { name: '3172••••••••0001' })).toBeVisible();
+	await expectAccessible(page);
+});

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
+import { withUser } from '../../src/lib/server/db/with-user';
+import type { Database } from '../../src/lib/server/db/types';
+import { commitRows, dryRun } from '../../src/lib/server/registry/import';
+import { recordMutation, mutationReport } from '../../src/lib/server/registry/mutations';
+import { myHouseholds, searchResidents, getResident } from '../../src/lib/server/registry/residents';
+import { revealIdentity } from '../../src/lib/server/registry/reveal';
+import { requestCorrection } from '../../src/lib/server/registry/corrections';
+import { demographics } from '../../src/lib/server/registry/demographics';
+import { residentFiltersSchema } from '../../src/lib/schemas/registry';
+import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { newKk, nikFor, residentRow } from '../factories/registry';
+
+const keys = piiKeysFrom(randomBytes(32));
+let db: Database;
+let rw: TestRw;
+let otherRw: TestRw;
+let admin: Awaited<ReturnType<typeof makeMember>>;
+let head1: Awaited<ReturnType<typeof makeMember>>;
+let head2: Awaited<ReturnType<typeof makeMember>>;
+
+const filters = (f: Record<string, string> = {}) => residentFiltersSchema.parse(f);
+const count = async (sql: string, params: unknown[] = []) =>
+	(await db.query<{ n: number }>(`select count(*)::int as n from (${sql}) q`, params))[0]!.n;
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	rw = await makeRw(db, 2, 1);
+	otherRw = await makeRw(db, 1, 1);
+	admin = await makeMember(db, rw, 'rw_admin');
+	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
+	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+});
+afterAll(async () => db?.close());
+
+describe('registry writes', () => {
+	it('stores NIK and KK encrypted: the raw columns do not contain them', async () => {
+		const kk = newKk();
+		const row = residentRow(1, { kk, rt: '1', name: 'Budi Santoso' });
+		const result = await commitRows(db, keys, head1, [row]);
+		expect(result).toEqual({ ok: true, residents: 1, households: 1 });
+		const nik = row.values.nik!;
+		const raw = await db.query<Record<string, string>>(`select r.*, h.kk_enc, h.kk_hash, h.kk_masked from resident r join household h on h.id = r.household_id where r.name = 'Budi Santoso'`);
+		const dump = JSON.stringify(raw);
+		expect(raw).toHaveLength(1);
+		expect(dump).not.toContain(nik);
+		expect(dump).not.toContain(kk);
+		expect(dump).not.toContain(nik.slice(4, 12));
+		expect(raw[0]!.nik_masked).toBe(`${nik.slice(0, 4)}••••••••${nik.slice(-4)}`);
+	});
+
+	it('dry run reports every row’s errors and writes nothing; commit refuses the same rows', async () => {
+		const kk = newKk();
+		const rows = [
+			residentRow(2, { kk, rt: '1' }),
+			residentRow(3, { kk, rt: '1', nik: '3172061501800001', birth_date: '1980-01-16' }), // NIK date ≠ birth date
+			residentRow(4, { kk, rt: '1', sex: 'P', nik: nikFor('1982-03-03', 'L'), birth_date: '1982-03-03' }), // woman without +40
+			residentRow(5, { kk, rt: '9' }), // unknown RT
+			residentRow(6, { kk, rt: '2' }), // RT head of RT 1 entering RT 2
+			residentRow(7, { kk: '123', rt: '1' }), // bad KK
+			residentRow(8, { kk, rt: '1', birth_date: '31-02-1990' })
+		];
+		rows.push({ line: 9, values: { ...rows[0]!.values } }); // duplicate NIK in the file
+		const before = await count('select 1 from resident');
+		const plan = await dryRun(db, keys, head1, rows);
+		expect(plan.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+			[3, 'nik', 'errors.nik_birth_date_mismatch'],
+			[4, 'nik', 'errors.nik_sex_mismatch'],
+			[5, 'rt', 'errors.unknown_rt'],
+			[6, 'rt', 'errors.rt_not_yours'],
+			[7, 'kk', 'errors.kk_length'],
+			[8, 'birth_date', 'errors.date_invalid'],
+			[9, 'nik', 'errors.nik_duplicate_rows']
+		]);
+		const committed = await commitRows(db, keys, head1, rows);
+		expect(committed.ok).toBe(false);
+		expect(await count('select 1 from resident')).toBe(before);
+		expect(await count('select 1 from household where rw_id = $1', [rw.id])).toBe(1);
+	});
+
+	it('refuses a NIK already registered in another RT, and a KK at another house', async () => {
+		const existing = residentRow(10, { kk: newKk(), rt: '2' });
+		expect((await commitRows(db, keys, head2, [existing])).ok).toBe(true);
+		const again = await dryRun(db, keys, head1, [{ line: 1, values: { ...existing.values, rt: '1', kk: newKk() } }]);
+		expect(again.errors).toEqual([{ line: 1, field: 'nik', message: 'errors.nik_registered' }]);
+		const kkElsewhere = await dryRun(db, keys, head1, [residentRow(2, { kk: existing.values.kk!, rt: '1' })]);
+		expect(kkElsewhere.errors).toEqual([{ line: 2, field: 'kk', message: 'errors.kk_other_house' }]);
+	});
+
+	it('adds members to a household whose KK exists at the same house', async () => {
+		const kk = newKk();
+		await commitRows(db, keys, head1, [residentRow(20, { kk, rt: '1', name: 'Kepala 20' })]);
+		const wife = residentRow(20, { kk, rt: '1', name: 'Istri 20', sex: 'P', relation: 'istri', birth_date: '1985-02-02' });
+		wife.values.nik = nikFor('1985-02-02', 'P');
+		expect(await commitRows(db, keys, head1, [wife])).toEqual({ ok: true, residents: 1, households: 0 });
+	});
+
+	it('imports a large batch all or nothing', async () => {
+		const rows = Array.from({ length: 1500 }, (_, i) => residentRow(100 + i, { kk: newKk(), rt: '1', house_number: `B${i}` }));
+		const result = await commitRows(db, keys, admin, rows);
+		expect(result).toEqual({ ok: true, residents: 1500, households: 1500 });
+		const one = await searchResidents(db, head1, filters({ q: 'warga 1499' }));
+		expect(one.rows.map((r) => r.name)).toEqual(['Warga 1499']);
+	});
+});
+
+describe('registry reads and RLS', () => {
+	it('searches by name, last four NIK digits and filters, paginated', async () => {
+		const page1 = await searchResidents(db, admin, filters());
+		expect(page1.rows).toHaveLength(25);
+		expect(page1.hasNext).toBe(true);
+		const page2 = await searchResidents(db, admin, filters({ page: '2' }));
+		expect(page2.rows[0]!.name >= page1.rows[24]!.name).toBe(true);
+		const target = (await db.query<{ nik_last4: string; name: string }>(`select nik_last4, name from resident where name = 'Budi Santoso'`))[0]!;
+		const byNik = await searchResidents(db, admin, filters({ nik: target.nik_last4 }));
+		expect(byNik.rows.map((r) => r.name)).toContain('Budi Santoso');
+		const women = await searchResidents(db, admin, filters({ sex: 'P' }));
+		expect(women.rows.every((r) => r.sex === 'P')).toBe(true);
+		expect(women.rows.length).toBeGreaterThan(0);
+		const rt2 = await searchResidents(db, admin, filters({ rt: '2' }));
+		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
+	});
+
+	it('keeps an RT head to their RT and another RW out entirely', async () => {
+		const rt2 = await searchResidents(db, head2, filters({ status: 'all' }));
+		expect(rt2.rows.length).toBeGreaterThan(0);
+		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
+		const budi = (await db.query<{ id: string }>(`select id from resident where name = 'Budi Santoso'`))[0]!;
+		expect(await getResident(db, head2, budi.id)).toBeNull();
+		const outsider = await makeMember(db, otherRw, 'rw_admin');
+		expect((await searchResidents(db, { ...outsider, rwId: rw.id }, filters())).rows).toEqual([]);
+		const updated = await withUser(db, { sub: head2.id, rw_id: rw.id }, (tx) =>
+			tx.query(`update resident set name = 'X' where id = $1 returning id`, [budi.id])
+		);
+		expect(updated).toHaveLength(0);
+	});
+
+	it('reveals a full NIK only to authorised officers, and logs every reveal', async () => {
+		const budi = (await db.query<{ id: string }>(`select id from resident where name = 'Budi Santoso'`))[0]!;
+		const logBefore = await count('select 1 from pii_access_log');
+		const shown = await revealIdentity(db, keys, head1, { residentId: budi.id, field: 'nik', reason: 'Verifikasi surat domisili', ip: '10.0.0.5' });
+		expect(shown.ok && /^\d{16}$/.test(shown.value)).toBe(true);
+		const log = await db.query<{ actor_id: string; reason: string; field: string }>('select actor_id, reason, field from pii_access_log order by id desc limit 1');
+		expect(log[0]).toEqual({ actor_id: head1.id, reason: 'Verifikasi surat domisili', field: 'nik' });
+		expect(await revealIdentity(db, keys, head2, { residentId: budi.id, field: 'nik', reason: 'ingin tahu', ip: '' })).toEqual({ ok: false, reason: 'not_found' });
+		const treasurer = await makeMember(db, rw, 'treasurer');
+		expect(await revealIdentity(db, keys, treasurer, { residentId: budi.id, field: 'kk', reason: 'cek', ip: '' })).toEqual({ ok: false, reason: 'forbidden' });
+		expect(await count('select 1 from pii_access_log')).toBe(logBefore + 1);
+	});
+
+	it('shows a resident their own household only and takes correction requests', async () => {
+		const kk = newKk();
+		const row = residentRow(30, { kk, rt: '1', name: 'Dewi Warga', sex: 'P', birth_date: '1990-07-07' });
+		row.values.nik = nikFor('1990-07-07', 'P');
+		expect(await commitRows(db, keys, head1, [row])).toMatchObject({ ok: true });
+		const dewi = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
+		await db.query(`update resident set user_id = $1 where name = 'Dewi Warga'`, [dewi.id]);
+		const mine = await myHouseholds(db, dewi);
+		expect(mine).toHaveLength(1);
+		expect(mine[0]!.members.map((m) => m.name)).toEqual(['Dewi Warga']);
+		const visible = await withUser(db, { sub: dewi.id, rw_id: rw.id }, (tx) => tx.query('select id from resident'));
+		expect(visible).toHaveLength(1);
+		expect(await requestCorrection(db, dewi, { householdId: mine[0]!.id, residentId: mine[0]!.members[0]!.id, field: 'occupation', requestedValue: 'Guru', note: '' })).toBe(true);
+		const foreign = (await db.query<{ id: string }>(`select household_id as id from resident where name = 'Budi Santoso'`))[0]!;
+		expect(await requestCorrection(db, dewi, { householdId: foreign.id, residentId: null, field: 'name', requestedValue: 'x', note: '' })).toBe(false);
+	});
+
+	it('records mutations, updates status, and counts them per RT and month', async () => {
+		const target = (await db.query<{ id: string }>(`select id from resident where name = 'Warga 1499'`))[0]!;
+		const result = await recordMutation(db, head1, { residentId: target.id, kind: 'moved_out', occurredOn: '2026-11-02', note: 'Pindah ke Bekasi' });
+		expect(result.ok).toBe(true);
+		expect((await db.query<{ status: string }>('select status from resident where id = $1', [target.id]))[0]!.status).toBe('moved');
+		expect(await recordMutation(db, head2, { residentId: target.id, kind: 'died', occurredOn: '2026-11-03', note: '' })).toEqual({ ok: false, reason: 'not_found' });
+		expect(await mutationReport(db, admin, 2026, 11)).toEqual([{ rt_number: 1, kind: 'moved_out', count: 1 }]);
+		expect(await mutationReport(db, admin, 2026, 10)).toEqual([]);
+		const active = await searchResidents(db, admin, filters({ q: 'warga 1499' }));
+		expect(active.rows).toEqual([]);
+	});
+
+	it('summarises the population per RT and age band', async () => {
+		const stats = await demographics(db, admin);
+		const living = await count(`select 1 from resident where rw_id = $1 and status in ('permanent', 'temporary')`, [rw.id]);
+		expect(stats.total).toBe(living);
+		expect(stats.pyramid.reduce((n, b) => n + b.L + b.P, 0)).toBe(living);
+		expect(stats.byRt.map((r) => r.rt_number)).toEqual([1, 2]);
+		const rt2Only = await demographics(db, head2);
+		expect(rt2Only.byRt.map((r) => r.rt_number)).toEqual([2]);
+	});
+});
