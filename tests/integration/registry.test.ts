@@ -190,3 +190,15 @@ describe('registry reads and RLS', () => {
 		expect(rt2Only.byRt.map((r) => r.rt_number)).toEqual([2]);
 	});
 });
+
+describe('houses', () => {
+	it('lets an RT head set occupancy and map point of their own RT’s houses only', async () => {
+		const { updateHouse, getHouse } = await import('../../src/lib/server/tenancy/rw');
+		const own = rw.houses.find((h) => h.rtId === rw.rts[0]!.id)!;
+		const other = rw.houses.find((h) => h.rtId === rw.rts[1]!.id)!;
+		expect(await updateHouse(db, head1, own.id, { category: 'shop', occupancy: 'rented', lat: -6.155, lng: 106.905 })).toBe(true);
+		expect(await getHouse(db, head1, own.id)).toMatchObject({ category: 'shop', occupancy: 'rented', lat: -6.155 });
+		expect(await updateHouse(db, head1, other.id, { category: 'shop', occupancy: 'empty', lat: null, lng: null })).toBe(false);
+		expect((await db.query<{ occupancy: string }>('select occupancy from house where id = $1', [other.id]))[0]!.occupancy).toBe('owner');
+	});
+});

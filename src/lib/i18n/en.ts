@@ -373,5 +373,14 @@ export const en: Record<MessageKey, string> = {
 	'common.yes': 'Yes',
 	'common.no': 'No',
 	'common.back': 'Back',
-	'common.linked_account': 'Linked to an account'
+	'common.linked_account': 'Linked to an account',
+	'house.title': 'House',
+	'house.saved': 'House saved.',
+	'house.occupancy': 'Occupancy',
+	'house.lat': 'Latitude',
+	'house.lng': 'Longitude',
+	'house.edit': 'Edit',
+	'occupancy.owner': 'Owner-occupied',
+	'occupancy.rented': 'Rented',
+	'occupancy.empty': 'Empty'
 };

@@ -372,7 +372,16 @@ export const id = {
 	'common.yes': 'Ya',
 	'common.no': 'Tidak',
 	'common.back': 'Kembali',
-	'common.linked_account': 'Terhubung ke akun'
+	'common.linked_account': 'Terhubung ke akun',
+	'house.title': 'Rumah',
+	'house.saved': 'Data rumah disimpan.',
+	'house.occupancy': 'Status hunian',
+	'house.lat': 'Lintang (latitude)',
+	'house.lng': 'Bujur (longitude)',
+	'house.edit': 'Ubah',
+	'occupancy.owner': 'Ditempati pemilik',
+	'occupancy.rented': 'Disewakan/kontrak',
+	'occupancy.empty': 'Kosong'
 } as const;
 
 export type MessageKey = keyof typeof id;

@@ -159,3 +159,25 @@ export const correctionSchema = z.object({
 	requestedValue: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(200, 'errors.too_long'),
 	note: z.string().trim().max(500, 'errors.too_long').default('')
 });
+
+const coordinate = (min: number, max: number) =>
+	z
+		.string()
+		.trim()
+		.optional()
+		.transform((v, ctx) => {
+			if (!v) return null;
+			const n = Number(v.replace(',', '.'));
+			if (!Number.isFinite(n) || n < min || n > max) {
+				ctx.addIssue({ code: 'custom', message: 'errors.number_range' });
+				return z.NEVER;
+			}
+			return n;
+		});
+
+export const houseSchema = z.object({
+	category: z.enum(['house', 'shop', 'empty_lot', 'boarding', 'public'], { error: 'errors.invalid_choice' }),
+	occupancy: z.enum(OCCUPANCIES, { error: 'errors.invalid_choice' }),
+	lat: coordinate(-90, 90),
+	lng: coordinate(-180, 180)
+});

@@ -140,3 +140,41 @@ export function houseCategoryCounts(db: Database, user: SessionUser): Promise<Ca
 		)
 	);
 }
+
+export interface HouseDetail {
+	id: string;
+	rt_number: number;
+	block: string;
+	number: string;
+	category: string;
+	occupancy: string;
+	lat: number | null;
+	lng: number | null;
+}
+
+export async function getHouse(db: Database, user: SessionUser, id: string): Promise<HouseDetail | null> {
+	const rows = await withUser(db, claimsOf(user), (tx) =>
+		tx.query<HouseDetail>(
+			`select h.id, rt.number as rt_number, h.block, h.number, h.category, h.occupancy, h.lat, h.lng
+			   from house h join rt on rt.id = h.rt_id where h.id = $1 and h.rw_id = $2`,
+			[id, user.rwId]
+		)
+	);
+	return rows[0] ?? null;
+}
+
+/** Category, occupancy and map point of a house; RLS lets an RT head change only their RT's. */
+export async function updateHouse(
+	db: Database,
+	user: SessionUser,
+	id: string,
+	input: { category: string; occupancy: string; lat: number | null; lng: number | null }
+): Promise<boolean> {
+	const rows = await withUser(db, claimsOf(user), (tx) =>
+		tx.query(
+			`update house set category = $3, occupancy = $4, lat = $5, lng = $6 where id = $1 and rw_id = $2 returning id`,
+			[id, user.rwId, input.category, input.occupancy, input.lat, input.lng]
+		)
+	);
+	return rows.length > 0;
+}
