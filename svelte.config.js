@@ -14,7 +14,8 @@ const config = {
 				'default-src': ['self'],
 				'script-src': ['self'],
 				'style-src': ['self', 'unsafe-inline'],
-				'img-src': ['self', 'data:', 'blob:'],
+				// Map tiles for device and complaint locations (Leaflet + OpenStreetMap).
+				'img-src': ['self', 'data:', 'blob:', 'https://tile.openstreetmap.org'],
 				'font-src': ['self'],
 				'connect-src': ['self'],
 				'worker-src': ['self'],

@@ -27,7 +27,8 @@ const schema = z.object({
 	SEED_DEMO: z.string().optional(),
 	DEMO_PASSWORD: z.string().min(8).default('rukun-demo'),
 	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-	RUKUN_DATA_KEY: z.string().optional()
+	RUKUN_DATA_KEY: z.string().optional(),
+	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30)
 });
 
 export interface Config {
@@ -44,6 +45,8 @@ export interface Config {
 	sessionDays: number;
 	/** Base64 master key for NIK/KK encryption; else DATA_DIR/keys/pii.key. */
 	dataKey: string | undefined;
+	/** Raw sensor readings older than this are pruned; rollups stay. */
+	readingRetentionDays: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -66,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		seedDemo: e.SEED_DEMO === undefined || e.SEED_DEMO === '' ? !e.DATABASE_URL : e.SEED_DEMO !== '0',
 		demoPassword: e.DEMO_PASSWORD,
 		sessionDays: e.SESSION_DAYS,
-		dataKey: e.RUKUN_DATA_KEY || undefined
+		dataKey: e.RUKUN_DATA_KEY || undefined,
+		readingRetentionDays: e.READING_RETENTION_DAYS
 	};
 }

@@ -6,12 +6,17 @@ import { startBroker, type BrokerHandle } from './mqtt/broker';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { pruneExpiredSessions } from './auth/sessions';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
+import { Ingest } from './ingest/ingest';
+import { pruneReadings } from './ingest/retention';
+import { brokerHooks } from './mqtt/hooks';
 
 /** Everything the one Rukun process runs besides the HTTP handler (DESIGN.md). */
 export interface Runtime {
 	config: Config;
 	db: Database;
 	broker: BrokerHandle;
+	/** Device message validation, store-then-ack writes and counters. */
+	ingest: Ingest;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
 	seeded: boolean;
@@ -35,6 +40,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	let broker: BrokerHandle;
 	let seeded = false;
+	const ingest = new Ingest(db, { log });
 	try {
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		broker = await startBroker({
@@ -42,6 +48,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			host: config.mqttHost,
 			httpServer: options.httpServer,
 			allowAnonymous: config.mqttAllowAnonymous,
+			hooks: brokerHooks({ db, ingest, allowAnonymous: config.mqttAllowAnonymous, tokenKey: pii.tokens }),
 			log
 		});
 	} catch (err) {
@@ -49,7 +56,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		throw err;
 	}
 	const housekeeping = setInterval(() => {
-		pruneExpiredSessions(db).catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
+		pruneExpiredSessions(db)
+			.then(() => pruneReadings(db, config.readingRetentionDays))
+			.catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
 	}, 3600_000);
 	housekeeping.unref();
 
@@ -58,6 +67,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		config,
 		db,
 		broker,
+		ingest,
 		pii,
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
@@ -65,6 +75,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			closing ??= (async () => {
 				clearInterval(housekeeping);
 				await broker.close();
+				await ingest.flush();
 				await db.close();
 			})();
 			return closing;

@@ -12,6 +12,8 @@ import path from 'node:path';
 export interface PiiKeys {
 	readonly encryption: Buffer;
 	readonly index: Buffer;
+	/** Signs short-lived dashboard tokens for MQTT over WebSocket. */
+	readonly tokens: Buffer;
 }
 
 export type PiiField = 'nik' | 'kk';
@@ -22,7 +24,7 @@ const VERSION = 'v1';
 export function piiKeysFrom(master: Buffer): PiiKeys {
 	if (master.length !== 32) throw new Error('The PII master key must be 32 bytes');
 	const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
-	return { encryption: derive('rukun pii encryption'), index: derive('rukun pii blind index') };
+	return { encryption: derive('rukun pii encryption'), index: derive('rukun pii blind index'), tokens: derive('rukun dashboard tokens') };
 }
 
 /**

@@ -1,18 +1,36 @@
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Principal } from './acl';
 
 export const MQTT_WS_PATH = '/mqtt';
+/** Where a dropped message is sent instead: a `$` topic no client can subscribe to. */
+const SINK_TOPIC = '$RUKUN/dropped';
+
+/** MQTT 3.1.1 CONNACK return codes. */
+const BAD_CREDENTIALS = 4;
+const NOT_AUTHORIZED = 5;
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string; code?: 4 | 5 };
+
+/** The rules, supplied by the runtime; the broker only transports. */
+export interface BrokerHooks {
+	authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
+	/** Runs before the PUBACK: store first, then answer (null principal: a will after its client left). */
+	publish(principal: Principal | null, topic: string, payload: Buffer): Promise<'deliver' | 'drop'>;
+	subscribe(principal: Principal, filter: string): boolean;
+}
 
 export interface BrokerOptions {
 	port: number;
 	host: string;
 	/** When given, MQTT over WebSocket is served at /mqtt on this HTTP server. */
 	httpServer?: HttpServer;
-	/** Development switch: accept connections without credentials. */
+	/** Development switch: accept connections without credentials (default hooks only). */
 	allowAnonymous: boolean;
+	hooks?: BrokerHooks;
 	log?: (message: string) => void;
 }
 
@@ -27,28 +45,70 @@ export interface BrokerHandle {
 	wsPath: string | null;
 	isUp(): boolean;
 	stats(): BrokerStats;
+	/** Closes a client's connection at once (a disabled device). */
+	disconnect(clientId: string): void;
 	close(): Promise<void>;
 }
 
-/** MQTT 3.1.1 CONNACK return code 4: bad user name or password. */
-const BAD_CREDENTIALS = 4;
+/** Without the runtime's rules: anonymous development access or nothing. */
+function defaultHooks(allowAnonymous: boolean): BrokerHooks {
+	return {
+		authenticate: async (_id, username) =>
+			allowAnonymous ? { ok: true, principal: { kind: 'anonymous' } } : { ok: false, reason: username ? 'bad_credentials' : 'no_credentials' },
+		publish: async (_p, topic) => (topic.startsWith('$') ? 'drop' : 'deliver'),
+		subscribe: (_p, filter) => !filter.startsWith('$')
+	};
+}
+
+type RukunClient = Client & { rukun?: Principal };
 
 /**
  * The embedded aedes broker on TCP and, when an HTTP server is given, on
- * WebSocket at /mqtt of that server (DESIGN.md, "One process").
- * Access rules live only in the aedes hooks; until devices have credentials
- * (device issue), every connection is refused unless anonymous access is on.
+ * WebSocket at /mqtt of that server (DESIGN.md, "One process"). Access rules
+ * live only in the hooks (src/lib/server/mqtt/acl.ts through the runtime).
  */
 export async function startBroker(options: BrokerOptions): Promise<BrokerHandle> {
 	const log = options.log ?? (() => {});
+	const hooks = options.hooks ?? defaultHooks(options.allowAnonymous);
 	let refused = 0;
 	const aedes = await Aedes.createBroker({
-		authenticate: (client: Client, username: string | undefined, _password, done) => {
-			if (options.allowAnonymous) return done(null, true);
-			refused++;
-			log(`mqtt: refused ${client.id} (user ${username ?? '-'}): no credentials accepted yet`);
-			const error = Object.assign(new Error('Bad user name or password'), { returnCode: BAD_CREDENTIALS });
-			return done(error as Parameters<typeof done>[0], false);
+		authenticate: (client: RukunClient, username, password, done) => {
+			hooks.authenticate(client.id, username, password).then(
+				(result) => {
+					if (result.ok) {
+						client.rukun = result.principal;
+						return done(null, true);
+					}
+					refused++;
+					log(`mqtt: refused ${client.id}: ${result.reason}`);
+					const error = Object.assign(new Error(result.reason), { returnCode: result.code ?? BAD_CREDENTIALS });
+					return done(error as AuthenticateError, false);
+				},
+				(err: unknown) => {
+					log(`mqtt: authentication failed for ${client.id}: ${String(err)}`);
+					const error = Object.assign(new Error('unavailable'), { returnCode: NOT_AUTHORIZED });
+					done(error as AuthenticateError, false);
+				}
+			);
+		},
+		authorizePublish: (client: RukunClient | null, packet, done) => {
+			hooks.publish(client?.rukun ?? null, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)).then(
+				(verdict) => {
+					if (verdict === 'drop') {
+						// Acknowledged (so a buffering device moves on) but delivered nowhere.
+						packet.topic = SINK_TOPIC;
+						packet.retain = false;
+						packet.payload = Buffer.alloc(0);
+					}
+					done(null);
+				},
+				// Not stored: no PUBACK; the connection closes and the device sends it again.
+				(err: unknown) => done(err instanceof Error ? err : new Error(String(err)))
+			);
+		},
+		authorizeSubscribe: (client: RukunClient, subscription, done) => {
+			const principal = client.rukun;
+			done(null, principal && hooks.subscribe(principal, subscription.topic) ? subscription : null);
 		}
 	});
 	aedes.on('clientError', (client, err) => log(`mqtt: client ${client.id} error: ${err.message}`));
@@ -87,6 +147,9 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 		wsPath: wss ? MQTT_WS_PATH : null,
 		isUp: () => !closed && !aedes.closed && tcp.listening,
 		stats: () => ({ connectedClients: aedes.connectedClients, refusedConnections: refused }),
+		disconnect(clientId) {
+			(aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.close();
+		},
 		async close() {
 			if (closed) return;
 			closed = true;

@@ -1,0 +1,167 @@
+import type { Database } from '../db';
+import { lookupDevice, setStatus, type DeviceInfo } from '../devices/devices';
+import { canPublish, parseTopic, type Principal } from '../mqtt/acl';
+import { GroupCommit } from './group-commit';
+import { IngestMetrics } from './metrics';
+import {
+	MAX_PAYLOAD_BYTES,
+	panicSchema,
+	pumpStateSchema,
+	reasonOf,
+	resolveTimestamp,
+	sensorLevelSchema,
+	statusSchema,
+	type RejectReason
+} from './schemas';
+import { writePanics, writeReadings, type PanicRow, type ReadingRow } from './writer';
+
+export type Verdict = 'deliver' | 'drop';
+
+export interface IngestOptions {
+	/** How far ahead of server time a device clock may be. */
+	futureMs?: number;
+	/** How old a (replayed) reading may be before its timestamp is distrusted. */
+	maxAgeMs?: number;
+	log?: (message: string) => void;
+}
+
+/**
+ * Validates each device message and stores it before the broker acknowledges it
+ * (store-then-ack: this runs inside aedes' authorizePublish, which precedes the
+ * PUBACK — DESIGN.md, "Write path"). Bad messages are dropped and counted, never
+ * thrown, so a buffering device is not disconnected into a loop.
+ */
+export class Ingest {
+	readonly metrics = new IngestMetrics();
+	readonly readings: GroupCommit<ReadingRow, boolean>;
+	readonly panics: GroupCommit<PanicRow, boolean>;
+	private devices = new Map<string, { info: DeviceInfo | null; at: number }>();
+	private readonly futureMs: number;
+	private readonly maxAgeMs: number;
+
+	constructor(
+		private readonly db: Database,
+		options: IngestOptions = {}
+	) {
+		this.futureMs = options.futureMs ?? 5 * 60_000;
+		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
+		this.readings = new GroupCommit(async (batch) => {
+			const fresh = await writeReadings(db, batch);
+			return batch.map((r) => fresh.has(`${r.deviceId}:${r.seq}`));
+		});
+		this.panics = new GroupCommit(async (batch) => {
+			const fresh = await writePanics(db, batch);
+			return batch.map((r) => fresh.has(`${r.deviceId}:${r.seq}`));
+		});
+	}
+
+	/** Device details, cached briefly; invalidated when the registry changes a device. */
+	async device(id: string): Promise<DeviceInfo | null> {
+		const cached = this.devices.get(id);
+		if (cached && Date.now() - cached.at < 60_000) return cached.info;
+		const info = await lookupDevice(this.db, id);
+		this.devices.set(id, { info, at: Date.now() });
+		return info;
+	}
+
+	invalidate(id: string): void {
+		this.devices.delete(id);
+	}
+
+	remember(info: DeviceInfo): void {
+		this.devices.set(info.id, { info, at: Date.now() });
+	}
+
+	private reject(reason: RejectReason, device: string | null): Verdict {
+		this.metrics.reject(reason, device);
+		return 'drop';
+	}
+
+	/** `principal` is null for a will (LWT) published after its client is gone. */
+	async handle(principal: Principal | null, topic: string, payload: Buffer): Promise<Verdict> {
+		this.metrics.messagesIn++;
+		const who = principal?.kind === 'device' ? principal.deviceId : null;
+		if (payload.length > MAX_PAYLOAD_BYTES) return this.reject('oversized', who);
+		const decision = principal ? canPublish(principal, topic) : { allow: true as const, route: parseTopic(topic) };
+		if (!decision.allow) return this.reject(decision.reason, who);
+		const route = decision.route;
+		// Development clients (anonymous) may use other topics; they are not ingested.
+		if (!route || route.family === 'alerts' || route.family === 'pump_cmd') {
+			return principal?.kind === 'anonymous' ? 'deliver' : this.reject('unknown_topic', who);
+		}
+		const device = await this.device(route.deviceId!);
+		if (!device || device.disabled || device.rwCode !== route.rwCode) return this.reject('unknown_device', route.deviceId);
+
+		if (route.family === 'status') {
+			const status = statusSchema.safeParse(payload.toString('utf8').trim());
+			if (!status.success) return this.reject('bad_fields', device.id);
+			await setStatus(this.db, device.id, status.data);
+			this.metrics.accepted++;
+			return 'deliver';
+		}
+
+		let json: unknown;
+		try {
+			json = JSON.parse(payload.toString('utf8'));
+		} catch {
+			return this.reject('bad_json', device.id);
+		}
+		const now = Date.now();
+		try {
+			if (route.family === 'sensor_level') {
+				const parsed = sensorLevelSchema.safeParse(json);
+				if (!parsed.success) return this.reject(reasonOf(parsed.error), device.id);
+				const p = parsed.data;
+				// level = mounting height − distance (DESIGN.md: no firmware change on re-mounting).
+				const level = p.level_cm ?? (device.mountingHeightCm === null ? null : device.mountingHeightCm - p.distance_cm!);
+				const { ts, skew } = resolveTimestamp(p.ts, now, this.futureMs, this.maxAgeMs);
+				const fresh = await this.readings.add({
+					deviceId: device.id,
+					rwId: device.rwId,
+					seq: p.seq,
+					ts,
+					levelCm: level,
+					distanceCm: p.distance_cm ?? null,
+					batteryV: p.bat ?? null,
+					clockSkew: skew
+				});
+				this.count(fresh, now, ts);
+			} else if (route.family === 'panic') {
+				const parsed = panicSchema.safeParse(json);
+				if (!parsed.success) return this.reject(reasonOf(parsed.error), device.id);
+				const { ts, skew } = resolveTimestamp(parsed.data.ts, now, this.futureMs, this.maxAgeMs);
+				this.count(await this.panics.add({ deviceId: device.id, rwId: device.rwId, seq: parsed.data.seq, ts, clockSkew: skew }), now, ts);
+			} else {
+				const parsed = pumpStateSchema.safeParse(json);
+				if (!parsed.success) return this.reject(reasonOf(parsed.error), device.id);
+				this.metrics.accepted++;
+			}
+		} catch (err) {
+			this.metrics.reject('store_failed', device.id);
+			throw err;
+		}
+		return 'deliver';
+	}
+
+	private count(fresh: boolean, now: number, ts: Date) {
+		if (fresh) {
+			this.metrics.accepted++;
+			this.metrics.observeLag(Math.max(0, Date.now() - Math.min(now, ts.getTime())));
+		} else this.metrics.duplicates++;
+	}
+
+	async flush(): Promise<void> {
+		await Promise.all([this.readings.flushed(), this.panics.flushed()]);
+	}
+
+	renderMetrics(): string {
+		const r = this.readings.stats;
+		const p = this.panics.stats;
+		return this.metrics.render({
+			batches: r.batches + p.batches,
+			items: r.items + p.items,
+			maxBatch: Math.max(r.maxBatch, p.maxBatch),
+			lastBatch: r.lastBatch
+		});
+	}
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Largest payload accepted on any device topic (DESIGN.md: e.g. 1 KiB). */
+export const MAX_PAYLOAD_BYTES = 1024;
+
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const ts = z.string().max(40).optional();
+
+// One schema per topic; unknown keys are ignored (firmware may add diagnostics).
+export const sensorLevelSchema = z
+	.object({
+		distance_cm: z.number().min(0).max(2000).optional(),
+		level_cm: z.number().min(-100).max(2000).optional(),
+		ts,
+		bat: z.number().min(0).max(6).optional(),
+		seq
+	})
+	.refine((p) => (p.distance_cm === undefined) !== (p.level_cm === undefined), { message: 'distance_cm or level_cm' });
+
+export const panicSchema = z.object({ ts, seq });
+
+export const pumpStateSchema = z.object({ on: z.boolean(), ts, seq });
+
+export const statusSchema = z.enum(['online', 'offline']);
+
+export type RejectReason =
+	| 'oversized'
+	| 'bad_json'
+	| 'bad_fields'
+	| 'out_of_range'
+	| 'unknown_topic'
+	| 'forbidden_topic'
+	| 'reserved_topic'
+	| 'unknown_device'
+	| 'store_failed';
+
+/** Range violations are told apart from wrong shapes in the counters. */
+export function reasonOf(error: z.ZodError): RejectReason {
+	return error.issues.every((i) => i.code === 'too_small' || i.code === 'too_big') ? 'out_of_range' : 'bad_fields';
+}
+
+/**
+ * The device's clock: accepted within the window (a replay after a long outage
+ * is old but genuine, up to maxAgeMs); otherwise server time with clock_skew.
+ */
+export function resolveTimestamp(raw: string | undefined, now: number, futureMs: number, maxAgeMs: number): { ts: Date; skew: boolean } {
+	if (raw === undefined) return { ts: new Date(now), skew: false };
+	const t = Date.parse(raw);
+	if (!Number.isFinite(t) || t > now + futureMs || t < now - maxAgeMs) return { ts: new Date(now), skew: true };
+	return { ts: new Date(t), skew: false };
+}

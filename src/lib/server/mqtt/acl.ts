@@ -1,0 +1,73 @@
+/**
+ * Who may publish and subscribe to what on the broker: the one rule table
+ * (DESIGN.md, "MQTT"). The aedes hooks ask these functions and nothing else.
+ */
+export type DeviceKind = 'sensor' | 'panic' | 'pump';
+
+export type Principal =
+	| { kind: 'device'; deviceId: string; deviceKind: DeviceKind; rwCode: string; rwId: string }
+	| { kind: 'dashboard'; userId: string; rwCode: string; rwId: string }
+	/** Only with MQTT_ALLOW_ANONYMOUS=1 (development). */
+	| { kind: 'anonymous' };
+
+export type TopicFamily = 'sensor_level' | 'panic' | 'status' | 'pump_state' | 'pump_cmd' | 'alerts';
+
+export interface TopicRoute {
+	rwCode: string;
+	family: TopicFamily;
+	deviceId: string | null;
+}
+
+const SEGMENT = /^[A-Za-z0-9-]{1,40}$/;
+
+/** `rw/{rw}/sensor/{id}/level` and friends → what it is; null for anything else. */
+export function parseTopic(topic: string): TopicRoute | null {
+	const parts = topic.split('/');
+	if (parts[0] !== 'rw' || !parts[1] || !SEGMENT.test(parts[1])) return null;
+	const rwCode = parts[1];
+	const [, , family, id, leaf, ...extra] = parts;
+	if (family === 'alerts') return parts.length >= 4 ? { rwCode, family: 'alerts', deviceId: null } : null;
+	if (!id || !SEGMENT.test(id)) return null;
+	if (family === 'sensor' && leaf === 'level' && extra.length === 0) return { rwCode, family: 'sensor_level', deviceId: id };
+	if (family === 'panic' && leaf === undefined) return { rwCode, family: 'panic', deviceId: id };
+	if (family === 'device' && leaf === 'status' && extra.length === 0) return { rwCode, family: 'status', deviceId: id };
+	if (family === 'pump' && leaf === 'state' && extra.length === 0) return { rwCode, family: 'pump_state', deviceId: id };
+	if (family === 'pump' && leaf === 'cmd' && extra.length === 0) return { rwCode, family: 'pump_cmd', deviceId: id };
+	return null;
+}
+
+/** What each kind of device publishes (besides its own status/LWT). */
+const DEVICE_PUBLISHES: Record<DeviceKind, TopicFamily> = {
+	sensor: 'sensor_level',
+	panic: 'panic',
+	pump: 'pump_state'
+};
+
+export type PublishDecision =
+	| { allow: true; route: TopicRoute | null }
+	| { allow: false; reason: 'forbidden_topic' | 'unknown_topic' | 'reserved_topic' };
+
+export function canPublish(principal: Principal, topic: string): PublishDecision {
+	// [MQTT-4.7.2-1] $-topics are the server's; clients never publish there.
+	if (topic.startsWith('$')) return { allow: false, reason: 'reserved_topic' };
+	const route = parseTopic(topic);
+	if (principal.kind === 'anonymous') return { allow: true, route };
+	if (principal.kind === 'dashboard') return { allow: false, reason: 'forbidden_topic' };
+	if (!route) return { allow: false, reason: 'unknown_topic' };
+	const own = route.rwCode === principal.rwCode && route.deviceId === principal.deviceId;
+	const family = route.family === 'status' || route.family === DEVICE_PUBLISHES[principal.deviceKind];
+	return own && family ? { allow: true, route } : { allow: false, reason: 'forbidden_topic' };
+}
+
+/** A device may subscribe only to its own command topic; a dashboard only to its RW's alerts. */
+export function canSubscribe(principal: Principal, filter: string): boolean {
+	if (filter.startsWith('$')) return false;
+	if (principal.kind === 'anonymous') return true;
+	if (principal.kind === 'device') {
+		return principal.deviceKind === 'pump' && filter === `rw/${principal.rwCode}/pump/${principal.deviceId}/cmd`;
+	}
+	const prefix = `rw/${principal.rwCode}/alerts`;
+	if (filter !== `${prefix}/#` && !filter.startsWith(`${prefix}/`)) return false;
+	// No wildcard may widen it beyond this RW's alerts.
+	return !filter.slice(prefix.length).includes('#') || filter === `${prefix}/#`;
+}

@@ -1,0 +1,23 @@
+import { error } from '@sveltejs/kit';
+import { clientIp } from '$lib/server/http';
+import { getRuntime } from '$lib/server/runtime';
+import type { RequestHandler } from './$types';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Ingest and broker counters in the Prometheus text format: RW admins, or a scraper on this machine. */
+export const GET: RequestHandler = (event) => {
+	const user = event.locals.user;
+	if (!user?.roles.includes('rw_admin') && !LOOPBACK.has(clientIp(event))) error(403, { message: 'Forbidden', key: 'error.403' });
+	const { ingest, broker } = getRuntime();
+	const stats = broker.stats();
+	const body =
+		ingest.renderMetrics() +
+		[
+			'# HELP rukun_mqtt_clients_connected Clients connected to the embedded broker.',
+			'# TYPE rukun_mqtt_clients_connected gauge',
+			`rukun_mqtt_clients_connected ${stats.connectedClients}`,
+			''
+		].join('\n');
+	return new Response(body, { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' } });
+};

@@ -1,0 +1,58 @@
+import { fail } from '@sveltejs/kit';
+import { z } from 'zod';
+import { deviceSchema } from '$lib/schemas/devices';
+import { parseForm } from '$lib/schemas/form';
+import { createDevice, listDevices, rotateSecret, setDisabled } from '$lib/server/devices/devices';
+import { listRtSummaries } from '$lib/server/tenancy/rw';
+import { getRuntime } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const { db, broker } = getRuntime();
+	const [devices, rts] = await Promise.all([listDevices(db, locals.user!), listRtSummaries(db, locals.user!)]);
+	return {
+		devices,
+		rts: rts.map(({ id, name }) => ({ id, name })),
+		rwCode: locals.user!.rwCode ?? '',
+		mqtt: { host: url.hostname, port: broker.tcpPort, wsUrl: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/mqtt` }
+	};
+};
+
+const idSchema = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/) });
+
+export const actions: Actions = {
+	create: async ({ locals, request }) => {
+		const form = await request.formData();
+		const parsed = parseForm(deviceSchema, form);
+		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
+		const result = await createDevice(getRuntime().db, locals.user!, parsed.data);
+		if (!result.ok) {
+			const errors: Record<string, string> = result.reason === 'taken' ? { id: 'errors.device_taken' } : { form: 'errors.forbidden' };
+			return fail(400, { errors, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])) });
+		}
+		return { secret: { id: parsed.data.id, kind: parsed.data.kind, value: result.secret } };
+	},
+	rotate: async ({ locals, request }) => {
+		const parsed = parseForm(idSchema, await request.formData());
+		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		const { db, broker, ingest } = getRuntime();
+		const secret = await rotateSecret(db, locals.user!, parsed.data.id);
+		if (!secret) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		// The old secret stops working now: drop the live connection too.
+		ingest.invalidate(parsed.data.id);
+		broker.disconnect(parsed.data.id);
+		const kind = (await listDevices(db, locals.user!)).find((d) => d.id === parsed.data.id)?.kind ?? 'sensor';
+		return { secret: { id: parsed.data.id, kind, value: secret } };
+	},
+	disable: async ({ locals, request }) => {
+		const form = await request.formData();
+		const parsed = parseForm(idSchema, form);
+		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		const disable = form.get('disabled') !== 'false';
+		const { db, broker, ingest } = getRuntime();
+		if (!(await setDisabled(db, locals.user!, parsed.data.id, disable))) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		ingest.invalidate(parsed.data.id);
+		if (disable) broker.disconnect(parsed.data.id); // at once (issue 4)
+		return { toggled: parsed.data.id };
+	}
+};

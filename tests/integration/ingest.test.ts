@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/server/db/types';
+import { createDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
+import { Ingest } from '../../src/lib/server/ingest/ingest';
+import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
+import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
+import { mintDashboardToken } from '../../src/lib/server/mqtt/dashboard-token';
+import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
+import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+
+let db: Database;
+let rw: TestRw;
+let other: TestRw;
+let ingest: Ingest;
+let broker: BrokerHandle;
+const tokenKey = randomBytes(32);
+const secrets = new Map<string, string>();
+const clients: mqtt.MqttClient[] = [];
+let admin: Awaited<ReturnType<typeof makeMember>>;
+
+const sensor = (id: string): NewDevice => ({
+	id, kind: 'sensor', name: id, rtId: null, lat: -6.155, lng: 106.905, reportIntervalS: 60,
+	mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 150, siaga2Cm: 200, siaga1Cm: 250
+});
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	rw = await makeRw(db, 1, 1);
+	other = await makeRw(db, 1, 1);
+	admin = await makeMember(db, rw, 'rw_admin');
+	const otherAdmin = await makeMember(db, other, 'rw_admin');
+	for (const id of ['t-wl-01', 't-wl-02', 't-wl-03', 't-wl-04']) {
+		const created = await createDevice(db, admin, sensor(id));
+		if (!created.ok) throw new Error(created.reason);
+		secrets.set(id, created.secret);
+	}
+	const panic = await createDevice(db, admin, { ...sensor('t-pb-01'), kind: 'panic', mountingHeightCm: null, siaga1Cm: null, siaga2Cm: null, siaga3Cm: null });
+	if (panic.ok) secrets.set('t-pb-01', panic.secret);
+	const foreign = await createDevice(db, otherAdmin, sensor('o-wl-01'));
+	if (foreign.ok) secrets.set('o-wl-01', foreign.secret);
+	ingest = new Ingest(db);
+	broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: false, hooks: brokerHooks({ db, ingest, allowAnonymous: false, tokenKey }) });
+});
+afterAll(async () => {
+	for (const c of clients) c.end(true);
+	await broker?.close();
+	await db?.close();
+});
+
+function connect(id: string, password = secrets.get(id), options: mqtt.IClientOptions = {}) {
+	return new Promise<{ client: mqtt.MqttClient; error?: Error }>((resolve) => {
+		const client = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: id, username: id, password, reconnectPeriod: 0, ...options });
+		clients.push(client);
+		client.once('connect', () => resolve({ client }));
+		client.once('error', (error) => resolve({ client, error }));
+	});
+}
+
+const level = (seq: number, distance = 100) => JSON.stringify({ distance_cm: distance, ts: new Date().toISOString(), bat: 3.9, seq });
+const stored = async (id: string) => (await db.query<{ seq: string; level_cm: number }>('select seq::text, level_cm from reading where device_id = $1 order by seq', [id]));
+
+describe('broker access', () => {
+	it('refuses a wrong secret, a client id that is not the device id, and no credentials', async () => {
+		const before = ingest.metrics.refusedConnections;
+		expect((await connect('t-wl-01', 'wrong')).error?.message).toMatch(/Bad username or password/);
+		expect((await connect('t-wl-01', secrets.get('t-wl-01'), { clientId: 'someone-else' })).error?.message).toMatch(/Not authorized/);
+		expect((await connect('anon-1', undefined, { username: undefined })).error?.message).toMatch(/Bad username or password/);
+		expect(ingest.metrics.refusedConnections).toBe(before + 3);
+	});
+
+	it('stores a QoS 1 reading before its PUBACK arrives, with the level from the mounting height', async () => {
+		const { client, error } = await connect('t-wl-01');
+		expect(error).toBeUndefined();
+		await client.publishAsync('rw/' + rw.code + '/sensor/t-wl-01/level', level(1, 87.5), { qos: 1 });
+		// The PUBACK has arrived: the row must already be there.
+		expect(await stored('t-wl-01')).toEqual([{ seq: '1', level_cm: 212.5 }]);
+		const minute = await db.query<{ n: number; last_cm: number }>('select n, last_cm from reading_minute where device_id = $1', ['t-wl-01']);
+		expect(minute).toEqual([{ n: 1, last_cm: 212.5 }]);
+	});
+
+	it('stores a duplicate seq once and counts it', async () => {
+		const { client } = await connect('t-wl-02');
+		const topic = `rw/${rw.code}/sensor/t-wl-02/level`;
+		await client.publishAsync(topic, level(7), { qos: 1 });
+		await client.publishAsync(topic, level(7), { qos: 1 });
+		await client.publishAsync(topic, level(8), { qos: 1 });
+		expect((await stored('t-wl-02')).map((r) => r.seq)).toEqual(['7', '8']);
+		expect(ingest.metrics.duplicates).toBeGreaterThanOrEqual(1);
+	});
+
+	it('drops and counts another device’s or RW’s topic, bad JSON, bad fields, out-of-range and oversized payloads — and keeps serving', async () => {
+		const { client } = await connect('t-wl-03');
+		const own = `rw/${rw.code}/sensor/t-wl-03/level`;
+		const cases: [string, string | Buffer, string][] = [
+			[`rw/${rw.code}/sensor/t-wl-04/level`, level(1), 'forbidden_topic'],
+			[`rw/${other.code}/sensor/t-wl-03/level`, level(2), 'forbidden_topic'],
+			[own, '{not json', 'bad_json'],
+			[own, JSON.stringify({ distance_cm: 'deep', seq: 3 }), 'bad_fields'],
+			[own, JSON.stringify({ distance_cm: -5, seq: 4 }), 'out_of_range'],
+			[own, Buffer.alloc(4096, 0x20), 'oversized'],
+			['$SYS/hack', 'x', 'reserved_topic']
+		];
+		for (const [topic, payload, reason] of cases) {
+			const before = ingest.metrics.rejectedTotal(reason as never);
+			await client.publishAsync(topic, payload, { qos: 1 });
+			expect(ingest.metrics.rejectedTotal(reason as never), reason).toBe(before + 1);
+		}
+		expect(client.connected).toBe(true);
+		await client.publishAsync(own, level(10), { qos: 1 });
+		expect((await stored('t-wl-03')).map((r) => r.seq)).toEqual(['10']);
+		expect(await stored('t-wl-04')).toEqual([]);
+		expect(ingest.renderMetrics()).toMatch(/rukun_mqtt_messages_rejected_total\{reason="forbidden_topic",device="t-wl-03"\} 2/);
+	});
+
+	it('stores panic presses and device status from the retained LWT', async () => {
+		const { client } = await connect('t-pb-01', secrets.get('t-pb-01'), {
+			will: { topic: `rw/${rw.code}/device/t-pb-01/status`, payload: Buffer.from('offline'), qos: 1, retain: true }
+		});
+		await client.publishAsync(`rw/${rw.code}/device/t-pb-01/status`, 'online', { qos: 1, retain: true });
+		await client.publishAsync(`rw/${rw.code}/panic/t-pb-01`, JSON.stringify({ ts: new Date().toISOString(), seq: 1 }), { qos: 1 });
+		expect(await db.query('select seq::int from panic_event where device_id = $1', ['t-pb-01'])).toEqual([{ seq: 1 }]);
+		expect((await db.query<{ status: string }>('select status from device where id = $1', ['t-pb-01']))[0]!.status).toBe('online');
+		// Kill the socket: the broker publishes the will on the device's behalf.
+		const offline = new Promise<void>((resolve) => {
+			const check = setInterval(() => {
+				void db.query<{ status: string }>('select status from device where id = $1', ['t-pb-01']).then((r) => {
+					if (r[0]!.status === 'offline') {
+						clearInterval(check);
+						resolve();
+					}
+				});
+			}, 20);
+		});
+		(client as unknown as { stream: { destroy(): void } }).stream.destroy();
+		await offline;
+		expect((await db.query<{ status: string }>('select status from device where id = $1', ['t-pb-01']))[0]!.status).toBe('offline');
+	});
+
+	it('disconnects a disabled device at once and refuses it afterwards', async () => {
+		const { client } = await connect('t-wl-04');
+		const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+		expect(await setDisabled(db, admin, 't-wl-04', true)).toBe(true);
+		ingest.invalidate('t-wl-04');
+		broker.disconnect('t-wl-04');
+		await closed;
+		expect((await connect('t-wl-04')).error?.message).toMatch(/Not authorized/);
+	});
+
+	it('lets a dashboard subscribe to its own RW’s alerts only, and never publish', async () => {
+		const token = mintDashboardToken(tokenKey, { userId: 'u1', rwCode: rw.code, rwId: rw.id });
+		const { client, error } = await connect('dash-1', token, { username: 'dashboard' });
+		expect(error).toBeUndefined();
+		const granted = await client.subscribeAsync(`rw/${rw.code}/alerts/#`, { qos: 1 });
+		expect(granted.map((g) => g.qos)).toEqual([1]);
+		for (const filter of [`rw/${other.code}/alerts/#`, 'rw/+/alerts/#', `rw/${rw.code}/sensor/+/level`]) {
+			// A refused subscription gets SUBACK 0x80, which mqtt.js reports as an error.
+			await expect(client.subscribeAsync(filter, { qos: 1 }), filter).rejects.toThrow(/Subscribe error/);
+		}
+		const got = new Promise<string>((resolve) => client.on('message', (t) => resolve(t)));
+		broker.aedes.publish({ cmd: 'publish', topic: `rw/${rw.code}/alerts/flood`, payload: Buffer.from('{}'), qos: 1, retain: false, dup: false }, () => {});
+		expect(await got).toBe(`rw/${rw.code}/alerts/flood`);
+		const before = ingest.metrics.rejectedTotal('forbidden_topic');
+		await client.publishAsync(`rw/${rw.code}/alerts/fake`, 'x', { qos: 1 });
+		expect(ingest.metrics.rejectedTotal('forbidden_topic')).toBe(before + 1);
+		const expired = mintDashboardToken(tokenKey, { userId: 'u1', rwCode: rw.code, rwId: rw.id }, -1);
+		expect((await connect('dash-2', expired, { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
+	});
+});
+
+describe('retention', () => {
+	it('prunes old raw readings and keeps the rollups', async () => {
+		await db.query(
+			`insert into reading (device_id, seq, rw_id, ts, level_cm) values ('t-wl-01', 1000, $1, now() - interval '40 days', 99)`,
+			[rw.id]
+		);
+		await db.query(
+			`insert into reading_hour (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
+			 values ('t-wl-01', date_trunc('hour', now() - interval '20 days'), $1, 99, 99, 99, 1, 99, now() - interval '20 days')`,
+			[rw.id]
+		);
+		expect(await pruneReadings(db, 30)).toBe(1);
+		expect((await stored('t-wl-01')).map((r) => r.seq)).toEqual(['1']);
+		const month = await levelHistory(db, 't-wl-01', '30d');
+		expect(month.some((p) => p.last_cm === 99)).toBe(true);
+		const day = await levelHistory(db, 't-wl-01', '24h');
+		expect(day.at(-1)?.last_cm).toBe(212.5);
+	});
+});
