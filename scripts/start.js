@@ -101,8 +101,9 @@ const lines = [
 	'',
 	'Rukun is running',
 	`  Web:         ${web}`,
-	`  MQTT (TCP):  mqtt://${shownHost}:${runtime.broker.tcpPort}`,
-	`  MQTT (WS):   ${web.replace(/^http/, 'ws')}/mqtt`,
+	...(runtime.broker.mode === 'embedded'
+		? [`  MQTT (TCP):  mqtt://${shownHost}:${runtime.broker.tcpPort}`, `  MQTT (WS):   ${web.replace(/^http/, 'ws')}/mqtt`]
+		: [`  MQTT:        external broker ${runtime.config.mqttUrl} (shared subscriptions $share/rukun/…)`]),
 	`  Database:    ${runtime.db.kind === 'pglite' ? `PGlite in ${path.join(runtime.config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
 	`  Health:      ${web}/healthz`
 ];

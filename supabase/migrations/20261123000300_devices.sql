@@ -100,3 +100,7 @@ create policy reading_hour_read on public.reading_hour for select to authenticat
   using (rw_id in (select app.role_rw_ids(array['rw_admin', 'security_officer', 'rt_head'])));
 create policy panic_read on public.panic_event for select to authenticated
   using (rw_id in (select app.role_rw_ids(array['rw_admin', 'security_officer'])));
+
+-- The same secret in Mosquitto's password-file format ($7$: PBKDF2-SHA512), so
+-- `npm run mosquitto:config` can enforce the registry on an external broker.
+alter table public.device add column mosquitto_hash text;

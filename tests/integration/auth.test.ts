@@ -65,6 +65,15 @@ describe('login', () => {
 		expect(await readSession(db, member.token, 30)).toBeNull();
 	});
 
+	it('extends a session used past half its life, and only then', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		const before = (await readSession(db, member.token, 30))!.expiresAt.getTime();
+		expect((await readSession(db, member.token, 30))!.expiresAt.getTime()).toBe(before);
+		await db.query(`update session set expires_at = now() + interval '1 day' where user_id = $1`, [member.id]);
+		const extended = (await readSession(db, member.token, 30))!.expiresAt.getTime();
+		expect(extended - Date.now()).toBeGreaterThan(29 * 86_400_000);
+	});
+
 	it('rejects expired, forged and malformed session tokens', async () => {
 		const member = await makeMember(db, rw, 'treasurer');
 		await db.query(`update session set expires_at = now() - interval '1 second' where user_id = $1`, [member.id]);

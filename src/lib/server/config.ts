@@ -28,7 +28,10 @@ const schema = z.object({
 	DEMO_PASSWORD: z.string().min(8).default('rukun-demo'),
 	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 	RUKUN_DATA_KEY: z.string().optional(),
-	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30)
+	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+	MQTT_URL: z.string().url().optional(),
+	MQTT_USERNAME: z.string().optional(),
+	MQTT_PASSWORD: z.string().optional()
 });
 
 export interface Config {
@@ -47,6 +50,10 @@ export interface Config {
 	dataKey: string | undefined;
 	/** Raw sensor readings older than this are pruned; rollups stay. */
 	readingRetentionDays: number;
+	/** External broker (embedded aedes is not started); credentials of the app's own MQTT user. */
+	mqttUrl: string | undefined;
+	mqttUsername: string | undefined;
+	mqttPassword: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -70,6 +77,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		demoPassword: e.DEMO_PASSWORD,
 		sessionDays: e.SESSION_DAYS,
 		dataKey: e.RUKUN_DATA_KEY || undefined,
-		readingRetentionDays: e.READING_RETENTION_DAYS
+		readingRetentionDays: e.READING_RETENTION_DAYS,
+		mqttUrl: e.MQTT_URL || undefined,
+		mqttUsername: e.MQTT_USERNAME || undefined,
+		mqttPassword: e.MQTT_PASSWORD || undefined
 	};
 }

@@ -3,7 +3,7 @@ import type { Runtime } from './runtime';
 export interface Health {
 	status: 'ok' | 'degraded';
 	database: { up: boolean; kind: string };
-	broker: { up: boolean; tcpPort: number; websocket: string | null; clients: number };
+	broker: { up: boolean; mode: string; tcpPort: number | null; websocket: string | null; clients: number };
 	time: string;
 }
 
@@ -15,6 +15,7 @@ export async function checkHealth(runtime: Runtime): Promise<Health> {
 		database: { up: dbUp, kind: runtime.db.kind },
 		broker: {
 			up: brokerUp,
+			mode: runtime.broker.mode,
 			tcpPort: runtime.broker.tcpPort,
 			websocket: runtime.broker.wsPath,
 			clients: runtime.broker.stats().connectedClients

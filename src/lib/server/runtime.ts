@@ -2,7 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import type { Config } from './config';
 import { openAndMigrate, type Database } from './db';
-import { startBroker, type BrokerHandle } from './mqtt/broker';
+import { startBroker, type BrokerStats } from './mqtt/broker';
+import { connectExternalBroker } from './mqtt/external';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { pruneExpiredSessions } from './auth/sessions';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
@@ -10,11 +11,24 @@ import { Ingest } from './ingest/ingest';
 import { pruneReadings } from './ingest/retention';
 import { brokerHooks } from './mqtt/hooks';
 
+/** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
+export interface MqttSide {
+	mode: 'embedded' | 'external';
+	/** TCP port of the embedded broker; null when external. */
+	tcpPort: number | null;
+	wsPath: string | null;
+	isUp(): boolean;
+	stats(): BrokerStats;
+	/** Drops a device's connection (embedded only; on an external broker regenerate its ACL). */
+	disconnect(clientId: string): void;
+	close(): Promise<void>;
+}
+
 /** Everything the one Rukun process runs besides the HTTP handler (DESIGN.md). */
 export interface Runtime {
 	config: Config;
 	db: Database;
-	broker: BrokerHandle;
+	broker: MqttSide;
 	/** Device message validation, store-then-ack writes and counters. */
 	ingest: Ingest;
 	/** Keys for NIK/KK encryption and blind indexes. */
@@ -38,19 +52,33 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		log('warning: DATABASE_URL without RUKUN_DATA_KEY — NIK/KK key kept in DATA_DIR/keys; every instance needs the same key');
 	}
 	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-	let broker: BrokerHandle;
+	let broker: MqttSide;
 	let seeded = false;
 	const ingest = new Ingest(db, { log });
 	try {
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
-		broker = await startBroker({
-			port: config.mqttPort,
-			host: config.mqttHost,
-			httpServer: options.httpServer,
-			allowAnonymous: config.mqttAllowAnonymous,
-			hooks: brokerHooks({ db, ingest, allowAnonymous: config.mqttAllowAnonymous, tokenKey: pii.tokens }),
-			log
-		});
+		if (config.mqttUrl) {
+			const external = await connectExternalBroker({ url: config.mqttUrl, username: config.mqttUsername, password: config.mqttPassword, ingest, log });
+			broker = {
+				mode: 'external',
+				tcpPort: null,
+				wsPath: null,
+				isUp: external.isUp,
+				stats: () => ({ connectedClients: 0, refusedConnections: 0 }),
+				disconnect: (id) => log(`mqtt: cannot drop ${id} on an external broker; run npm run mosquitto:config`),
+				close: external.close
+			};
+		} else {
+			const embedded = await startBroker({
+				port: config.mqttPort,
+				host: config.mqttHost,
+				httpServer: options.httpServer,
+				allowAnonymous: config.mqttAllowAnonymous,
+				hooks: brokerHooks({ db, ingest, allowAnonymous: config.mqttAllowAnonymous, tokenKey: pii.tokens }),
+				log
+			});
+			broker = { mode: 'embedded', ...embedded };
+		}
 	} catch (err) {
 		await db.close();
 		throw err;

@@ -57,22 +57,26 @@ export async function createSession(
  */
 export async function readSession(db: Database, token: string, days: number): Promise<SessionUser | null> {
 	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-	const rows = await db.query<SessionRow>(
-		`with s as (
-		   update session set expires_at = case
-		       when expires_at - now() < make_interval(days => $2) / 2 then now() + make_interval(days => $2)
-		       else expires_at end
-		   where id = $1 and expires_at > now()
-		   returning id, user_id, rw_id, expires_at
-		 )
-		 select s.id as session_id, u.id as user_id, u.name, u.phone, u.locale, s.rw_id, s.expires_at,
+	const id = sha256(token);
+	// The common path is one read; the sliding extension writes only past half-life.
+	const rows = await db.query<SessionRow & { stale: boolean }>(
+		`select s.id as session_id, u.id as user_id, u.name, u.phone, u.locale, s.rw_id, s.expires_at,
+		        s.expires_at - now() < make_interval(days => $2) / 2 as stale,
 		        rw.code as rw_code, rw.name as rw_name,
 		        (select json_agg(json_build_object('role', m.role, 'rt_id', m.rt_id, 'house_id', m.house_id))
 		           from membership m where m.user_id = u.id and m.rw_id = s.rw_id) as memberships
-		   from s join app_user u on u.id = s.user_id and u.disabled_at is null
-		   left join rw on rw.id = s.rw_id`,
-		[sha256(token), days]
+		   from session s join app_user u on u.id = s.user_id and u.disabled_at is null
+		   left join rw on rw.id = s.rw_id
+		  where s.id = $1 and s.expires_at > now()`,
+		[id, days]
 	);
+	if (rows[0]?.stale) {
+		const extended = await db.query<{ expires_at: Date | string }>(
+			'update session set expires_at = now() + make_interval(days => $2) where id = $1 returning expires_at',
+			[id, days]
+		);
+		if (extended[0]) rows[0].expires_at = extended[0].expires_at;
+	}
 	const row = rows[0];
 	if (!row) return null;
 	const memberships = row.memberships ?? [];

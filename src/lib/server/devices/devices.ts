@@ -4,6 +4,7 @@ import { audit } from '../audit';
 import { sha256 } from '../auth/tokens';
 import type { SessionUser } from '../auth/sessions';
 import type { DeviceKind } from '../mqtt/acl';
+import { mosquittoHash } from './mosquitto';
 
 export interface DeviceInfo {
 	id: string;
@@ -74,9 +75,9 @@ export async function createDevice(db: Database, user: SessionUser, input: NewDe
 	await withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		await tx.query(
 			`insert into device (id, rw_id, rt_id, kind, name, lat, lng, report_interval_s, mounting_height_cm, max_range_cm,
-			                     siaga3_cm, siaga2_cm, siaga1_cm, secret_hash, created_by)
-			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			[input.id, user.rwId, input.rtId, input.kind, input.name, input.lat, input.lng, input.reportIntervalS, input.mountingHeightCm, input.maxRangeCm, input.siaga3Cm, input.siaga2Cm, input.siaga1Cm, sha256(secret), user.id]
+			                     siaga3_cm, siaga2_cm, siaga1_cm, secret_hash, mosquitto_hash, created_by)
+			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			[input.id, user.rwId, input.rtId, input.kind, input.name, input.lat, input.lng, input.reportIntervalS, input.mountingHeightCm, input.maxRangeCm, input.siaga3Cm, input.siaga2Cm, input.siaga1Cm, sha256(secret), mosquittoHash(secret), user.id]
 		);
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: 'device.create', target: input.id });
 	});
@@ -87,8 +88,8 @@ export async function rotateSecret(db: Database, user: SessionUser, id: string):
 	const secret = newSecret();
 	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		const updated = await tx.query(
-			`update device set secret_hash = $3, secret_rotated_at = now() where id = $1 and rw_id = $2 returning id`,
-			[id, user.rwId, sha256(secret)]
+			`update device set secret_hash = $3, mosquitto_hash = $4, secret_rotated_at = now() where id = $1 and rw_id = $2 returning id`,
+			[id, user.rwId, sha256(secret), mosquittoHash(secret)]
 		);
 		if (updated.length > 0) await audit(tx, { rwId: user.rwId, actorId: user.id, action: 'device.rotate_secret', target: id });
 		return updated;
@@ -144,4 +145,12 @@ export function listDevices(db: Database, user: SessionUser): Promise<DeviceRow[
 /** Status from the retained LWT topic (`online` / `offline`). */
 export async function setStatus(db: Database, id: string, status: 'online' | 'offline'): Promise<void> {
 	await db.query(`update device set status = $2, last_seen_at = case when $2 = 'online' then now() else last_seen_at end where id = $1`, [id, status]);
+}
+
+/** Enabled devices of every RW, for the external broker's password file and ACL. */
+export function devicesForBroker(db: Database): Promise<{ id: string; rwCode: string; kind: DeviceKind; mosquittoHash: string | null }[]> {
+	return db.query(
+		`select d.id, rw.code as "rwCode", d.kind, d.mosquitto_hash as "mosquittoHash"
+		   from device d join rw on rw.id = d.rw_id where d.disabled_at is null order by d.id`
+	);
 }

@@ -14,9 +14,17 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		devices,
 		rts: rts.map(({ id, name }) => ({ id, name })),
 		rwCode: locals.user!.rwCode ?? '',
-		mqtt: { host: url.hostname, port: broker.tcpPort, wsUrl: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/mqtt` }
+		mqtt: broker.tcpPort === null
+			? externalSettings(getRuntime().config.mqttUrl ?? '', url)
+			: { host: url.hostname, port: broker.tcpPort, wsUrl: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/mqtt` }
 	};
 };
+
+/** Devices connect to the external broker (MQTT_URL) directly. */
+function externalSettings(mqttUrl: string, page: URL) {
+	const parsed = new URL(mqttUrl || 'mqtt://localhost:1883');
+	return { host: parsed.hostname || page.hostname, port: Number(parsed.port || 1883), wsUrl: '' };
+}
 
 const idSchema = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/) });
 

@@ -1,0 +1,403 @@
+// `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
+//   --generators 1 --warmup 2 --no-baselines --profile]`
+//
+// MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
+// "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
+// fresh PGlite in a temp dir; N sensor devices registered directly in the table. The
+// load comes from separate generator processes (bench/ingest/generator.ts) writing
+// pre-encoded QoS 1 PUBLISH packets on raw sockets with a fixed window per connection.
+//   1. full path at maximum rate: PUBACKs/s, cross-checked with count(*) of `reading`
+//   2. full path at --rate msgs/s: send → PUBACK (= stored) latency p50/p99
+//   3. baselines, same generator: bare aedes (max rate, and at --rate for latency) and
+//      Mosquitto (max rate) when /usr/sbin/mosquitto is installed (else null)
+// Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Profiler, summarise } from './ingest/profile';
+import { runPhase, type PhaseResult } from './ingest/runner';
+import { formatTable, round } from './ingest/stats';
+import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
+
+type Metrics = Record<string, number | null>;
+
+/** Targets from the issue (informational). */
+const TARGET_READINGS_PER_S = 25_000;
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 50;
+/** Above this (% of one core) the generator may be what limits a figure: say so. */
+const GENERATOR_CPU_WARNING = 85;
+/** Above this (% of one core) other processes disturbed a run: say so. */
+const OTHER_CPU_WARNING = 25;
+
+function usage(message: string): never {
+	console.error(`${message}
+usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
+       [--generators N] [--warmup S] [--no-baselines] [--profile]`);
+	process.exit(2);
+}
+
+function parseOptions() {
+	let values;
+	try {
+		({ values } = parseArgs({
+			options: {
+				publishers: { type: 'string', default: '200' },
+				duration: { type: 'string', default: '10' },
+				rate: { type: 'string', default: '5000' },
+				window: { type: 'string', default: '32' },
+				generators: { type: 'string', default: '1' },
+				warmup: { type: 'string', default: '2' },
+				'no-baselines': { type: 'boolean', default: false },
+				profile: { type: 'boolean', default: false }
+			}
+		}));
+	} catch (err) {
+		usage(err instanceof Error ? err.message : String(err));
+	}
+	const int = (name: string, raw: string, min: number, max: number) => {
+		const n = Number(raw);
+		if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be a whole number ${min}..${max}`);
+		return n;
+	};
+	return {
+		publishers: int('publishers', values.publishers, 1, 2000),
+		durationS: int('duration', values.duration, 1, 60),
+		rate: int('rate', values.rate, 1, 200_000),
+		window: int('window', values.window, 1, 1000),
+		generators: int('generators', values.generators, 1, 4),
+		warmupS: int('warmup', values.warmup, 0, 30),
+		baselines: !values['no-baselines'],
+		profile: values.profile
+	};
+}
+
+type Options = ReturnType<typeof parseOptions>;
+
+/** Distinct 12-digit seq ranges per phase: phases on one database never collide. */
+const SEQ_BASE = { fullMax: 100_000_000_000, fullRate: 200_000_000_000, bareMax: 300_000_000_000, bareRate: 400_000_000_000, mosquitto: 500_000_000_000 };
+
+function phase(options: Options) {
+	return {
+		publishers: options.publishers,
+		window: options.window,
+		generators: options.generators,
+		warmupMs: options.warmupS * 1000,
+		durationMs: options.durationS * 1000
+	};
+}
+
+interface FullPathFigures {
+	max: PhaseResult;
+	rate: PhaseResult;
+	rowsAfterMax: number;
+	rowsAfterRate: number;
+	accepted: number;
+	duplicates: number;
+	rejected: number;
+	refused: number;
+	maxBatch: number;
+	batchMs: { p50: number | null; p99: number | null; max: number | null };
+	msPer1000Rows: number | null;
+	brokerLog: string[];
+	setupS: number;
+}
+
+function percentileOf(values: number[], p: number): number | null {
+	if (values.length === 0) return null;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function fullPath(options: Options): Promise<FullPathFigures> {
+	const t0 = performance.now();
+	const full: FullPath = await startFullPath(options.publishers);
+	const setupS = (performance.now() - t0) / 1000;
+	console.log(`full path: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
+	try {
+		const profiler = options.profile ? new Profiler() : null;
+		const profileFile = path.join(os.tmpdir(), `rukun-ingest-${Date.now()}.cpuprofile`);
+		const max = await runPhase({
+			...phase(options),
+			target: full,
+			mode: { kind: 'max' },
+			seqBase: SEQ_BASE.fullMax,
+			onMark: async () => {
+				full.writes.recording = true;
+				await profiler?.start();
+			},
+			onStop: async () => {
+				full.writes.recording = false;
+				if (profiler) printProfile(await profiler.stop(profileFile), profileFile);
+			}
+		});
+		await full.ingest.flush();
+		const rowsAfterMax = await full.readingCount();
+		const windowBatches = full.writes.batches.splice(0);
+		const windowRows = windowBatches.reduce((n, b) => n + b.rows, 0);
+		const windowMs = windowBatches.reduce((n, b) => n + b.ms, 0);
+		console.log(`full path, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s; ${max.totalAcked} PUBACKs, ${rowsAfterMax} rows`);
+
+		const rate = await runPhase({ ...phase(options), target: full, mode: { kind: 'rate', rate: options.rate }, seqBase: SEQ_BASE.fullRate });
+		await full.ingest.flush();
+		const rowsAfterRate = await full.readingCount();
+		console.log(`full path at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
+		const m = full.ingest.metrics;
+		return {
+			max,
+			rate,
+			rowsAfterMax,
+			rowsAfterRate,
+			accepted: m.accepted,
+			duplicates: m.duplicates,
+			rejected: m.rejectedTotal(),
+			refused: m.refusedConnections,
+			maxBatch: full.ingest.readings.stats.maxBatch,
+			batchMs: {
+				p50: percentileOf(
+					windowBatches.map((b) => b.ms),
+					50
+				),
+				p99: percentileOf(
+					windowBatches.map((b) => b.ms),
+					99
+				),
+				max: percentileOf(
+					windowBatches.map((b) => b.ms),
+					100
+				)
+			},
+			msPer1000Rows: windowRows > 0 ? (windowMs / windowRows) * 1000 : null,
+			brokerLog: full.brokerLog,
+			setupS
+		};
+	} finally {
+		await full.close();
+	}
+}
+
+function printProfile(profile: Parameters<typeof summarise>[0], file: string) {
+	const s = summarise(profile);
+	console.log(`\nCPU profile of this process over the full-path window: ${file} (${s.totalMs.toFixed(0)} ms sampled)`);
+	console.log(
+		formatTable(
+			['area (self time)', 'ms', '%'],
+			s.byArea.map((a) => [a.name, round(a.ms, 0), round(a.pct, 1)])
+		)
+	);
+	console.log('');
+	console.log(
+		formatTable(
+			['function (self time)', 'ms', '%'],
+			s.byFunction.map((f) => [f.name.slice(0, 100), round(f.ms, 0), round(f.pct, 1)])
+		)
+	);
+	console.log('');
+}
+
+async function bareAedes(options: Options): Promise<{ max: PhaseResult; rate: PhaseResult }> {
+	const target = await startBareAedes();
+	try {
+		const max = await runPhase({ ...phase(options), target, mode: { kind: 'max' }, seqBase: SEQ_BASE.bareMax });
+		console.log(`bare aedes, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s`);
+		const rate = await runPhase({ ...phase(options), target, mode: { kind: 'rate', rate: options.rate }, seqBase: SEQ_BASE.bareRate });
+		console.log(`bare aedes at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
+		return { max, rate };
+	} finally {
+		await target.close();
+	}
+}
+
+async function mosquitto(options: Options): Promise<PhaseResult | null> {
+	const target = await startMosquitto();
+	if (!target) {
+		console.log('mosquitto: not installed (/usr/sbin/mosquitto), reported as null');
+		return null;
+	}
+	try {
+		const max = await runPhase({ ...phase(options), target, mode: { kind: 'max' }, seqBase: SEQ_BASE.mosquitto });
+		console.log(`mosquitto, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s`);
+		return max;
+	} finally {
+		await target.close();
+	}
+}
+
+const pct = (v: number | null) => round(v, 0);
+const ms = (v: number | null) => round(v, 2);
+
+function phaseRow(label: string, r: PhaseResult | null): (string | number | null)[] {
+	if (!r) return [label, null, null, null, null, null, null, null];
+	return [label, Math.round(r.ackedPerS), ms(r.latency.p50), ms(r.latency.p99), pct(r.generatorCpuPct), pct(r.serverCpuPct), pct(r.otherCpuPct), r.totalAcked];
+}
+
+function check(label: string, ok: boolean, detail: string) {
+	return [label, ok ? 'PASS' : 'FAIL', detail];
+}
+
+async function main() {
+	const options = parseOptions();
+	const started = performance.now();
+	console.log(
+		`ingest benchmark: ${options.publishers} publishers, window ${options.window}, ${options.generators} generator process(es), ` +
+			`${options.warmupS} s warm-up + ${options.durationS} s per phase, latency at ${options.rate}/s; ${os.cpus().length} CPUs, node ${process.version}\n`
+	);
+	const full = await fullPath(options);
+	const bare = options.baselines ? await bareAedes(options) : null;
+	const mosq = options.baselines ? await mosquitto(options) : null;
+
+	const maxR = full.max;
+	const serverAcceptedPerS =
+		maxR.server.after.accepted !== null && maxR.server.before.accepted !== null
+			? (maxR.server.after.accepted - maxR.server.before.accepted) / ((maxR.server.after.at - maxR.server.before.at) / 1000)
+			: null;
+	const windowBatches = (maxR.server.after.batches ?? 0) - (maxR.server.before.batches ?? 0);
+	const windowItems = (maxR.server.after.batchItems ?? 0) - (maxR.server.before.batchItems ?? 0);
+	const windowWriteMs = (maxR.server.after.writeMs ?? 0) - (maxR.server.before.writeMs ?? 0);
+	const serverWindowMs = maxR.server.after.at - maxR.server.before.at;
+	const rateR = full.rate;
+	const rateBatches = (rateR.server.after.batches ?? 0) - (rateR.server.before.batches ?? 0);
+	const rateItems = (rateR.server.after.batchItems ?? 0) - (rateR.server.before.batchItems ?? 0);
+	const acksMax = maxR.totalAcked;
+	const acksRate = rateR.totalAcked;
+	const agree = full.rowsAfterMax === acksMax && full.rowsAfterRate - full.rowsAfterMax === acksRate;
+	const ratio = bare ? maxR.ackedPerS / bare.max.ackedPerS : null;
+
+	console.log('');
+	console.log(
+		formatTable(
+			['run', 'msgs/s acked', 'p50 ms', 'p99 ms', 'generator CPU %', 'broker process CPU %', 'other processes CPU %', 'PUBACKs total'],
+			[
+				phaseRow('full path, max rate', maxR),
+				phaseRow(`full path @ ${options.rate}/s`, rateR),
+				phaseRow('bare aedes, max rate', bare?.max ?? null),
+				phaseRow(`bare aedes @ ${options.rate}/s`, bare?.rate ?? null),
+				phaseRow('mosquitto, max rate', mosq)
+			]
+		)
+	);
+	console.log('(CPU % of one core over the measured window; "other processes" = the rest of the machine; p50/p99 = send → PUBACK)\n');
+
+	console.log(
+		formatTable(
+			['full path detail', 'value'],
+			[
+				['PUBACKs, max-rate run', acksMax],
+				['rows in reading after it (count(*))', full.rowsAfterMax],
+				['PUBACKs, rate run', acksRate],
+				['rows added by it', full.rowsAfterRate - full.rowsAfterMax],
+				['PUBACKs agree with rows', agree ? 'yes' : 'NO'],
+				['ingest accepted counter (both runs)', full.accepted],
+				['server-side accepted/s in window', round(serverAcceptedPerS, 0)],
+				['duplicates / rejected / refused connections', `${full.duplicates} / ${full.rejected} / ${full.refused}`],
+				['batches in window', windowBatches],
+				['mean rows per batch', round(windowBatches > 0 ? windowItems / windowBatches : null, 0)],
+				['largest batch (whole run)', full.maxBatch],
+				['writeReadings ms per batch p50 / p99 / max', `${ms(full.batchMs.p50)} / ${ms(full.batchMs.p99)} / ${ms(full.batchMs.max)}`],
+				['writeReadings ms per 1,000 rows', ms(full.msPer1000Rows)],
+				['DB writer busy % of window', pct((windowWriteMs / serverWindowMs) * 100)],
+				[`mean rows per batch @ ${options.rate}/s`, round(rateBatches > 0 ? rateItems / rateBatches : null, 1)],
+				['rate run: sends skipped (every window full)', rateR.skippedSends],
+				['connections lost / unacked after drain', `${maxR.connectionsLost + rateR.connectionsLost} / ${maxR.unacked + rateR.unacked}`]
+			]
+		)
+	);
+	if (full.brokerLog.length > 0) console.log(`broker log (first lines):\n  ${full.brokerLog.slice(0, 5).join('\n  ')}`);
+	const errors = [...maxR.errors, ...rateR.errors, ...(bare?.max.errors ?? []), ...(bare?.rate.errors ?? []), ...(mosq?.errors ?? [])];
+	if (errors.length > 0) console.log(`generator notes:\n  ${errors.slice(0, 10).join('\n  ')}`);
+	console.log('');
+
+	const p99 = rateR.latency.p99;
+	console.log(
+		formatTable(
+			['target (informational)', 'result', 'measured'],
+			[
+				check(`full path ≥ ${TARGET_READINGS_PER_S} readings/s`, maxR.ackedPerS >= TARGET_READINGS_PER_S, `${Math.round(maxR.ackedPerS)}/s`),
+				check(
+					`full path ≥ ${TARGET_RATIO} × bare aedes`,
+					ratio !== null && ratio >= TARGET_RATIO,
+					ratio === null ? 'no baseline run' : `${ratio.toFixed(2)} × ${Math.round(bare!.max.ackedPerS)}/s`
+				),
+				check(`p99 < ${TARGET_P99_MS} ms at ${options.rate}/s`, p99 !== null && p99 < TARGET_P99_MS, `${ms(p99)} ms`),
+				check('PUBACKs = rows stored', agree, `${acksMax + acksRate} PUBACKs, ${full.rowsAfterRate} rows`)
+			]
+		)
+	);
+	const busyGenerators = [maxR, rateR, bare?.max, bare?.rate, mosq].filter((r): r is PhaseResult => !!r && r.generatorCpuPctMax > GENERATOR_CPU_WARNING);
+	if (busyGenerators.length > 0) {
+		console.log(
+			`\nwarning: a generator process used > ${GENERATOR_CPU_WARNING}% of a core in: ${busyGenerators.map((r) => r.target + (r.mode.kind === 'rate' ? ' @ rate' : '')).join(', ')} — that figure may be generator-bound (try --generators 2).`
+		);
+	}
+
+	const disturbed = [maxR, rateR, bare?.max, bare?.rate, mosq].filter((r): r is PhaseResult => !!r && (r.otherCpuPct ?? 0) > OTHER_CPU_WARNING);
+	if (disturbed.length > 0) {
+		console.log(
+			`\nwarning: other processes used > ${OTHER_CPU_WARNING}% of a core during: ${disturbed.map((r) => `${r.target}${r.mode.kind === 'rate' ? ' @ rate' : ''} (${pct(r.otherCpuPct)}%)`).join(', ')} — those figures are disturbed; run again on a quiet machine.`
+		);
+	}
+
+	const metrics: Metrics = {
+		full_path_readings_per_s: round(maxR.ackedPerS, 0),
+		bare_aedes_msgs_per_s: bare ? round(bare.max.ackedPerS, 0) : null,
+		mosquitto_msgs_per_s: mosq ? round(mosq.ackedPerS, 0) : null,
+		ratio_vs_bare_aedes: round(ratio, 3),
+		stored_latency_p50_ms: ms(rateR.latency.p50),
+		stored_latency_p99_ms: ms(rateR.latency.p99),
+		stored_latency_p90_ms: ms(rateR.latency.p90),
+		stored_latency_max_ms: ms(rateR.latency.max),
+		stored_latency_acked_per_s: round(rateR.ackedPerS, 0),
+		full_path_server_accepted_per_s: round(serverAcceptedPerS, 0),
+		full_path_pubacks_total: acksMax + acksRate,
+		full_path_reading_rows: full.rowsAfterRate,
+		full_path_pubacks_rows_mismatch: acksMax + acksRate - full.rowsAfterRate,
+		full_path_latency_p50_ms_at_max: ms(maxR.latency.p50),
+		full_path_latency_p99_ms_at_max: ms(maxR.latency.p99),
+		full_path_generator_cpu_pct: pct(maxR.generatorCpuPct),
+		full_path_broker_process_cpu_pct: pct(maxR.serverCpuPct),
+		stored_latency_generator_cpu_pct: pct(rateR.generatorCpuPct),
+		bare_aedes_generator_cpu_pct: bare ? pct(bare.max.generatorCpuPct) : null,
+		bare_aedes_broker_process_cpu_pct: bare ? pct(bare.max.serverCpuPct) : null,
+		bare_aedes_latency_p50_ms: bare ? ms(bare.rate.latency.p50) : null,
+		bare_aedes_latency_p99_ms: bare ? ms(bare.rate.latency.p99) : null,
+		mosquitto_generator_cpu_pct: mosq ? pct(mosq.generatorCpuPct) : null,
+		mosquitto_broker_cpu_pct: mosq ? pct(mosq.serverCpuPct) : null,
+		full_path_batches: windowBatches,
+		full_path_batch_rows_mean: round(windowBatches > 0 ? windowItems / windowBatches : null, 1),
+		full_path_batch_rows_max: full.maxBatch,
+		full_path_write_ms_p50: ms(full.batchMs.p50),
+		full_path_write_ms_p99: ms(full.batchMs.p99),
+		full_path_write_ms_per_1000_rows: ms(full.msPer1000Rows),
+		full_path_db_busy_pct: pct((windowWriteMs / serverWindowMs) * 100),
+		stored_latency_batch_rows_mean: round(rateBatches > 0 ? rateItems / rateBatches : null, 1),
+		full_path_other_cpu_pct: pct(maxR.otherCpuPct),
+		stored_latency_other_cpu_pct: pct(rateR.otherCpuPct),
+		bare_aedes_other_cpu_pct: bare ? pct(bare.max.otherCpuPct) : null,
+		mosquitto_other_cpu_pct: mosq ? pct(mosq.otherCpuPct) : null
+	};
+	if (options.profile) {
+		console.log('\n--profile: figures are taken under the profiler, so bench/results/ingest.json is not written.');
+	} else {
+		const file = path.join(ROOT, 'bench/results/ingest.json');
+		await mkdir(path.dirname(file), { recursive: true });
+		const body = {
+			bench: 'ingest',
+			at: new Date().toISOString(),
+			node: process.version,
+			cpus: os.cpus().length,
+			params: { publishers: options.publishers, duration_s: options.durationS, rate: options.rate, window: options.window, generators: options.generators },
+			metrics
+		};
+		await writeFile(file, JSON.stringify(body, null, 2) + '\n');
+		console.log(`\nwrote ${path.relative(ROOT, file)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(err: unknown) => {
+		console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+		process.exit(1);
+	}
+);
