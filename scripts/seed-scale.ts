@@ -75,6 +75,7 @@ try {
 			await writeFamilies(tx, pii, rw.id, houses, generateFamilies(2026 + haveResidents, missing, haveResidents + 1_000_000));
 		}
 	});
+	await db.exec('analyze');
 	const [counts] = await db.query<{ rts: number; houses: number; residents: number }>(
 		`select (select count(*)::int from rt where rw_id = $1) as rts,
 		        (select count(*)::int from house where rw_id = $1) as houses,

@@ -86,6 +86,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const housekeeping = setInterval(() => {
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
+			// PGlite has no autovacuum: refresh planner statistics ourselves.
+			.then(() => (db.kind === 'pglite' ? db.exec('analyze') : undefined))
 			.catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
 	}, 3600_000);
 	housekeeping.unref();

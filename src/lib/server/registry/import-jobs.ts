@@ -30,7 +30,11 @@ export function startImportJob(db: Database, keys: PiiKeys, user: SessionUser, r
 		job.done = done;
 	})
 		.then((result) => {
-			if (result.ok) Object.assign(job, { status: 'done', residents: result.residents, households: result.households, done: job.total });
+			if (result.ok) {
+				Object.assign(job, { status: 'done', residents: result.residents, households: result.households, done: job.total });
+				// Keep the planner's statistics true after a bulk load (no autovacuum on PGlite).
+				void db.exec('analyze resident, household, house').catch((err: unknown) => console.error('analyze failed', err));
+			}
 			else Object.assign(job, { status: 'failed', errors: result.errors.slice(0, 200) });
 		})
 		.catch((err: unknown) => {

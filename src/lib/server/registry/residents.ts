@@ -44,22 +44,29 @@ export async function searchResidents(
 		filters.status === 'all' ? null : !filters.status || filters.status === 'active' ? ['permanent', 'temporary'] : [filters.status];
 	const rows = await withUser(db, claimsOf(user), (tx) =>
 		tx.query<ResidentListRow>(
-			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+			// The page of residents is chosen from `resident` alone (walking its
+			// (rw_id, name, id) index); only those 26 rows are joined to their house.
+			`with page as (
+			   select r.id, r.name, r.nik_masked, r.sex, r.birth_date, r.status, r.relation, r.rt_id, r.household_id
+			     from resident r
+			    where r.rw_id = $1
+			      and ($2::text is null or lower(r.name) like '%' || lower($2::text) || '%')
+			      and ($3::text is null or r.nik_last4 = $3::text)
+			      and ($4::int is null or r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = $4::int))
+			      and ($5::text[] is null or r.status = any ($5::text[]))
+			      and ($6::text is null or r.sex = $6::text)
+			      and ($7::date is null or r.birth_date <= $7::date)
+			      and ($8::date is null or r.birth_date > $8::date)
+			    order by r.name, r.id
+			    limit $9 offset $10
+			 )
+			 select p.id, p.name, p.nik_masked, p.sex, p.birth_date::text as birth_date, p.status, p.relation,
 			        rt.number as rt_number, h.block, h.number as house_number
-			   from resident r
-			   join rt on rt.id = r.rt_id
-			   join household hh on hh.id = r.household_id
+			   from page p
+			   join rt on rt.id = p.rt_id
+			   join household hh on hh.id = p.household_id
 			   join house h on h.id = hh.house_id
-			  where r.rw_id = $1
-			    and ($2::text is null or lower(r.name) like '%' || lower($2::text) || '%')
-			    and ($3::text is null or r.nik_last4 = $3::text)
-			    and ($4::int is null or rt.number = $4::int)
-			    and ($5::text[] is null or r.status = any ($5::text[]))
-			    and ($6::text is null or r.sex = $6::text)
-			    and ($7::date is null or r.birth_date <= $7::date)
-			    and ($8::date is null or r.birth_date > $8::date)
-			  order by r.name, r.id
-			  limit $9 offset $10`,
+			  order by p.name, p.id`,
 			[
 				user.rwId,
 				filters.q ?? null,

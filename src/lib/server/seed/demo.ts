@@ -108,5 +108,7 @@ export async function seedDemo(db: Database, options: { password: string; pii: P
 			}
 		}
 	});
+	// Fresh planner statistics (PGlite has no autovacuum to gather them).
+	await db.exec('analyze');
 	return true;
 }
