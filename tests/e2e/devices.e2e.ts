@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import mqtt from 'mqtt';
 import { expectAccessible, login, open } from './helpers';
 
 test('RW admin adds a sensor and sees it come online when the device connects', async ({ page }) => {
@@ -27,27 +30,27 @@ test('RW admin adds a sensor and sees it come online when the device connects', 
 	const port = Number(/(\d+) \(MQTT\/TCP\)/.exec((await page.locator('.settings').textContent()) ?? '')![1]);
 	await expect(page.getByTestId('device-rw012-wl-e2e')).toContainText('Belum pernah terhubung');
 
-	// The device connects with its id and secret and reports 87 cm to the water.
-	const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-		clientId: 'rw012-wl-e2e',
-		username: 'rw012-wl-e2e',
-		password: secret,
-		reconnectPeriod: 0,
-		will: { topic: 'rw/RW012/device/rw012-wl-e2e/status', payload: Buffer.from('offline'), qos: 1, retain: true }
-	});
-	await client.publishAsync('rw/RW012/device/rw012-wl-e2e/status', 'online', { qos: 1, retain: true });
-	await client.publishAsync('rw/RW012/sensor/rw012-wl-e2e/level', JSON.stringify({ distance_cm: 87, bat: 3.95, seq: 1 }), { qos: 1 });
+	// The simulator (firmware-sim) connects as this device with the file the page offers.
+	const credentials = (await page.getByTestId('device-credentials').textContent())!;
+	const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'rukun-sim-')), 'devices.json');
+	await writeFile(file, credentials);
+	const sim = spawn(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', '--devices', file, '--url', `mqtt://127.0.0.1:${port}`, '--sensors', '1', '--scenario', 'calm', '--speed', '600', '--duration', '600', '--seq-start', String(Date.now())], { stdio: 'ignore' });
+	try {
+		const row = page.getByTestId('device-rw012-wl-e2e');
+		await expect(async () => {
+			await open(page, '/rw/devices');
+			await expect(row).toContainText('Daring', { timeout: 1000 });
+			await expect(row).toContainText(/\d+ cm/, { timeout: 1000 });
+		}).toPass({ timeout: 20_000 });
 
-	await open(page, '/rw/devices');
-	const row = page.getByTestId('device-rw012-wl-e2e');
-	await expect(row).toContainText('Daring');
-	await expect(row).toContainText('213 cm');
-	await expect(row).toContainText('3.95 V');
-
-	// Disabling it disconnects the device at once.
-	const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-	await page.getByRole('button', { name: 'Nonaktifkan rw012-wl-e2e' }).click();
-	await closed;
-	await expect(row).toContainText('Dinonaktifkan');
-	client.end(true);
+		// Disabling it disconnects the device at once; it stays refused.
+		await page.getByRole('button', { name: 'Nonaktifkan rw012-wl-e2e' }).click();
+		await expect(row).toContainText('Dinonaktifkan');
+		await expect(async () => {
+			const metrics = await (await page.request.get('/metrics')).text();
+			expect(metrics).toMatch(/rukun_mqtt_connections_refused_total\{reason="disabled"\} [1-9]/);
+		}).toPass({ timeout: 20_000 });
+	} finally {
+		sim.kill('SIGKILL');
+	}
 });

@@ -63,11 +63,14 @@ export async function writeReadings(db: Sql, rows: ReadingRow[]): Promise<Set<st
 			rows.map((r) => r.levelCm),
 			rows.map((r) => r.distanceCm),
 			rows.map((r) => r.batteryV),
-			rows.map((r) => r.clockSkew)
+			rows.map((r) => pgBool(r.clockSkew))
 		]
 	);
 	return new Set(inserted.map((r) => `${r.device_id}:${r.seq}`));
 }
+
+/** postgres.js cannot send a JS boolean[] as an array parameter; 't'/'f' text casts on both engines. */
+const pgBool = (b: boolean) => (b ? 't' : 'f');
 
 export interface PanicRow {
 	deviceId: string;
@@ -83,7 +86,7 @@ export async function writePanics(db: Sql, rows: PanicRow[]): Promise<Set<string
 		 select distinct on (d, s) d, r, s, t, k from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::bool[]) as x(d, r, s, t, k)
 		 on conflict (device_id, seq) do nothing
 		 returning device_id, seq`,
-		[rows.map((r) => r.deviceId), rows.map((r) => r.rwId), rows.map((r) => r.seq), rows.map((r) => r.ts.toISOString()), rows.map((r) => r.clockSkew)]
+		[rows.map((r) => r.deviceId), rows.map((r) => r.rwId), rows.map((r) => r.seq), rows.map((r) => r.ts.toISOString()), rows.map((r) => pgBool(r.clockSkew))]
 	);
 	return new Set(inserted.map((r) => `${r.device_id}:${r.seq}`));
 }

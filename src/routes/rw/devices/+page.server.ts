@@ -38,7 +38,9 @@ export const actions: Actions = {
 			const errors: Record<string, string> = result.reason === 'taken' ? { id: 'errors.device_taken' } : { form: 'errors.forbidden' };
 			return fail(400, { errors, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])) });
 		}
-		return { secret: { id: parsed.data.id, kind: parsed.data.kind, value: result.secret } };
+		const d = parsed.data;
+		const spec = d.kind === 'sensor' ? { report_interval_s: d.reportIntervalS, mounting_height_cm: d.mountingHeightCm, max_range_cm: d.maxRangeCm, siaga3_cm: d.siaga3Cm, siaga2_cm: d.siaga2Cm, siaga1_cm: d.siaga1Cm } : {};
+		return { secret: { id: d.id, kind: d.kind, value: result.secret, spec } };
 	},
 	rotate: async ({ locals, request }) => {
 		const parsed = parseForm(idSchema, await request.formData());
@@ -49,8 +51,9 @@ export const actions: Actions = {
 		// The old secret stops working now: drop the live connection too.
 		ingest.invalidate(parsed.data.id);
 		broker.disconnect(parsed.data.id);
-		const kind = (await listDevices(db, locals.user!)).find((d) => d.id === parsed.data.id)?.kind ?? 'sensor';
-		return { secret: { id: parsed.data.id, kind, value: secret } };
+		const d = (await listDevices(db, locals.user!)).find((x) => x.id === parsed.data.id);
+		const spec = d?.kind === 'sensor' ? { report_interval_s: d.report_interval_s, mounting_height_cm: d.mounting_height_cm, max_range_cm: 400, siaga3_cm: d.siaga3_cm, siaga2_cm: d.siaga2_cm, siaga1_cm: d.siaga1_cm } : {};
+		return { secret: { id: parsed.data.id, kind: d?.kind ?? 'sensor', value: secret, spec } };
 	},
 	disable: async ({ locals, request }) => {
 		const form = await request.formData();
