@@ -1,19 +1,5 @@
 import { z } from 'zod';
-
-const optionalNumber = (min: number, max: number) =>
-	z
-		.string()
-		.trim()
-		.optional()
-		.transform((v, ctx) => {
-			if (!v) return null;
-			const n = Number(v.replace(',', '.'));
-			if (!Number.isFinite(n) || n < min || n > max) {
-				ctx.addIssue({ code: 'custom', message: 'errors.number_range' });
-				return z.NEVER;
-			}
-			return n;
-		});
+import { optionalNumber } from './fields';
 
 /** The device form (RW admin). Sensors need mounting height and Siaga 3 < 2 < 1 < max range. */
 export const deviceSchema = z

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { optionalNumber, pastDate } from './fields';
 import { checkKk, checkNik, cleanId, type IdError } from '$lib/domain/nik';
 import { normalizePhone } from '$lib/domain/phone';
 import {
 	AGE_GROUPS,
 	MARITAL_STATUSES,
 	OCCUPANCIES,
-	parseDate,
 	parseMarital,
 	parseRelation,
 	parseReligion,
@@ -57,18 +57,7 @@ export const residentSchema = z
 		nik: idField('nik'),
 		name: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(100, 'errors.too_long'),
 		birth_place: optionalText(60),
-		birth_date: z
-			.string({ error: 'errors.required' })
-			.trim()
-			.min(1, 'errors.required')
-			.transform((v, ctx) => {
-				const date = parseDate(v);
-				if (!date || date > new Date().toISOString().slice(0, 10)) {
-					ctx.addIssue({ code: 'custom', message: 'errors.date_invalid' });
-					return z.NEVER;
-				}
-				return date;
-			}),
+		birth_date: pastDate(),
 		sex: vocab(['L', 'P'] as const, parseSex, true),
 		religion: vocab(RELIGIONS, parseReligion, false),
 		marital_status: vocab(MARITAL_STATUSES, parseMarital, false),
@@ -130,17 +119,7 @@ export const revealSchema = z.object({
 
 export const mutationSchema = z.object({
 	kind: z.enum(['moved_in', 'moved_out', 'born', 'died', 'changed_household'], { error: 'errors.invalid_choice' }),
-	occurredOn: z
-		.string({ error: 'errors.required' })
-		.trim()
-		.transform((v, ctx) => {
-			const date = parseDate(v);
-			if (!date || date > new Date().toISOString().slice(0, 10)) {
-				ctx.addIssue({ code: 'custom', message: 'errors.date_invalid' });
-				return z.NEVER;
-			}
-			return date;
-		}),
+	occurredOn: pastDate(),
 	note: z.string().trim().max(500, 'errors.too_long').default(''),
 	toKk: z
 		.string()
@@ -160,24 +139,9 @@ export const correctionSchema = z.object({
 	note: z.string().trim().max(500, 'errors.too_long').default('')
 });
 
-const coordinate = (min: number, max: number) =>
-	z
-		.string()
-		.trim()
-		.optional()
-		.transform((v, ctx) => {
-			if (!v) return null;
-			const n = Number(v.replace(',', '.'));
-			if (!Number.isFinite(n) || n < min || n > max) {
-				ctx.addIssue({ code: 'custom', message: 'errors.number_range' });
-				return z.NEVER;
-			}
-			return n;
-		});
-
 export const houseSchema = z.object({
 	category: z.enum(['house', 'shop', 'empty_lot', 'boarding', 'public'], { error: 'errors.invalid_choice' }),
 	occupancy: z.enum(OCCUPANCIES, { error: 'errors.invalid_choice' }),
-	lat: coordinate(-90, 90),
-	lng: coordinate(-180, 180)
+	lat: optionalNumber(-90, 90),
+	lng: optionalNumber(-180, 180)
 });

@@ -1,7 +1,8 @@
 import { seededRandom } from '$lib/domain/random';
 import type { Sql } from '../db';
 import type { PiiKeys } from '../crypto/pii';
-import { sealKk, sealNik } from '../registry/records';
+import type { ResidentInput } from '$lib/schemas/registry';
+import { insertResidents, sealKk } from '../registry/records';
 
 // Synthetic but well-formed population for the demo RW and benchmarks: NIKs carry
 // the Kelapa Gading region code (31 72 06) and each person's birth date and sex.
@@ -105,30 +106,9 @@ export async function writeFamilies(
 		 order by o returning id`,
 		[rwId, hh.map((h) => h.house.rt_id), hh.map((h) => h.house.id), hh.map((h) => h.kk_enc), hh.map((h) => h.kk_hash), hh.map((h) => h.kk_masked)]
 	);
-	const rows = families.flatMap((f, i) => f.people.map((p) => ({ ...p, ...sealNik(keys, p.nik), household_id: ids[i]!.id, rt_id: hh[i]!.house.rt_id })));
-	const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-	await tx.query(
-		`insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
-		                       sex, religion, marital_status, relation, occupation, status)
-		 select $1, * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-		                          $10::date[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`,
-		[
-			rwId,
-			col('rt_id'),
-			col('household_id'),
-			col('nik_enc'),
-			col('nik_hash'),
-			col('nik_masked'),
-			col('nik_last4'),
-			col('name'),
-			col('birth_place'),
-			col('birth_date'),
-			col('sex'),
-			col('religion'),
-			col('marital_status'),
-			col('relation'),
-			col('occupation'),
-			col('status')
-		]
+	// Same write path as the registry itself (NIK sealed, RT from the household).
+	const people = families.flatMap((f, i) =>
+		f.people.map((p) => ({ ...p, phone: null, household_id: ids[i]!.id }) as unknown as ResidentInput & { household_id: string })
 	);
+	for (let start = 0; start < people.length; start += 5000) await insertResidents(tx, keys, rwId, people.slice(start, start + 5000));
 }
