@@ -155,14 +155,14 @@ create index correction_rw_idx on public.correction_request (rw_id, status, crea
 -- Set-returning helper, evaluated once per query like app.role_rw_ids().
 
 create function app.my_household_ids() returns setof uuid
-language sql stable security definer set search_path = public, pg_temp
-as $$ select household_id from public.resident where user_id = auth.uid() $$;
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$ begin return query select household_id from public.resident where user_id = auth.uid(); end $$;
 
 -- A resident may see the house of their own household (it can differ from the
 -- house their invite named, e.g. after moving within the RW).
 create function app.my_household_house_ids() returns setof uuid
-language sql stable security definer set search_path = public, pg_temp
-as $$ select h.house_id from public.household h where h.id in (select household_id from public.resident where user_id = auth.uid()) $$;
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$ begin return query select h.house_id from public.household h where h.id in (select household_id from public.resident where user_id = auth.uid()); end $$;
 
 revoke all on function app.my_household_ids(), app.my_household_house_ids() from public;
 grant execute on function app.my_household_ids(), app.my_household_house_ids() to authenticated;

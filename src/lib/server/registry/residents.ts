@@ -61,11 +61,14 @@ export async function searchResidents(
 			    limit $9 offset $10
 			 )
 			 select p.id, p.name, p.nik_masked, p.sex, p.birth_date::text as birth_date, p.status, p.relation,
-			        rt.number as rt_number, h.block, h.number as house_number
+			        (select rt.number from rt where rt.id = p.rt_id) as rt_number, h.block, h.number as house_number
 			   from page p
-			   join rt on rt.id = p.rt_id
-			   join household hh on hh.id = p.household_id
-			   join house h on h.id = hh.house_id
+			   -- LATERAL: one index lookup per row of the page (a plain join was planned as
+			   -- hash joins over every house and household: ~50 ms instead of ~1 ms).
+			   left join lateral (
+			     select h.block, h.number from household hh join house h on h.id = hh.house_id
+			      where hh.id = p.household_id offset 0 -- a fence: keeps it a per-row lookup
+			   ) h on true
 			  order by p.name, p.id`,
 			[
 				user.rwId,
