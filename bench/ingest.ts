@@ -1,5 +1,5 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
-//   --generators 1 --warmup 2 --no-baselines --profile]`
+//   --generators 1 --warmup 2 --no-baselines --profile --db-worker --writer shipped|lean|deferred]`
 //
 // MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -11,6 +11,11 @@
 //   3. baselines, same generator: bare aedes (max rate, and at --rate for latency) and
 //      Mosquitto (max rate) when /usr/sbin/mosquitto is installed (else null)
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
+// --profile: CPU profile of this process over the full-path window (summary printed).
+// --db-worker: experiment, PGlite in a worker thread (bench/ingest/db-worker.ts).
+// --writer lean|deferred: experiment, another reading writer (bench/ingest/writers.ts).
+// These and --no-baselines leave bench/results/ingest.json alone. SQL-level timings:
+// `npx tsx bench/ingest/sql-experiment.ts`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +24,7 @@ import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
+import type { WriterKind } from './ingest/writers';
 
 type Metrics = Record<string, number | null>;
 
@@ -34,7 +40,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
-       [--generators N] [--warmup S] [--no-baselines] [--profile]`);
+       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-worker] [--writer shipped|lean|deferred]`);
 	process.exit(2);
 }
 
@@ -50,7 +56,9 @@ function parseOptions() {
 				generators: { type: 'string', default: '1' },
 				warmup: { type: 'string', default: '2' },
 				'no-baselines': { type: 'boolean', default: false },
-				profile: { type: 'boolean', default: false }
+				profile: { type: 'boolean', default: false },
+				'db-worker': { type: 'boolean', default: false },
+				writer: { type: 'string', default: 'shipped' }
 			}
 		}));
 	} catch (err) {
@@ -61,7 +69,10 @@ function parseOptions() {
 		if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be a whole number ${min}..${max}`);
 		return n;
 	};
+	const writers: WriterKind[] = ['shipped', 'lean', 'deferred'];
+	if (!writers.includes(values.writer as WriterKind)) usage(`--writer must be one of ${writers.join(', ')}`);
 	return {
+		writer: values.writer as WriterKind,
 		publishers: int('publishers', values.publishers, 1, 2000),
 		durationS: int('duration', values.duration, 1, 60),
 		rate: int('rate', values.rate, 1, 200_000),
@@ -69,7 +80,8 @@ function parseOptions() {
 		generators: int('generators', values.generators, 1, 4),
 		warmupS: int('warmup', values.warmup, 0, 30),
 		baselines: !values['no-baselines'],
-		profile: values.profile
+		profile: values.profile,
+		dbWorker: values['db-worker']
 	};
 }
 
@@ -93,6 +105,8 @@ interface FullPathFigures {
 	rate: PhaseResult;
 	rowsAfterMax: number;
 	rowsAfterRate: number;
+	rollupMinuteN: number;
+	rollupHourN: number;
 	accepted: number;
 	duplicates: number;
 	rejected: number;
@@ -112,9 +126,9 @@ function percentileOf(values: number[], p: number): number | null {
 
 async function fullPath(options: Options): Promise<FullPathFigures> {
 	const t0 = performance.now();
-	const full: FullPath = await startFullPath(options.publishers);
+	const full: FullPath = await startFullPath(options.publishers, { dbInWorker: options.dbWorker, writer: options.writer });
 	const setupS = (performance.now() - t0) / 1000;
-	console.log(`full path: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
+	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
 	try {
 		const profiler = options.profile ? new Profiler() : null;
 		const profileFile = path.join(os.tmpdir(), `rukun-ingest-${Date.now()}.cpuprofile`);
@@ -132,23 +146,26 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 				if (profiler) printProfile(await profiler.stop(profileFile), profileFile);
 			}
 		});
-		await full.ingest.flush();
-		const rowsAfterMax = await full.readingCount();
+		await full.settle();
+		const rowsAfterMax = (await full.counts()).rows;
 		const windowBatches = full.writes.batches.splice(0);
 		const windowRows = windowBatches.reduce((n, b) => n + b.rows, 0);
 		const windowMs = windowBatches.reduce((n, b) => n + b.ms, 0);
-		console.log(`full path, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s; ${max.totalAcked} PUBACKs, ${rowsAfterMax} rows`);
+		console.log(`${full.name}, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s; ${max.totalAcked} PUBACKs, ${rowsAfterMax} rows`);
 
 		const rate = await runPhase({ ...phase(options), target: full, mode: { kind: 'rate', rate: options.rate }, seqBase: SEQ_BASE.fullRate });
-		await full.ingest.flush();
-		const rowsAfterRate = await full.readingCount();
-		console.log(`full path at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
+		await full.settle();
+		const counts = await full.counts();
+		const rowsAfterRate = counts.rows;
+		console.log(`${full.name} at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
 		const m = full.ingest.metrics;
 		return {
 			max,
 			rate,
 			rowsAfterMax,
 			rowsAfterRate,
+			rollupMinuteN: counts.minuteN,
+			rollupHourN: counts.hourN,
 			accepted: m.accepted,
 			duplicates: m.duplicates,
 			rejected: m.rejectedTotal(),
@@ -269,8 +286,8 @@ async function main() {
 		formatTable(
 			['run', 'msgs/s acked', 'p50 ms', 'p99 ms', 'generator CPU %', 'broker process CPU %', 'other processes CPU %', 'PUBACKs total'],
 			[
-				phaseRow('full path, max rate', maxR),
-				phaseRow(`full path @ ${options.rate}/s`, rateR),
+				phaseRow(`${maxR.target}, max rate`, maxR),
+				phaseRow(`${rateR.target} @ ${options.rate}/s`, rateR),
 				phaseRow('bare aedes, max rate', bare?.max ?? null),
 				phaseRow(`bare aedes @ ${options.rate}/s`, bare?.rate ?? null),
 				phaseRow('mosquitto, max rate', mosq)
@@ -288,6 +305,7 @@ async function main() {
 				['PUBACKs, rate run', acksRate],
 				['rows added by it', full.rowsAfterRate - full.rowsAfterMax],
 				['PUBACKs agree with rows', agree ? 'yes' : 'NO'],
+				['readings counted by minute / hour rollups', `${full.rollupMinuteN} / ${full.rollupHourN}`],
 				['ingest accepted counter (both runs)', full.accepted],
 				['server-side accepted/s in window', round(serverAcceptedPerS, 0)],
 				['duplicates / rejected / refused connections', `${full.duplicates} / ${full.rejected} / ${full.refused}`],
@@ -320,14 +338,19 @@ async function main() {
 					ratio === null ? 'no baseline run' : `${ratio.toFixed(2)} × ${Math.round(bare!.max.ackedPerS)}/s`
 				),
 				check(`p99 < ${TARGET_P99_MS} ms at ${options.rate}/s`, p99 !== null && p99 < TARGET_P99_MS, `${ms(p99)} ms`),
-				check('PUBACKs = rows stored', agree, `${acksMax + acksRate} PUBACKs, ${full.rowsAfterRate} rows`)
+				check('PUBACKs = rows stored', agree, `${acksMax + acksRate} PUBACKs, ${full.rowsAfterRate} rows`),
+				check(
+					'rollups count every row',
+					full.rollupMinuteN === full.rowsAfterRate && full.rollupHourN === full.rowsAfterRate,
+					`minute ${full.rollupMinuteN}, hour ${full.rollupHourN}`
+				)
 			]
 		)
 	);
 	const busyGenerators = [maxR, rateR, bare?.max, bare?.rate, mosq].filter((r): r is PhaseResult => !!r && r.generatorCpuPctMax > GENERATOR_CPU_WARNING);
 	if (busyGenerators.length > 0) {
 		console.log(
-			`\nwarning: a generator process used > ${GENERATOR_CPU_WARNING}% of a core in: ${busyGenerators.map((r) => r.target + (r.mode.kind === 'rate' ? ' @ rate' : '')).join(', ')} — that figure may be generator-bound (try --generators 2).`
+			`\nwarning: a generator process used > ${GENERATOR_CPU_WARNING}% of a core in: ${busyGenerators.map((r) => r.target + (r.mode.kind === 'rate' ? ' @ rate' : '')).join(', ')} — that figure is a lower bound (the generator ran out of CPU, not the broker; --generators 2 helps only with a core to spare).`
 		);
 	}
 
@@ -352,6 +375,7 @@ async function main() {
 		full_path_pubacks_total: acksMax + acksRate,
 		full_path_reading_rows: full.rowsAfterRate,
 		full_path_pubacks_rows_mismatch: acksMax + acksRate - full.rowsAfterRate,
+		full_path_rollup_rows_mismatch: Math.abs(full.rollupMinuteN - full.rowsAfterRate) + Math.abs(full.rollupHourN - full.rowsAfterRate),
 		full_path_latency_p50_ms_at_max: ms(maxR.latency.p50),
 		full_path_latency_p99_ms_at_max: ms(maxR.latency.p99),
 		full_path_generator_cpu_pct: pct(maxR.generatorCpuPct),
@@ -376,8 +400,8 @@ async function main() {
 		bare_aedes_other_cpu_pct: bare ? pct(bare.max.otherCpuPct) : null,
 		mosquitto_other_cpu_pct: mosq ? pct(mosq.otherCpuPct) : null
 	};
-	if (options.profile) {
-		console.log('\n--profile: figures are taken under the profiler, so bench/results/ingest.json is not written.');
+	if (options.profile || options.dbWorker || options.writer !== 'shipped' || !options.baselines) {
+		console.log('\n--profile / --db-worker / --writer / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
 	} else {
 		const file = path.join(ROOT, 'bench/results/ingest.json');
 		await mkdir(path.dirname(file), { recursive: true });

@@ -1,4 +1,4 @@
-// `npx tsx bench/ingest/sql-experiment.ts [--rounds 12] [--sizes 250,1000,2500,5000]`
+// `npx tsx bench/ingest/sql-experiment.ts [--rounds 12] [--sizes 250,1000,2500,5000] [--memory]`
 //
 // Where the full path's time goes, without touching src/: on a fresh PGlite (temp
 // dir, migrated, 200 sensors) it times
@@ -12,19 +12,20 @@
 // machine noise hit them alike; the table shows medians.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { Database } from '../../src/lib/server/db';
+import type { Database, Sql } from '../../src/lib/server/db';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { sensorLevelSchema } from '../../src/lib/server/ingest/schemas';
 import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import type { Principal } from '../../src/lib/server/mqtt/acl';
 import { formatTable, round } from './stats';
-import { benchDatabase, RW_CODE } from './targets';
+import { benchDatabase, RW_CODE } from './database';
 
 const { values } = parseArgs({
 	options: {
 		rounds: { type: 'string', default: '12' },
 		sizes: { type: 'string', default: '250,1000,2500,5000' },
-		devices: { type: 'string', default: '200' }
+		devices: { type: 'string', default: '200' },
+		memory: { type: 'boolean', default: false }
 	}
 });
 const ROUNDS = Number(values.rounds);
@@ -113,7 +114,7 @@ const AGG = `agg as (
 
 interface Variant {
 	name: string;
-	run(db: Database, rows: ReadingRow[]): Promise<unknown>;
+	run(db: Sql, rows: ReadingRow[]): Promise<unknown>;
 }
 
 const params = (rows: ReadingRow[]) => [
@@ -151,6 +152,10 @@ const VARIANTS: Variant[] = [
 	{ name: 'writeReadings (src, as shipped)', run: (db, rows) => writeReadings(db, rows) },
 	sqlVariant('params only: select cardinality($1)', `select cardinality($1::text[]) as n, cardinality($8::bool[]) as k from (select ${PARAMS}) x`),
 	sqlVariant('insert only, no RETURNING', `with ${INPUT}, ${INS('')} select 1`),
+	sqlVariant(
+		'plain insert (no DISTINCT ON, no ON CONFLICT)',
+		`insert into reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew) select * from unnest(${PARAMS})`
+	),
 	sqlVariant('insert only, RETURNING (device, seq) to JS', `with ${INPUT}, ${INS('returning device_id, seq')} select device_id, seq from ins`),
 	sqlVariant('insert + minute rollup', `with ${INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')} select device_id, seq from ins`),
 	sqlVariant('insert + minute + hour rollups', `with ${INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')} select device_id, seq from ins`),
@@ -168,8 +173,66 @@ const VARIANTS: Variant[] = [
 	)
 ];
 
+/**
+ * A leaner statement, same effect as writeReadings for a single-RW batch: rw_id as one
+ * scalar, ts as epoch milliseconds (bigint), and only the duplicates (normally none)
+ * returned instead of every inserted (device, seq).
+ */
+const LEAN_INPUT = `input as (
+   select d as device_id, $2::uuid as rw_id, s as seq, to_timestamp(t / 1000.0) as ts, l as level_cm, x as distance_cm, b as battery_v, k as clock_skew
+     from unnest($1::text[], $3::bigint[], $4::bigint[], $5::real[], $6::real[], $7::real[], $8::bool[]) as u(d, s, t, l, x, b, k))`;
+const leanParams = (rows: ReadingRow[]) => [
+	rows.map((r) => r.deviceId),
+	rows[0]!.rwId,
+	rows.map((r) => r.seq),
+	rows.map((r) => r.ts.getTime()),
+	rows.map((r) => r.levelCm),
+	rows.map((r) => r.distanceCm),
+	rows.map((r) => r.batteryV),
+	rows.map((r) => r.clockSkew)
+];
+const LEAN_DUPLICATES = `select device_id, seq from input except all select device_id, seq from ins`;
+VARIANTS.push(
+	{
+		name: 'lean params, insert only, duplicates returned',
+		run: (db, rows) => db.query(`with ${LEAN_INPUT}, ${INS('returning device_id, seq')} ${LEAN_DUPLICATES}`, leanParams(rows))
+	},
+	{
+		name: 'lean params, as shipped otherwise, duplicates returned',
+		run: (db, rows) =>
+			db.query(`with ${LEAN_INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')}, ${SEEN} ${LEAN_DUPLICATES}`, leanParams(rows))
+	}
+);
+
+/**
+ * Design alternative: raw readings stored as one row per device and batch (arrays),
+ * in a table made for this experiment only (reading_chunk, created below). The same
+ * rollups and device update; dedupe would move to a per-device seq high-water mark.
+ */
+const CHUNK_DDL = `create table if not exists reading_chunk (
+  device_id text not null, first_seq bigint not null, rw_id uuid not null, first_ts timestamptz not null,
+  seq bigint[] not null, ts timestamptz[] not null, level_cm real[] not null, distance_cm real[] not null, battery_v real[] not null,
+  primary key (device_id, first_seq))`;
+VARIANTS.push({
+	name: 'chunk rows (one per device/batch) + rollups + device update',
+	run: (db, rows) =>
+		db.query(
+			`with ${INPUT},
+			 ins as (select * from input),
+			 c as (
+			   insert into reading_chunk (device_id, first_seq, rw_id, first_ts, seq, ts, level_cm, distance_cm, battery_v)
+			   select device_id, min(seq), min(rw_id::text)::uuid, min(ts), array_agg(seq order by seq), array_agg(ts order by seq),
+			          array_agg(level_cm order by seq), array_agg(distance_cm order by seq), array_agg(battery_v order by seq)
+			     from input group by device_id
+			   returning 1),
+			 ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')}, ${SEEN}
+			 select count(*) from c`,
+			params(rows)
+		)
+});
+
 /** Parameter cost by array type: one array of `size` values, counted. */
-async function paramTypes(db: Database, rows: ReadingRow[]) {
+async function paramTypes(db: Sql, rows: ReadingRow[]) {
 	const cases: [string, string, unknown[]][] = [
 		['text[] (device_id)', 'select cardinality($1::text[])', [rows.map((r) => r.deviceId)]],
 		['uuid[] (rw_id)', 'select cardinality($1::uuid[])', [rows.map((r) => r.rwId)]],
@@ -220,9 +283,17 @@ const median = (xs: number[]) => {
 };
 
 async function sqlTimings() {
-	const bench = await benchDatabase(DEVICES);
+	const bench = await benchDatabase(DEVICES, { inMemory: values.memory });
+	console.log(`\nPGlite data dir: ${values.memory ? 'memory://' : bench.dataDir}`);
 	const { db, rwId, ids } = bench;
 	try {
+		await db.exec(CHUNK_DDL);
+		// The lean statement reports duplicates and only duplicates.
+		const lean = VARIANTS.find((v) => v.name.startsWith('lean params, as shipped'))!;
+		const probe = makeBatch(500, rwId, ids);
+		const first = (await lean.run(db, probe)) as unknown[];
+		const again = (await lean.run(db, probe)) as unknown[];
+		if (first.length !== 0 || again.length !== probe.length) throw new Error(`lean variant: ${first.length} / ${again.length} duplicates`);
 		// Warm-up: plans, caches, a first 20,000 rows in the table.
 		for (let i = 0; i < 4; i++) for (const v of VARIANTS) await v.run(db, makeBatch(1000, rwId, ids));
 		const results: (string | number | null)[][] = [];
@@ -246,33 +317,68 @@ async function sqlTimings() {
 		console.log(`\nSQL per batch (${DEVICES} devices, median of ${ROUNDS} interleaved rounds; reading has ${n} rows at the end)`);
 		console.log(formatTable(['rows', 'variant', 'ms / batch', 'µs / row'], results));
 
-		// Index maintenance: the plain insert with the two secondary indexes dropped (rolled back).
-		const withIdx: number[] = [];
-		const withoutIdx: number[] = [];
-		const insertOnly = VARIANTS[2]!;
+		// The floor for one row per reading: COPY (CSV from a blob) straight into reading,
+		// no conflict handling (dedupe would have to happen before), no rollups.
+		const copyTimes: number[] = [];
 		for (let r = 0; r < ROUNDS; r++) {
-			let t0 = performance.now();
-			await insertOnly.run(db, makeBatch(2500, rwId, ids));
-			withIdx.push(performance.now() - t0);
-			await db.transaction(async (tx) => {
-				await tx.exec('drop index reading_device_ts_idx; drop index reading_ts_idx;');
-				t0 = performance.now();
-				await tx.query(`with ${INPUT}, ${INS('')} select 1`, params(makeBatch(2500, rwId, ids)));
-				withoutIdx.push(performance.now() - t0);
-				throw new Rollback();
-			}).catch((err: unknown) => {
-				if (!(err instanceof Rollback)) throw err;
-			});
+			const batch = makeBatch(2500, rwId, ids);
+			const t0 = performance.now();
+			const csv = batch
+				.map((b) => `${b.deviceId},${b.rwId},${b.seq},${b.ts.toISOString()},${b.levelCm},${b.distanceCm},${b.batteryV},${b.clockSkew ? 't' : 'f'}`)
+				.join('\n');
+			await bench.pg.query(
+				`copy reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew) from '/dev/blob' with (format csv)`,
+				[],
+				{ blob: new Blob([csv]) }
+			);
+			copyTimes.push(performance.now() - t0);
 		}
-		console.log(
-			`\nsecondary indexes (reading_device_ts_idx, reading_ts_idx), insert only, 2,500 rows: ${median(withIdx).toFixed(2)} ms with, ${median(withoutIdx).toFixed(2)} ms without (in a rolled-back transaction)`
-		);
+		console.log(`\nCOPY … FROM '/dev/blob' (CSV) into reading, 2,500 rows: ${median(copyTimes).toFixed(2)} ms (${((median(copyTimes) / 2500) * 1000).toFixed(1)} µs / row)`);
 	} finally {
 		await bench.dispose();
 	}
 }
 
-class Rollback extends Error {}
+/** Index choices on reading: one fresh database per schema, rounds interleaved across them. */
+async function indexTimings() {
+	const cases: [string, string][] = [
+		['as migrated (PK + reading_device_ts_idx + reading_ts_idx btree)', ''],
+		['reading_ts_idx as BRIN', 'drop index reading_ts_idx; create index reading_ts_brin on reading using brin (ts);'],
+		['reading_ts_idx as BRIN, no reading_device_ts_idx', 'drop index reading_ts_idx; drop index reading_device_ts_idx; create index reading_ts_brin on reading using brin (ts);']
+	];
+	const dbs = [];
+	try {
+		for (const [name, ddl] of cases) {
+			const b = await benchDatabase(DEVICES, { inMemory: values.memory });
+			dbs.push({ name, b, insert: [] as number[], shipped: [] as number[] });
+			if (ddl) await b.db.exec(ddl);
+			for (let i = 0; i < 4; i++) await writeReadings(b.db, makeBatch(2500, b.rwId, b.ids));
+		}
+		const insertOnly = VARIANTS.find((v) => v.name === 'insert only, no RETURNING')!;
+		for (let r = 0; r < ROUNDS; r++) {
+			for (const d of dbs) {
+				let batch = makeBatch(2500, d.b.rwId, d.b.ids);
+				let t0 = performance.now();
+				await insertOnly.run(d.b.db, batch);
+				d.insert.push(performance.now() - t0);
+				batch = makeBatch(2500, d.b.rwId, d.b.ids);
+				t0 = performance.now();
+				await writeReadings(d.b.db, batch);
+				d.shipped.push(performance.now() - t0);
+			}
+		}
+		console.log(`\nindexes on reading, 2,500-row batches, one database per schema (median of ${ROUNDS} interleaved rounds)`);
+		console.log(
+			formatTable(
+				['schema', 'insert only µs / row', 'writeReadings µs / row'],
+				dbs.map((d) => [d.name, round((median(d.insert) / 2500) * 1000, 1), round((median(d.shipped) / 2500) * 1000, 1)])
+			)
+		);
+	} finally {
+		for (const d of dbs) await d.b.dispose();
+	}
+}
+
 
 /** Ingest.handle per message with the database answering at once: the JavaScript cost. */
 async function jsTimings() {
@@ -330,6 +436,7 @@ async function jsTimings() {
 async function main() {
 	await jsTimings();
 	await sqlTimings();
+	await indexTimings();
 }
 
 main().then(

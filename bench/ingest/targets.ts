@@ -10,21 +10,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
-import { sha256 } from '../../src/lib/server/auth/tokens';
 import type { Database } from '../../src/lib/server/db';
-import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
-import { openPglite } from '../../src/lib/server/db/pglite';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
+import { benchDatabase, ROOT, RW_CODE } from './database';
+import { benchDatabaseInWorker } from './db-worker';
+import { installWriter, type WriterKind } from './writers';
 import { processCpuSeconds } from './stats';
 import type { ConnSpec } from './protocol';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT, RW_CODE };
 export const HOST = '127.0.0.1';
-export const RW_CODE = 'RW012';
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
 /** Server-side counters at one instant. */
@@ -95,69 +93,27 @@ export interface FullPath extends Target {
 	writes: WriteLog;
 	dataDir: string;
 	brokerLog: string[];
-	readingCount(): Promise<number>;
-}
-
-export interface BenchDatabase {
-	db: Database;
-	dataDir: string;
-	rwId: string;
-	ids: string[];
-	secrets: string[];
-	/** Closes the database and removes its directory. */
-	dispose(): Promise<void>;
+	/** Waits until everything accepted is written (rollups included). */
+	settle(): Promise<void>;
+	/** Rows in reading, and the reading counts the minute and hour rollups add up to. */
+	counts(): Promise<{ rows: number; minuteN: number; hourN: number }>;
 }
 
 /**
- * Fresh PGlite in a temp dir, migrated; one RW; `devices` sensors inserted directly
- * with secret_hash = sha256(secret).
+ * The bench database with the real broker, hooks and Ingest on it. Experiments:
+ * `dbInWorker`, PGlite in a worker thread instead of this thread; `writer`, another
+ * reading writer swapped into Ingest (bench/ingest/writers.ts).
  */
-export async function benchDatabase(devices: number): Promise<BenchDatabase> {
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-ingest-'));
-	let db: Database | null = null;
-	try {
-		db = await openPglite(path.join(dataDir, 'pglite'));
-		await migrate(db, await loadMigrations(path.join(ROOT, 'supabase/migrations')));
-		const [rw] = await db.query<{ id: string }>(
-			`insert into rw (code, name, kelurahan, city) values ($1, 'RW 012 (benchmark)', 'Benchmark', 'Jakarta Selatan') returning id`,
-			[RW_CODE]
-		);
-		const ids = Array.from({ length: devices }, (_, i) => `bench-s-${String(i + 1).padStart(4, '0')}`);
-		const secrets = ids.map(() => randomBytes(18).toString('base64url'));
-		await db.query(
-			`insert into device (id, rw_id, kind, name, report_interval_s, mounting_height_cm, max_range_cm,
-			                     siaga3_cm, siaga2_cm, siaga1_cm, secret_hash)
-			 select id, $1, 'sensor', 'Bench sensor ' || id, 60, 300, 400, 100, 150, 200, h
-			   from unnest($2::text[], $3::text[]) as t(id, h)`,
-			[rw!.id, ids, secrets.map(sha256)]
-		);
-		const opened = db;
-		return {
-			db: opened,
-			dataDir,
-			rwId: rw!.id,
-			ids,
-			secrets,
-			async dispose() {
-				await opened.close();
-				await rm(dataDir, { recursive: true, force: true });
-			}
-		};
-	} catch (err) {
-		await db?.close().catch(() => {});
-		await rm(dataDir, { recursive: true, force: true });
-		throw err;
-	}
-}
-
-/** The bench database with the real broker, hooks and Ingest on it. */
-export async function startFullPath(devices: number): Promise<FullPath> {
-	const base = await benchDatabase(devices);
+export async function startFullPath(devices: number, options: { dbInWorker?: boolean; writer?: WriterKind } = {}): Promise<FullPath> {
+	const base = options.dbInWorker ? await benchDatabaseInWorker(devices) : await benchDatabase(devices);
 	try {
 		const { ids, secrets } = base;
 		const writes = new WriteLog();
 		const db = timedDatabase(base.db, writes);
 		const ingest = new Ingest(db);
+		const writer = options.writer ?? 'shipped';
+		const installed = installWriter(ingest, db, writer);
+		const label = [options.dbInWorker ? 'DB worker' : '', writer !== 'shipped' ? `${writer} writer` : ''].filter(Boolean).join(', ');
 		const brokerLog: string[] = [];
 		const broker = await startBroker({
 			port: 0,
@@ -169,7 +125,7 @@ export async function startFullPath(devices: number): Promise<FullPath> {
 			}
 		});
 		return {
-			name: 'full path',
+			name: label ? `full path (${label})` : 'full path',
 			port: broker.tcpPort,
 			pid: process.pid,
 			db: base.db,
@@ -192,13 +148,16 @@ export async function startFullPath(devices: number): Promise<FullPath> {
 				writeCalls: writes.calls,
 				writeMs: writes.totalMs
 			}),
-			async readingCount() {
-				const [row] = await base.db.query<{ n: string | number }>('select count(*) as n from reading');
-				return Number(row!.n);
+			settle: () => installed.flush(),
+			async counts() {
+				const [row] = await base.db.query<{ rows: string | number; minute_n: string | number | null; hour_n: string | number | null }>(
+					`select (select count(*) from reading) as rows, (select sum(n) from reading_minute) as minute_n, (select sum(n) from reading_hour) as hour_n`
+				);
+				return { rows: Number(row!.rows), minuteN: Number(row!.minute_n ?? 0), hourN: Number(row!.hour_n ?? 0) };
 			},
 			async close() {
 				await broker.close();
-				await ingest.flush();
+				await installed.close();
 				await base.dispose();
 			}
 		};
