@@ -42,23 +42,36 @@ export async function searchResidents(
 	const age = filters.age ? AGE_GROUPS[filters.age] : null;
 	const statuses: ResidentStatus[] | null =
 		filters.status === 'all' ? null : !filters.status || filters.status === 'active' ? ['permanent', 'temporary'] : [filters.status];
+	// Only the active filters go into the statement (still parameterised): a
+	// catch-all `($n is null or …)` form gets one generic plan that can use neither
+	// the trigram index nor the name order (measured: 23 req/s for a name search).
+	const params: unknown[] = [user.rwId];
+	const where = ['r.rw_id = $1'];
+	const add = (sql: (n: string) => string, value: unknown) => {
+		params.push(value);
+		where.push(sql(`$${params.length}`));
+	};
+	if (filters.q) add((n) => `lower(r.name) like ${n}`, `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+	if (filters.nik) add((n) => `r.nik_last4 = ${n}`, filters.nik);
+	if (filters.rt) add((n) => `r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = ${n}::int)`, filters.rt);
+	if (statuses) add((n) => `r.status = any (${n}::text[])`, statuses);
+	if (filters.sex) add((n) => `r.sex = ${n}`, filters.sex);
+	if (age) {
+		add((n) => `r.birth_date <= ${n}::date`, yearsAgo(age[0]));
+		add((n) => `r.birth_date > ${n}::date`, yearsAgo(age[1] + 1));
+	}
+	params.push(PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE);
 	const rows = await withUser(db, claimsOf(user), (tx) =>
 		tx.query<ResidentListRow>(
 			// The page of residents is chosen from `resident` alone (walking its
-			// (rw_id, name, id) index); only those 26 rows are joined to their house.
+			// (rw_id, name, id) index or the trigram index); only those 26 rows are
+			// then joined to their house.
 			`with page as (
 			   select r.id, r.name, r.nik_masked, r.sex, r.birth_date, r.status, r.relation, r.rt_id, r.household_id
 			     from resident r
-			    where r.rw_id = $1
-			      and ($2::text is null or lower(r.name) like '%' || lower($2::text) || '%')
-			      and ($3::text is null or r.nik_last4 = $3::text)
-			      and ($4::int is null or r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = $4::int))
-			      and ($5::text[] is null or r.status = any ($5::text[]))
-			      and ($6::text is null or r.sex = $6::text)
-			      and ($7::date is null or r.birth_date <= $7::date)
-			      and ($8::date is null or r.birth_date > $8::date)
+			    where ${where.join(' and ')}
 			    order by r.name, r.id
-			    limit $9 offset $10
+			    limit $${params.length - 1} offset $${params.length}
 			 )
 			 select p.id, p.name, p.nik_masked, p.sex, p.birth_date::text as birth_date, p.status, p.relation,
 			        (select rt.number from rt where rt.id = p.rt_id) as rt_number, h.block, h.number as house_number
@@ -70,18 +83,7 @@ export async function searchResidents(
 			      where hh.id = p.household_id offset 0 -- a fence: keeps it a per-row lookup
 			   ) h on true
 			  order by p.name, p.id`,
-			[
-				user.rwId,
-				filters.q ?? null,
-				filters.nik ?? null,
-				filters.rt ?? null,
-				statuses,
-				filters.sex ?? null,
-				age ? yearsAgo(age[0]) : null,
-				age ? yearsAgo(age[1] + 1) : null,
-				PAGE_SIZE + 1,
-				(filters.page - 1) * PAGE_SIZE
-			]
+			params
 		)
 	);
 	return { rows: rows.slice(0, PAGE_SIZE), hasNext: rows.length > PAGE_SIZE };
