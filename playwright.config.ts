@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 // The built app (scripts/start.js) on its own port and a throw-away data dir, in
-// Debian's Chromium (never `playwright install`: there is no browser download here).
+// Debian's Chromium (never Playwright's own browser download: there is no download host here).
 const port = Number(process.env.E2E_PORT ?? 4317);
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/rukun-e2e-${port}`;
 
