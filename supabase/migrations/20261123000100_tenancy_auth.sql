@@ -140,15 +140,6 @@ create function app.member_rw_ids() returns setof uuid
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$ begin return query select distinct rw_id from public.membership where user_id = auth.uid(); end $$;
 
-create function app.has_role(p_rw uuid, p_roles text[]) returns boolean
-language sql stable security definer set search_path = public, pg_temp
-as $$
-  select exists (
-    select 1 from public.membership
-    where user_id = auth.uid() and rw_id = p_rw and role = any (p_roles)
-  )
-$$;
-
 create function app.head_rt_ids() returns setof uuid
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$ begin return query select rt_id from public.membership where user_id = auth.uid() and role = 'rt_head'; end $$;
@@ -173,9 +164,9 @@ as $$ begin return query select m.user_id from public.membership m
    where m.rw_id in (select app.role_rw_ids(array['rw_admin']))
       or m.rt_id in (select app.head_rt_ids()); end $$;
 
-revoke all on function app.member_rw_ids(), app.has_role(uuid, text[]), app.head_rt_ids(),
+revoke all on function app.member_rw_ids(), app.head_rt_ids(),
   app.my_house_ids(), app.role_rw_ids(text[]), app.visible_user_ids() from public;
-grant execute on function app.member_rw_ids(), app.has_role(uuid, text[]), app.head_rt_ids(),
+grant execute on function app.member_rw_ids(), app.head_rt_ids(),
   app.my_house_ids(), app.role_rw_ids(text[]), app.visible_user_ids() to authenticated;
 
 -- ---------------------------------------------------------------------------
