@@ -9,8 +9,8 @@ step "svelte-check"
 npm run --silent check
 step "eslint"
 npm run --silent lint
-step "Debian packages the suites use (Mosquitto, PostgreSQL)"
-bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql
+step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler)"
+bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils
 step "unit + integration (PGlite)"
 npx vitest run --project unit --project integration
 step "integration on a real PostgreSQL"

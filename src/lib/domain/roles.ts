@@ -17,7 +17,7 @@ export const AREAS = [
 ] as const satisfies readonly { prefix: string; roles: readonly Role[] }[];
 
 /** Pages that need a login but no particular role. */
-export const MEMBER_PREFIXES = ['/account', '/household'] as const;
+export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 

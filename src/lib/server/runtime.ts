@@ -10,6 +10,9 @@ import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
 import { pruneReadings } from './ingest/retention';
 import { brokerHooks } from './mqtt/hooks';
+import { LocalFileStore, type FileStore } from './storage/files';
+import { seedMissingCatalogues } from './letters/catalogue';
+import path from 'node:path';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -33,6 +36,8 @@ export interface Runtime {
 	ingest: Ingest;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
+	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
+	files: FileStore;
 	seeded: boolean;
 	/** Demo logins to print at start (when the demo RW is seeded). */
 	demoLogins: { phone: string; role: string; name: string }[];
@@ -57,6 +62,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const ingest = new Ingest(db, { log });
 	try {
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
+		// RWs that predate the letters catalogue get it seeded from layanan.json.
+		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
 			const external = await connectExternalBroker({ url: config.mqttUrl, username: config.mqttUsername, password: config.mqttPassword, ingest, log });
 			broker = {
@@ -99,6 +106,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		broker,
 		ingest,
 		pii,
+		files: new LocalFileStore(path.join(config.dataDir, 'files')),
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
 		close() {

@@ -71,3 +71,25 @@ export function decryptPii(keys: PiiKeys, field: PiiField, token: string): strin
 export function blindIndex(keys: PiiKeys, field: PiiField, plain: string): string {
 	return createHmac('sha256', keys.index).update(`${field}:${plain}`).digest('hex');
 }
+
+const FILE_MAGIC = Buffer.from('RKN1');
+
+/**
+ * Encrypts a file that carries personal data (an issued letter's PDF shows the
+ * full NIK): magic | IV | ciphertext | tag, with `purpose` bound as associated data.
+ */
+export function encryptFile(keys: PiiKeys, purpose: string, bytes: Uint8Array): Uint8Array {
+	const iv = randomBytes(12);
+	const cipher = createCipheriv('aes-256-gcm', keys.encryption, iv);
+	cipher.setAAD(Buffer.from(`file:${purpose}`));
+	return Buffer.concat([FILE_MAGIC, iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
+}
+
+export function decryptFile(keys: PiiKeys, purpose: string, sealed: Uint8Array): Uint8Array {
+	const data = Buffer.from(sealed);
+	if (data.length < 32 || !data.subarray(0, 4).equals(FILE_MAGIC)) throw new Error('Unknown sealed file format');
+	const decipher = createDecipheriv('aes-256-gcm', keys.encryption, data.subarray(4, 16));
+	decipher.setAAD(Buffer.from(`file:${purpose}`));
+	decipher.setAuthTag(data.subarray(data.length - 16));
+	return Buffer.concat([decipher.update(data.subarray(16, data.length - 16)), decipher.final()]);
+}

@@ -4,6 +4,14 @@ import type { Database } from '../db';
 import { hashPassword } from '../auth/passwords';
 import type { PiiKeys } from '../crypto/pii';
 import { generateFamilies, writeFamilies } from './population';
+import { seedLetterCatalogue } from '../letters/catalogue';
+
+/** Where the catalogue's links to other offices point for a Jakarta RW. */
+export const DEMO_LINKS = {
+	'LINK-DUKCAPIL': 'https://dukcapil.jakarta.go.id',
+	'LINK-OSS': 'https://oss.go.id',
+	'LINK-KOTA': 'https://jaki.jakarta.go.id'
+};
 
 /** The demo RW of issue 3: a real kelurahan in North Jakarta, prone to flooding. */
 export const DEMO_RW = {
@@ -107,6 +115,7 @@ export async function seedDemo(db: Database, options: { password: string; pii: P
 				]);
 			}
 		}
+		await seedLetterCatalogue(tx, rwId, { place: 'Jakarta', links: DEMO_LINKS });
 	});
 	// Fresh planner statistics (PGlite has no autovacuum to gather them).
 	await db.exec('analyze');

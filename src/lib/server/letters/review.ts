@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { withUser, type Database, type Sql } from '../db';
+import type { SessionUser } from '../auth/sessions';
+import { audit } from '../audit';
+import { decryptPii, encryptFile, type PiiKeys } from '../crypto/pii';
+import { newFileKey, type FileStore } from '../storage/files';
+import { notify } from '../notifications';
+import { getService, getSettings } from './catalogue';
+import { addEvent } from './requests';
+import { renderLetterPdf, sha256Hex, type LetterPdfInput } from './pdf';
+import { fillTemplate, nextStatus, type LetterAction, type RequestStatus } from '$lib/domain/letters';
+import { formatIndonesianDate, formatLetterNumber, registerPeriod } from '$lib/domain/letter-number';
+import { translate } from '$lib/i18n';
+
+/**
+ * The approval chain (issue 6, items 3–5): the RT head of the request's RT approves,
+ * returns or rejects; then the RW admin returns, rejects, or approves — which numbers
+ * the letter from the register, freezes its data and signer, renders the PDF and
+ * stores it sealed, all in one transaction.
+ */
+
+export interface IssueContext {
+	pii: PiiKeys;
+	store: FileStore;
+	/** Public origin for the QR code's verify URL, e.g. https://rw012.example.id */
+	origin: string;
+	now?: Date;
+}
+
+export type Decision = 'approve' | 'return' | 'reject';
+export type DecideResult =
+	| { ok: true; status: RequestStatus; number?: string }
+	| { ok: false; reason: 'not_found' | 'forbidden' | 'conflict' };
+
+const ACTIONS: Record<'rt' | 'rw', Record<Decision, LetterAction>> = {
+	rt: { approve: 'rt_approve', return: 'rt_return', reject: 'rt_reject' },
+	rw: { approve: 'rw_issue', return: 'rw_return', reject: 'rw_reject' }
+};
+
+const EVENT: Record<LetterAction, string> = {
+	submit: 'submitted',
+	withdraw: 'withdrawn',
+	rt_approve: 'rt_approved',
+	rt_return: 'returned',
+	rt_reject: 'rejected',
+	rw_issue: 'issued',
+	rw_return: 'returned',
+	rw_reject: 'rejected'
+};
+
+interface LockedRequest {
+	id: string;
+	rw_id: string;
+	rt_id: string;
+	status: RequestStatus;
+	requester_id: string;
+	service_id: string;
+	kind: string;
+	subject_resident_id: string;
+	data: Record<string, string>;
+}
+
+export async function decide(
+	db: Database,
+	user: SessionUser,
+	requestId: string,
+	stage: 'rt' | 'rw',
+	decision: Decision,
+	note: string,
+	ctx: IssueContext
+): Promise<DecideResult> {
+	if (!/^[0-9a-f-]{36}$/.test(requestId)) return { ok: false, reason: 'not_found' };
+	const allowed = stage === 'rt' ? user.roles.includes('rt_head') : user.roles.includes('rw_admin');
+	if (!allowed) return { ok: false, reason: 'forbidden' };
+	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
+		const rows = await tx.query<LockedRequest>(
+			`select q.id, q.rw_id, q.rt_id, q.status, q.requester_id, q.service_id, s.kind, q.subject_resident_id, q.data
+			   from letter_request q join letter_service s on s.id = q.service_id
+			  where q.id = $1 and q.rw_id = $2 for update of q`,
+			[requestId, user.rwId]
+		);
+		const request = rows[0];
+		// RLS hides other RTs' and RWs' requests: a wrong-RT head gets "not found".
+		if (!request || request.status === 'draft') return { ok: false, reason: 'not_found' };
+		if (stage === 'rt' && !user.headOfRtIds.includes(request.rt_id)) return { ok: false, reason: 'forbidden' };
+		const action = ACTIONS[stage][decision];
+		const after = nextStatus(request.status, action);
+		if (!after) return { ok: false, reason: 'conflict' };
+
+		const role = stage === 'rt' ? 'rt_head' : 'rw_admin';
+		let number: string | undefined;
+		if (action === 'rw_issue') number = await issueLetter(tx, user, request, ctx);
+		await tx.query(
+			`update letter_request set status = $2, updated_at = now(),
+			        reason = case when $2 in ('returned', 'rejected') then $3 else '' end,
+			        returned_by_role = case when $2 = 'returned' then $4 else null end,
+			        rt_approved_at = case when $2 = 'rt_approved' then now() else rt_approved_at end,
+			        finished_at = case when $2 in ('issued', 'rejected') then now() else finished_at end
+			  where id = $1`,
+			[request.id, after, note, role]
+		);
+		await addEvent(tx, user, request, EVENT[action], role, number ? number : note);
+		const service = (await getService(tx, request.rw_id, request.kind))!;
+		const link = `/surat/${request.id}`;
+		await notify(tx, request.rw_id, [request.requester_id], `letter.${EVENT[action]}`, { service: service.name, number: number ?? '', note }, link);
+		if (action === 'rt_approve') {
+			const admins = await tx.query<{ id: string }>('select app.rw_admin_user_ids($1) as id', [request.rw_id]);
+			await notify(tx, request.rw_id, admins.map((a) => a.id), 'letter.waiting_rw', { service: service.name }, `/rw/surat/${request.id}`);
+		}
+		await audit(tx, { rwId: request.rw_id, actorId: user.id, action: `letters.${EVENT[action]}`, target: request.id, detail: number ? { number } : {} });
+		return { ok: true, status: after, number };
+	});
+}
+
+const t = (key: string) => translate('id', key);
+
+/** Takes the next number of the (RW, kind, WIB year) register; the row lock serialises approvals. */
+async function nextSeq(tx: Sql, rwId: string, kind: string, year: number): Promise<number> {
+	const rows = await tx.query<{ last_seq: number }>(
+		`insert into letter_register (rw_id, kind, year, last_seq) values ($1, $2, $3, 1)
+		 on conflict (rw_id, kind, year) do update set last_seq = letter_register.last_seq + 1
+		 returning last_seq`,
+		[rwId, kind, year]
+	);
+	return rows[0]!.last_seq;
+}
+
+async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, ctx: IssueContext): Promise<string> {
+	const issuedAt = ctx.now ?? new Date();
+	const service = (await getService(tx, request.rw_id, request.kind))!;
+	const settings = await getSettings(tx, request.rw_id);
+	const rw = (
+		await tx.query<{ name: string; code: string; kelurahan: string; kecamatan: string; city: string; address: string }>(
+			'select name, code, kelurahan, kecamatan, city, address from rw where id = $1',
+			[request.rw_id]
+		)
+	)[0]!;
+	const subject = (
+		await tx.query<{
+			name: string;
+			nik_enc: string;
+			nik_masked: string;
+			birth_place: string;
+			birth_date: string;
+			sex: 'L' | 'P';
+			religion: string | null;
+			marital_status: string | null;
+			occupation: string;
+			rt_number: number;
+			address: string;
+		}>(
+			`select r.name, r.nik_enc, r.nik_masked, r.birth_place, r.birth_date::text as birth_date, r.sex, r.religion,
+			        r.marital_status, r.occupation, rt.number as rt_number,
+			        trim(both ' ' from concat_ws(' ', nullif(h.address, ''), case when hs.block <> '' then 'Blok ' || hs.block end, 'No. ' || hs.number)) as address
+			   from resident r join household h on h.id = r.household_id join house hs on hs.id = h.house_id join rt on rt.id = r.rt_id
+			  where r.id = $1`,
+			[request.subject_resident_id]
+		)
+	)[0]!;
+	const rtApproval = (
+		await tx.query<{ actor_name: string }>(
+			`select actor_name from letter_event where request_id = $1 and action = 'rt_approved' order by at desc, id desc limit 1`,
+			[request.id]
+		)
+	)[0];
+
+	const { year, month } = registerPeriod(issuedAt);
+	const seq = await nextSeq(tx, request.rw_id, request.kind, year);
+	const number = formatLetterNumber(settings.number_format, { seq, kind: request.kind, rw: rw.code, month, year });
+	const token = randomBytes(18).toString('base64url');
+	const rwNo = rw.code.replace(/^RW/, '');
+	const rtNo = String(subject.rt_number).padStart(3, '0');
+	const nik = decryptPii(ctx.pii, 'nik', subject.nik_enc);
+	const dateText = (iso: string) => formatIndonesianDate(new Date(`${iso}T12:00:00+07:00`));
+
+	const values: Record<string, string> = {
+		nama: subject.name,
+		nik: subject.nik_masked,
+		ttl: `${subject.birth_place || '-'}, ${dateText(subject.birth_date)}`,
+		jenis_kelamin: t(`sex.${subject.sex}`),
+		agama: subject.religion ? t(`religion.${subject.religion}`) : '-',
+		status_perkawinan: subject.marital_status ? t(`marital.${subject.marital_status}`) : '-',
+		pekerjaan: subject.occupation || '-',
+		alamat: subject.address,
+		rt: rtNo,
+		rw: rwNo,
+		kelurahan: rw.kelurahan,
+		kecamatan: rw.kecamatan,
+		kota: rw.city,
+		layanan: service.name,
+		produk: service.product
+	};
+	for (const field of service.fields) {
+		const raw = request.data[field.key] ?? '';
+		values[field.key] = raw === '' ? '-' : field.type === 'date' ? dateText(raw) : raw;
+	}
+	const identity = [
+		{ label: 'Nama', value: subject.name },
+		{ label: 'NIK', value: '' },
+		{ label: 'Tempat/Tgl. Lahir', value: values.ttl! },
+		{ label: 'Jenis Kelamin', value: values.jenis_kelamin! },
+		{ label: 'Agama', value: values.agama! },
+		{ label: 'Status Perkawinan', value: values.status_perkawinan! },
+		{ label: 'Pekerjaan', value: values.pekerjaan! },
+		{ label: 'Alamat', value: `${subject.address}, RT ${rtNo} RW ${rwNo}` }
+	];
+	const frozen: Omit<LetterPdfInput, 'issuedAt'> & { issuedAt: string } = {
+		rw: { name: rw.name, code: rw.code, kelurahan: rw.kelurahan, kecamatan: rw.kecamatan, city: rw.city, address: rw.address },
+		number,
+		title: service.name.toUpperCase(),
+		opening: `Yang bertanda tangan di bawah ini, Ketua RW ${rwNo} Kelurahan ${rw.kelurahan}, Kecamatan ${rw.kecamatan}, ${rw.city}, menerangkan bahwa:`,
+		fields: identity,
+		body: fillTemplate(service.template, values),
+		issuedAt: issuedAt.toISOString(),
+		place: settings.place || rw.city,
+		signer: { name: user.name, role: `Ketua RW ${rwNo}` },
+		rtSigner: rtApproval ? { name: rtApproval.actor_name, role: `Ketua RT ${rtNo}` } : null,
+		verifyUrl: `${ctx.origin.replace(/\/$/, '')}/v/${token}`
+	};
+	const pdf = await renderLetterPdf(pdfInputFrom(frozen, nik));
+	const hash = sha256Hex(pdf);
+	const fileKey = newFileKey('issued', request.rw_id, 'pdf');
+	await ctx.store.put(fileKey, encryptFile(ctx.pii, `letter:${number}`, pdf), 'application/octet-stream');
+	await tx.query(
+		`insert into letter (rw_id, request_id, kind, year, seq, number, verify_token, holder_name, holder_nik_masked, service_name,
+		   signer_name, signer_role, frozen, pdf_file_key, pdf_sha256, issued_at, issued_by)
+		 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text::jsonb, $14, $15, $16, $17)`,
+		[
+			request.rw_id,
+			request.id,
+			request.kind,
+			year,
+			seq,
+			number,
+			token,
+			subject.name,
+			subject.nik_masked,
+			service.name,
+			frozen.signer.name,
+			frozen.signer.role,
+			JSON.stringify({ ...frozen, nik_enc: subject.nik_enc }),
+			fileKey,
+			hash,
+			issuedAt,
+			user.id
+		]
+	);
+	return number;
+}
+
+/** The PDF input from a letter's frozen data, with the NIK filled back in. */
+export function pdfInputFrom(frozen: Omit<LetterPdfInput, 'issuedAt'> & { issuedAt: string }, nik: string, cancelled = false): LetterPdfInput {
+	return {
+		...frozen,
+		issuedAt: new Date(frozen.issuedAt),
+		fields: frozen.fields.map((f) => (f.label === 'NIK' ? { ...f, value: nik } : f)),
+		cancelled
+	};
+}

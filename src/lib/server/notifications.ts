@@ -1,0 +1,54 @@
+import { withUser, type Database, type Sql } from './db';
+import type { SessionUser } from './auth/sessions';
+
+/**
+ * In-app notifications: always written (in the same transaction as the step they
+ * announce); Web Push, when a user has a subscription, rides on top. The text is
+ * an i18n key (`notify.<kind>`) with params, so each reader sees their language.
+ */
+export async function notify(
+	tx: Sql,
+	rwId: string,
+	userIds: readonly string[],
+	kind: string,
+	params: Record<string, string | number>,
+	link: string
+): Promise<void> {
+	const unique = [...new Set(userIds)];
+	if (unique.length === 0) return;
+	await tx.query(
+		`insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from unnest($5::uuid[]) as u`,
+		[rwId, kind, JSON.stringify(params), link, unique]
+	);
+}
+
+export interface NotificationRow {
+	id: number;
+	kind: string;
+	params: Record<string, string | number>;
+	link: string;
+	created_at: string;
+	read_at: string | null;
+}
+
+export function listNotifications(db: Database, user: SessionUser, limit = 50): Promise<NotificationRow[]> {
+	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
+		tx.query<NotificationRow>(
+			'select id::int as id, kind, params, link, created_at, read_at from notification where user_id = $1 order by created_at desc, id desc limit $2',
+			[user.id, limit]
+		)
+	);
+}
+
+export async function unreadCount(db: Database, user: SessionUser): Promise<number> {
+	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
+		tx.query<{ n: number }>('select count(*)::int as n from notification where user_id = $1 and read_at is null', [user.id])
+	);
+	return rows[0]!.n;
+}
+
+export async function markAllRead(db: Database, user: SessionUser): Promise<void> {
+	await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
+		tx.query('update notification set read_at = now() where user_id = $1 and read_at is null', [user.id])
+	);
+}

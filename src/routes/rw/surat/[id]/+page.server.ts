@@ -1,0 +1,30 @@
+import { error, fail } from '@sveltejs/kit';
+import { cancelSchema } from '$lib/schemas/letters';
+import { parseForm } from '$lib/schemas/form';
+import { getRequest } from '$lib/server/letters/requests';
+import { cancelLetter, markPickedUp } from '$lib/server/letters/issued';
+import { decideAction } from '$lib/server/letters/request-actions';
+import { getRuntime } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+	const request = await getRequest(getRuntime().db, locals.user!, params.id);
+	if (!request || request.status === 'draft') error(404, { message: 'Not found', key: 'error.404' });
+	return { request };
+};
+
+export const actions: Actions = {
+	decide: (event) => decideAction(event, 'rw'),
+	cancel: async ({ locals, params, request }) => {
+		const parsed = parseForm(cancelSchema, await request.formData());
+		if (!parsed.ok) return fail(400, { cancelErrors: parsed.errors });
+		const result = await cancelLetter(getRuntime().db, locals.user!, params.id, parsed.data.reason);
+		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		return { done: 'letters.cancelled_done' };
+	},
+	pickedUp: async ({ locals, params }) => {
+		const result = await markPickedUp(getRuntime().db, locals.user!, params.id);
+		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		return { done: 'letters.picked_up_done' };
+	}
+};

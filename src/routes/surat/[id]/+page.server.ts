@@ -1,0 +1,54 @@
+import { error, fail } from '@sveltejs/kit';
+import { bookingSchema, surveySchema } from '$lib/schemas/letters';
+import { parseForm } from '$lib/schemas/form';
+import { SKM_ELEMENTS } from '$lib/domain/letters';
+import { getRequest, listSubjects, withdrawRequest } from '$lib/server/letters/requests';
+import { bookPickup, openSlots, submitSurvey } from '$lib/server/letters/issued';
+import { removeAttachmentAction, saveRequestAction } from '$lib/server/letters/request-actions';
+import { getRuntime } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+/** A request as its requester sees it: timeline, fixes, download, pick-up, survey. */
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const user = locals.user!;
+	const { db } = getRuntime();
+	const request = await getRequest(db, user, params.id);
+	if (!request) error(404, { message: 'Not found', key: 'error.404' });
+	const mine = request.requester_id === user.id;
+	const editable = mine && (request.status === 'draft' || request.status === 'returned');
+	const canBook = mine && request.letter !== null && !request.letter.cancelled_at && !request.letter.picked_up_at;
+	return {
+		request,
+		mine,
+		editable,
+		subjects: editable ? await listSubjects(db, user) : [],
+		slots: canBook ? await openSlots(db, user) : [],
+		canBook,
+		flash: url.searchParams.has('sent') ? 'letters.sent' : url.searchParams.has('saved') ? 'letters.saved' : null
+	};
+};
+
+export const actions: Actions = {
+	save: (event) => saveRequestAction(event, event.params.id),
+	remove: (event) => removeAttachmentAction(event, event.params.id),
+	withdraw: async ({ locals, params }) => {
+		const result = await withdrawRequest(getRuntime().db, locals.user!, params.id);
+		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		return { done: 'letters.withdrawn' };
+	},
+	book: async ({ locals, params, request }) => {
+		const parsed = parseForm(bookingSchema, await request.formData());
+		if (!parsed.ok) return fail(400, { message: 'letters.errors.slot' });
+		const result = await bookPickup(getRuntime().db, locals.user!, params.id, new Date(parsed.data.slot));
+		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		return { done: 'letters.booked' };
+	},
+	survey: async ({ locals, params, request }) => {
+		const parsed = parseForm(surveySchema, await request.formData());
+		if (!parsed.ok) return fail(400, { surveyErrors: parsed.errors, message: 'errors.form' });
+		const scores = SKM_ELEMENTS.map((e) => parsed.data[e]);
+		const result = await submitSurvey(getRuntime().db, locals.user!, params.id, scores, parsed.data.comment);
+		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.survey_${result}` });
+		return { done: 'letters.survey_thanks' };
+	}
+};

@@ -1,0 +1,22 @@
+import { error } from '@sveltejs/kit';
+import { readAttachment } from '$lib/server/letters/requests';
+import { getRuntime } from '$lib/server/runtime';
+import type { RequestHandler } from './$types';
+
+/** An attachment of a request, for its requester, RT head or RW admin (RLS decides). */
+export const GET: RequestHandler = async ({ locals, params }) => {
+	if (!locals.user) error(403, { message: 'Forbidden', key: 'error.403' });
+	if (!/^[0-9a-f-]{36}$/.test(params.id) || !/^[0-9a-f-]{36}$/.test(params.attachment)) error(404, { message: 'Not found', key: 'error.404' });
+	const { db, files } = getRuntime();
+	const file = await readAttachment(db, files, locals.user, params.id, params.attachment);
+	if (!file) error(404, { message: 'Not found', key: 'error.404' });
+	return new Response(file.bytes as Uint8Array<ArrayBuffer>, {
+		headers: {
+			'content-type': file.contentType,
+			'content-disposition': 'inline',
+			'cache-control': 'private, no-store',
+			'x-content-type-options': 'nosniff',
+			'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+		}
+	});
+};

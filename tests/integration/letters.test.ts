@@ -1,0 +1,279 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/server/db/types';
+import { listServices } from '../../src/lib/server/letters/catalogue';
+import { addAttachment, getRequest, listQueue, saveRequest, withdrawRequest } from '../../src/lib/server/letters/requests';
+import { decide, type IssueContext } from '../../src/lib/server/letters/review';
+import { bookPickup, cancelLetter, downloadLetter, openSlots, submitSurvey, verifyLetter } from '../../src/lib/server/letters/issued';
+import { letterStats, surveyReport } from '../../src/lib/server/letters/reports';
+import { sha256Hex } from '../../src/lib/server/letters/pdf';
+import { acceptUpload } from '../../src/lib/server/storage/uploads';
+import { listNotifications } from '../../src/lib/server/notifications';
+import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
+import { pdfText, qrOnFirstPage } from '../factories/pdf';
+
+type Member = Awaited<ReturnType<typeof makeMember>>;
+
+const pii = testPii();
+let db: Database;
+let files: Awaited<ReturnType<typeof tempFileStore>>;
+let ctx: IssueContext;
+let rw: TestRw;
+let otherRw: TestRw;
+let resident: Member;
+let neighbour: Member;
+let head1: Member;
+let head2: Member;
+let admin: Member;
+let otherAdmin: Member;
+let household: Awaited<ReturnType<typeof makeHousehold>>;
+
+async function photo(): Promise<Uint8Array> {
+	return new Uint8Array(await sharp({ create: { width: 640, height: 400, channels: 3, background: '#bcd' } }).jpeg().toBuffer());
+}
+
+/** A submitted domisili request of the resident's household head, with one photo attached. */
+async function submittedRequest(keperluan = 'Melamar pekerjaan'): Promise<string> {
+	const draft = await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan }, submit: false });
+	if (!draft.ok) throw new Error(draft.reason);
+	const accepted = await acceptUpload({ bytes: await photo(), name: 'ktp.jpg' });
+	if (!accepted.ok) throw new Error(accepted.problem);
+	const added = await addAttachment(db, files.store, resident, draft.id, accepted.file, 'KTP-el');
+	expect(added.ok).toBe(true);
+	const sent = await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan }, submit: true, requestId: draft.id });
+	expect(sent).toMatchObject({ ok: true, status: 'submitted' });
+	return draft.id;
+}
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	files = await tempFileStore();
+	ctx = { pii, store: files.store, origin: 'https://rukun.test' };
+	rw = await makeRw(db, 2, 2);
+	otherRw = await makeRw(db, 1, 1);
+	await seedCatalogue(db, rw);
+	await seedCatalogue(db, otherRw);
+	resident = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id, name: 'Siti Rahmawati' });
+	neighbour = await makeMember(db, rw, 'resident', { houseId: rw.houses[1]!.id, name: 'Tetangga' });
+	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0, name: 'Bambang Sutrisno' });
+	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1, name: 'Ketua RT Dua' });
+	admin = await makeMember(db, rw, 'rw_admin', { name: 'Hendra Wijaya' });
+	otherAdmin = await makeMember(db, otherRw, 'rw_admin');
+	household = await makeHousehold(db, pii, rw, rw.houses[0]!.id, [{ name: 'Siti Rahmawati', sex: 'P' }, { name: 'Rizky' }], resident.id);
+	await makeHousehold(db, pii, rw, rw.houses[1]!.id, [{ name: 'Tetangga' }], neighbour.id);
+});
+afterAll(async () => {
+	await db?.close();
+	await files?.cleanup();
+});
+
+describe('catalogue', () => {
+	it('is seeded from layanan.json: 17 services, fees stated, in-person and external ones marked', async () => {
+		const services = await listServices(db, rw.id);
+		expect(services).toHaveLength(17);
+		expect(services.filter((s) => s.mode === 'online')).toHaveLength(13);
+		expect(services.every((s) => s.fee_rp === 0)).toBe(true);
+		const waris = services.find((s) => s.kind === 'SK-WARIS')!;
+		expect(waris.mode).toBe('tatap_muka');
+		expect(waris.in_person_reason).toMatch(/ahli waris/);
+		expect(services.find((s) => s.kind === 'LINK-OSS')!.external_url).toBe('https://oss.go.id');
+		const dom = services.find((s) => s.kind === 'SK-DOM')!;
+		expect(dom.requirements.length).toBeGreaterThan(0);
+		expect(dom.legal_basis.length).toBeGreaterThan(0);
+		expect(dom.fields.map((f) => f.key)).toContain('keperluan');
+	});
+});
+
+describe('request → RT → RW', () => {
+	it('runs the whole chain with a return and a fix, numbers the letter and issues a verifiable PDF', async () => {
+		const id = await submittedRequest('Melamar kerja <b>{{nik}}</b> 100%');
+		// Submitting again or approving out of order is refused.
+		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		// A head of another RT neither sees nor decides it.
+		expect(await getRequest(db, head2, id)).toBeNull();
+		expect(await decide(db, head2, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'not_found' });
+		expect((await listQueue(db, head2, 'rt', 'waiting')).map((r) => r.id)).not.toContain(id);
+		expect((await listQueue(db, head1, 'rt', 'waiting')).map((r) => r.id)).toContain(id);
+
+		// RT returns it; the resident sees the reason, fixes and resubmits.
+		expect(await decide(db, head1, id, 'rt', 'return', 'Foto KTP buram', ctx)).toMatchObject({ ok: true, status: 'returned' });
+		const returned = (await getRequest(db, resident, id))!;
+		expect(returned.status).toBe('returned');
+		expect(returned.reason).toBe('Foto KTP buram');
+		const fixed = await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan: 'Melamar kerja <b>{{nik}}</b> 100%' }, submit: true, requestId: id });
+		expect(fixed).toMatchObject({ ok: true, status: 'submitted' });
+
+		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toMatchObject({ ok: true, status: 'rt_approved' });
+		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		const issued = await decide(db, admin, id, 'rw', 'approve', '', ctx);
+		expect(issued.ok).toBe(true);
+		const year = new Date(Date.now() + 7 * 3600_000).getUTCFullYear();
+		expect(issued.ok && issued.number).toMatch(new RegExp(`^001/SK-DOM/${rw.code}/[IVX]+/${year}$`));
+		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+
+		const detail = (await getRequest(db, resident, id))!;
+		expect(detail.status).toBe('issued');
+		expect(detail.events.map((e) => e.action)).toEqual(['created', 'submitted', 'returned', 'resubmitted', 'rt_approved', 'issued']);
+		expect(detail.events.find((e) => e.action === 'returned')).toMatchObject({ actor_name: 'Bambang Sutrisno', actor_role: 'rt_head' });
+		const letter = detail.letter!;
+
+		// The PDF is exactly the one whose hash was stored, and says what it should.
+		const pdf = (await downloadLetter(db, files.store, pii, resident, id, '127.0.0.1'))!;
+		expect(sha256Hex(pdf.bytes)).toBe(letter.pdf_sha256);
+		const text = await pdfText(pdf.bytes);
+		expect(text).toContain(letter.number);
+		expect(text).toContain('Siti Rahmawati');
+		expect(text).toContain(household.niks[0]!); // the letter itself carries the full NIK
+		expect(text).toContain('Hendra Wijaya');
+		expect(text).toContain('Bambang Sutrisno');
+		expect(text).toContain('<b>{{nik}}</b> 100%'); // template values stay text, one pass only
+		expect(await qrOnFirstPage(pdf.bytes)).toBe(`https://rukun.test/v/${letter.verify_token}`);
+		// The stored copy is sealed: the file on disk does not contain the NIK.
+		const sealed = await db.query<{ pdf_file_key: string }>('select pdf_file_key from letter where id = $1', [letter.id]);
+		const raw = Buffer.from((await files.store.get(sealed[0]!.pdf_file_key))!.bytes);
+		expect(raw.includes(Buffer.from(household.niks[0]!))).toBe(false);
+		// Every download is an access to the NIK, and logged.
+		const log = await db.query<{ reason: string }>('select reason from pii_access_log where actor_id = $1', [resident.id]);
+		expect(log.map((l) => l.reason)).toContain(`Unduh surat ${letter.number}`);
+
+		// The public verification page shows the facts, the NIK masked, nothing else.
+		const verification = (await verifyLetter(db, letter.verify_token))!;
+		expect(verification).toMatchObject({ number: letter.number, holder_name: 'Siti Rahmawati', signer_name: 'Hendra Wijaya', pdf_sha256: letter.pdf_sha256, cancelled_at: null });
+		expect(verification.holder_nik_masked).toContain('•');
+		expect(JSON.stringify(verification)).not.toContain(household.niks[0]!);
+		expect(await verifyLetter(db, 'x'.repeat(24))).toBeNull();
+
+		// Notifications: the resident heard of every step.
+		const kinds = (await listNotifications(db, resident)).map((n) => n.kind);
+		expect(kinds).toEqual(expect.arrayContaining(['letter.returned', 'letter.rt_approved', 'letter.issued']));
+		expect((await listNotifications(db, head1)).map((n) => n.kind)).toContain('letter.submitted');
+		expect((await listNotifications(db, admin)).map((n) => n.kind)).toContain('letter.waiting_rw');
+
+		// Cancelling keeps the number and shows on the verify page; the download is watermarked.
+		expect(await cancelLetter(db, admin, id, 'Data pemohon keliru')).toBe('ok');
+		expect(await cancelLetter(db, admin, id, 'Data pemohon keliru')).toBe('conflict');
+		const cancelled = (await verifyLetter(db, letter.verify_token))!;
+		expect(cancelled.number).toBe(letter.number);
+		expect(cancelled.cancelled_at).not.toBeNull();
+		const watermarked = (await downloadLetter(db, files.store, pii, resident, id, '127.0.0.1'))!;
+		expect((await pdfText(watermarked.bytes, '-raw')).replace(/\s+/g, '')).toContain('DIBATALKAN');
+	});
+
+	it('keeps requests private: neighbours, other RTs and other RWs see nothing', async () => {
+		const id = await submittedRequest();
+		expect(await getRequest(db, neighbour, id)).toBeNull();
+		expect(await getRequest(db, otherAdmin, id)).toBeNull();
+		expect(await decide(db, otherAdmin, id, 'rw', 'reject', 'bukan warga kami', ctx)).toEqual({ ok: false, reason: 'not_found' });
+		expect(await getRequest(db, admin, id)).not.toBeNull();
+		// A resident cannot ask a letter for someone outside their household.
+		const foreign = await db.query<{ id: string }>('select id from resident where name = $1', ['Tetangga']);
+		expect(await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: foreign[0]!.id, data: { keperluan: 'x' }, submit: false })).toEqual({ ok: false, reason: 'no_subject' });
+		// A resident does not decide.
+		expect(await decide(db, resident, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'forbidden' });
+		expect(await withdrawRequest(db, neighbour, id)).toBe('not_found');
+	});
+
+	it('refuses to submit without an attachment and refuses files once submitted', async () => {
+		const draft = await saveRequest(db, resident, { kind: 'SK-USAHA', subjectId: household.residentIds[0]!, data: { nama_usaha: 'Warung Siti' }, submit: false });
+		expect(draft.ok).toBe(true);
+		const id = draft.ok ? draft.id : '';
+		const data = { nama_usaha: 'Warung Siti', jenis_usaha: 'Warung makan', alamat_usaha: 'Blok A No. 1', keperluan: 'Pinjaman modal' };
+		expect(await saveRequest(db, resident, { kind: 'SK-USAHA', subjectId: household.residentIds[0]!, data, submit: true, requestId: id })).toEqual({ ok: false, reason: 'needs_attachment' });
+		const accepted = await acceptUpload({ bytes: await photo(), name: 'warung.jpg' });
+		if (!accepted.ok) throw new Error(accepted.problem);
+		await addAttachment(db, files.store, resident, id, accepted.file, 'Foto usaha');
+		expect(await saveRequest(db, resident, { kind: 'SK-USAHA', subjectId: household.residentIds[0]!, data, submit: true, requestId: id })).toMatchObject({ ok: true });
+		expect(await addAttachment(db, files.store, resident, id, accepted.file, 'lagi')).toEqual({ ok: false, reason: 'not_editable' });
+		// In-person services take no online requests.
+		expect(await saveRequest(db, resident, { kind: 'SK-WARIS', subjectId: household.residentIds[0]!, data: {}, submit: false })).toEqual({ ok: false, reason: 'not_online' });
+	});
+});
+
+describe('numbering register', () => {
+	/** Requests already approved by the RT, written as the system, ready for the RW. */
+	async function approvedRequests(kind: string, n: number): Promise<string[]> {
+		const rows = await db.query<{ id: string }>(
+			`insert into letter_request (rw_id, rt_id, service_id, requester_id, subject_resident_id, status, data, submitted_at)
+			 select $1, $2, (select id from letter_service where rw_id = $1 and kind = $3), $4, $5, 'rt_approved', '{"keperluan":"Uji"}', now()
+			   from generate_series(1, $6) returning id`,
+			[rw.id, rw.rts[0]!.id, kind, resident.id, household.residentIds[0], n]
+		);
+		return rows.map((r) => r.id);
+	}
+	const seqOf = (number: string) => Number(number.split('/')[0]);
+
+	it('gives 50 parallel approvals exactly the numbers 1..50', async () => {
+		const ids = await approvedRequests('SK-TM', 50);
+		const results = await Promise.all(ids.map((id) => decide(db, admin, id, 'rw', 'approve', '', ctx)));
+		const seqs = results.map((r) => (r.ok ? seqOf(r.number!) : -1)).sort((a, b) => a - b);
+		expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+		const stored = await db.query<{ n: number; max: number }>(`select count(distinct number)::int as n, max(seq) as max from letter where rw_id = $1 and kind = 'SK-TM'`, [rw.id]);
+		expect(stored[0]).toEqual({ n: 50, max: 50 });
+	});
+
+	it('starts a new register at the WIB new year, not the UTC one', async () => {
+		const [a, b, c] = await approvedRequests('SK-BM', 3);
+		const before = await decide(db, admin, a!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T16:59:00Z') }); // 23:59 WIB
+		const after = await decide(db, admin, b!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T17:00:00Z') }); // 00:00 WIB 1 Jan 2031
+		const next = await decide(db, admin, c!, 'rw', 'approve', '', { ...ctx, now: new Date('2031-01-02T03:00:00Z') });
+		expect(before.ok && before.number).toBe(`001/SK-BM/${rw.code}/XII/2030`);
+		expect(after.ok && after.number).toBe(`001/SK-BM/${rw.code}/I/2031`);
+		expect(next.ok && next.number).toBe(`002/SK-BM/${rw.code}/I/2031`);
+	});
+
+	it('never skips a number when an approval fails halfway', async () => {
+		const [a, b] = await approvedRequests('SP-SKCK', 2);
+		// A store that fails makes the approving transaction roll back, counter included.
+		const broken: IssueContext = { ...ctx, store: { ...files.store, put: () => Promise.reject(new Error('disk full')), get: files.store.get.bind(files.store), delete: files.store.delete.bind(files.store) } };
+		await expect(decide(db, admin, a!, 'rw', 'approve', '', broken)).rejects.toThrow('disk full');
+		const first = await decide(db, admin, b!, 'rw', 'approve', '', ctx);
+		expect(first.ok && seqOf(first.number!)).toBe(1);
+		const again = await decide(db, admin, a!, 'rw', 'approve', '', ctx);
+		expect(again.ok && seqOf(again.number!)).toBe(2);
+	});
+});
+
+describe('after issue', () => {
+	it('books pick-up slots within capacity, and takes one survey per letter', async () => {
+		await db.query(`update letter_settings set per_slot = 1, slot_minutes = 60, office_hours = '[{"weekday":1,"start":"08:00","end":"10:00"},{"weekday":2,"start":"08:00","end":"10:00"},{"weekday":3,"start":"08:00","end":"10:00"},{"weekday":4,"start":"08:00","end":"10:00"},{"weekday":5,"start":"08:00","end":"10:00"},{"weekday":6,"start":"08:00","end":"10:00"},{"weekday":7,"start":"08:00","end":"10:00"}]' where rw_id = $1`, [rw.id]);
+		const first = await submittedRequest();
+		const second = await submittedRequest();
+		for (const id of [first, second]) {
+			await decide(db, head1, id, 'rt', 'approve', '', ctx);
+			await decide(db, admin, id, 'rw', 'approve', '', ctx);
+		}
+		const slots = await openSlots(db, resident);
+		expect(slots.length).toBeGreaterThan(0);
+		const slot = new Date(slots[0]!.start);
+		expect(await bookPickup(db, resident, first, slot)).toBe('ok');
+		expect(await bookPickup(db, resident, second, slot)).toBe('full');
+		expect(await bookPickup(db, resident, second, new Date(slot.getTime() + 60_000))).toBe('bad_slot');
+		expect(await bookPickup(db, neighbour, second, slot)).toBe('not_found');
+		expect((await openSlots(db, resident)).map((s) => s.start)).not.toContain(slots[0]!.start);
+
+		expect(await submitSurvey(db, resident, first, [4, 4, 3, 4, 4, 3, 4, 4, 3], 'Cepat')).toBe('ok');
+		expect(await submitSurvey(db, resident, first, [1, 1, 1, 1, 1, 1, 1, 1, 1], '')).toBe('conflict');
+		expect(await submitSurvey(db, neighbour, second, [4, 4, 4, 4, 4, 4, 4, 4, 4], '')).toBe('not_found');
+		const report = await surveyReport(db, admin);
+		const row = report.rows.find((r) => r.service === 'Surat Keterangan Domisili')!;
+		expect(row.responses).toBe(1);
+		expect(row.index).toBeCloseTo((33 / 9) * 25, 2);
+		expect(row.grade).toBe('A');
+		expect(report.comments.map((c) => c.comment)).toContain('Cepat');
+	});
+
+	it('counts requests per service and RT and the median time to finish', async () => {
+		const stats = await letterStats(db, admin);
+		expect(stats.months).toHaveLength(12);
+		const dom = stats.byService.find((s) => s.name === 'Surat Keterangan Domisili')!;
+		expect(dom.total).toBeGreaterThanOrEqual(4);
+		expect(stats.byRt.find((r) => r.rt_number === 1)!.total).toBeGreaterThanOrEqual(4);
+		const median = stats.medianHours.find((m) => m.name === 'Surat Keterangan Domisili')!;
+		expect(median.issued).toBeGreaterThanOrEqual(3);
+		expect(median.hours).not.toBeNull();
+		// Another RW's admin sees none of it.
+		expect((await letterStats(db, otherAdmin)).byService).toEqual([]);
+	});
+});
