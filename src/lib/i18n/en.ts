@@ -50,7 +50,7 @@ export const en: Record<MessageKey, string> = {
 	'home.your_roles': 'Your roles',
 	'home.work_areas': 'Work areas',
 	'home.coming': 'Coming soon',
-	'home.coming_list': 'Cover letters, dues, complaints and flood alerts will appear here.',
+	'home.coming_list': 'Dues, complaints and flood alerts will appear here.',
 
 	'login.title': 'Log in',
 	'login.phone': 'Mobile number',

@@ -48,7 +48,7 @@ export const id = {
 	'home.your_roles': 'Peran Anda',
 	'home.work_areas': 'Area kerja',
 	'home.coming': 'Segera hadir',
-	'home.coming_list': 'Surat pengantar, iuran, pengaduan, dan peringatan banjir akan muncul di sini.',
+	'home.coming_list': 'Iuran, pengaduan, dan peringatan banjir akan muncul di sini.',
 
 	'login.title': 'Masuk',
 	'login.phone': 'Nomor HP',
