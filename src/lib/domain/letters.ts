@@ -27,6 +27,7 @@ const FROM: Record<LetterAction, readonly RequestStatus[]> = {
 	rw_reject: ['rt_approved']
 };
 
+/** The status an action leads to; it is also the name of its timeline entry (`letter_event.action`). */
 const TO: Record<LetterAction, RequestStatus> = {
 	submit: 'submitted',
 	withdraw: 'withdrawn',
@@ -37,6 +38,7 @@ const TO: Record<LetterAction, RequestStatus> = {
 	rw_return: 'returned',
 	rw_reject: 'rejected'
 };
+
 
 /** The status after an action, or null when the action is not allowed from `status`. */
 export function nextStatus(status: RequestStatus, action: LetterAction): RequestStatus | null {

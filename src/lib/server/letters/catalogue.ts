@@ -131,6 +131,27 @@ export function getPublicService(db: Database, rwId: string, kind: string): Prom
 
 export type ServiceInput = Omit<LetterService, 'id' | 'kind'>;
 
+/** $1..$17 of the service writes, in column order. */
+const serviceParams = (user: SessionUser, kind: string, input: ServiceInput): unknown[] => [
+	user.rwId,
+	kind,
+	input.name,
+	input.mode,
+	input.requirements,
+	input.procedure,
+	input.legal_basis,
+	input.days,
+	input.fee_rp,
+	input.product,
+	input.complaint_channel,
+	input.in_person_reason,
+	input.external_url,
+	input.external_label,
+	JSON.stringify(input.fields),
+	input.template,
+	input.active
+];
+
 /** RW admin edits a service (requirements, fields, template, active…); audited. */
 export async function updateService(db: Database, user: SessionUser, kind: string, input: ServiceInput): Promise<boolean> {
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
@@ -139,25 +160,7 @@ export async function updateService(db: Database, user: SessionUser, kind: strin
 			        fee_rp = $9, product = $10, complaint_channel = $11, in_person_reason = $12, external_url = $13,
 			        external_label = $14, fields = $15::text::jsonb, template = $16, active = $17, updated_at = now()
 			  where rw_id = $1 and kind = $2 returning id`,
-			[
-				user.rwId,
-				kind,
-				input.name,
-				input.mode,
-				input.requirements,
-				input.procedure,
-				input.legal_basis,
-				input.days,
-				input.fee_rp,
-				input.product,
-				input.complaint_channel,
-				input.in_person_reason,
-				input.external_url,
-				input.external_label,
-				JSON.stringify(input.fields),
-				input.template,
-				input.active
-			]
+			serviceParams(user, kind, input)
 		);
 		if (rows.length === 0) return false;
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: 'letters.service.update', target: kind });
@@ -174,25 +177,7 @@ export async function createService(db: Database, user: SessionUser, kind: strin
 			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb, $16, $17,
 			         (select coalesce(max(sort), 0) + 1 from letter_service where rw_id = $1))
 			 on conflict (rw_id, kind) do nothing returning id`,
-			[
-				user.rwId,
-				kind,
-				input.name,
-				input.mode,
-				input.requirements,
-				input.procedure,
-				input.legal_basis,
-				input.days,
-				input.fee_rp,
-				input.product,
-				input.complaint_channel,
-				input.in_person_reason,
-				input.external_url,
-				input.external_label,
-				JSON.stringify(input.fields),
-				input.template,
-				input.active
-			]
+			serviceParams(user, kind, input)
 		);
 		if (rows.length === 0) return 'exists';
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: 'letters.service.create', target: kind });

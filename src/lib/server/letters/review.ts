@@ -37,16 +37,6 @@ const ACTIONS: Record<'rt' | 'rw', Record<Decision, LetterAction>> = {
 	rw: { approve: 'rw_issue', return: 'rw_return', reject: 'rw_reject' }
 };
 
-const EVENT: Record<LetterAction, string> = {
-	submit: 'submitted',
-	withdraw: 'withdrawn',
-	rt_approve: 'rt_approved',
-	rt_return: 'returned',
-	rt_reject: 'rejected',
-	rw_issue: 'issued',
-	rw_return: 'returned',
-	rw_reject: 'rejected'
-};
 
 interface LockedRequest {
 	id: string;
@@ -99,15 +89,15 @@ export async function decide(
 			  where id = $1`,
 			[request.id, after, note, role]
 		);
-		await addEvent(tx, user, request, EVENT[action], role, number ? number : note);
+		await addEvent(tx, user, request, after, role, number ? number : note);
 		const service = (await getService(tx, request.rw_id, request.kind))!;
 		const link = `/surat/${request.id}`;
-		await notify(tx, request.rw_id, [request.requester_id], `letter.${EVENT[action]}`, { service: service.name, number: number ?? '', note }, link);
+		await notify(tx, request.rw_id, [request.requester_id], `letter.${after}`, { service: service.name, number: number ?? '', note }, link);
 		if (action === 'rt_approve') {
 			const admins = await tx.query<{ id: string }>('select app.rw_admin_user_ids($1) as id', [request.rw_id]);
 			await notify(tx, request.rw_id, admins.map((a) => a.id), 'letter.waiting_rw', { service: service.name }, `/rw/surat/${request.id}`);
 		}
-		await audit(tx, { rwId: request.rw_id, actorId: user.id, action: `letters.${EVENT[action]}`, target: request.id, detail: number ? { number } : {} });
+		await audit(tx, { rwId: request.rw_id, actorId: user.id, action: `letters.${after}`, target: request.id, detail: number ? { number } : {} });
 		return { ok: true, status: after, number };
 	});
 }
