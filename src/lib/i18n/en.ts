@@ -697,5 +697,6 @@ export const en: Record<MessageKey, string> = {
 	'mutation.document': 'Document (optional)',
 	'mutation.document_hint': 'A photo or PDF, e.g. the birth, death or moving letter (surat keterangan lahir, surat kematian, surat pindah). At most 8 MB.',
 	'mutation.document_preparing': 'Preparing the photo…',
-	'mutation.document_view': 'View document'
+	'mutation.document_view': 'View document',
+	'mutation.not_found': 'Resident not found, or not yours to change.'
 };

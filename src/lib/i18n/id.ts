@@ -696,7 +696,8 @@ export const id = {
 	'mutation.document': 'Dokumen (tidak wajib)',
 	'mutation.document_hint': 'Foto atau PDF, mis. surat keterangan lahir, surat kematian atau surat pindah. Maksimal 8 MB.',
 	'mutation.document_preparing': 'Menyiapkan foto…',
-	'mutation.document_view': 'Lihat dokumen'
+	'mutation.document_view': 'Lihat dokumen',
+	'mutation.not_found': 'Warga tidak ditemukan atau bukan wewenang Anda.'
 } as const;
 
 export type MessageKey = keyof typeof id;

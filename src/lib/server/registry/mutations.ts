@@ -56,12 +56,15 @@ export interface MutationRow {
 	occurred_on: string;
 	note: string;
 	recorded_by_name: string;
+	/** Whether a document is stored (the key itself stays on the server). */
+	has_document: boolean;
 }
 
 export function listMutations(db: Database, user: SessionUser, residentId: string): Promise<MutationRow[]> {
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
 		tx.query<MutationRow>(
-			`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, u.name as recorded_by_name
+			`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, u.name as recorded_by_name,
+			        m.document_path is not null as has_document
 			   from mutation m join app_user u on u.id = m.recorded_by
 			  where m.resident_id = $1 and m.rw_id = $2 order by m.occurred_on desc, m.created_at desc`,
 			[residentId, user.rwId]

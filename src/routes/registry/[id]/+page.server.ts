@@ -4,7 +4,8 @@ import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { blindIndex } from '$lib/server/crypto/pii';
 import { clientIp } from '$lib/server/http';
-import { listMutations, recordMutation } from '$lib/server/registry/mutations';
+import { listMutations } from '$lib/server/registry/mutations';
+import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
 import { findHouseholdByKk } from '$lib/server/registry/households';
 import { getResident } from '$lib/server/registry/residents';
 import { revealIdentity } from '$lib/server/registry/reveal';
@@ -36,17 +37,29 @@ export const actions: Actions = {
 		return { revealed: { field: parsed.data.field, value: result.value } };
 	},
 	mutation: async ({ locals, params, request }) => {
-		const parsed = parseForm(mutationSchema, await request.formData());
-		if (!parsed.ok) return fail(400, { mutation: { errors: parsed.errors, values: parsed.values } });
-		const { db, pii } = getRuntime();
+		const form = await request.formData();
+		const parsed = parseForm(mutationSchema, form);
+		// The document is checked even when a field is wrong, so every problem shows at once.
+		const document = await checkDocument(form.get('document'));
+		const values = stringValues(form);
+		const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
+		if (!document.ok) errors.document = document.problem;
+		if (!parsed.ok || !document.ok) return fail(400, { mutation: { errors, values } });
+		const { db, pii, files } = getRuntime();
 		const user = locals.user!;
 		let toHouseholdId: string | null = null;
 		if (parsed.data.kind === 'changed_household') {
 			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, user, blindIndex(pii, 'kk', parsed.data.toKk)) : null;
-			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string> } });
+			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string>, values } });
 		}
-		const result = await recordMutation(db, user, { residentId: params.id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId });
-		if (!result.ok) return fail(400, { mutation: { errors: { form: `mutation.${result.reason}` } as Record<string, string> } });
+		const input = { residentId: params.id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId };
+		const result = await recordMutationWithDocument(db, files, user, input, document.file);
+		if (!result.ok) return fail(400, { mutation: { errors: { form: `mutation.${result.reason}` } as Record<string, string>, values } });
 		return { mutationSaved: true };
 	}
 };
+
+/** The typed text fields, echoed back on a refusal so nothing is lost (a file cannot be). */
+function stringValues(form: FormData): Record<string, string> {
+	return Object.fromEntries([...form.entries()].filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { downloadLetter } from '$lib/server/letters/issued';
-import { clientIp } from '$lib/server/http';
+import { clientIp, storedFileResponse } from '$lib/server/http';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
@@ -11,13 +11,5 @@ export const GET: RequestHandler = async (event) => {
 	const { db, files, pii } = getRuntime();
 	const letter = await downloadLetter(db, files, pii, user, event.params.id, clientIp(event));
 	if (!letter) error(404, { message: 'Not found', key: 'error.404' });
-	const name = `surat-${letter.number.replace(/[^A-Za-z0-9-]+/g, '-')}.pdf`;
-	return new Response(letter.bytes as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'content-type': 'application/pdf',
-			'content-disposition': `attachment; filename="${name}"`,
-			'cache-control': 'private, no-store',
-			'x-content-type-options': 'nosniff'
-		}
-	});
+	return storedFileResponse(letter.bytes, 'application/pdf', `surat-${letter.number}.pdf`);
 };

@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { readAttachment } from '$lib/server/letters/requests';
 import { getRuntime } from '$lib/server/runtime';
+import { storedFileResponse } from '$lib/server/http';
 import type { RequestHandler } from './$types';
 
 /** An attachment of a request, for its requester, RT head or RW admin (RLS decides). */
@@ -10,13 +11,5 @@ export const GET: RequestHandler = async ({ locals, params }) => {
 	const { db, files } = getRuntime();
 	const file = await readAttachment(db, files, locals.user, params.id, params.attachment);
 	if (!file) error(404, { message: 'Not found', key: 'error.404' });
-	return new Response(file.bytes as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'content-type': file.contentType,
-			'content-disposition': 'inline',
-			'cache-control': 'private, no-store',
-			'x-content-type-options': 'nosniff',
-			'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-		}
-	});
+	return storedFileResponse(file.bytes, file.contentType);
 };
