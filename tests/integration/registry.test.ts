@@ -124,6 +124,27 @@ describe('registry reads and RLS', () => {
 		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
 	});
 
+	it('searches names by substring with the trigram index, and only among the residents the user may see', async () => {
+		const budi = await searchResidents(db, admin, filters({ q: 'santoS' }));
+		expect(budi.rows.map((r) => r.name)).toContain('Budi Santoso');
+		// Short patterns take the other path (no trigram to look up) with the same result.
+		expect((await searchResidents(db, admin, filters({ q: 'bu' }))).rows.map((r) => r.name)).toContain('Budi Santoso');
+		// LIKE wildcards typed by the user are literal.
+		expect((await searchResidents(db, admin, filters({ q: 'b%i' }))).rows).toEqual([]);
+		// Budi lives in RT 1: the head of RT 2 finds nobody, even through the index function.
+		expect((await searchResidents(db, head2, filters({ q: 'santoso' }))).rows).toEqual([]);
+		const direct = await withUser(db, { sub: head2.id, rw_id: rw.id }, (tx) =>
+			tx.query('select * from app.resident_ids_by_name($1, $2)', [rw.id, '%santoso%'])
+		);
+		expect(direct).toEqual([]);
+		// An admin of another RW asking for this RW's ids gets none.
+		const outsider = await makeMember(db, otherRw, 'rw_admin');
+		const other = await withUser(db, { sub: outsider.id, rw_id: otherRw.id }, (tx) =>
+			tx.query('select * from app.resident_ids_by_name($1, $2)', [rw.id, '%santoso%'])
+		);
+		expect(other).toEqual([]);
+	});
+
 	it('keeps an RT head to their RT and another RW out entirely', async () => {
 		const rt2 = await searchResidents(db, head2, filters({ status: 'all' }));
 		expect(rt2.rows.length).toBeGreaterThan(0);

@@ -51,7 +51,15 @@ export async function searchResidents(
 		params.push(value);
 		where.push(sql(`$${params.length}`));
 	};
-	if (filters.q) add((n) => `lower(r.name) like ${n}`, `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+	if (filters.q) {
+		const pattern = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+		// Three letters or more: the trigram index finds the few matches (through a
+		// definer function, since RLS keeps LIKE from being an index condition). Fewer:
+		// no trigram to look up, and matches are common, so walking the name order and
+		// filtering finds a page sooner.
+		if (filters.q.length >= 3) add((n) => `r.id = any (array(select app.resident_ids_by_name($1, ${n})))`, pattern);
+		else add((n) => `lower(r.name) like ${n}`, pattern);
+	}
 	if (filters.nik) add((n) => `r.nik_last4 = ${n}`, filters.nik);
 	if (filters.rt) add((n) => `r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = ${n}::int)`, filters.rt);
 	if (statuses) add((n) => `r.status = any (${n}::text[])`, statuses);
