@@ -93,7 +93,7 @@ export async function seedDemo(db: Database, options: { password: string; pii: P
 		const families = generateFamilies(12, 350);
 		// The demo resident heads the household in the first house of RT 001.
 		const siti = families[0]!.people[0]!;
-		Object.assign(siti, { name: 'Siti Rahmawati', sex: 'P', relation: 'kepala_keluarga', nik: '3172064508880001', birth_date: '1988-08-05' });
+		Object.assign(siti, { name: 'Siti Rahmawati', sex: 'P', relation: 'kepala_keluarga', nik: '3172064508880001', birth_date: '1988-08-05', birth_place: 'Jakarta', religion: 'islam', marital_status: 'kawin', occupation: 'Pedagang' });
 		await writeFamilies(tx, options.pii, rwId, inhabited, families);
 
 		for (const [i, user] of DEMO_USERS.entries()) {
