@@ -112,8 +112,9 @@ describe('mutation documents', () => {
 
 	it('deletes the stored file again and re-throws when the transaction fails', async () => {
 		const before = await storedKeys();
-		const failing = recordMutationWithDocument(db, files.store, admin, { residentId: residentIds[0]!, kind: 'moved_out', occurredOn: 'not-a-date', note: '' }, await acceptedPdf());
-		await expect(failing).rejects.toThrow(/date/);
+		const failing = recordMutationWithDocument(db, files.store, admin, { residentId: residentIds[0]!, kind: 'flooded' as never, occurredOn: '2026-11-06', note: '' }, await acceptedPdf());
+		// The database refuses the row (check constraint) on PGlite and PostgreSQL alike.
+		await expect(failing).rejects.toThrow(/mutation_kind_check/);
 		expect(await storedKeys()).toEqual(before);
 		expect(await mutationCount(residentIds[0]!)).toBe(1);
 	});
