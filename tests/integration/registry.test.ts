@@ -124,6 +124,26 @@ describe('registry reads and RLS', () => {
 		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
 	});
 
+	it('keeps the RT and house label on each resident row when a house is renumbered or a household moves', async () => {
+		const row = (await searchResidents(db, admin, filters({ q: 'budi santoso' }))).rows[0]!;
+		const house = (await db.query<{ id: string; household_id: string }>(
+			`select h.id, hh.id as household_id from resident r join household hh on hh.id = r.household_id join house h on h.id = hh.house_id where r.id = $1`,
+			[row.id]
+		))[0]!;
+		await db.query(`update house set block = 'Z9', number = '77' where id = $1`, [house.id]);
+		const renamed = (await searchResidents(db, admin, filters({ q: 'budi santoso' }))).rows[0]!;
+		expect([renamed.block, renamed.house_number, renamed.rt_number]).toEqual(['Z9', '77', row.rt_number]);
+		const target = (await db.query<{ id: string; rt_number: number }>(
+			`select h.id, rt.number as rt_number from house h join rt on rt.id = h.rt_id where h.rw_id = $1 and h.rt_id <> (select rt_id from house where id = $2) limit 1`,
+			[rw.id, house.id]
+		))[0]!;
+		await db.query('update household set house_id = $2 where id = $1', [house.household_id, target.id]);
+		const moved = (await searchResidents(db, admin, filters({ q: 'budi santoso' }))).rows[0]!;
+		expect(moved.rt_number).toBe(target.rt_number);
+		await db.query('update household set house_id = $2 where id = $1', [house.household_id, house.id]);
+		await db.query(`update house set block = $2, number = $3 where id = $1`, [house.id, row.block, row.house_number]);
+	});
+
 	it('searches names by substring with the trigram index, and only among the residents the user may see', async () => {
 		const budi = await searchResidents(db, admin, filters({ q: 'santoS' }));
 		expect(budi.rows.map((r) => r.name)).toContain('Budi Santoso');

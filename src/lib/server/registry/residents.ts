@@ -71,26 +71,15 @@ export async function searchResidents(
 	params.push(PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE);
 	const rows = await withUser(db, claimsOf(user), (tx) =>
 		tx.query<ResidentListRow>(
-			// The page of residents is chosen from `resident` alone (walking its
-			// (rw_id, name, id) index or the trigram index); only those 26 rows are
-			// then joined to their house.
-			`with page as (
-			   select r.id, r.name, r.nik_masked, r.sex, r.birth_date, r.status, r.relation, r.rt_id, r.household_id
-			     from resident r
-			    where ${where.join(' and ')}
-			    order by r.name, r.id
-			    limit $${params.length - 1} offset $${params.length}
-			 )
-			 select p.id, p.name, p.nik_masked, p.sex, p.birth_date::text as birth_date, p.status, p.relation,
-			        (select rt.number from rt where rt.id = p.rt_id) as rt_number, h.block, h.number as house_number
-			   from page p
-			   -- LATERAL: one index lookup per row of the page (a plain join was planned as
-			   -- hash joins over every house and household: ~50 ms instead of ~1 ms).
-			   left join lateral (
-			     select h.block, h.number from household hh join house h on h.id = hh.house_id
-			      where hh.id = p.household_id offset 0 -- a fence: keeps it a per-row lookup
-			   ) h on true
-			  order by p.name, p.id`,
+			// One table: the RT number and house label live on the resident row (kept by
+			// triggers), so the page walks the (rw_id, name, id) or (rt_id, name, id)
+			// index, or the ids from the trigram index, under one RLS policy.
+			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+			        r.rt_number, r.house_block as block, r.house_number
+			   from resident r
+			  where ${where.join(' and ')}
+			  order by r.name, r.id
+			  limit $${params.length - 1} offset $${params.length}`,
 			params
 		)
 	);
