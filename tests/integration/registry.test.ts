@@ -144,25 +144,32 @@ describe('registry reads and RLS', () => {
 		await db.query(`update house set block = $2, number = $3 where id = $1`, [house.id, row.block, row.house_number]);
 	});
 
-	it('searches names by substring with the trigram index, and only among the residents the user may see', async () => {
-		const budi = await searchResidents(db, admin, filters({ q: 'santoS' }));
-		expect(budi.rows.map((r) => r.name)).toContain('Budi Santoso');
-		// Short patterns take the other path (no trigram to look up) with the same result.
-		expect((await searchResidents(db, admin, filters({ q: 'bu' }))).rows.map((r) => r.name)).toContain('Budi Santoso');
-		// LIKE wildcards typed by the user are literal.
-		expect((await searchResidents(db, admin, filters({ q: 'b%i' }))).rows).toEqual([]);
-		// Budi lives in RT 1: the head of RT 2 finds nobody, even through the index function.
-		expect((await searchResidents(db, head2, filters({ q: 'santoso' }))).rows).toEqual([]);
-		const direct = await withUser(db, { sub: head2.id, rw_id: rw.id }, (tx) =>
-			tx.query('select * from app.resident_ids_by_name($1, $2)', [rw.id, '%santoso%'])
-		);
-		expect(direct).toEqual([]);
-		// An admin of another RW asking for this RW's ids gets none.
+	it('searches names by word prefix, in any word order, only among the residents the user may see', async () => {
+		const names = async (u: typeof admin, q: string) => (await searchResidents(db, u, filters({ q }))).rows.map((r) => r.name);
+		expect(await names(admin, 'santoS')).toContain('Budi Santoso');
+		expect(await names(admin, 'bu')).toContain('Budi Santoso');
+		expect(await names(admin, 'santoso budi')).toContain('Budi Santoso');
+		expect(await names(admin, 'budi san')).toContain('Budi Santoso');
+		expect(await names(admin, 'budi x')).not.toContain('Budi Santoso');
+		expect(await names(admin, 'antoso')).not.toContain('Budi Santoso'); // not a word start
+		// One row per resident even when two of their words match.
+		const dup = await names(admin, 's');
+		expect(dup.filter((n) => n === 'Budi Santoso').length).toBeLessThanOrEqual(1);
+		// Budi lives in RT 1: the head of RT 2 finds nobody, the head of RT 1 finds him.
+		expect(await names(head2, 'santoso')).toEqual([]);
+		expect(await names(head1, 'santoso')).toContain('Budi Santoso');
+		// The word table itself is behind RLS: another RW's admin reads none of it.
 		const outsider = await makeMember(db, otherRw, 'rw_admin');
-		const other = await withUser(db, { sub: outsider.id, rw_id: otherRw.id }, (tx) =>
-			tx.query('select * from app.resident_ids_by_name($1, $2)', [rw.id, '%santoso%'])
+		const leaked = await withUser(db, { sub: outsider.id, rw_id: otherRw.id }, (tx) =>
+			tx.query('select * from resident_name_word where rw_id = $1', [rw.id])
 		);
-		expect(other).toEqual([]);
+		expect(leaked).toEqual([]);
+		// A renamed resident is found under the new name only.
+		const id = (await db.query<{ id: string }>(`select id from resident where name = 'Budi Santoso'`))[0]!.id;
+		await db.query(`update resident set name = 'Budi Hartono' where id = $1`, [id]);
+		expect(await names(admin, 'santoso')).not.toContain('Budi Hartono');
+		expect(await names(admin, 'hartono')).toContain('Budi Hartono');
+		await db.query(`update resident set name = 'Budi Santoso' where id = $1`, [id]);
 	});
 
 	it('keeps an RT head to their RT and another RW out entirely', async () => {

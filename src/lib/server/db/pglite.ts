@@ -33,7 +33,7 @@ export function fromPglite(pg: PGlite): Database {
 	};
 }
 
-/** Extensions the migrations use (pg_trgm: name search); loaded into every instance. */
+/** Extensions the migrations use (pg_trgm: the registry migration creates a trigram index that a later one replaces); loaded into every instance. */
 export const PGLITE_OPTIONS = { extensions: { pg_trgm } } satisfies PGliteOptions;
 
 /** Opens (or creates) an embedded database in dataDir; `memory://` for tests. */

@@ -29,7 +29,7 @@ function yearsAgo(years: number, now = new Date()): string {
 }
 
 /**
- * The resident list: search by name (trigram index) or the last four NIK digits,
+ * The resident list: search by name (word prefixes) or the last four NIK digits,
  * filters by RT, status, sex and age group, 25 per page. One query; RLS limits it
  * to what the user may see (an RT head: their RT). "Next page" is known by
  * fetching one row more, so no count over 10k rows per view.
@@ -44,21 +44,33 @@ export async function searchResidents(
 		filters.status === 'all' ? null : !filters.status || filters.status === 'active' ? ['permanent', 'temporary'] : [filters.status];
 	// Only the active filters go into the statement (still parameterised): a
 	// catch-all `($n is null or …)` form gets one generic plan that can use neither
-	// the trigram index nor the name order (measured: 23 req/s for a name search).
+	// an index for the search nor the name order (measured: 23 req/s for a name search).
 	const params: unknown[] = [user.rwId];
 	const where = ['r.rw_id = $1'];
 	const add = (sql: (n: string) => string, value: unknown) => {
 		params.push(value);
 		where.push(sql(`$${params.length}`));
 	};
-	if (filters.q) {
-		const pattern = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-		// Three letters or more: the trigram index finds the few matches (through a
-		// definer function, since RLS keeps LIKE from being an index condition). Fewer:
-		// no trigram to look up, and matches are common, so walking the name order and
-		// filtering finds a page sooner.
-		if (filters.q.length >= 3) add((n) => `r.id = any (array(select app.resident_ids_by_name($1, ${n})))`, pattern);
-		else add((n) => `lower(r.name) like ${n}`, pattern);
+	// Name search by word prefix ("siti", "budi san"): the first word walks the word
+	// table in (word, name) order, so a page reads only its own rows; further words
+	// must each start a word of the same name. Typed `%` or `_` are separators.
+	const words = filters.q ? filters.q.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 4) : [];
+	let from = 'resident r';
+	let order = 'r.name, r.id';
+	if (words.length > 0) {
+		params.push(words[0], `${words[0]}\u{10FFFF}`);
+		const [lo, hi] = [`$${params.length - 1}`, `$${params.length}`];
+		from = 'resident_name_word w join resident r on r.id = w.resident_id';
+		order = 'w.word, w.name, w.resident_id';
+		where.push(
+			`w.rw_id = $1 and w.word >= ${lo} and w.word < ${hi}`,
+			// one row per resident: the first of their words that matches
+			`not exists (select 1 from resident_name_word w2 where w2.resident_id = w.resident_id and w2.word >= ${lo} and w2.word < w.word)`
+		);
+		for (const word of words.slice(1)) {
+			params.push(word, `${word}\u{10FFFF}`);
+			where.push(`exists (select 1 from resident_name_word w3 where w3.resident_id = r.id and w3.word >= $${params.length - 1} and w3.word < $${params.length})`);
+		}
 	}
 	if (filters.nik) add((n) => `r.nik_last4 = ${n}`, filters.nik);
 	if (filters.rt) add((n) => `r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = ${n}::int)`, filters.rt);
@@ -71,14 +83,14 @@ export async function searchResidents(
 	params.push(PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE);
 	const rows = await withUser(db, claimsOf(user), (tx) =>
 		tx.query<ResidentListRow>(
-			// One table: the RT number and house label live on the resident row (kept by
-			// triggers), so the page walks the (rw_id, name, id) or (rt_id, name, id)
-			// index, or the ids from the trigram index, under one RLS policy.
+			// The RT number and house label live on the resident row (kept by triggers), so
+			// a page walks one index — (rw_id, name, id), (rt_id, name, id) or the word
+			// table's — and reads only its own rows.
 			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
 			        r.rt_number, r.house_block as block, r.house_number
-			   from resident r
+			   from ${from}
 			  where ${where.join(' and ')}
-			  order by r.name, r.id
+			  order by ${order}
 			  limit $${params.length - 1} offset $${params.length}`,
 			params
 		)
