@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/lib/server/auth/login';
 import { issueResetCode, resetPassword } from '../../src/lib/server/auth/password-reset';
 import { LIMITS } from '../../src/lib/server/auth/rate-limit';
-import { readSession } from '../../src/lib/server/auth/sessions';
+import { cacheSessions, deleteSession, readSession, SessionCache } from '../../src/lib/server/auth/sessions';
 import type { Database } from '../../src/lib/server/db/types';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, TEST_PASSWORD, uniquePhone, type TestRw } from '../factories/tenancy';
@@ -115,5 +115,62 @@ describe('password reset by one-time code', () => {
 		expect(await issueResetCode(db, treasurer, admin.id)).toEqual({ ok: false, reason: 'forbidden' });
 		const codes = await db.query('select 1 from password_reset where user_id = $1', [stranger.id]);
 		expect(codes).toHaveLength(0);
+	});
+});
+
+describe('session cache', () => {
+	let cached: Database;
+	let cachedRw: TestRw;
+	let clock = 0;
+	const cache = new SessionCache(10_000, 3, () => clock);
+	beforeAll(async () => {
+		cached = await freshDatabase();
+		cachedRw = await makeRw(cached, 1, 1);
+		cacheSessions(cached, cache);
+	});
+	afterAll(async () => cached?.close());
+
+	it('reuses a verified session for its time to live, then reads the row again', async () => {
+		clock = Date.now();
+		const member = await makeMember(cached, cachedRw, 'treasurer');
+		const first = await readSession(cached, member.token, 30);
+		expect(first?.roles).toEqual(['treasurer']);
+		expect(Object.isFrozen(first) && Object.isFrozen(first!.roles)).toBe(true);
+		// Removed behind the app's back (another instance, SQL): still served until the TTL ends.
+		await cached.query('delete from session where user_id = $1', [member.id]);
+		expect(await readSession(cached, member.token, 30)).toBe(first);
+		clock += 10_000;
+		expect(await readSession(cached, member.token, 30)).toBeNull();
+	});
+
+	it('forgets a session at once on logout and on password reset', async () => {
+		clock = Date.now();
+		const admin = await makeMember(cached, cachedRw, 'rw_admin');
+		const member = await makeMember(cached, cachedRw, 'resident', { houseId: cachedRw.houses[0]!.id });
+		expect(await readSession(cached, member.token, 30)).not.toBeNull();
+		await deleteSession(cached, member.token);
+		expect(await readSession(cached, member.token, 30)).toBeNull();
+
+		const again = await login(cached, { phone: member.phone, password: TEST_PASSWORD, ip: '10.4.0.1', userAgent: 'test', sessionDays: 30 });
+		if (!again.ok) throw new Error('login');
+		expect(await readSession(cached, again.token, 30)).not.toBeNull();
+		const issued = await issueResetCode(cached, admin, member.id);
+		if (!issued.ok) throw new Error('reset code');
+		expect(await resetPassword(cached, { phone: member.phone, code: issued.code, password: 'sandi-baru-456', ip: '10.4.0.2' })).toEqual({ ok: true });
+		expect(await readSession(cached, again.token, 30)).toBeNull();
+	});
+
+	it('does not serve a session past its expiry, and keeps at most its size', async () => {
+		clock = Date.now();
+		const members = [];
+		for (let i = 0; i < 4; i++) members.push(await makeMember(cached, cachedRw, 'security_officer'));
+		for (const m of members) expect(await readSession(cached, m.token, 30)).not.toBeNull();
+		expect(cache.size).toBe(3);
+		// Expiring within the TTL: the cached copy knows its expiry.
+		const [last] = members.slice(-1);
+		const user = await readSession(cached, last!.token, 30);
+		clock = user!.expiresAt.getTime();
+		await cached.query(`update session set expires_at = now() - interval '1 second' where user_id = $1`, [last!.id]);
+		expect(await readSession(cached, last!.token, 30)).toBeNull();
 	});
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvite, listInvites, redeemInvite, revokeInvite } from '../../src/lib/server/auth/invites';
-import { readSession } from '../../src/lib/server/auth/sessions';
+import { cacheSessions, readSession, SessionCache } from '../../src/lib/server/auth/sessions';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
 import { freshDatabase } from '../factories/db';
@@ -92,8 +92,11 @@ describe('invites', () => {
 	});
 
 	it('adds a role to an existing account only with that account’s password', async () => {
+		// Sessions cached as the app does: the open session must gain the role at once.
+		cacheSessions(db, new SessionCache(3_600_000));
 		const admin = await makeMember(db, rw, 'rw_admin');
 		const existing = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
+		expect((await readSession(db, existing.token, 30))!.roles).toEqual(['resident']);
 		const invite = await createInvite(db, admin, { role: 'treasurer', rtId: null, houseId: null, note: '', validDays: 1 });
 		if (!invite.ok) throw new Error('invite');
 		expect(await redeem(invite.code, existing.phone, 'not-the-password')).toEqual({ ok: false, reason: 'wrong_password' });
@@ -101,6 +104,8 @@ describe('invites', () => {
 		const ok = await redeem(invite.code, existing.phone, TEST_PASSWORD, '10.3.0.2');
 		expect(ok.ok).toBe(true);
 		expect(await count('select 1 from membership where user_id = $1', [existing.id])).toBe(2);
+		expect([...(await readSession(db, existing.token, 30))!.roles].sort()).toEqual(['resident', 'treasurer']);
+		cacheSessions(db, new SessionCache(0));
 	});
 
 	it('rate-limits guessing codes from one address', async () => {

@@ -27,6 +27,7 @@ const schema = z.object({
 	SEED_DEMO: z.string().optional(),
 	DEMO_PASSWORD: z.string().min(8).default('rukun-demo'),
 	SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+	SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
 	RUKUN_DATA_KEY: z.string().optional(),
 	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 	MQTT_URL: z.string().url().optional(),
@@ -46,6 +47,8 @@ export interface Config {
 	seedDemo: boolean;
 	demoPassword: string;
 	sessionDays: number;
+	/** How long a verified session is reused without reading it again (0: every request reads it). */
+	sessionCacheSeconds: number;
 	/** Base64 master key for NIK/KK encryption; else DATA_DIR/keys/pii.key. */
 	dataKey: string | undefined;
 	/** Raw sensor readings older than this are pruned; rollups stay. */
@@ -76,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		seedDemo: e.SEED_DEMO === undefined || e.SEED_DEMO === '' ? !e.DATABASE_URL : e.SEED_DEMO !== '0',
 		demoPassword: e.DEMO_PASSWORD,
 		sessionDays: e.SESSION_DAYS,
+		sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
 		dataKey: e.RUKUN_DATA_KEY || undefined,
 		readingRetentionDays: e.READING_RETENTION_DAYS,
 		mqttUrl: e.MQTT_URL || undefined,

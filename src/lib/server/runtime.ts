@@ -5,7 +5,7 @@ import { openAndMigrate, type Database } from './db';
 import { startBroker, type BrokerStats } from './mqtt/broker';
 import { connectExternalBroker } from './mqtt/external';
 import { DEMO_USERS, seedDemo } from './seed/demo';
-import { pruneExpiredSessions } from './auth/sessions';
+import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessions';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
 import { pruneReadings } from './ingest/retention';
@@ -57,6 +57,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		log('warning: DATABASE_URL without RUKUN_DATA_KEY — NIK/KK key kept in DATA_DIR/keys; every instance needs the same key');
 	}
 	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+	cacheSessions(db, new SessionCache(config.sessionCacheSeconds * 1000));
 	let broker: MqttSide;
 	let seeded = false;
 	const ingest = new Ingest(db, { log });

@@ -3,7 +3,7 @@ import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { hashPassword, verifyPassword } from './passwords';
 import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
-import { createSession } from './sessions';
+import { createSession, forgetUserSessions } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
 import type { SessionUser } from './sessions';
 
@@ -179,6 +179,8 @@ export async function redeemInvite(
 		return outcome;
 	}
 	await clearFailures(db, phoneKey);
+	// An existing user's open sessions gain the new role now, not when their cache entry ends.
+	forgetUserSessions(db, outcome.userId);
 	const session = await createSession(db, {
 		userId: outcome.userId,
 		rwId: outcome.rwId,

@@ -51,13 +51,77 @@ export async function createSession(
 }
 
 /**
+ * Sessions verified in the last few seconds, so a burst of requests (a page and its
+ * data, a busy officer) does not read the same session row each time: on the embedded
+ * database that read is a third of an empty signed-in page's cost. Logout, password
+ * reset and a new membership forget the entries they affect at once in this process;
+ * other instances sharing the database notice within the time to live.
+ */
+export class SessionCache {
+	readonly #entries = new Map<string, { user: SessionUser; until: number }>();
+	constructor(
+		readonly ttlMs: number,
+		readonly maxEntries = 10_000,
+		readonly now: () => number = Date.now
+	) {}
+
+	get(id: string): SessionUser | null {
+		const entry = this.#entries.get(id);
+		if (!entry) return null;
+		const now = this.now();
+		if (entry.until <= now || entry.user.expiresAt.getTime() <= now) {
+			this.#entries.delete(id);
+			return null;
+		}
+		return entry.user;
+	}
+
+	set(id: string, user: SessionUser): void {
+		if (this.ttlMs <= 0) return;
+		this.#entries.delete(id);
+		// A Map iterates in insertion order: the first key is the oldest entry.
+		if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+		this.#entries.set(id, { user, until: this.now() + this.ttlMs });
+	}
+
+	forget(id: string): void {
+		this.#entries.delete(id);
+	}
+
+	forgetUser(userId: string): void {
+		for (const [id, entry] of this.#entries) if (entry.user.id === userId) this.#entries.delete(id);
+	}
+
+	get size(): number {
+		return this.#entries.size;
+	}
+}
+
+/** One cache per open database; none (every request reads the row) until configured. */
+const caches = new WeakMap<Database, SessionCache>();
+
+/** Keeps verified sessions of `db` for `ttlMs` (0: off). Called once by the runtime. */
+export function cacheSessions(db: Database, cache: SessionCache): void {
+	caches.set(db, cache);
+}
+
+/** Drops a user's cached sessions (their roles or password changed). */
+export function forgetUserSessions(db: Database, userId: string): void {
+	caches.get(db)?.forgetUser(userId);
+}
+
+/**
  * Verifies a cookie token against the database (never trusting the cookie's
  * content) and loads the user with their roles in the session's RW, in one query.
- * Sessions slide: past half their life they are extended.
+ * Sessions slide: past half their life they are extended. With a SessionCache
+ * configured, a session verified moments ago is taken from it.
  */
 export async function readSession(db: Database, token: string, days: number): Promise<SessionUser | null> {
 	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
 	const id = sha256(token);
+	const cache = caches.get(db);
+	const cached = cache?.get(id);
+	if (cached) return cached;
 	// The common path is one read; the sliding extension writes only past half-life.
 	const rows = await db.query<SessionRow & { stale: boolean }>(
 		`select s.id as session_id, u.id as user_id, u.name, u.phone, u.locale, s.rw_id, s.expires_at,
@@ -82,7 +146,7 @@ export async function readSession(db: Database, token: string, days: number): Pr
 	const memberships = row.memberships ?? [];
 	const roles = [...new Set(memberships.map((m) => m.role).filter(isRole))];
 	const home = memberships.find((m) => m.role === 'resident') ?? memberships.find((m) => m.house_id);
-	return {
+	const user: SessionUser = {
 		id: row.user_id,
 		sessionId: row.session_id,
 		name: row.name,
@@ -97,13 +161,22 @@ export async function readSession(db: Database, token: string, days: number): Pr
 		houseId: home?.house_id ?? null,
 		expiresAt: new Date(row.expires_at)
 	};
+	// Shared by the requests that find it in the cache: nobody may change it.
+	Object.freeze(user.roles);
+	Object.freeze(user.headOfRtIds);
+	Object.freeze(user);
+	cache?.set(id, user);
+	return user;
 }
 
 export async function deleteSession(db: Database, token: string): Promise<void> {
-	await db.query('delete from session where id = $1', [sha256(token)]);
+	const id = sha256(token);
+	caches.get(db)?.forget(id);
+	await db.query('delete from session where id = $1', [id]);
 }
 
 export async function deleteUserSessions(db: Database, userId: string): Promise<void> {
+	forgetUserSessions(db, userId);
 	await db.query('delete from session where user_id = $1', [userId]);
 }
 
