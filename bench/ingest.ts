@@ -1,5 +1,5 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
-//   --generators 1 --warmup 2 --no-baselines --profile --db-worker --writer shipped|lean|deferred]`
+//   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread --writer shipped|lean|deferred]`
 //
 // MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -12,7 +12,7 @@
 //      Mosquitto (max rate) when /usr/sbin/mosquitto is installed (else null)
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
 // --profile: CPU profile of this process over the full-path window (summary printed).
-// --db-worker: experiment, PGlite in a worker thread (bench/ingest/db-worker.ts).
+// --db-main-thread: experiment, PGlite in this thread instead of its worker thread (as before).
 // --writer lean|deferred: experiment, another reading writer (bench/ingest/writers.ts).
 // These and --no-baselines leave bench/results/ingest.json alone. SQL-level timings:
 // `npx tsx bench/ingest/sql-experiment.ts`.
@@ -40,7 +40,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
-       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-worker] [--writer shipped|lean|deferred]`);
+       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread] [--writer shipped|lean|deferred]`);
 	process.exit(2);
 }
 
@@ -57,7 +57,7 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				'no-baselines': { type: 'boolean', default: false },
 				profile: { type: 'boolean', default: false },
-				'db-worker': { type: 'boolean', default: false },
+				'db-main-thread': { type: 'boolean', default: false },
 				writer: { type: 'string', default: 'shipped' }
 			}
 		}));
@@ -81,7 +81,7 @@ function parseOptions() {
 		warmupS: int('warmup', values.warmup, 0, 30),
 		baselines: !values['no-baselines'],
 		profile: values.profile,
-		dbWorker: values['db-worker']
+		dbMainThread: values['db-main-thread']
 	};
 }
 
@@ -126,7 +126,7 @@ function percentileOf(values: number[], p: number): number | null {
 
 async function fullPath(options: Options): Promise<FullPathFigures> {
 	const t0 = performance.now();
-	const full: FullPath = await startFullPath(options.publishers, { dbInWorker: options.dbWorker, writer: options.writer });
+	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker', writer: options.writer });
 	const setupS = (performance.now() - t0) / 1000;
 	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
 	try {
@@ -400,8 +400,8 @@ async function main() {
 		bare_aedes_other_cpu_pct: bare ? pct(bare.max.otherCpuPct) : null,
 		mosquitto_other_cpu_pct: mosq ? pct(mosq.otherCpuPct) : null
 	};
-	if (options.profile || options.dbWorker || options.writer !== 'shipped' || !options.baselines) {
-		console.log('\n--profile / --db-worker / --writer / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
+	if (options.profile || options.dbMainThread || options.writer !== 'shipped' || !options.baselines) {
+		console.log('\n--profile / --db-main-thread / --writer / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
 	} else {
 		const file = path.join(ROOT, 'bench/results/ingest.json');
 		await mkdir(path.dirname(file), { recursive: true });

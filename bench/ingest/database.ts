@@ -10,14 +10,15 @@ import type { Database } from '../../src/lib/server/db';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 import { PGlite } from '@electric-sql/pglite';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
+import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RW_CODE = 'RW012';
 
 export interface BenchDatabase {
 	db: Database;
-	/** The PGlite instance under `db` (for what the Database interface does not offer, e.g. COPY from a blob). */
-	pg: PGlite;
+	/** The PGlite instance under `db` when it runs in this thread (for what the Database interface does not offer, e.g. COPY from a blob). */
+	pg: PGlite | null;
 	dataDir: string;
 	rwId: string;
 	ids: string[];
@@ -28,9 +29,11 @@ export interface BenchDatabase {
 
 /**
  * Fresh PGlite in a temp dir (or in memory), migrated; one RW; `devices` sensors inserted directly
- * with secret_hash = sha256(secret).
+ * with secret_hash = sha256(secret). `thread: 'worker'` reopens it in a worker thread as the
+ * app runs it (src/lib/server/db/pglite-thread.ts); not with `inMemory`.
  */
-export async function benchDatabase(devices: number, options: { inMemory?: boolean } = {}): Promise<BenchDatabase> {
+export async function benchDatabase(devices: number, options: { inMemory?: boolean; thread?: 'main' | 'worker' } = {}): Promise<BenchDatabase> {
+	if (options.inMemory && options.thread === 'worker') throw new Error('an in-memory bench database cannot move to a worker');
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-ingest-'));
 	let db: Database | null = null;
 	try {
@@ -50,10 +53,17 @@ export async function benchDatabase(devices: number, options: { inMemory?: boole
 			   from unnest($2::text[], $3::text[]) as t(id, h)`,
 			[rw!.id, ids, secrets.map(sha256)]
 		);
-		const opened = db;
+		let opened = db;
+		let inThread: PGlite | null = pg;
+		if (options.thread === 'worker') {
+			await db.close();
+			db = null;
+			opened = db = await openPgliteThread(path.join(dataDir, 'pglite'));
+			inThread = null;
+		}
 		return {
 			db: opened,
-			pg,
+			pg: inThread,
 			dataDir,
 			rwId: rw!.id,
 			ids,

@@ -326,7 +326,7 @@ async function sqlTimings() {
 			const csv = batch
 				.map((b) => `${b.deviceId},${b.rwId},${b.seq},${b.ts.toISOString()},${b.levelCm},${b.distanceCm},${b.batteryV},${b.clockSkew ? 't' : 'f'}`)
 				.join('\n');
-			await bench.pg.query(
+			await bench.pg!.query(
 				`copy reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew) from '/dev/blob' with (format csv)`,
 				[],
 				{ blob: new Blob([csv]) }
@@ -399,6 +399,7 @@ async function jsTimings() {
 		},
 		exec: async () => {},
 		transaction: async (fn) => fn(stub),
+		batch: async () => [],
 		ping: async () => true,
 		close: async () => {}
 	};

@@ -16,7 +16,6 @@ import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
 import { benchDatabase, ROOT, RW_CODE } from './database';
-import { benchDatabaseInWorker } from './db-worker';
 import { installWriter, type WriterKind } from './writers';
 import { processCpuSeconds } from './stats';
 import type { ConnSpec } from './protocol';
@@ -100,12 +99,13 @@ export interface FullPath extends Target {
 }
 
 /**
- * The bench database with the real broker, hooks and Ingest on it. Experiments:
- * `dbInWorker`, PGlite in a worker thread instead of this thread; `writer`, another
- * reading writer swapped into Ingest (bench/ingest/writers.ts).
+ * The bench database with the real broker, hooks and Ingest on it, PGlite in its worker
+ * thread as the app runs it. Experiments: `dbThread: 'main'`, PGlite in this thread;
+ * `writer`, another reading writer swapped into Ingest (bench/ingest/writers.ts).
  */
-export async function startFullPath(devices: number, options: { dbInWorker?: boolean; writer?: WriterKind } = {}): Promise<FullPath> {
-	const base = options.dbInWorker ? await benchDatabaseInWorker(devices) : await benchDatabase(devices);
+export async function startFullPath(devices: number, options: { dbThread?: 'main' | 'worker'; writer?: WriterKind } = {}): Promise<FullPath> {
+	const dbThread = options.dbThread ?? 'worker';
+	const base = await benchDatabase(devices, { thread: dbThread });
 	try {
 		const { ids, secrets } = base;
 		const writes = new WriteLog();
@@ -113,7 +113,7 @@ export async function startFullPath(devices: number, options: { dbInWorker?: boo
 		const ingest = new Ingest(db);
 		const writer = options.writer ?? 'shipped';
 		const installed = installWriter(ingest, db, writer);
-		const label = [options.dbInWorker ? 'DB worker' : '', writer !== 'shipped' ? `${writer} writer` : ''].filter(Boolean).join(', ');
+		const label = [dbThread === 'main' ? 'DB in main thread' : '', writer !== 'shipped' ? `${writer} writer` : ''].filter(Boolean).join(', ');
 		const brokerLog: string[] = [];
 		const broker = await startBroker({
 			port: 0,

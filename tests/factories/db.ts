@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
+import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import { openPostgres } from '../../src/lib/server/db/postgres';
 import type { Database } from '../../src/lib/server/db/types';
 
@@ -33,6 +32,7 @@ export async function freshDatabase(): Promise<Database> {
 	}
 	const dumpFile = inject('pgliteDump');
 	if (!dumpFile) throw new Error('global setup provided no database');
-	const pg = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: new Blob([await readFile(dumpFile)]) });
-	return fromPglite(pg);
+	// The app's own adapter: PGlite in a worker thread, loaded from the migrated dump.
+	const dump = await readFile(dumpFile);
+	return openPgliteThread(null, { dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) });
 }

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadMigrations, migrate } from './migrate';
 import { openPglite } from './pglite';
+import { openPgliteThread } from './pglite-thread';
 import { openPostgres } from './postgres';
 import type { Database } from './types';
 
-export type { Database, Sql } from './types';
-export { withAnon, withUser, type Claims } from './with-user';
+export type { Database, Sql, Statement } from './types';
+export { queryAsUser, withAnon, withUser, type Claims } from './with-user';
 
 /** supabase/migrations, found from the source tree or the built server alike. */
 export function migrationsDir(): string {
@@ -21,15 +22,22 @@ export function migrationsDir(): string {
 	return found;
 }
 
+export interface OpenOptions {
+	databaseUrl?: string;
+	dataDir: string;
+	/** PGlite in a worker thread (default), or in the calling thread. */
+	pgliteThread?: 'worker' | 'main';
+}
+
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite in dataDir/pglite. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export async function openDatabase(options: OpenOptions): Promise<Database> {
 	if (options.databaseUrl) return openPostgres(options.databaseUrl);
 	const dir = path.join(options.dataDir, 'pglite');
 	await mkdir(dir, { recursive: true });
-	return openPglite(dir);
+	return options.pgliteThread === 'main' ? openPglite(dir) : openPgliteThread(dir);
 }
 
-export async function openAndMigrate(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+export async function openAndMigrate(options: OpenOptions): Promise<Database> {
 	const db = await openDatabase(options);
 	try {
 		await migrate(db, await loadMigrations(migrationsDir()));

@@ -1,6 +1,6 @@
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Database, Sql } from './types';
+import { batchIn, type Database, type Sql } from './types';
 
 function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Sql {
 	return {
@@ -21,6 +21,7 @@ export function fromPglite(pg: PGlite): Database {
 		kind: 'pglite',
 		...sql,
 		transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+		batch: (statements) => pg.transaction((tx) => batchIn(wrap(tx), statements)),
 		async ping() {
 			try {
 				await pg.query('select 1');

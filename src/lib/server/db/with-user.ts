@@ -16,12 +16,22 @@ export interface Claims {
  */
 export function withUser<T>(db: Database, claims: Claims, fn: (tx: Sql) => Promise<T>): Promise<T> {
 	return db.transaction(async (tx) => {
-		await tx.query(
-			`select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`,
-			[JSON.stringify({ ...claims, role: 'authenticated' })]
-		);
+		await tx.query(SET_USER, [userClaims(claims)]);
 		return fn(tx);
 	});
+}
+
+const SET_USER = `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`;
+const userClaims = (claims: Claims) => JSON.stringify({ ...claims, role: 'authenticated' });
+
+/**
+ * One read as the user, like `withUser(db, claims, (tx) => tx.query(text, params))`
+ * but sent as one batch: with PGlite in its worker thread the transaction is not held
+ * open across messages while the main thread is busy (the hot list pages use it).
+ */
+export async function queryAsUser<T>(db: Database, claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
+	const [, rows] = await db.batch([{ text: SET_USER, params: [userClaims(claims)] }, { text, params }]);
+	return rows as T[];
 }
 
 /** The same for a visitor who is not logged in (Postgres role `anon`). */

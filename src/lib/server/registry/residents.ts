@@ -1,7 +1,7 @@
 import { AGE_GROUPS, type ResidentStatus } from '$lib/domain/registry';
 import { wibParts } from '$lib/domain/time';
 import type { ResidentFilters } from '$lib/schemas/registry';
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
 export const PAGE_SIZE = 25;
@@ -81,19 +81,19 @@ export async function searchResidents(
 		add((n) => `r.birth_date > ${n}::date`, yearsAgo(age[1] + 1));
 	}
 	params.push(PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE);
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query<ResidentListRow>(
-			// The RT number and house label live on the resident row (kept by triggers), so
-			// a page walks one index — (rw_id, name, id), (rt_id, name, id) or the word
-			// table's — and reads only its own rows.
-			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
-			        r.rt_number, r.house_block as block, r.house_number
-			   from ${from}
-			  where ${where.join(' and ')}
-			  order by ${order}
-			  limit $${params.length - 1} offset $${params.length}`,
-			params
-		)
+	const rows = await queryAsUser<ResidentListRow>(
+		db,
+		claimsOf(user),
+		// The RT number and house label live on the resident row (kept by triggers), so
+		// a page walks one index — (rw_id, name, id), (rt_id, name, id) or the word
+		// table's — and reads only its own rows.
+		`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+		        r.rt_number, r.house_block as block, r.house_number
+		   from ${from}
+		  where ${where.join(' and ')}
+		  order by ${order}
+		  limit $${params.length - 1} offset $${params.length}`,
+		params
 	);
 	return { rows: rows.slice(0, PAGE_SIZE), hasNext: rows.length > PAGE_SIZE };
 }

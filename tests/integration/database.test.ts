@@ -1,0 +1,141 @@
+// The Database adapter the app runs on: PGlite in its worker thread (or PostgreSQL
+// when the suite runs with DATABASE_URL). Transactions, batches, errors and values
+// must behave as one PostgreSQL session would.
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { queryAsUser } from '../../src/lib/server/db/with-user';
+import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
+import type { Database } from '../../src/lib/server/db/types';
+import { freshDatabase } from '../factories/db';
+
+let db: Database;
+beforeAll(async () => {
+	db = await freshDatabase();
+	await db.exec(`create table t_adapter (id int primary key, note text, at timestamptz, data bytea, doc jsonb, tags text[])`);
+	await db.exec(`grant select on t_adapter to authenticated`);
+});
+afterAll(async () => db?.close());
+
+const count = async () => (await db.query<{ n: number }>('select count(*)::int as n from t_adapter'))[0]!.n;
+
+describe('database adapter', () => {
+	it('commits a transaction, and rolls it back when the callback throws, rethrowing that error', async () => {
+		await db.transaction(async (tx) => {
+			await tx.query('insert into t_adapter (id, note) values ($1, $2)', [1, 'kept']);
+		});
+		const mistake = new Error('caller failed');
+		await expect(
+			db.transaction(async (tx) => {
+				await tx.query('insert into t_adapter (id, note) values ($1, $2)', [2, 'dropped']);
+				throw mistake;
+			})
+		).rejects.toBe(mistake);
+		expect(await db.query('select id, note from t_adapter order by id')).toEqual([{ id: 1, note: 'kept' }]);
+	});
+
+	it('reports PostgreSQL errors with their SQLSTATE and constraint, and stays usable', async () => {
+		const err = await db.query('insert into t_adapter (id) values (1)').catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(Error);
+		expect(err).toMatchObject({ code: '23505' });
+		// PGlite names the field as libpq does, postgres.js as the protocol does.
+		const { constraint, constraint_name } = err as { constraint?: string; constraint_name?: string };
+		expect(constraint ?? constraint_name).toBe('t_adapter_pkey');
+		await expect(db.query('select nonsense from nowhere')).rejects.toMatchObject({ code: '42P01' });
+		expect(await count()).toBe(1);
+	});
+
+	it('runs a batch in one transaction: every result in order, or nothing when one fails', async () => {
+		const results = await db.batch([
+			{ text: 'insert into t_adapter (id, note) values ($1, $2) returning id', params: [10, 'a'] },
+			{ text: 'select note from t_adapter where id = $1', params: [10] }
+		]);
+		expect(results).toEqual([[{ id: 10 }], [{ note: 'a' }]]);
+		await expect(
+			db.batch([
+				{ text: 'insert into t_adapter (id, note) values ($1, $2)', params: [11, 'b'] },
+				{ text: 'insert into t_adapter (id, note) values ($1, $2)', params: [10, 'duplicate'] }
+			])
+		).rejects.toMatchObject({ code: '23505' });
+		expect(await db.query('select id from t_adapter where id = 11')).toEqual([]);
+	});
+
+	it('keeps other callers out of an open transaction until it ends', async () => {
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		let inside!: () => void;
+		const opened = new Promise<void>((resolve) => (inside = resolve));
+		const order: string[] = [];
+		const tx = db.transaction(async (t) => {
+			await t.query(`select set_config('request.jwt.claims', '{"sub":"inside"}', true)`);
+			await t.query('insert into t_adapter (id, note) values (20, $1)', ['uncommitted']);
+			inside();
+			await held;
+			order.push('transaction ends');
+		});
+		await opened;
+		const outside = db
+			.query<{ claims: string | null; n: number }>(
+				`select nullif(current_setting('request.jwt.claims', true), '') as claims, (select count(*)::int from t_adapter where id = 20) as n`
+			)
+			.then((rows) => {
+				order.push('outside query answers');
+				return rows[0]!;
+			});
+		release();
+		await tx;
+		const seen = await outside;
+		// PGlite serialises it after the transaction; PostgreSQL runs it on another connection.
+		// Either way it never runs inside the transaction (no claims) and sees only committed rows.
+		expect(seen.claims).toBeNull();
+		if (db.kind === 'pglite') {
+			expect(order).toEqual(['transaction ends', 'outside query answers']);
+			expect(seen.n).toBe(1);
+		} else expect([0, 1]).toContain(seen.n);
+	});
+
+	it('returns values as the in-thread driver does: timestamps, bytes, JSON, arrays, nulls', async () => {
+		const at = new Date('2026-11-30T01:02:03.456Z');
+		const data = new Uint8Array([0, 1, 254, 255]);
+		await db.query('insert into t_adapter (id, at, data, doc, tags) values ($1, $2, $3, $4::text::jsonb, $5)', [
+			30,
+			at,
+			data,
+			JSON.stringify({ a: [1, 'dua'] }),
+			['x', 'y,z', 'kutip"']
+		]);
+		const [row] = await db.query<{ at: Date; data: Uint8Array; doc: unknown; tags: string[]; note: null }>(
+			'select at, data, doc, tags, note from t_adapter where id = 30'
+		);
+		expect(row!.at).toBeInstanceOf(Date);
+		expect(row!.at.toISOString()).toBe(at.toISOString());
+		expect([...row!.data]).toEqual([0, 1, 254, 255]);
+		expect(row!.doc).toEqual({ a: [1, 'dua'] });
+		expect(row!.tags).toEqual(['x', 'y,z', 'kutip"']);
+		expect(row!.note).toBeNull();
+	});
+
+	it('reads as the user in one batch, under RLS', async () => {
+		const rows = await queryAsUser<{ role: string; sub: string }>(
+			db,
+			{ sub: '00000000-0000-0000-0000-000000000001', rw_id: null },
+			`select current_user as role, current_setting('request.jwt.claims', true)::jsonb ->> 'sub' as sub`
+		);
+		expect(rows).toEqual([{ role: 'authenticated', sub: '00000000-0000-0000-0000-000000000001' }]);
+		// The claims and role ended with that transaction.
+		const [after] = await db.query<{ role: string }>('select current_user as role');
+		expect(after!.role).not.toBe('authenticated');
+	});
+});
+
+describe('PGlite worker thread', () => {
+	it('refuses work after close with a clear error', async () => {
+		// From the migrated dump when the suite has one (PGlite run), else a new empty database.
+		const file = inject('pgliteDump');
+		const dump = file ? await readFile(file) : null;
+		const own = await openPgliteThread(null, dump ? { dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) } : {});
+		expect(await own.query('select 1 as one')).toEqual([{ one: 1 }]);
+		await own.close();
+		await expect(own.query('select 1')).rejects.toThrow(/database worker/);
+		expect(await own.ping()).toBe(false);
+	});
+});
