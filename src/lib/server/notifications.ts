@@ -1,4 +1,4 @@
-import { withUser, type Database, type Sql } from './db';
+import { queryAsUser, type Database, type Sql } from './db';
 import type { SessionUser } from './auth/sessions';
 
 /**
@@ -32,23 +32,27 @@ export interface NotificationRow {
 }
 
 export function listNotifications(db: Database, user: SessionUser, limit = 50): Promise<NotificationRow[]> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<NotificationRow>(
-			'select id::int as id, kind, params, link, created_at, read_at from notification where user_id = $1 order by created_at desc, id desc limit $2',
-			[user.id, limit]
-		)
+	return queryAsUser<NotificationRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		'select id::int as id, kind, params, link, created_at, read_at from notification where user_id = $1 order by created_at desc, id desc limit $2',
+		[user.id, limit]
 	);
 }
 
 export async function unreadCount(db: Database, user: SessionUser): Promise<number> {
-	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<{ n: number }>('select count(*)::int as n from notification where user_id = $1 and read_at is null', [user.id])
+	const rows = await queryAsUser<{ n: number }>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		'select count(*)::int as n from notification where user_id = $1 and read_at is null', [user.id]
 	);
 	return rows[0]!.n;
 }
 
 export async function markAllRead(db: Database, user: SessionUser): Promise<void> {
-	await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query('update notification set read_at = now() where user_id = $1 and read_at is null', [user.id])
+	await queryAsUser(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		'update notification set read_at = now() where user_id = $1 and read_at is null', [user.id]
 	);
 }

@@ -1,5 +1,5 @@
 import { canInvite, type Role } from '$lib/domain/roles';
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { hashPassword, verifyPassword } from './passwords';
 import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
@@ -66,19 +66,19 @@ export interface InviteListItem {
 
 /** Invites the user may see (RLS: the RW admin all, an RT head their RT's residents). */
 export function listInvites(db: Database, user: SessionUser): Promise<InviteListItem[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<InviteListItem>(
-			`select i.id, i.code_hint, i.role, rt.number as rt_number,
-			        nullif(trim(h.block || ' ' || h.number), '') as house_label, i.note,
-			        i.created_at, i.expires_at, i.used_at, u.name as used_by_name, i.revoked_at
-			   from invite i
-			   left join rt on rt.id = i.rt_id
-			   left join house h on h.id = i.house_id
-			   left join app_user u on u.id = i.used_by
-			  where i.rw_id = $1
-			  order by i.created_at desc limit 100`,
-			[user.rwId]
-		)
+	return queryAsUser<InviteListItem>(
+		db,
+		claimsOf(user),
+		`select i.id, i.code_hint, i.role, rt.number as rt_number,
+		        nullif(trim(h.block || ' ' || h.number), '') as house_label, i.note,
+		        i.created_at, i.expires_at, i.used_at, u.name as used_by_name, i.revoked_at
+		   from invite i
+		   left join rt on rt.id = i.rt_id
+		   left join house h on h.id = i.house_id
+		   left join app_user u on u.id = i.used_by
+		  where i.rw_id = $1
+		  order by i.created_at desc limit 100`,
+		[user.rwId]
 	);
 }
 

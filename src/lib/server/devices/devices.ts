@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { sha256 } from '../auth/tokens';
 import type { SessionUser } from '../auth/sessions';
@@ -130,15 +130,15 @@ export interface DeviceRow {
 
 /** Devices of the RW with their health (status, last seen, battery, last level). */
 export function listDevices(db: Database, user: SessionUser): Promise<DeviceRow[]> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<DeviceRow>(
-			`select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
-			        d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,
-			        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm
-			   from device d left join rt on rt.id = d.rt_id
-			  where d.rw_id = $1 order by d.kind, d.id`,
-			[user.rwId]
-		)
+	return queryAsUser<DeviceRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
+		        d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,
+		        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm
+		   from device d left join rt on rt.id = d.rt_id
+		  where d.rw_id = $1 order by d.kind, d.id`,
+		[user.rwId]
 	);
 }
 

@@ -1,4 +1,4 @@
-import { withAnon, withUser, type Database } from '../db';
+import { withAnon, queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { decryptFile, decryptPii, type PiiKeys } from '../crypto/pii';
@@ -194,14 +194,14 @@ export interface PickupRow {
 
 /** The RW's pick-up list from today on (for the secretariat). */
 export function listPickups(db: Database, user: SessionUser, from: Date): Promise<PickupRow[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<PickupRow>(
-			`select l.request_id, l.number, l.holder_name, b.slot_start, l.picked_up_at
-			   from pickup_booking b join letter l on l.id = b.letter_id
-			  where b.rw_id = $1 and b.cancelled_at is null and b.slot_start >= $2
-			  order by b.slot_start limit 200`,
-			[user.rwId, from]
-		)
+	return queryAsUser<PickupRow>(
+		db,
+		claimsOf(user),
+		`select l.request_id, l.number, l.holder_name, b.slot_start, l.picked_up_at
+		   from pickup_booking b join letter l on l.id = b.letter_id
+		  where b.rw_id = $1 and b.cancelled_at is null and b.slot_start >= $2
+		  order by b.slot_start limit 200`,
+		[user.rwId, from]
 	);
 }
 

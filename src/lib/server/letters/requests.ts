@@ -1,4 +1,4 @@
-import { withUser, type Database, type Sql } from '../db';
+import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import type { FileStore } from '../storage/files';
 import { newFileKey } from '../storage/files';
@@ -30,14 +30,14 @@ export interface Subject {
 
 /** The people a resident may ask letters for: the members of their own household(s). */
 export function listSubjects(db: Database, user: SessionUser): Promise<Subject[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<Subject>(
-			`select r.id, r.name, r.nik_masked, r.relation, r.sex, r.birth_place, r.birth_date::text as birth_date, r.status
-			   from resident r
-			  where r.rw_id = $1 and r.household_id in (select household_id from resident where user_id = $2)
-			  order by (r.user_id = $2) desc nulls last, r.birth_date`,
-			[user.rwId, user.id]
-		)
+	return queryAsUser<Subject>(
+		db,
+		claimsOf(user),
+		`select r.id, r.name, r.nik_masked, r.relation, r.sex, r.birth_place, r.birth_date::text as birth_date, r.status
+		   from resident r
+		  where r.rw_id = $1 and r.household_id in (select household_id from resident where user_id = $2)
+		  order by (r.user_id = $2) desc nulls last, r.birth_date`,
+		[user.rwId, user.id]
 	);
 }
 
@@ -178,11 +178,11 @@ export async function readAttachment(
 	requestId: string,
 	attachmentId: string
 ): Promise<{ bytes: Uint8Array; contentType: string; name: string } | null> {
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query<{ file_key: string; content_type: string; original_name: string }>(
-			'select file_key, content_type, original_name from letter_attachment where id = $1 and request_id = $2',
-			[attachmentId, requestId]
-		)
+	const rows = await queryAsUser<{ file_key: string; content_type: string; original_name: string }>(
+		db,
+		claimsOf(user),
+		'select file_key, content_type, original_name from letter_attachment where id = $1 and request_id = $2',
+		[attachmentId, requestId]
 	);
 	const row = rows[0];
 	if (!row) return null;
@@ -191,11 +191,11 @@ export async function readAttachment(
 }
 
 export function listAttachments(db: Database, user: SessionUser, requestId: string): Promise<AttachmentRow[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<AttachmentRow>(
-			'select id, content_type, original_name, size_bytes, label from letter_attachment where request_id = $1 order by created_at',
-			[requestId]
-		)
+	return queryAsUser<AttachmentRow>(
+		db,
+		claimsOf(user),
+		'select id, content_type, original_name, size_bytes, label from letter_attachment where request_id = $1 order by created_at',
+		[requestId]
 	);
 }
 
@@ -238,8 +238,10 @@ const SUMMARY = `select q.id, s.kind, s.name as service_name, q.status, r.name a
 
 /** The requester's own requests, newest first. */
 export function listMyRequests(db: Database, user: SessionUser): Promise<RequestSummary[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<RequestSummary>(`${SUMMARY} where q.requester_id = $1 and q.rw_id = $2 order by q.created_at desc limit 200`, [user.id, user.rwId])
+	return queryAsUser<RequestSummary>(
+		db,
+		claimsOf(user),
+		`${SUMMARY} where q.requester_id = $1 and q.rw_id = $2 order by q.created_at desc limit 200`, [user.id, user.rwId]
 	);
 }
 
@@ -255,11 +257,11 @@ export function listQueue(db: Database, user: SessionUser, stage: 'rt' | 'rw', v
 			: `q.status in ('issued', 'rejected') or (q.status = 'returned' and q.returned_by_role = 'rw_admin')`;
 	const scope = stage === 'rt' ? `q.rt_id = any($2::uuid[])` : `true`;
 	const order = view === 'waiting' ? 'q.submitted_at asc' : 'q.updated_at desc';
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<RequestSummary>(
-			`${SUMMARY} where q.rw_id = $1 and ${scope} and (${view === 'waiting' ? waiting : done}) order by ${order} limit 200`,
-			stage === 'rt' ? [user.rwId, user.headOfRtIds] : [user.rwId]
-		)
+	return queryAsUser<RequestSummary>(
+		db,
+		claimsOf(user),
+		`${SUMMARY} where q.rw_id = $1 and ${scope} and (${view === 'waiting' ? waiting : done}) order by ${order} limit 200`,
+		stage === 'rt' ? [user.rwId, user.headOfRtIds] : [user.rwId]
 	);
 }
 

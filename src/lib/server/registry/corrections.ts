@@ -1,4 +1,4 @@
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
 /** A resident asks the RT to correct their household's data (UU 27/2022 art. 6: right to correct). */
@@ -39,26 +39,26 @@ export interface CorrectionRow {
 }
 
 export function listCorrections(db: Database, user: SessionUser, status: 'open' | 'all' = 'open'): Promise<CorrectionRow[]> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<CorrectionRow>(
-			`select c.id, c.created_at, u.name as requested_by_name, r.name as resident_name, c.field,
-			        c.requested_value, c.note, c.status, rt.number as rt_number
-			   from correction_request c join app_user u on u.id = c.requested_by
-			   join rt on rt.id = c.rt_id left join resident r on r.id = c.resident_id
-			  where c.rw_id = $1 and ($2 = 'all' or c.status = 'open')
-			  order by c.created_at desc limit 200`,
-			[user.rwId, status]
-		)
+	return queryAsUser<CorrectionRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select c.id, c.created_at, u.name as requested_by_name, r.name as resident_name, c.field,
+		        c.requested_value, c.note, c.status, rt.number as rt_number
+		   from correction_request c join app_user u on u.id = c.requested_by
+		   join rt on rt.id = c.rt_id left join resident r on r.id = c.resident_id
+		  where c.rw_id = $1 and ($2 = 'all' or c.status = 'open')
+		  order by c.created_at desc limit 200`,
+		[user.rwId, status]
 	);
 }
 
 export async function closeCorrection(db: Database, user: SessionUser, id: string, status: 'resolved' | 'rejected'): Promise<boolean> {
-	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query(
-			`update correction_request set status = $3, handled_by = $2, handled_at = now()
-			  where id = $1 and status = 'open' returning id`,
-			[id, user.id, status]
-		)
+	const rows = await queryAsUser(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`update correction_request set status = $3, handled_by = $2, handled_at = now()
+		  where id = $1 and status = 'open' returning id`,
+		[id, user.id, status]
 	);
 	return rows.length > 0;
 }

@@ -1,6 +1,6 @@
 import { AGE_BANDS } from '$lib/domain/registry';
 import { wibParts } from '$lib/domain/time';
-import { withUser, type Database } from '../db';
+import { queryAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
 export interface Demographics {
@@ -16,15 +16,15 @@ export interface Demographics {
 export async function demographics(db: Database, user: SessionUser, rtNumber?: number): Promise<Demographics> {
 	const { year, month, day } = wibParts(new Date());
 	const today = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<{ rt_number: number; sex: 'L' | 'P'; band: number; status: string; n: number; households: number }>(
-			`select rt.number as rt_number, r.sex, least(15, extract(year from age($2::date, r.birth_date))::int / 5) as band,
-			        r.status, count(*)::int as n, count(distinct r.household_id)::int as households
-			   from resident r join rt on rt.id = r.rt_id
-			  where r.rw_id = $1 and ($3::int is null or rt.number = $3::int)
-			  group by 1, 2, 3, 4`,
-			[user.rwId, today, rtNumber ?? null]
-		)
+	const rows = await queryAsUser<{ rt_number: number; sex: 'L' | 'P'; band: number; status: string; n: number; households: number }>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select rt.number as rt_number, r.sex, least(15, extract(year from age($2::date, r.birth_date))::int / 5) as band,
+		        r.status, count(*)::int as n, count(distinct r.household_id)::int as households
+		   from resident r join rt on rt.id = r.rt_id
+		  where r.rw_id = $1 and ($3::int is null or rt.number = $3::int)
+		  group by 1, 2, 3, 4`,
+		[user.rwId, today, rtNumber ?? null]
 	);
 	const pyramid = AGE_BANDS.map((band) => ({ band: band as string, L: 0, P: 0 }));
 	const byRt = new Map<number, { rt_number: number; households: number; residents: number }>();
@@ -42,12 +42,12 @@ export async function demographics(db: Database, user: SessionUser, rtNumber?: n
 		byRt.set(row.rt_number, rt);
 	}
 	// Households per RT counted separately (a household spans bands and sexes).
-	const households = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<{ rt_number: number; n: number }>(
-			`select rt.number as rt_number, count(*)::int as n from household hh join rt on rt.id = hh.rt_id
-			  where hh.rw_id = $1 and ($2::int is null or rt.number = $2::int) group by 1`,
-			[user.rwId, rtNumber ?? null]
-		)
+	const households = await queryAsUser<{ rt_number: number; n: number }>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select rt.number as rt_number, count(*)::int as n from household hh join rt on rt.id = hh.rt_id
+		  where hh.rw_id = $1 and ($2::int is null or rt.number = $2::int) group by 1`,
+		[user.rwId, rtNumber ?? null]
 	);
 	for (const h of households) {
 		const rt = byRt.get(h.rt_number) ?? { rt_number: h.rt_number, households: 0, residents: 0 };

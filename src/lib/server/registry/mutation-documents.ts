@@ -1,4 +1,4 @@
-import { withUser, type Database } from '../db';
+import { queryAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { newFileKey, type FileStore } from '../storage/files';
 import { acceptUpload, type AcceptedUpload, type UploadProblem } from '../storage/uploads';
@@ -69,12 +69,14 @@ export async function readMutationDocument(
 	residentId: string,
 	mutationId: string
 ): Promise<{ bytes: Uint8Array; contentType: string } | null> {
-	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<{ document_path: string | null }>('select document_path from mutation where id = $1 and resident_id = $2 and rw_id = $3', [
-			mutationId,
-			residentId,
-			user.rwId
-		])
+	const rows = await queryAsUser<{ document_path: string | null }>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		'select document_path from mutation where id = $1 and resident_id = $2 and rw_id = $3', [
+		mutationId,
+		residentId,
+		user.rwId
+		]
 	);
 	const key = rows[0]?.document_path;
 	return key ? store.get(key) : null;

@@ -1,4 +1,4 @@
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import type { SessionUser } from '../auth/sessions';
 
@@ -61,14 +61,14 @@ export interface MutationRow {
 }
 
 export function listMutations(db: Database, user: SessionUser, residentId: string): Promise<MutationRow[]> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<MutationRow>(
-			`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, u.name as recorded_by_name,
-			        m.document_path is not null as has_document
-			   from mutation m join app_user u on u.id = m.recorded_by
-			  where m.resident_id = $1 and m.rw_id = $2 order by m.occurred_on desc, m.created_at desc`,
-			[residentId, user.rwId]
-		)
+	return queryAsUser<MutationRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, u.name as recorded_by_name,
+		        m.document_path is not null as has_document
+		   from mutation m join app_user u on u.id = m.recorded_by
+		  where m.resident_id = $1 and m.rw_id = $2 order by m.occurred_on desc, m.created_at desc`,
+		[residentId, user.rwId]
 	);
 }
 
@@ -81,13 +81,13 @@ export interface MutationReportRow {
 /** Counts per RT and kind in one month (letters for pindah/kematian reference these). */
 export function mutationReport(db: Database, user: SessionUser, year: number, month: number): Promise<MutationReportRow[]> {
 	const from = `${year}-${String(month).padStart(2, '0')}-01`;
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<MutationReportRow>(
-			`select rt.number as rt_number, m.kind, count(*)::int as count
-			   from mutation m join rt on rt.id = m.rt_id
-			  where m.rw_id = $1 and m.occurred_on >= $2::date and m.occurred_on < ($2::date + interval '1 month')
-			  group by rt.number, m.kind order by rt.number, m.kind`,
-			[user.rwId, from]
-		)
+	return queryAsUser<MutationReportRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select rt.number as rt_number, m.kind, count(*)::int as count
+		   from mutation m join rt on rt.id = m.rt_id
+		  where m.rw_id = $1 and m.occurred_on >= $2::date and m.occurred_on < ($2::date + interval '1 month')
+		  group by rt.number, m.kind order by rt.number, m.kind`,
+		[user.rwId, from]
 	);
 }

@@ -111,19 +111,19 @@ export interface ResidentDetail extends ResidentListRow {
 }
 
 export async function getResident(db: Database, user: SessionUser, id: string): Promise<ResidentDetail | null> {
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query<ResidentDetail>(
-			`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
-			        rt.number as rt_number, h.block, h.number as house_number, r.household_id, hh.kk_masked,
-			        r.birth_place, r.religion, r.marital_status, r.occupation, r.phone, hh.address,
-			        r.user_id is not null as linked
-			   from resident r
-			   join rt on rt.id = r.rt_id
-			   join household hh on hh.id = r.household_id
-			   join house h on h.id = hh.house_id
-			  where r.id = $1 and r.rw_id = $2`,
-			[id, user.rwId]
-		)
+	const rows = await queryAsUser<ResidentDetail>(
+		db,
+		claimsOf(user),
+		`select r.id, r.name, r.nik_masked, r.sex, r.birth_date::text as birth_date, r.status, r.relation,
+		        rt.number as rt_number, h.block, h.number as house_number, r.household_id, hh.kk_masked,
+		        r.birth_place, r.religion, r.marital_status, r.occupation, r.phone, hh.address,
+		        r.user_id is not null as linked
+		   from resident r
+		   join rt on rt.id = r.rt_id
+		   join household hh on hh.id = r.household_id
+		   join house h on h.id = hh.house_id
+		  where r.id = $1 and r.rw_id = $2`,
+		[id, user.rwId]
 	);
 	return rows[0] ?? null;
 }

@@ -1,4 +1,4 @@
-import { withUser, type Database } from '../db';
+import { queryAsUser, withUser, type Database } from '../db';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 
@@ -49,13 +49,13 @@ export interface PiiAccessRow {
 
 /** The reveal log of the RW (RLS: RW admin only). */
 export function listPiiAccess(db: Database, user: SessionUser, limit = 100): Promise<PiiAccessRow[]> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
-		tx.query<PiiAccessRow>(
-			`select l.at, u.name as actor_name, r.name as resident_name, l.field, l.reason
-			   from pii_access_log l join app_user u on u.id = l.actor_id
-			   left join resident r on r.id = l.resident_id
-			  where l.rw_id = $1 order by l.at desc limit $2`,
-			[user.rwId, limit]
-		)
+	return queryAsUser<PiiAccessRow>(
+		db,
+		{ sub: user.id, rw_id: user.rwId },
+		`select l.at, u.name as actor_name, r.name as resident_name, l.field, l.reason
+		   from pii_access_log l join app_user u on u.id = l.actor_id
+		   left join resident r on r.id = l.resident_id
+		  where l.rw_id = $1 order by l.at desc limit $2`,
+		[user.rwId, limit]
 	);
 }

@@ -1,4 +1,4 @@
-import { withAnon, withUser, type Database } from '../db';
+import { withAnon, queryAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import type { Role } from '$lib/domain/roles';
 
@@ -38,14 +38,14 @@ const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
  * what "may see" means (an RT head counts only their RT's houses).
  */
 export function listRtSummaries(db: Database, user: SessionUser): Promise<RtSummary[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<RtSummary>(
-			`select rt.id, rt.number, rt.name,
-			        (select count(*)::int from house h where h.rt_id = rt.id) as houses,
-			        (select count(distinct m.user_id)::int from membership m where m.rt_id = rt.id) as members
-			   from rt where rt.rw_id = $1 order by rt.number`,
-			[user.rwId]
-		)
+	return queryAsUser<RtSummary>(
+		db,
+		claimsOf(user),
+		`select rt.id, rt.number, rt.name,
+		        (select count(*)::int from house h where h.rt_id = rt.id) as houses,
+		        (select count(distinct m.user_id)::int from membership m where m.rt_id = rt.id) as members
+		   from rt where rt.rw_id = $1 order by rt.number`,
+		[user.rwId]
 	);
 }
 
@@ -62,16 +62,16 @@ export interface HouseRow {
 
 /** Houses of one RT (or all the user may see), ordered as they are on the street. */
 export function listHouses(db: Database, user: SessionUser, rtId?: string): Promise<HouseRow[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<HouseRow>(
-			`select h.id, rt.number as rt_number, h.block, h.number, h.category, h.lat, h.lng,
-			        (select count(*)::int from membership m where m.house_id = h.id) as residents
-			   from house h join rt on rt.id = h.rt_id
-			  where h.rw_id = $1 and ($2::uuid is null or h.rt_id = $2::uuid)
-			  order by rt.number, h.block, length(h.number), h.number
-			  limit 500`,
-			[user.rwId, rtId ?? null]
-		)
+	return queryAsUser<HouseRow>(
+		db,
+		claimsOf(user),
+		`select h.id, rt.number as rt_number, h.block, h.number, h.category, h.lat, h.lng,
+		        (select count(*)::int from membership m where m.house_id = h.id) as residents
+		   from house h join rt on rt.id = h.rt_id
+		  where h.rw_id = $1 and ($2::uuid is null or h.rt_id = $2::uuid)
+		  order by rt.number, h.block, length(h.number), h.number
+		  limit 500`,
+		[user.rwId, rtId ?? null]
 	);
 }
 
@@ -86,18 +86,18 @@ export interface MemberRow {
 
 /** Members of the RW (RW admin) or of the RT (RT head), one row per person. */
 export function listMembers(db: Database, user: SessionUser): Promise<MemberRow[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<MemberRow>(
-			`select u.id as user_id, u.name, u.phone,
-			        array_agg(distinct m.role order by m.role) as roles,
-			        min(rt.number) as rt_number, min(m.created_at) as joined_at
-			   from membership m join app_user u on u.id = m.user_id
-			   left join rt on rt.id = m.rt_id
-			  where m.rw_id = $1
-			  group by u.id, u.name, u.phone
-			  order by u.name limit 500`,
-			[user.rwId]
-		)
+	return queryAsUser<MemberRow>(
+		db,
+		claimsOf(user),
+		`select u.id as user_id, u.name, u.phone,
+		        array_agg(distinct m.role order by m.role) as roles,
+		        min(rt.number) as rt_number, min(m.created_at) as joined_at
+		   from membership m join app_user u on u.id = m.user_id
+		   left join rt on rt.id = m.rt_id
+		  where m.rw_id = $1
+		  group by u.id, u.name, u.phone
+		  order by u.name limit 500`,
+		[user.rwId]
 	);
 }
 
@@ -109,15 +109,15 @@ export interface RwOverview {
 }
 
 export async function rwOverview(db: Database, user: SessionUser): Promise<RwOverview> {
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query<RwOverview>(
-			`select (select count(*)::int from rt where rw_id = $1) as rts,
-			        (select count(*)::int from house where rw_id = $1) as houses,
-			        (select count(distinct user_id)::int from membership where rw_id = $1) as members,
-			        (select count(*)::int from invite where rw_id = $1 and used_at is null
-			            and revoked_at is null and expires_at > now()) as open_invites`,
-			[user.rwId]
-		)
+	const rows = await queryAsUser<RwOverview>(
+		db,
+		claimsOf(user),
+		`select (select count(*)::int from rt where rw_id = $1) as rts,
+		        (select count(*)::int from house where rw_id = $1) as houses,
+		        (select count(distinct user_id)::int from membership where rw_id = $1) as members,
+		        (select count(*)::int from invite where rw_id = $1 and used_at is null
+		            and revoked_at is null and expires_at > now()) as open_invites`,
+		[user.rwId]
 	);
 	return rows[0]!;
 }
@@ -130,14 +130,14 @@ export interface CategoryCount {
 
 /** Houses per RT and category: what dues tariffs are set on (DOMAIN.md, Dues). */
 export function houseCategoryCounts(db: Database, user: SessionUser): Promise<CategoryCount[]> {
-	return withUser(db, claimsOf(user), (tx) =>
-		tx.query<CategoryCount>(
-			`select rt.number as rt_number, h.category, count(*)::int as houses
-			   from house h join rt on rt.id = h.rt_id
-			  where h.rw_id = $1
-			  group by rt.number, h.category order by rt.number, h.category`,
-			[user.rwId]
-		)
+	return queryAsUser<CategoryCount>(
+		db,
+		claimsOf(user),
+		`select rt.number as rt_number, h.category, count(*)::int as houses
+		   from house h join rt on rt.id = h.rt_id
+		  where h.rw_id = $1
+		  group by rt.number, h.category order by rt.number, h.category`,
+		[user.rwId]
 	);
 }
 
@@ -153,12 +153,12 @@ export interface HouseDetail {
 }
 
 export async function getHouse(db: Database, user: SessionUser, id: string): Promise<HouseDetail | null> {
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query<HouseDetail>(
-			`select h.id, rt.number as rt_number, h.block, h.number, h.category, h.occupancy, h.lat, h.lng
-			   from house h join rt on rt.id = h.rt_id where h.id = $1 and h.rw_id = $2`,
-			[id, user.rwId]
-		)
+	const rows = await queryAsUser<HouseDetail>(
+		db,
+		claimsOf(user),
+		`select h.id, rt.number as rt_number, h.block, h.number, h.category, h.occupancy, h.lat, h.lng
+		   from house h join rt on rt.id = h.rt_id where h.id = $1 and h.rw_id = $2`,
+		[id, user.rwId]
 	);
 	return rows[0] ?? null;
 }
@@ -170,11 +170,11 @@ export async function updateHouse(
 	id: string,
 	input: { category: string; occupancy: string; lat: number | null; lng: number | null }
 ): Promise<boolean> {
-	const rows = await withUser(db, claimsOf(user), (tx) =>
-		tx.query(
-			`update house set category = $3, occupancy = $4, lat = $5, lng = $6 where id = $1 and rw_id = $2 returning id`,
-			[id, user.rwId, input.category, input.occupancy, input.lat, input.lng]
-		)
+	const rows = await queryAsUser(
+		db,
+		claimsOf(user),
+		`update house set category = $3, occupancy = $4, lat = $5, lng = $6 where id = $1 and rw_id = $2 returning id`,
+		[id, user.rwId, input.category, input.occupancy, input.lat, input.lng]
 	);
 	return rows.length > 0;
 }
