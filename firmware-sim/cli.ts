@@ -23,9 +23,13 @@ async function pressOnce(o: CliOptions, id: string): Promise<number> {
 	if (!spec) throw new Error(`no panic button ${id} in ${o.devices}`);
 	if (!DEVICE_ID.test(id)) throw new Error(`device id must match ${DEVICE_ID.source}, got "${id}"`);
 	const url = o.url ?? file?.url ?? DEFAULT_URL;
-	// A one-off press with seq 1 would be dropped as a duplicate by a server that saw one before.
-	const seqStart = o.seqStart ?? Math.floor(Date.now() / 1000);
-	const button = new PanicButton(spec, { url, rw: file?.rw ?? o.rw, clock: new SimClock(1, 'real'), seed: o.seed, seqStart, reconnectMs: o.reconnectMs }, { ratePerHour: 0 });
+	// Seq 1 again is a new press, not a replay: each run is a new boot (--boot).
+	const seqStart = o.seqStart ?? 1;
+	const button = new PanicButton(
+		spec,
+		{ url, rw: file?.rw ?? o.rw, clock: new SimClock(1, 'real'), seed: o.seed, seqStart, boot: o.boot, reconnectMs: o.reconnectMs },
+		{ ratePerHour: 0 }
+	);
 	button.start();
 	let timer: NodeJS.Timeout | undefined;
 	const acked = await Promise.race([
@@ -34,7 +38,7 @@ async function pressOnce(o: CliOptions, id: string): Promise<number> {
 	]);
 	clearTimeout(timer);
 	await button.stop();
-	console.log(acked ? `pressed ${id} (seq ${seqStart}), acknowledged by ${url}` : `press of ${id} not acknowledged by ${url} within ${PRESS_TIMEOUT_MS / 1000} s (connect errors: ${button.stats.connectErrors})`);
+	console.log(acked ? `pressed ${id} (boot ${o.boot}, seq ${seqStart}), acknowledged by ${url}` : `press of ${id} not acknowledged by ${url} within ${PRESS_TIMEOUT_MS / 1000} s (connect errors: ${button.stats.connectErrors})`);
 	return acked ? 0 : 1;
 }
 
@@ -74,6 +78,7 @@ async function main(args: string[]): Promise<number> {
 			tsMode: o.tsMode,
 			bufferCapacity: o.bufferCapacity,
 			seqStart: o.seqStart ?? 1,
+			boot: o.boot,
 			reconnectMs: o.reconnectMs,
 			statusEveryS: o.statusEveryS,
 			log: (line) => console.log(line)

@@ -26,6 +26,8 @@ export interface RunOptions {
 	tsMode: TsMode;
 	bufferCapacity: number;
 	seqStart: number;
+	/** Sent as `boot` with every message (DeviceContext.boot). */
+	boot?: number;
 	reconnectMs: number;
 	statusEveryS: number;
 	log: (line: string) => void;
@@ -40,7 +42,8 @@ export function buildDevices(o: RunOptions, clock: SimClock): SimDevice[] {
 		seed: o.seed,
 		bufferCapacity: o.bufferCapacity,
 		reconnectMs: o.reconnectMs,
-		seqStart: o.seqStart
+		seqStart: o.seqStart,
+		boot: o.boot
 	};
 	for (const f of o.scenario.faults) {
 		if (f.sensor > o.fleet.sensors.length) o.log(`note: scenario fault ${f.kind} is for sensor ${f.sensor}, but only ${o.fleet.sensors.length} run`);

@@ -23,7 +23,10 @@ export const USAGE = `Rukun device simulator: plays the sensors, panic buttons a
   --kill               end with dead sockets, so the broker publishes every LWT
   --clock <real|sim>   payload ts: wall clock (default) or simulated time
   --buffer <n>         offline buffer per device, oldest dropped when full (default 1000)
-  --seq-start <n>      first seq (default 1; with --press: the current unix time)
+  --seq-start <n>      first seq (default 1)
+  --boot <n>           boot id sent with every message, as firmware sends its boot counter: the server
+                       keeps a seq that restarted under a new boot (default: the current unix time,
+                       so each start of the simulator is a new boot)
   --reconnect-ms <n>   real ms between reconnect attempts (default 1000)
   --status <s>         real seconds between status lines (default 5)
   --press <id>         press panic button <id> once, wait for the PUBACK, and exit
@@ -48,6 +51,7 @@ export interface CliOptions {
 	tsMode: TsMode;
 	bufferCapacity: number;
 	seqStart: number | null;
+	boot: number;
 	reconnectMs: number;
 	statusEveryS: number;
 	press: string | null;
@@ -84,7 +88,7 @@ export function parseCli(args: string[]): CliOptions {
 		options: {
 			url: str, devices: str, rw: str, 'id-prefix': str, sensors: str, panic: str, pumps: str,
 			scenario: str, speed: str, seed: str, duration: str, 'drop-rate': str, 'panic-rate': str,
-			bad: flag, 'bad-rate': str, kill: flag, clock: str, buffer: str, 'seq-start': str,
+			bad: flag, 'bad-rate': str, kill: flag, clock: str, buffer: str, 'seq-start': str, boot: str,
 			'reconnect-ms': str, status: str, press: str, help: flag
 		}
 	});
@@ -110,6 +114,7 @@ export function parseCli(args: string[]): CliOptions {
 		tsMode: v.clock ?? 'real',
 		bufferCapacity: num('buffer', v.buffer, 1, 10_000_000, true) ?? 1000,
 		seqStart: num('seq-start', v['seq-start'], 0, Number.MAX_SAFE_INTEGER, true) ?? null,
+		boot: num('boot', v.boot, 0, Number.MAX_SAFE_INTEGER, true) ?? Math.floor(Date.now() / 1000),
 		reconnectMs: num('reconnect-ms', v['reconnect-ms'], 1, 3_600_000, true) ?? 1000,
 		statusEveryS: num('status', v.status, 0.1, 3600) ?? 5,
 		press: v.press ?? null,

@@ -37,7 +37,7 @@ const INPUT = `input as (select * from unnest(${PARAMS}) as t(device_id, rw_id, 
 const INS = (returning: string) => `ins as (
    insert into reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
    select distinct on (device_id, seq) device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew from input
-   on conflict (device_id, seq) do nothing
+   on conflict (device_id, boot, seq) do nothing
    ${returning})`;
 const RETURNING = 'returning device_id, rw_id, seq, ts, level_cm, battery_v';
 
@@ -267,6 +267,7 @@ function makeBatch(size: number, rwId: string, ids: string[]): ReadingRow[] {
 		return {
 			deviceId: ids[i % ids.length]!,
 			rwId,
+			boot: 0,
 			seq: seq++,
 			ts: new Date(now - (size - i)),
 			levelCm: 300 - distance,

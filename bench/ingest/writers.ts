@@ -19,7 +19,7 @@ const LEAN_INPUT = `input as (
 const LEAN_INS = `ins as (
    insert into reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
    select distinct on (device_id, seq) device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew from input
-   on conflict (device_id, seq) do nothing
+   on conflict (device_id, boot, seq) do nothing
    returning device_id, rw_id, seq, ts, level_cm, battery_v)`;
 const DUPLICATES = `select device_id, seq from input except all select device_id, seq from ins`;
 

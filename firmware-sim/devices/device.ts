@@ -20,6 +20,11 @@ export interface DeviceContext {
 	keepaliveS?: number;
 	/** First seq (default 1). */
 	seqStart?: number;
+	/**
+	 * Sent as `boot` with every message: changes at each start of the device, so the
+	 * server tells a seq that restarted after a reboot from a replay (default: none).
+	 */
+	boot?: number;
 }
 
 export interface Outgoing {

@@ -36,7 +36,7 @@ export class PanicButton extends SimDevice {
 		return new Promise((resolve) => {
 			this.stats.presses++;
 			const seq = this.nextSeq();
-			const payload = JSON.stringify({ ts: this.ctx.clock.stamp(simMs), seq });
+			const payload = JSON.stringify({ ts: this.ctx.clock.stamp(simMs), seq, boot: this.ctx.boot });
 			this.enqueue({ topic: topics.panic(this.ctx.rw, this.id), payload, qos: 1, seq, onAcked: resolve });
 		});
 	}

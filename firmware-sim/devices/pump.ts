@@ -47,7 +47,7 @@ export class Pump extends SimDevice {
 
 	private report(): void {
 		const seq = this.nextSeq();
-		const payload = JSON.stringify({ on: this.isOn, ts: this.ctx.clock.stamp(this.ctx.clock.elapsedSimMs()), seq });
+		const payload = JSON.stringify({ on: this.isOn, ts: this.ctx.clock.stamp(this.ctx.clock.elapsedSimMs()), seq, boot: this.ctx.boot });
 		this.enqueue({ topic: topics.pumpState(this.ctx.rw, this.id), payload, qos: 1, seq });
 	}
 }

@@ -63,7 +63,7 @@ export class Sensor extends SimDevice {
 		if (sample.kind === 'reading') {
 			this.stats.readings++;
 			const seq = this.nextSeq();
-			const payload = JSON.stringify({ distance_cm: sample.distanceCm, ts: this.ctx.clock.stamp(simMs), bat: sample.batteryV, seq });
+			const payload = JSON.stringify({ distance_cm: sample.distanceCm, ts: this.ctx.clock.stamp(simMs), bat: sample.batteryV, seq, boot: this.ctx.boot });
 			this.enqueue({ topic: topics.level(this.ctx.rw, this.id), payload, qos: 1, seq });
 		}
 		if (this.rng.next() < (this.options.badRate ?? 0)) this.sendBad(simMs);

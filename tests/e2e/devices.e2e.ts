@@ -34,7 +34,7 @@ test('RW admin adds a sensor and sees it come online when the device connects', 
 	const credentials = (await page.getByTestId('device-credentials').textContent())!;
 	const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'rukun-sim-')), 'devices.json');
 	await writeFile(file, credentials);
-	const sim = spawn(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', '--devices', file, '--url', `mqtt://127.0.0.1:${port}`, '--sensors', '1', '--scenario', 'calm', '--speed', '600', '--duration', '600', '--seq-start', String(Date.now())], { stdio: 'ignore' });
+	const sim = spawn(process.execPath, ['--import', 'tsx', 'firmware-sim/cli.ts', '--devices', file, '--url', `mqtt://127.0.0.1:${port}`, '--sensors', '1', '--scenario', 'calm', '--speed', '600', '--duration', '600', '--boot', String(Date.now())], { stdio: 'ignore' });
 	try {
 		const row = page.getByTestId('device-rw012-wl-e2e');
 		await expect(async () => {

@@ -176,7 +176,7 @@ describe('firmware-sim sensor on a real broker', () => {
 			authenticate.call(b.aedes, c, username, password, done);
 		};
 		const spec = { ...sensorSpec('test-wl-01'), secret: 'secret-of-wl-01' };
-		const sensor = started(new Sensor(spec, ctx(b.tcpPort), { scenario: rain, startOffsetS: 0 }));
+		const sensor = started(new Sensor(spec, { ...ctx(b.tcpPort), boot: 1764500000 }, { scenario: rain, startOffsetS: 0 }));
 		const level = topics.level(RW, sensor.id);
 		const status = topics.status(RW, sensor.id);
 		await rec.until(() => rec.on(level).length >= 5);
@@ -187,7 +187,8 @@ describe('firmware-sim sensor on a real broker', () => {
 		expect(rec.on(status)[0]).toMatchObject({ client: sensor.id, payload: 'online', retain: true });
 		const readings = rec.on(level).map((a) => JSON.parse(a.payload) as Record<string, unknown>);
 		for (const r of readings) {
-			expect(Object.keys(r)).toEqual(['distance_cm', 'ts', 'bat', 'seq']);
+			expect(Object.keys(r)).toEqual(['distance_cm', 'ts', 'bat', 'seq', 'boot']);
+			expect(r.boot).toBe(1764500000);
 			expect(r.distance_cm).toBeGreaterThanOrEqual(20);
 			expect(r.distance_cm).toBeLessThanOrEqual(400);
 			expect(r.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -409,5 +410,9 @@ describe('firmware-sim building blocks', () => {
 		expect(() => selectDevices(fleet, { pumps: 1 })).toThrow('asked for 1 pumps but the devices file has only 0');
 		expect(() => parseCli(['--speed', '0'])).toThrow(/--speed/);
 		expect(parseCli(['--duration', '1.5h']).durationMin).toBe(90);
+		expect(parseCli(['--boot', '7']).boot).toBe(7);
+		// Each start of the simulator is a new boot unless told otherwise.
+		expect(parseCli([]).boot).toBeGreaterThan(1_700_000_000);
+		expect(() => parseCli(['--boot', '-1'])).toThrow(/--boot/);
 	});
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
 	other = await makeRw(db, 1, 1);
 	admin = await makeMember(db, rw, 'rw_admin');
 	const otherAdmin = await makeMember(db, other, 'rw_admin');
-	for (const id of ['t-wl-01', 't-wl-02', 't-wl-03', 't-wl-04']) {
+	for (const id of ['t-wl-01', 't-wl-02', 't-wl-03', 't-wl-04', 't-wl-05']) {
 		const created = await createDevice(db, admin, sensor(id));
 		if (!created.ok) throw new Error(created.reason);
 		secrets.set(id, created.secret);
@@ -89,6 +89,31 @@ describe('broker access', () => {
 		await client.publishAsync(topic, level(8), { qos: 1 });
 		expect((await stored('t-wl-02')).map((r) => r.seq)).toEqual(['7', '8']);
 		expect(ingest.metrics.duplicates).toBeGreaterThanOrEqual(1);
+	});
+
+	it('keeps the readings of a device whose seq restarted after a reboot (new boot), and still ignores replays', async () => {
+		const { client } = await connect('t-wl-05');
+		const topic = `rw/${rw.code}/sensor/t-wl-05/level`;
+		const reading = (boot: number, seq: number, distance: number) =>
+			JSON.stringify({ distance_cm: distance, ts: new Date().toISOString(), bat: 3.9, seq, boot });
+		await client.publishAsync(topic, reading(1, 1, 100), { qos: 1 });
+		await client.publishAsync(topic, reading(1, 2, 101), { qos: 1 });
+		// Power cut: the device starts again at seq 1 with its boot counter at 2.
+		await client.publishAsync(topic, reading(2, 1, 150), { qos: 1 });
+		await client.publishAsync(topic, reading(2, 2, 151), { qos: 1 });
+		const duplicatesBefore = ingest.metrics.duplicates;
+		await client.publishAsync(topic, reading(2, 2, 999), { qos: 1 });
+		const rows = await db.query<{ boot: string; seq: string; distance_cm: number }>(
+			'select boot::text, seq::text, distance_cm from reading where device_id = $1 order by boot, seq',
+			['t-wl-05']
+		);
+		expect(rows).toEqual([
+			{ boot: '1', seq: '1', distance_cm: 100 },
+			{ boot: '1', seq: '2', distance_cm: 101 },
+			{ boot: '2', seq: '1', distance_cm: 150 },
+			{ boot: '2', seq: '2', distance_cm: 151 }
+		]);
+		expect(ingest.metrics.duplicates).toBe(duplicatesBefore + 1);
 	});
 
 	it('drops and counts another device’s or RW’s topic, bad JSON, bad fields, out-of-range and oversized payloads — and keeps serving', async () => {

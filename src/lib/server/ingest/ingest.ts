@@ -13,7 +13,7 @@ import {
 	statusSchema,
 	type RejectReason
 } from './schemas';
-import { writePanics, writeReadings, type PanicRow, type ReadingRow } from './writer';
+import { readingKey, writePanics, writeReadings, type PanicRow, type ReadingRow } from './writer';
 
 export type Verdict = 'deliver' | 'drop';
 
@@ -47,11 +47,11 @@ export class Ingest {
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.readings = new GroupCommit(async (batch) => {
 			const fresh = await writeReadings(db, batch);
-			return batch.map((r) => fresh.has(`${r.deviceId}:${r.seq}`));
+			return batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
 		});
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(db, batch);
-			return batch.map((r) => fresh.has(`${r.deviceId}:${r.seq}`));
+			return batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
 		});
 	}
 
@@ -118,6 +118,7 @@ export class Ingest {
 				const fresh = await this.readings.add({
 					deviceId: device.id,
 					rwId: device.rwId,
+					boot: p.boot ?? 0,
 					seq: p.seq,
 					ts,
 					levelCm: level,
@@ -130,7 +131,7 @@ export class Ingest {
 				const parsed = panicSchema.safeParse(json);
 				if (!parsed.success) return this.reject(reasonOf(parsed.error), device.id);
 				const { ts, skew } = resolveTimestamp(parsed.data.ts, now, this.futureMs, this.maxAgeMs);
-				this.count(await this.panics.add({ deviceId: device.id, rwId: device.rwId, seq: parsed.data.seq, ts, clockSkew: skew }), now, ts);
+				this.count(await this.panics.add({ deviceId: device.id, rwId: device.rwId, boot: parsed.data.boot ?? 0, seq: parsed.data.seq, ts, clockSkew: skew }), now, ts);
 			} else {
 				const parsed = pumpStateSchema.safeParse(json);
 				if (!parsed.success) return this.reject(reasonOf(parsed.error), device.id);

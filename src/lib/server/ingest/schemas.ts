@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const MAX_PAYLOAD_BYTES = 1024;
 
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Changes at every restart of the device (boot counter or start time); seq may restart with it. */
+const boot = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
 const ts = z.string().max(40).optional();
 
 // One schema per topic; unknown keys are ignored (firmware may add diagnostics).
@@ -13,13 +15,14 @@ export const sensorLevelSchema = z
 		level_cm: z.number().min(-100).max(2000).optional(),
 		ts,
 		bat: z.number().min(0).max(6).optional(),
-		seq
+		seq,
+		boot
 	})
 	.refine((p) => (p.distance_cm === undefined) !== (p.level_cm === undefined), { message: 'distance_cm or level_cm' });
 
-export const panicSchema = z.object({ ts, seq });
+export const panicSchema = z.object({ ts, seq, boot });
 
-export const pumpStateSchema = z.object({ on: z.boolean(), ts, seq });
+export const pumpStateSchema = z.object({ on: z.boolean(), ts, seq, boot });
 
 export const statusSchema = z.enum(['online', 'offline']);
 

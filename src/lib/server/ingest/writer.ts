@@ -3,6 +3,8 @@ import type { Sql } from '../db';
 export interface ReadingRow {
 	deviceId: string;
 	rwId: string;
+	/** 0 when the device sends none. */
+	boot: number;
 	seq: number;
 	ts: Date;
 	levelCm: number | null;
@@ -29,21 +31,21 @@ const ROLLUP = (table: string, unit: 'minute' | 'hour') => `
 
 /**
  * One statement per batch: raw readings from unnest arrays (DESIGN.md: far faster
- * than a VALUES list with thousands of parameters), duplicates (device, seq)
+ * than a VALUES list with thousands of parameters), duplicates (device, boot, seq)
  * skipped, minute and hour rollups and the device's last-seen/battery updated from
- * the rows actually inserted. Returns the (device, seq) pairs that were new.
+ * the rows actually inserted. Returns the keys (`readingKey`) of the rows that were new.
  */
 export async function writeReadings(db: Sql, rows: ReadingRow[]): Promise<Set<string>> {
-	const inserted = await db.query<{ device_id: string; seq: string | number }>(
+	const inserted = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
 		`with input as (
-		   select * from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::real[], $6::real[], $7::real[], $8::bool[])
-		     as t(device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
+		   select * from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::real[], $6::real[], $7::real[], $8::bool[], $9::bigint[])
+		     as t(device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew, boot)
 		 ),
 		 ins as (
-		   insert into reading (device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
-		   select distinct on (device_id, seq) device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew from input
-		   on conflict (device_id, seq) do nothing
-		   returning device_id, rw_id, seq, ts, level_cm, battery_v
+		   insert into reading (device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
+		   select distinct on (device_id, boot, seq) device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew from input
+		   on conflict (device_id, boot, seq) do nothing
+		   returning device_id, rw_id, boot, seq, ts, level_cm, battery_v
 		 ),
 		 ${ROLLUP('m', 'minute')},
 		 ${ROLLUP('h', 'hour')},
@@ -54,7 +56,7 @@ export async function writeReadings(db: Sql, rows: ReadingRow[]): Promise<Set<st
 		    where d.id = s.device_id
 		   returning 1
 		 )
-		 select device_id, seq from ins`,
+		 select device_id, boot, seq from ins`,
 		[
 			rows.map((r) => r.deviceId),
 			rows.map((r) => r.rwId),
@@ -63,11 +65,15 @@ export async function writeReadings(db: Sql, rows: ReadingRow[]): Promise<Set<st
 			rows.map((r) => r.levelCm),
 			rows.map((r) => r.distanceCm),
 			rows.map((r) => r.batteryV),
-			rows.map((r) => pgBool(r.clockSkew))
+			rows.map((r) => pgBool(r.clockSkew)),
+			rows.map((r) => r.boot)
 		]
 	);
-	return new Set(inserted.map((r) => `${r.device_id}:${r.seq}`));
+	return new Set(inserted.map((r) => readingKey(r.device_id, r.boot, r.seq)));
 }
+
+/** What makes a device message unique: device, boot and seq. */
+export const readingKey = (deviceId: string, boot: number | string, seq: number | string) => `${deviceId}:${boot}:${seq}`;
 
 /** postgres.js cannot send a JS boolean[] as an array parameter; 't'/'f' text casts on both engines. */
 const pgBool = (b: boolean) => (b ? 't' : 'f');
@@ -75,18 +81,27 @@ const pgBool = (b: boolean) => (b ? 't' : 'f');
 export interface PanicRow {
 	deviceId: string;
 	rwId: string;
+	boot: number;
 	seq: number;
 	ts: Date;
 	clockSkew: boolean;
 }
 
 export async function writePanics(db: Sql, rows: PanicRow[]): Promise<Set<string>> {
-	const inserted = await db.query<{ device_id: string; seq: string | number }>(
-		`insert into panic_event (device_id, rw_id, seq, ts, clock_skew)
-		 select distinct on (d, s) d, r, s, t, k from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::bool[]) as x(d, r, s, t, k)
-		 on conflict (device_id, seq) do nothing
-		 returning device_id, seq`,
-		[rows.map((r) => r.deviceId), rows.map((r) => r.rwId), rows.map((r) => r.seq), rows.map((r) => r.ts.toISOString()), rows.map((r) => pgBool(r.clockSkew))]
+	const inserted = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
+		`insert into panic_event (device_id, rw_id, boot, seq, ts, clock_skew)
+		 select distinct on (d, b, s) d, r, b, s, t, k
+		   from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::bool[], $6::bigint[]) as x(d, r, s, t, k, b)
+		 on conflict (device_id, boot, seq) do nothing
+		 returning device_id, boot, seq`,
+		[
+			rows.map((r) => r.deviceId),
+			rows.map((r) => r.rwId),
+			rows.map((r) => r.seq),
+			rows.map((r) => r.ts.toISOString()),
+			rows.map((r) => pgBool(r.clockSkew)),
+			rows.map((r) => r.boot)
+		]
 	);
-	return new Set(inserted.map((r) => `${r.device_id}:${r.seq}`));
+	return new Set(inserted.map((r) => readingKey(r.device_id, r.boot, r.seq)));
 }
