@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless, startApp, type RunningApp } from '../factories/app';
+import { pdfText } from '../factories/pdf';
 
 let app: RunningApp;
 let head: Browserless;
@@ -91,5 +92,30 @@ describe('registry over HTTP', () => {
 		expect(xlsx.headers.get('content-type')).toContain('spreadsheetml');
 		const bytes = new Uint8Array(await xlsx.arrayBuffer());
 		expect([...bytes.slice(0, 2)]).toEqual([0x50, 0x4b]); // a ZIP (XLSX)
+	});
+
+	it('gives a resident their own household as JSON and as a PDF, masked, and nobody else', async () => {
+		const siti = new Browserless(app.url);
+		await siti.login('081200000001', 'rukun-demo');
+		const json = await siti.get('/household/export');
+		expect(json.status).toBe(200);
+		const data = (await json.json()) as { households: { kk_masked: string; members: { name: string; nik_masked: string }[] }[] };
+		const member = data.households[0]!.members.find((m) => m.name === 'Siti Rahmawati')!;
+		expect(member.nik_masked).toMatch(/^\d{4}•{8}\d{4}$/);
+
+		const pdf = await siti.get('/household/export?format=pdf');
+		expect(pdf.status).toBe(200);
+		expect(pdf.headers.get('content-type')).toBe('application/pdf');
+		expect(pdf.headers.get('content-disposition')).toContain('data-keluarga-saya.pdf');
+		const bytes = new Uint8Array(await pdf.arrayBuffer());
+		expect(Buffer.from(bytes.subarray(0, 5)).toString()).toBe('%PDF-');
+		const text = (await pdfText(bytes)).replace(/\s+/g, ' ');
+		expect(text).toContain('Siti Rahmawati');
+		expect(text).toContain(`NIK: ${member.nik_masked}`);
+		expect(text).toContain(`No. KK ${data.households[0]!.kk_masked}`);
+
+		const stranger = await fetch(`${app.url}/household/export?format=pdf`, { redirect: 'manual' });
+		expect(stranger.status).toBe(303);
+		expect(stranger.headers.get('location')).toMatch(/^\/login/);
 	});
 });

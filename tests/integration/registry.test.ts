@@ -8,6 +8,8 @@ import { recordMutation, mutationReport } from '../../src/lib/server/registry/mu
 import { myHouseholds, searchResidents, getResident } from '../../src/lib/server/registry/residents';
 import { revealIdentity } from '../../src/lib/server/registry/reveal';
 import { requestCorrection } from '../../src/lib/server/registry/corrections';
+import { renderHouseholdPdf } from '../../src/lib/server/registry/household-pdf';
+import { pdfText } from '../factories/pdf';
 import { demographics } from '../../src/lib/server/registry/demographics';
 import { residentFiltersSchema } from '../../src/lib/schemas/registry';
 import { freshDatabase } from '../factories/db';
@@ -209,6 +211,18 @@ describe('registry reads and RLS', () => {
 		const mine = await myHouseholds(db, dewi);
 		expect(mine).toHaveLength(1);
 		expect(mine[0]!.members.map((m) => m.name)).toEqual(['Dewi Warga']);
+		// The same data as a PDF to keep: masked numbers, labels in the user's language.
+		const pdf = await renderHouseholdPdf({ rwName: 'RW 001', households: mine, exportedAt: new Date('2026-11-30T03:00:00Z'), locale: 'id' });
+		const text = (await pdfText(pdf)).replace(/\s+/g, ' ');
+		expect(text).toContain('Data keluarga saya');
+		expect(text).toContain('Dewi Warga');
+		expect(text).toContain(`NIK: ${mine[0]!.members[0]!.nik_masked}`);
+		expect(text).toContain(`No. KK ${mine[0]!.kk_masked}`);
+		expect(text).toContain('Jenis kelamin: Perempuan');
+		expect(text).toContain('Diunduh 30 November 2026 pukul 10.00 WIB');
+		expect(text).not.toContain(row.values.nik as string);
+		expect(text).not.toContain(kk);
+		expect((await pdfText(await renderHouseholdPdf({ rwName: null, households: mine, exportedAt: new Date(), locale: 'en' }))).replace(/\s+/g, ' ')).toContain('Sex: Female');
 		const visible = await withUser(db, { sub: dewi.id, rw_id: rw.id }, (tx) => tx.query('select id from resident'));
 		expect(visible).toHaveLength(1);
 		expect(await requestCorrection(db, dewi, { householdId: mine[0]!.id, residentId: mine[0]!.members[0]!.id, field: 'occupation', requestedValue: 'Guru', note: '' })).toBe(true);

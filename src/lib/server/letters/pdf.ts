@@ -63,6 +63,13 @@ const TEXT_SIZE = 11;
 
 let fonts: Promise<{ regular: Buffer; bold: Buffer }> | null = null;
 
+/** Registers the embedded fonts as `serif` and `serif-bold` (other PDFs of the app use them too). */
+export async function registerPdfFonts(doc: Doc): Promise<void> {
+	const { regular, bold } = await loadFonts();
+	doc.registerFont(REGULAR, regular);
+	doc.registerFont(BOLD, bold);
+}
+
 /**
  * DejaVu Serif from the dejavu-fonts-ttf package, found through Node's resolver so it
  * works from src/ under Vitest and from build/ (adapter-node keeps dependencies in
@@ -104,7 +111,7 @@ export async function renderLetterPdf(input: LetterPdfInput): Promise<Uint8Array
 			ModDate: input.issuedAt
 		}
 	});
-	const bytes = collect(doc);
+	const bytes = collectPdf(doc);
 	doc.registerFont(REGULAR, regular);
 	doc.registerFont(BOLD, bold);
 	drawLetterhead(doc, input.rw);
@@ -118,7 +125,8 @@ export async function renderLetterPdf(input: LetterPdfInput): Promise<Uint8Array
 	return bytes;
 }
 
-function collect(doc: Doc): Promise<Uint8Array> {
+/** The document's bytes once `doc.end()` has been called. */
+export function collectPdf(doc: Doc): Promise<Uint8Array> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		doc.on('data', (chunk: Buffer) => chunks.push(chunk));
