@@ -272,3 +272,31 @@ describe('letter number format', () => {
 		}
 	});
 });
+
+describe('a death letter and the registry', () => {
+	it("shows the RT head that the registry has no death recorded yet, with the way to the resident's record", async () => {
+		const html = await (await siti.get('/surat/baru?layanan=SK-MATI')).text();
+		const subject = new RegExp(`<option value="(${UUID})"`).exec(html)?.[1];
+		if (!subject) throw new Error('no household member offered');
+		const form = new FormData();
+		form.set('kind', 'SK-MATI');
+		form.set('subject', subject);
+		form.set('f_tanggal_meninggal', '2026-11-02');
+		form.set('f_tempat_meninggal', 'Rumah');
+		form.set('f_keperluan', 'Akta kematian');
+		form.set('intent', 'submit');
+		form.append('files', await photo());
+		const sent = await siti.postForm('/surat/baru?layanan=SK-MATI', form);
+		expect(sent.status).toBe(303);
+		const id = new RegExp(`^/surat/(${UUID})\\?sent=1$`).exec(sent.headers.get('location') ?? '')?.[1];
+		const page = await (await head.get(`/rt/surat/${id}`)).text();
+		const section = /<section[^>]*data-testid="mutation-reference"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+		expect(section).toContain('Catatan mutasi di register');
+		expect(section).toMatch(/Belum ada mutasi ("|&quot;)Meninggal("|&quot;) untuk warga ini/);
+		expect(section).toContain(`href="/registry/${subject}"`);
+		// A domicile request has no such section.
+		const domicile = await submitDomicile(siti, 'Bank');
+		expect(await (await head.get(`/rt/surat/${domicile}`)).text()).not.toContain('data-testid="mutation-reference"');
+	});
+});
+

@@ -9,6 +9,8 @@ import { letterStats, surveyReport } from '../../src/lib/server/letters/reports'
 import { sha256Hex } from '../../src/lib/server/letters/pdf';
 import { acceptUpload } from '../../src/lib/server/storage/uploads';
 import { listNotifications } from '../../src/lib/server/notifications';
+import { mutationReferenceFor } from '../../src/lib/server/letters/mutation-reference';
+import { recordMutation } from '../../src/lib/server/registry/mutations';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
@@ -277,3 +279,31 @@ describe('after issue', () => {
 		expect((await letterStats(db, otherAdmin)).byService).toEqual([]);
 	});
 });
+
+describe('letters that attest a registry event', () => {
+	it('show the RT head and RW admin the recorded death, and flag a different date', async () => {
+		const rizky = household.residentIds[1]!;
+		const data = { tanggal_meninggal: '2026-11-03', tempat_meninggal: 'RSUD Koja', sebab_meninggal: 'Sakit', keperluan: 'Akta kematian' };
+		const draft = await saveRequest(db, resident, { kind: 'SK-MATI', subjectId: rizky, data, submit: false });
+		if (!draft.ok) throw new Error(draft.reason);
+		const accepted = await acceptUpload({ bytes: await photo(), name: 'surat-rs.jpg' });
+		if (!accepted.ok) throw new Error(accepted.problem);
+		expect((await addAttachment(db, files.store, resident, draft.id, accepted.file, 'Surat keterangan RS')).ok).toBe(true);
+		expect(await saveRequest(db, resident, { kind: 'SK-MATI', subjectId: rizky, data, submit: true, requestId: draft.id })).toMatchObject({ ok: true });
+		const asHead = async () => mutationReferenceFor(db, head1, (await getRequest(db, head1, draft.id))!);
+
+		// Nothing recorded yet: the RT head is told so.
+		expect(await asHead()).toEqual({ kind: 'died', recorded: null, dateMismatch: null });
+
+		expect((await recordMutation(db, head1, { residentId: rizky, kind: 'died', occurredOn: '2026-11-02', note: 'Surat RS Koja' })).ok).toBe(true);
+		const reference = await asHead();
+		expect(reference?.recorded).toMatchObject({ kind: 'died', occurred_on: '2026-11-02', note: 'Surat RS Koja', recorded_by_name: 'Bambang Sutrisno' });
+		expect(reference?.dateMismatch).toEqual({ requested: '2026-11-03', recorded: '2026-11-02' });
+		expect((await mutationReferenceFor(db, admin, (await getRequest(db, admin, draft.id))!))?.recorded?.occurred_on).toBe('2026-11-02');
+
+		// A domicile letter attests no registry event.
+		const domicile = await submittedRequest('Bank');
+		expect(await mutationReferenceFor(db, head1, (await getRequest(db, head1, domicile))!)).toBeNull();
+	});
+});
+

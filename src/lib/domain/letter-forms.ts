@@ -107,3 +107,39 @@ export function defaultFields(kind: string): ServiceField[] {
 export function defaultTemplate(kind: string): string {
 	return BODIES[kind] ?? PENGANTAR;
 }
+
+/**
+ * Letters that attest an event the registry records as a mutation (issue 5, item 4:
+ * "which the letters for pindah/kematian can reference"): the mutation the RT and
+ * RW check the request against, and the request field that carries its date.
+ */
+export const LETTER_MUTATIONS: Record<string, { kind: 'died' | 'moved_out' | 'moved_in'; dateField: string | null }> = {
+	'SK-MATI': { kind: 'died', dateField: 'tanggal_meninggal' },
+	'SP-PINDAH': { kind: 'moved_out', dateField: null },
+	'SK-DATANG': { kind: 'moved_in', dateField: 'tanggal_datang' }
+};
+
+export interface MutationReference<M> {
+	kind: 'died' | 'moved_out' | 'moved_in';
+	/** The subject's latest mutation of that kind, if recorded. */
+	recorded: M | null;
+	/** Set when the request states another date than the registry. */
+	dateMismatch: { requested: string; recorded: string } | null;
+}
+
+/**
+ * What the registry says about a request's event. `mutations` are the subject's,
+ * newest first. Null for letters that attest no registry event.
+ */
+export function referenceMutation<M extends { kind: string; occurred_on: string }>(
+	letterKind: string,
+	data: Record<string, string>,
+	mutations: M[]
+): MutationReference<M> | null {
+	const rule = LETTER_MUTATIONS[letterKind];
+	if (!rule) return null;
+	const recorded = mutations.find((m) => m.kind === rule.kind) ?? null;
+	const requested = rule.dateField ? (data[rule.dateField] ?? '').trim() : '';
+	const dateMismatch = recorded && requested && requested !== recorded.occurred_on ? { requested, recorded: recorded.occurred_on } : null;
+	return { kind: rule.kind, recorded, dateMismatch };
+}

@@ -3,14 +3,16 @@ import { cancelSchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import { getRequest } from '$lib/server/letters/requests';
 import { cancelLetter, markPickedUp } from '$lib/server/letters/issued';
+import { mutationReferenceFor } from '$lib/server/letters/mutation-reference';
 import { decideAction } from '$lib/server/letters/request-actions';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const request = await getRequest(getRuntime().db, locals.user!, params.id);
+	const { db } = getRuntime();
+	const request = await getRequest(db, locals.user!, params.id);
 	if (!request || request.status === 'draft') error(404, { message: 'Not found', key: 'error.404' });
-	return { request };
+	return { request, mutation: await mutationReferenceFor(db, locals.user!, request) };
 };
 
 export const actions: Actions = {
