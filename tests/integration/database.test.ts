@@ -1,7 +1,9 @@
 // The Database adapter the app runs on: PGlite in its worker thread (or PostgreSQL
 // when the suite runs with DATABASE_URL). Transactions, batches, errors and values
 // must behave as one PostgreSQL session would.
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { queryAsUser } from '../../src/lib/server/db/with-user';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
@@ -138,4 +140,26 @@ describe('PGlite worker thread', () => {
 		await expect(own.query('select 1')).rejects.toThrow(/database worker/);
 		expect(await own.ping()).toBe(false);
 	});
+
+	it('keeps a process alive while a call waits for its answer, and not when idle', async () => {
+		// A script that opens the database, waits for one slow answer and never closes it:
+		// it must print the answer (not exit early) and then end on its own (not hang).
+		const code = [
+			`import { openPgliteThread } from './src/lib/server/db/pglite-thread.ts';`,
+			`const db = await openPgliteThread(null);`,
+			`const [row] = await db.query('select pg_sleep(0.3), 7 as x');`,
+			`console.log('answer', row.x);`
+		].join('\n');
+		const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+			cwd: path.resolve(import.meta.dirname, '../..'),
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let out = '';
+		child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+		expect(out).toContain('answer 7');
+		expect(exitCode).toBe(0);
+	}, 60_000);
 });
+

@@ -30,9 +30,11 @@ const ERROR_FIELDS = ['code', 'detail', 'hint', 'constraint', 'table', 'column',
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
 // Plain JavaScript run with `eval: true`, so it needs no separate file in the build.
+// Eval code is a CommonJS script, or a module when the process runs with
+// --input-type=module: only dynamic import() works in both, hence the async wrapper.
 // The module URLs come from the main thread (workerData), resolved from its node_modules.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const WORKER_SOURCE = `(async () => {
+const { parentPort, workerData } = await import('node:worker_threads');
 const FIELDS = ${JSON.stringify(ERROR_FIELDS)};
 const started = (async () => {
   const { PGlite } = await import(workerData.pglite);
@@ -107,6 +109,7 @@ parentPort.on('message', async (m) => {
     send(m.id, false, errorOf(err));
   }
 });
+})();
 `;
 
 function moduleUrls(): { pglite: string; pgTrgm: string } {
@@ -124,8 +127,6 @@ function moduleUrls(): { pglite: string; pgTrgm: string } {
  */
 export async function openPgliteThread(dataDir: string | null, options: { dump?: ArrayBuffer } = {}): Promise<Database> {
 	const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: moduleUrls() });
-	// The worker must not keep the process alive on its own (e.g. a test that forgets close()).
-	worker.unref();
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
 	let failed: Error | null = null;
@@ -133,6 +134,7 @@ export async function openPgliteThread(dataDir: string | null, options: { dump?:
 		const w = waiting.get(reply.id);
 		if (!w) return;
 		waiting.delete(reply.id);
+		if (waiting.size === 0) worker.unref();
 		if (reply.ok) w.resolve(reply.value);
 		else w.reject(Object.assign(new Error(String(reply.error.message)), reply.error));
 	});
@@ -143,11 +145,15 @@ export async function openPgliteThread(dataDir: string | null, options: { dump?:
 	};
 	worker.on('error', fail);
 	worker.on('exit', (code) => fail(new Error(`the database worker exited (${code})`)));
+	// An idle database does not keep the process alive (a script that ends, a test that
+	// forgets close()); a call waiting for its answer does.
+	worker.unref();
 
 	const call = <T>(op: Op, transfer: ArrayBuffer[] = []): Promise<T> =>
 		new Promise<T>((resolve, reject) => {
 			if (failed) return reject(failed);
 			const id = next++;
+			if (waiting.size === 0) worker.ref();
 			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
 			worker.postMessage({ ...op, id }, transfer);
 		});
