@@ -43,6 +43,16 @@ test('RW admin adds a sensor and sees it come online when the device connects', 
 			await expect(row).toContainText(/\d+ cm/, { timeout: 1000 });
 		}).toPass({ timeout: 20_000 });
 
+		// Its page shows the level now, the 24-hour chart and the same numbers as a table.
+		await page.getByRole('link', { name: 'Riwayat rw012-wl-e2e' }).click();
+		await expect(page.getByRole('heading', { name: '24 jam terakhir (per menit)' })).toBeVisible();
+		await expect(page.getByTestId('level-now')).toContainText(/\d+ cm · Siaga [1-4]/);
+		await expect(page.getByRole('img', { name: '24 jam terakhir (per menit)' })).toBeVisible();
+		await page.getByText('Ringkasan per jam, 24 jam terakhir').click();
+		await expect(page.getByTestId('hourly').locator('tbody tr').first()).toContainText(/\d+\.\d/);
+		await expectAccessible(page);
+		await open(page, '/rw/devices');
+
 		// Disabling it disconnects the device at once; it stays refused.
 		await page.getByRole('button', { name: 'Nonaktifkan rw012-wl-e2e' }).click();
 		await expect(row).toContainText('Dinonaktifkan');

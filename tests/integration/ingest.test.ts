@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
-import { createDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
+import { createDevice, getDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
@@ -20,6 +20,7 @@ const tokenKey = randomBytes(32);
 const secrets = new Map<string, string>();
 const clients: mqtt.MqttClient[] = [];
 let admin: Awaited<ReturnType<typeof makeMember>>;
+let otherAdmin: Awaited<ReturnType<typeof makeMember>>;
 
 const sensor = (id: string): NewDevice => ({
 	id, kind: 'sensor', name: id, rtId: null, lat: -6.155, lng: 106.905, reportIntervalS: 60,
@@ -31,7 +32,7 @@ beforeAll(async () => {
 	rw = await makeRw(db, 1, 1);
 	other = await makeRw(db, 1, 1);
 	admin = await makeMember(db, rw, 'rw_admin');
-	const otherAdmin = await makeMember(db, other, 'rw_admin');
+	otherAdmin = await makeMember(db, other, 'rw_admin');
 	for (const id of ['t-wl-01', 't-wl-02', 't-wl-03', 't-wl-04', 't-wl-05']) {
 		const created = await createDevice(db, admin, sensor(id));
 		if (!created.ok) throw new Error(created.reason);
@@ -208,9 +209,14 @@ describe('retention', () => {
 		);
 		expect(await pruneReadings(db, 30)).toBe(1);
 		expect((await stored('t-wl-01')).map((r) => r.seq)).toEqual(['1']);
-		const month = await levelHistory(db, 't-wl-01', '30d');
+		const month = await levelHistory(db, admin, 't-wl-01', '30d');
 		expect(month.some((p) => p.last_cm === 99)).toBe(true);
-		const day = await levelHistory(db, 't-wl-01', '24h');
+		const day = await levelHistory(db, admin, 't-wl-01', '24h');
 		expect(day.at(-1)?.last_cm).toBe(212.5);
+		expect(day.at(-1)?.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/);
+		// Another RW's admin reads none of it (RLS), and finds no such device.
+		expect(await levelHistory(db, otherAdmin, 't-wl-01', '24h')).toEqual([]);
+		expect(await getDevice(db, otherAdmin, 't-wl-01')).toBeNull();
+		expect((await getDevice(db, admin, 't-wl-01'))?.last_level_cm).toBe(212.5);
 	});
 });

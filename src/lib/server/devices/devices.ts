@@ -128,18 +128,20 @@ export interface DeviceRow {
 	last_level_cm: number | null;
 }
 
+const DEVICE_ROW = `select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
+        d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,
+        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm
+   from device d left join rt on rt.id = d.rt_id`;
+
 /** Devices of the RW with their health (status, last seen, battery, last level). */
 export function listDevices(db: Database, user: SessionUser): Promise<DeviceRow[]> {
-	return queryAsUser<DeviceRow>(
-		db,
-		{ sub: user.id, rw_id: user.rwId },
-		`select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
-		        d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,
-		        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm
-		   from device d left join rt on rt.id = d.rt_id
-		  where d.rw_id = $1 order by d.kind, d.id`,
-		[user.rwId]
-	);
+	return queryAsUser<DeviceRow>(db, { sub: user.id, rw_id: user.rwId }, `${DEVICE_ROW} where d.rw_id = $1 order by d.kind, d.id`, [user.rwId]);
+}
+
+/** One device of the user's RW (RLS), or null. */
+export async function getDevice(db: Database, user: SessionUser, id: string): Promise<DeviceRow | null> {
+	const rows = await queryAsUser<DeviceRow>(db, { sub: user.id, rw_id: user.rwId }, `${DEVICE_ROW} where d.rw_id = $1 and d.id = $2`, [user.rwId, id]);
+	return rows[0] ?? null;
 }
 
 /** Status from the retained LWT topic (`online` / `offline`). */
