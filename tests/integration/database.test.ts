@@ -116,6 +116,18 @@ describe('database adapter', () => {
 		expect(row!.note).toBeNull();
 	});
 
+	it('answers a statement again after its table changed shape, and after many other statements', async () => {
+		await db.exec('create table t_shape (a int)');
+		await db.query('insert into t_shape values (1)');
+		expect(await db.query('select * from t_shape')).toEqual([{ a: 1 }]);
+		await db.exec('alter table t_shape add column b text');
+		expect(await db.query('select * from t_shape')).toEqual([{ a: 1, b: null }]);
+		// More distinct statements than the PGlite worker keeps prepared (500): the oldest are closed.
+		for (let i = 0; i < 520; i++) expect(await db.query(`select ${i}::int as n`)).toEqual([{ n: i }]);
+		expect(await db.query('select * from t_shape')).toEqual([{ a: 1, b: null }]);
+		expect(await db.query('select 0::int as n')).toEqual([{ n: 0 }]);
+	});
+
 	it('reads as the user in one batch, under RLS', async () => {
 		const rows = await queryAsUser<{ role: string; sub: string }>(
 			db,

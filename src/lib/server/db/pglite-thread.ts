@@ -25,6 +25,9 @@ type Op =
 	| { op: 'close' };
 
 /** The fields of a PostgreSQL error that callers look at (code: SQLSTATE). */
+/** Prepared statements kept per database; the least recently used is closed beyond this. */
+const MAX_STATEMENTS = 500;
+
 const ERROR_FIELDS = ['code', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'severity', 'position', 'where'] as const;
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
@@ -37,11 +40,74 @@ const WORKER_SOURCE = `(async () => {
 const { parentPort, workerData } = await import('node:worker_threads');
 const FIELDS = ${JSON.stringify(ERROR_FIELDS)};
 const started = (async () => {
-  const { PGlite } = await import(workerData.pglite);
+  const lib = await import(workerData.pglite);
   const { pg_trgm } = await import(workerData.pgTrgm);
-  return { PGlite, pg_trgm };
+  return { lib, pg_trgm };
 })();
 let pg = null;
+let lib = null;
+
+// Named prepared statements: PGlite's query() parses, describes and plans every
+// statement anew in six calls into WASM; a statement prepared once costs one call
+// and reuses its plan (measured: a name search 2.1-2.6 -> 1.2 ms per transaction).
+// Values are serialised and rows parsed with PGlite's own serializers and parsers,
+// as query() does. The mutexes are PGlite's: outside a transaction a statement waits
+// for any open one, as query() does.
+const statements = new Map(); // text -> { name, types }
+const MAX_STATEMENTS = ${MAX_STATEMENTS};
+let statementCount = 0;
+const concat = (parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+const prepare = async (text) => {
+  const S = lib.protocol.serialize;
+  let st = statements.get(text);
+  if (st) {
+    statements.delete(text); // keep the map in use order: the first key is the least recent
+    statements.set(text, st);
+    return st;
+  }
+  if (statements.size >= MAX_STATEMENTS) {
+    const [oldText, old] = statements.entries().next().value;
+    statements.delete(oldText);
+    await pg.execProtocol(concat([S.close({ type: 'S', name: old.name }), S.sync()]));
+  }
+  const name = 'rukun_' + ++statementCount;
+  const r = await pg.execProtocol(concat([S.parse({ name, text, types: [] }), S.describe({ type: 'S', name }), S.sync()]));
+  st = { name, types: lib.parse.parseDescribeStatementResults(r.messages) };
+  statements.set(text, st);
+  return st;
+};
+const execute = async (text, params) => {
+  const S = lib.protocol.serialize;
+  const st = await prepare(text);
+  const values = (params || []).map((v, i) => {
+    if (v === null || v === undefined) return null;
+    const serialize = pg.serializers[st.types[i]];
+    return serialize ? serialize(v) : v.toString();
+  });
+  const r = await pg.execProtocol(concat([S.bind({ statement: st.name, values }), S.describe({ type: 'P' }), S.execute({}), S.sync()]));
+  return lib.parse.parseResults(r.messages, pg.parsers)[0].rows;
+};
+// A prepared statement whose tables changed shape since (DDL) is prepared again, once.
+const run = async (text, params) => {
+  try {
+    return await execute(text, params);
+  } catch (err) {
+    if (!(err && err.code === '0A000' && /cached plan/.test(err.message) && statements.has(text))) throw err;
+    const st = statements.get(text);
+    statements.delete(text);
+    await pg.execProtocol(concat([lib.protocol.serialize.close({ type: 'S', name: st.name }), lib.protocol.serialize.sync()]));
+    return execute(text, params);
+  }
+};
+const queryIn = (tx, text, params) =>
+  tx === null
+    ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params)))
+    : (target(tx), pg._runExclusiveQuery(() => run(text, params)));
 const open = new Map(); // transaction id -> { tx, settle, outcome }
 const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 const errorOf = (err) => {
@@ -59,18 +125,19 @@ parentPort.on('message', async (m) => {
   try {
     switch (m.op) {
       case 'open': {
-        const { PGlite, pg_trgm } = await started;
-        const options = { extensions: { pg_trgm } };
+        const loaded = await started;
+        lib = loaded.lib;
+        const options = { extensions: { pg_trgm: loaded.pg_trgm } };
         if (m.dump) options.loadDataDir = new Blob([m.dump]);
-        pg = m.dataDir ? await PGlite.create(m.dataDir, options) : await PGlite.create(options);
+        pg = m.dataDir ? await lib.PGlite.create(m.dataDir, options) : await lib.PGlite.create(options);
         return send(m.id, true, null);
       }
-      case 'query': return send(m.id, true, (await target(m.tx).query(m.text, m.params)).rows);
+      case 'query': return send(m.id, true, await queryIn(m.tx, m.text, m.params));
       case 'exec': await target(m.tx).exec(m.text); return send(m.id, true, null);
       case 'batch':
-        return send(m.id, true, await pg.transaction(async (tx) => {
+        return send(m.id, true, await pg.transaction(async () => {
           const results = [];
-          for (const s of m.statements) results.push((await tx.query(s.text, s.params || [])).rows);
+          for (const s of m.statements) results.push(await pg._runExclusiveQuery(() => run(s.text, s.params)));
           return results;
         }));
       case 'begin': {
