@@ -3,7 +3,7 @@
  * e.g. `014/SP/RW012/XI/2026` — sequence / kind / RW / month in Roman numerals / year.
  * Pure: the sequence itself is allocated by the letters service.
  */
-import { wibParts } from './time';
+import { MONTHS, wibParts } from './time';
 
 export const DEFAULT_NUMBER_FORMAT = '{seq:03}/{kind}/{rw}/{month:roman}/{year}';
 export const MAX_FORMAT_LENGTH = 80;
@@ -99,11 +99,6 @@ export function registerPeriod(at: Date): { year: number; month: number } {
 	return { year, month };
 }
 
-const MONTHS_ID = [
-	'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni',
-	'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'
-];
-
 /**
  * `23 November 2026` (WIB). Same text as `formatDate(at, 'id')`, but from a fixed
  * table instead of Intl: an issued letter's PDF is re-rendered and checked against
@@ -111,5 +106,5 @@ const MONTHS_ID = [
  */
 export function formatIndonesianDate(at: Date): string {
 	const { year, month, day } = wibParts(at);
-	return `${day} ${MONTHS_ID[month - 1]} ${year}`;
+	return `${day} ${MONTHS.id[month - 1]} ${year}`;
 }

@@ -23,8 +23,22 @@ function formatter(locale: Locale, kind: 'date' | 'datetime' | 'time'): Intl.Dat
 
 const toDate = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value);
 
-/** `23 November 2026` */
+/** Month names as Intl writes them for id-ID and en-GB. */
+export const MONTHS: Record<Locale, readonly string[]> = {
+	id: ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'],
+	en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+};
+
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * `23 November 2026`. A calendar date (`YYYY-MM-DD`: a birth date, a mutation's
+ * day) has no time zone and is written from its parts: a list page formats dozens,
+ * and Intl is most of that page's formatting cost.
+ */
 export function formatDate(value: Date | string, locale: Locale = 'id'): string {
+	const parts = typeof value === 'string' ? CALENDAR_DATE.exec(value) : null;
+	if (parts) return `${Number(parts[3])} ${MONTHS[locale][Number(parts[2]) - 1]} ${Number(parts[1])}`;
 	return formatter(locale, 'date').format(toDate(value));
 }
 

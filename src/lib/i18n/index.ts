@@ -19,5 +19,6 @@ export function isMessageKey(value: unknown): value is MessageKey {
 /** Translates a key, filling `{name}` placeholders. Unknown keys show as themselves. */
 export function translate(locale: Locale, key: MessageKey | string, params: Record<string, string | number> = {}): string {
 	const template = isMessageKey(key) ? catalogues[locale][key] : key;
+	if (!template.includes('{')) return template; // most strings: a list page translates hundreds
 	return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
