@@ -160,6 +160,18 @@ describe('session cache', () => {
 		expect(await readSession(cached, again.token, 30)).toBeNull();
 	});
 
+	it('does not cache a session read that was in flight while it was logged out', async () => {
+		clock = Date.now();
+		const member = await makeMember(cached, cachedRw, 'treasurer');
+		clock += 10_000; // the entry makeMember's own read left has expired: the next read queries
+		// The read starts (its SELECT is queued) before the logout deletes the row…
+		const inFlight = readSession(cached, member.token, 30);
+		await deleteSession(cached, member.token);
+		expect((await inFlight)?.id).toBe(member.id);
+		// …and whatever it read must not come back from the cache.
+		expect(await readSession(cached, member.token, 30)).toBeNull();
+	});
+
 	it('does not serve a session past its expiry, and keeps at most its size', async () => {
 		clock = Date.now();
 		const members = [];

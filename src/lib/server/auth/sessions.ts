@@ -59,6 +59,11 @@ export async function createSession(
  */
 export class SessionCache {
 	readonly #entries = new Map<string, { user: SessionUser; until: number }>();
+	/**
+	 * Counts invalidations. A read that was in flight while one happened must not
+	 * put what it read back: it may be the very session a logout just deleted.
+	 */
+	#generation = 0;
 	constructor(
 		readonly ttlMs: number,
 		readonly maxEntries = 10_000,
@@ -76,8 +81,13 @@ export class SessionCache {
 		return entry.user;
 	}
 
-	set(id: string, user: SessionUser): void {
-		if (this.ttlMs <= 0) return;
+	get generation(): number {
+		return this.#generation;
+	}
+
+	/** Keeps `user` unless an invalidation happened since `generation` was read. */
+	set(id: string, user: SessionUser, generation = this.#generation): void {
+		if (this.ttlMs <= 0 || generation !== this.#generation) return;
 		this.#entries.delete(id);
 		// A Map iterates in insertion order: the first key is the oldest entry.
 		if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
@@ -85,10 +95,12 @@ export class SessionCache {
 	}
 
 	forget(id: string): void {
+		this.#generation++;
 		this.#entries.delete(id);
 	}
 
 	forgetUser(userId: string): void {
+		this.#generation++;
 		for (const [id, entry] of this.#entries) if (entry.user.id === userId) this.#entries.delete(id);
 	}
 
@@ -122,6 +134,7 @@ export async function readSession(db: Database, token: string, days: number): Pr
 	const cache = caches.get(db);
 	const cached = cache?.get(id);
 	if (cached) return cached;
+	const generation = cache?.generation;
 	// The common path is one read; the sliding extension writes only past half-life.
 	const rows = await db.query<SessionRow & { stale: boolean }>(
 		`select s.id as session_id, u.id as user_id, u.name, u.phone, u.locale, s.rw_id, s.expires_at,
@@ -165,7 +178,7 @@ export async function readSession(db: Database, token: string, days: number): Pr
 	Object.freeze(user.roles);
 	Object.freeze(user.headOfRtIds);
 	Object.freeze(user);
-	cache?.set(id, user);
+	cache?.set(id, user, generation);
 	return user;
 }
 
@@ -173,11 +186,14 @@ export async function deleteSession(db: Database, token: string): Promise<void> 
 	const id = sha256(token);
 	caches.get(db)?.forget(id);
 	await db.query('delete from session where id = $1', [id]);
+	// Again after the delete: a read that started before it may have cached the row since.
+	caches.get(db)?.forget(id);
 }
 
 export async function deleteUserSessions(db: Database, userId: string): Promise<void> {
 	forgetUserSessions(db, userId);
 	await db.query('delete from session where user_id = $1', [userId]);
+	forgetUserSessions(db, userId);
 }
 
 export async function pruneExpiredSessions(db: Database): Promise<number> {
