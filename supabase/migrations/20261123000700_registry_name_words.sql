@@ -34,8 +34,13 @@ begin
   return null;
 end
 $$;
-create trigger resident_name_words after insert or update of name, rt_id on public.resident
+create trigger resident_name_words after insert on public.resident
   for each row execute function app.resident_name_words();
+-- Not `update of name, rt_id`: a move to another household changes rt_id in the
+-- BEFORE trigger resident_rt, and column triggers see only the statement's SET list.
+create trigger resident_name_words_changed after update on public.resident
+  for each row when (old.name is distinct from new.name or old.rt_id is distinct from new.rt_id)
+  execute function app.resident_name_words();
 
 alter table public.resident_name_word enable row level security;
 grant select on public.resident_name_word to authenticated;

@@ -230,6 +230,19 @@ describe('registry reads and RLS', () => {
 		expect(await requestCorrection(db, dewi, { householdId: foreign.id, residentId: null, field: 'name', requestedValue: 'x', note: '' })).toBe(false);
 	});
 
+	it('finds a resident by name in their new RT after they change to a household there', async () => {
+		const from = residentRow(40, { kk: newKk(), rt: '1', name: 'Pindahan Satu' });
+		const to = residentRow(41, { kk: newKk(), rt: '2', name: 'Penghuni Dua' });
+		expect(await commitRows(db, keys, admin, [from, to])).toMatchObject({ ok: true });
+		const [mover] = await db.query<{ id: string }>(`select id from resident where name = 'Pindahan Satu'`);
+		const [target] = await db.query<{ id: string }>(`select household_id as id from resident where name = 'Penghuni Dua'`);
+		expect((await searchResidents(db, head1, filters({ q: 'pindahan' }))).rows.map((r) => r.name)).toEqual(['Pindahan Satu']);
+		const moved = await recordMutation(db, admin, { residentId: mover!.id, kind: 'changed_household', occurredOn: '2026-09-20', note: '', toHouseholdId: target!.id });
+		expect(moved.ok).toBe(true);
+		expect((await searchResidents(db, head2, filters({ q: 'pindahan' }))).rows.map((r) => r.name)).toEqual(['Pindahan Satu']);
+		expect((await searchResidents(db, head1, filters({ q: 'pindahan' }))).rows).toEqual([]);
+	});
+
 	it('records mutations, updates status, and counts them per RT and month', async () => {
 		const target = (await db.query<{ id: string }>(`select id from resident where name = 'Warga 1499'`))[0]!;
 		const result = await recordMutation(db, head1, { residentId: target.id, kind: 'moved_out', occurredOn: '2026-11-02', note: 'Pindah ke Bekasi' });
