@@ -128,6 +128,15 @@ describe('database adapter', () => {
 		expect(await db.query('select 0::int as n')).toEqual([{ n: 0 }]);
 	});
 
+	it('answers in a transaction after a table changed shape (exec forgets prepared statements)', async () => {
+		await db.exec('create table t_shape2 (a int)');
+		const read = () => db.batch([{ text: 'select * from t_shape2' }]);
+		expect(await read()).toEqual([[]]);
+		await db.exec('alter table t_shape2 add column b text');
+		await db.query('insert into t_shape2 values (1, $1)', ['x']);
+		expect(await read()).toEqual([[{ a: 1, b: 'x' }]]);
+	});
+
 	it('reads as the user in one batch, under RLS', async () => {
 		const rows = await queryAsUser<{ role: string; sub: string }>(
 			db,
@@ -141,17 +150,43 @@ describe('database adapter', () => {
 	});
 });
 
+/** A PGlite worker of its own: from the migrated dump when the suite has one, else a new empty database. */
+async function ownThread() {
+	const file = inject('pgliteDump');
+	const dump = file ? await readFile(file) : null;
+	return openPgliteThread(null, dump ? { dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) } : {});
+}
+
 describe('PGlite worker thread', () => {
 	it('refuses work after close with a clear error', async () => {
-		// From the migrated dump when the suite has one (PGlite run), else a new empty database.
-		const file = inject('pgliteDump');
-		const dump = file ? await readFile(file) : null;
-		const own = await openPgliteThread(null, dump ? { dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) } : {});
+		const own = await ownThread();
 		expect(await own.query('select 1 as one')).toEqual([{ one: 1 }]);
 		await own.close();
 		await expect(own.query('select 1')).rejects.toThrow(/database worker/);
 		expect(await own.ping()).toBe(false);
 	});
+
+	it('refuses a parameter it cannot send to the worker, and keeps working', async () => {
+		const own = await ownThread();
+		await expect(own.query('select $1::text as v', [() => 'x'])).rejects.toThrow(/could not be cloned/);
+		expect(await own.query('select $1::text as v', ['ok'])).toEqual([{ v: 'ok' }]);
+		await own.close();
+	});
+
+	it('closes even while a caller holds a transaction open forever', async () => {
+		const own = await ownThread();
+		let opened!: () => void;
+		const inside = new Promise<void>((resolve) => (opened = resolve));
+		const stuck = own.transaction(async (tx) => {
+			await tx.query('select 1');
+			opened();
+			await new Promise(() => {}); // a caller that never finishes
+		});
+		stuck.catch(() => {});
+		await inside;
+		await own.close();
+		await expect(own.query('select 1')).rejects.toThrow(/database worker/);
+	}, 30_000);
 
 	it('keeps a process alive while a call waits for its answer, and not when idle', async () => {
 		// A script that opens the database, waits for one slow answer and never closes it:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatTime, wibParts } from './time';
+import { formatDate, formatDateInput, formatDateTime, formatTime, wibParts } from './time';
 
 describe('WIB formatting', () => {
 	// 2026-11-23 16:05 UTC is 23:05 WIB the same day.
@@ -29,5 +29,13 @@ describe('calendar dates', () => {
 			expect(formatDate(iso, 'en')).toBe(intl('en').format(new Date(iso)));
 		}
 		expect(formatDate('1980-03-02')).toBe('2 Maret 1980');
+	});
+});
+
+describe('dates as typed', () => {
+	it('formats a calendar date and shows anything else as written', () => {
+		expect(formatDateInput('2026-11-02')).toBe('2 November 2026');
+		expect(formatDateInput('kemarin sore')).toBe('kemarin sore');
+		expect(formatDateInput('2026-13-45')).toBe('2026-13-45');
 	});
 });

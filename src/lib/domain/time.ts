@@ -38,8 +38,17 @@ const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export function formatDate(value: Date | string, locale: Locale = 'id'): string {
 	const parts = typeof value === 'string' ? CALENDAR_DATE.exec(value) : null;
-	if (parts) return `${Number(parts[3])} ${MONTHS[locale][Number(parts[2]) - 1]} ${Number(parts[1])}`;
+	if (parts) {
+		const [month, day] = [Number(parts[2]), Number(parts[3])];
+		if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return `${day} ${MONTHS[locale][month - 1]} ${Number(parts[1])}`;
+	}
 	return formatter(locale, 'date').format(toDate(value));
+}
+
+/** A date as typed into a form: formatted when it is a calendar date, else shown as written. */
+export function formatDateInput(value: string, locale: Locale = 'id'): string {
+	const parts = CALENDAR_DATE.exec(value);
+	return parts && !Number.isNaN(Date.parse(value)) ? formatDate(value, locale) : value;
 }
 
 /** `23 November 2026 23.05 WIB` (id) / `23 November 2026, 23:05 WIB` (en) */

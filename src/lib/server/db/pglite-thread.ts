@@ -25,6 +25,9 @@ type Op =
 	| { op: 'close' };
 
 /** The fields of a PostgreSQL error that callers look at (code: SQLSTATE). */
+/** How long close() waits for the database to shut down cleanly before stopping the worker. */
+const CLOSE_TIMEOUT_MS = 5000;
+
 /** Prepared statements kept per database; the least recently used is closed beyond this. */
 const MAX_STATEMENTS = 500;
 
@@ -92,22 +95,36 @@ const execute = async (text, params) => {
   const r = await pg.execProtocol(concat([S.bind({ statement: st.name, values }), S.describe({ type: 'P' }), S.execute({}), S.sync()]));
   return lib.parse.parseResults(r.messages, pg.parsers)[0].rows;
 };
-// A prepared statement whose tables changed shape since (DDL) is prepared again, once.
-const run = async (text, params) => {
+const closeStatements = async (names) => {
+  if (names.length === 0) return;
+  const S = lib.protocol.serialize;
+  await pg.execProtocol(concat([...names.map((name) => S.close({ type: 'S', name })), S.sync()]));
+};
+// A prepared statement whose tables changed shape since (DDL) is prepared again. Outside
+// a transaction at once; inside one the failure has aborted the transaction, so the
+// error stands and the next call prepares it anew.
+const run = async (text, params, inTransaction) => {
   try {
     return await execute(text, params);
   } catch (err) {
     if (!(err && err.code === '0A000' && /cached plan/.test(err.message) && statements.has(text))) throw err;
     const st = statements.get(text);
     statements.delete(text);
-    await pg.execProtocol(concat([lib.protocol.serialize.close({ type: 'S', name: st.name }), lib.protocol.serialize.sync()]));
+    if (inTransaction) throw err; // its name stays allocated until the session ends: harmless
+    await closeStatements([st.name]);
     return execute(text, params);
   }
 };
+// After exec (migrations, DDL) no cached statement is trusted.
+const forgetStatements = async (inTransaction) => {
+  const names = [...statements.values()].map((st) => st.name);
+  statements.clear();
+  if (!inTransaction) await closeStatements(names);
+};
 const queryIn = (tx, text, params) =>
   tx === null
-    ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params)))
-    : (target(tx), pg._runExclusiveQuery(() => run(text, params)));
+    ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params, false)))
+    : (target(tx), pg._runExclusiveQuery(() => run(text, params, true)));
 const open = new Map(); // transaction id -> { tx, settle, outcome }
 const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 const errorOf = (err) => {
@@ -133,11 +150,15 @@ parentPort.on('message', async (m) => {
         return send(m.id, true, null);
       }
       case 'query': return send(m.id, true, await queryIn(m.tx, m.text, m.params));
-      case 'exec': await target(m.tx).exec(m.text); return send(m.id, true, null);
+      case 'exec':
+        await target(m.tx).exec(m.text);
+        if (m.tx === null) await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => forgetStatements(false)));
+        else await pg._runExclusiveQuery(() => forgetStatements(true));
+        return send(m.id, true, null);
       case 'batch':
         return send(m.id, true, await pg.transaction(async () => {
           const results = [];
-          for (const s of m.statements) results.push(await pg._runExclusiveQuery(() => run(s.text, s.params)));
+          for (const s of m.statements) results.push(await pg._runExclusiveQuery(() => run(s.text, s.params, true)));
           return results;
         }));
       case 'begin': {
@@ -222,7 +243,14 @@ export async function openPgliteThread(dataDir: string | null, options: { dump?:
 			const id = next++;
 			if (waiting.size === 0) worker.ref();
 			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-			worker.postMessage({ ...op, id }, transfer);
+			try {
+				worker.postMessage({ ...op, id }, transfer);
+			} catch (err) {
+				// A parameter that cannot be cloned (a function, a class instance): nothing was sent.
+				waiting.delete(id);
+				if (waiting.size === 0) worker.unref();
+				reject(err instanceof Error ? err : new Error(String(err)));
+			}
 		});
 	const sql = (tx: number | null): Sql => ({
 		query: <T>(text: string, params: unknown[] = []) => call<T[]>({ op: 'query', tx, text, params }),
@@ -262,7 +290,13 @@ export async function openPgliteThread(dataDir: string | null, options: { dump?:
 			}
 		},
 		async close() {
-			if (!failed) await call({ op: 'close' }).catch(() => {});
+			// A transaction left open by a caller would hold the close forever: stop waiting after a while.
+			if (!failed) {
+				let timer: NodeJS.Timeout | undefined;
+				const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
+				await Promise.race([call({ op: 'close' }).catch(() => {}), gaveUp]);
+				clearTimeout(timer);
+			}
 			await worker.terminate();
 		}
 	};
