@@ -25,6 +25,9 @@ type Op =
 	| { op: 'close' };
 
 /** The fields of a PostgreSQL error that callers look at (code: SQLSTATE). */
+/** A transaction without a statement for this long is rolled back (see the worker source). */
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
 /** How long close() waits for the database to shut down cleanly before stopping the worker. */
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -124,7 +127,7 @@ const forgetStatements = async (inTransaction) => {
 const queryIn = (tx, text, params) =>
   tx === null
     ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params, false)))
-    : (target(tx), pg._runExclusiveQuery(() => run(text, params, true)));
+    : (target(tx), within(tx, () => pg._runExclusiveQuery(() => run(text, params, true))));
 const open = new Map(); // transaction id -> { tx, settle, outcome }
 const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 const errorOf = (err) => {
@@ -132,11 +135,41 @@ const errorOf = (err) => {
   for (const f of FIELDS) if (err && err[f] !== undefined) out[f] = err[f];
   return out;
 };
+// Like PostgreSQL's idle_in_transaction_session_timeout: a transaction whose caller
+// sends nothing for this long (a bug, a request stuck on something else) is rolled
+// back, so it cannot hold the one PGlite session, and with it the whole app, forever.
+const IDLE_MS = workerData.idleInTransactionMs;
+const expired = new Set(); // ids rolled back for idling, until their caller ends them
+const idleError = () =>
+  Object.assign(new Error('the transaction was rolled back after ' + IDLE_MS / 1000 + ' s without a statement'), { code: '25P03' });
+const arm = (id, entry) => {
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => {
+    if (open.get(id) !== entry || entry.busy > 0) return;
+    open.delete(id);
+    expired.add(id);
+    entry.settle.reject(idleError());
+  }, IDLE_MS);
+};
 const target = (tx) => {
   if (tx === null) return pg;
+  if (expired.has(tx)) throw idleError();
   const entry = open.get(tx);
   if (!entry) throw new Error('transaction ' + tx + ' is not open');
   return entry.tx;
+};
+// Runs a statement of transaction \`tx\` with its idle clock stopped.
+const within = async (tx, fn) => {
+  const entry = open.get(tx);
+  if (!entry) return fn();
+  entry.busy++;
+  clearTimeout(entry.timer);
+  try {
+    return await fn();
+  } finally {
+    entry.busy--;
+    if (entry.busy === 0 && open.get(tx) === entry) arm(tx, entry);
+  }
 };
 parentPort.on('message', async (m) => {
   try {
@@ -151,9 +184,9 @@ parentPort.on('message', async (m) => {
       }
       case 'query': return send(m.id, true, await queryIn(m.tx, m.text, m.params));
       case 'exec':
-        await target(m.tx).exec(m.text);
+        await within(m.tx, () => target(m.tx).exec(m.text));
         if (m.tx === null) await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => forgetStatements(false)));
-        else await pg._runExclusiveQuery(() => forgetStatements(true));
+        else await within(m.tx, () => pg._runExclusiveQuery(() => forgetStatements(true)));
         return send(m.id, true, null);
       case 'batch':
         return send(m.id, true, await pg.transaction(async () => {
@@ -164,11 +197,12 @@ parentPort.on('message', async (m) => {
       case 'begin': {
         let settle;
         const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-        const entry = { tx: null, settle, outcome: null, begun: false };
+        const entry = { tx: null, settle, outcome: null, begun: false, busy: 0, timer: null };
         entry.outcome = pg.transaction(async (tx) => {
           entry.tx = tx;
           entry.begun = true;
           open.set(m.id, entry);
+          arm(m.id, entry);
           send(m.id, true, m.id);
           await finished;
         });
@@ -176,9 +210,11 @@ parentPort.on('message', async (m) => {
         return;
       }
       case 'end': {
+        if (expired.delete(m.tx)) return m.commit ? send(m.id, false, errorOf(idleError())) : send(m.id, true, null);
         const entry = open.get(m.tx);
         if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
         open.delete(m.tx);
+        clearTimeout(entry.timer);
         if (m.commit) entry.settle.resolve();
         else entry.settle.reject(new Error('rolled back'));
         try {
@@ -213,8 +249,12 @@ function moduleUrls(): { pglite: string; pgTrgm: string } {
  * Opens PGlite in a worker thread: `dataDir` on disk, or in memory when null
  * (`dump`: a data directory tarball from `dumpDataDir`, as the tests use).
  */
-export async function openPgliteThread(dataDir: string | null, options: { dump?: ArrayBuffer } = {}): Promise<Database> {
-	const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: moduleUrls() });
+export async function openPgliteThread(
+	dataDir: string | null,
+	options: { dump?: ArrayBuffer; idleInTransactionMs?: number } = {}
+): Promise<Database> {
+	const workerData = { ...moduleUrls(), idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS };
+	const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
 	let failed: Error | null = null;
