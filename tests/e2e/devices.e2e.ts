@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectAccessible, login, open } from './helpers';
 
-test('RW admin adds a sensor and sees it come online when the device connects', async ({ page }) => {
+test('RW admin adds a sensor and sees it come online when the device connects', async ({ page, browser }) => {
 	await login(page, '081200000003');
 	await expect(page).toHaveURL(/\/rw$/);
 	await open(page, '/rw/devices');
@@ -52,6 +52,21 @@ test('RW admin adds a sensor and sees it come online when the device connects', 
 		await expect(page.getByTestId('hourly').locator('tbody tr').first()).toContainText(/\d+\.\d/);
 		await expectAccessible(page);
 		await open(page, '/rw/devices');
+
+		// The security post sees the same sensor with its health, and its history.
+		const officerContext = await browser.newContext();
+		try {
+			const officer = await officerContext.newPage();
+			await login(officer, '081200000005');
+			await expect(officer).toHaveURL(/\/security$/);
+			await open(officer, '/security');
+			await expect(officer.getByTestId('device-rw012-wl-e2e')).toContainText('Daring');
+			await expectAccessible(officer);
+			await officer.getByRole('link', { name: 'Saluran Jl. Pegangsaan' }).click();
+			await expect(officer.getByTestId('level-now')).toContainText(/\d+ cm/);
+		} finally {
+			await officerContext.close();
+		}
 
 		// Disabling it disconnects the device at once; it stays refused.
 		await page.getByRole('button', { name: 'Nonaktifkan rw012-wl-e2e' }).click();

@@ -35,6 +35,7 @@ const MATRIX: { method: 'GET' | 'POST'; path: string; fields?: Record<string, st
 	{ method: 'POST', path: '/rw/invites?/invite', fields: { role: 'nonsense' }, allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/surat', allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/devices/no-such-device', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/security/devices/no-such-device', allow: ['security_officer'] },
 	{ method: 'POST', path: '/rw/surat/00000000-0000-4000-8000-000000000000?/decide', fields: { decision: 'approve' }, allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/surat/laporan', allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/layanan', allow: ['rw_admin'] },

@@ -169,6 +169,7 @@ export const en: Record<MessageKey, string> = {
 	'security.broker_up': 'Up',
 	'security.broker_down': 'Down',
 	'security.clients': 'Connected devices',
+	'security.devices': 'Sensors and devices',
 	'security.no_devices': 'No sensors or panic buttons registered yet.',
 	'security.rts': 'Area',
 

@@ -167,6 +167,7 @@ export const id = {
 	'security.broker_up': 'Aktif',
 	'security.broker_down': 'Mati',
 	'security.clients': 'Perangkat terhubung',
+	'security.devices': 'Sensor dan perangkat',
 	'security.no_devices': 'Belum ada sensor atau tombol panik yang terdaftar.',
 	'security.rts': 'Wilayah',
 
