@@ -230,6 +230,18 @@ describe('registry reads and RLS', () => {
 		expect(await requestCorrection(db, dewi, { householdId: foreign.id, residentId: null, field: 'name', requestedValue: 'x', note: '' })).toBe(false);
 	});
 
+	it('finds the people of a house however its block and number are typed, within the RT head\'s own RT', async () => {
+		const row = residentRow(50, { kk: newKk(), rt: '1', name: 'Penghuni Rumah Cari', block: 'c7', house_number: '21b' });
+		expect(await commitRows(db, keys, head1, [row])).toMatchObject({ ok: true });
+		for (const typed of ['C7 21B', 'c7-21b', 'Blok C7 No. 21b']) {
+			expect((await searchResidents(db, head1, filters({ house: typed }))).rows.map((r) => r.name)).toEqual(['Penghuni Rumah Cari']);
+		}
+		expect((await searchResidents(db, head1, filters({ house: 'C7' }))).rows.map((r) => r.name)).toContain('Penghuni Rumah Cari');
+		expect((await searchResidents(db, head1, filters({ house: 'C7 22' }))).rows).toEqual([]);
+		// Another RT's head does not see it (RLS), even by its exact address.
+		expect((await searchResidents(db, head2, filters({ house: 'C7 21B' }))).rows).toEqual([]);
+	});
+
 	it('finds a resident by name in their new RT after they change to a household there', async () => {
 		const from = residentRow(40, { kk: newKk(), rt: '1', name: 'Pindahan Satu' });
 		const to = residentRow(41, { kk: newKk(), rt: '2', name: 'Penghuni Dua' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageBand, ageOn, parseDate, parseMarital, parseRelation, parseReligion, parseSex, parseStatus } from './registry';
+import { ageBand, ageOn, parseDate, parseHouseQuery, parseMarital, parseRelation, parseReligion, parseSex, parseStatus } from './registry';
 
 describe('registry vocabularies', () => {
 	it('reads the words RT spreadsheets use', () => {
@@ -37,5 +37,18 @@ describe('dates and ages', () => {
 		expect(ageBand(0)).toBe('0-4');
 		expect(ageBand(36)).toBe('35-39');
 		expect(ageBand(99)).toBe('75+');
+	});
+});
+
+describe('parseHouseQuery', () => {
+	it('reads a block and a number however they are written', () => {
+		for (const typed of ['A1 12', 'A1-12', 'a1/12', 'A1 No. 12', 'Blok A1 no 12']) expect(parseHouseQuery(typed)).toEqual({ block: 'A1', number: '12' });
+	});
+
+	it('reads a number alone, with a letter suffix, or a whole block', () => {
+		expect(parseHouseQuery('12')).toEqual({ block: null, number: '12' });
+		expect(parseHouseQuery('12a')).toEqual({ block: null, number: '12A' });
+		expect(parseHouseQuery('blok S5')).toEqual({ block: 'S5', number: null });
+		expect(parseHouseQuery(' - / ')).toBeNull();
 	});
 });

@@ -92,3 +92,18 @@ export const AGE_GROUPS = {
 	elderly: [60, 200]
 } as const;
 export type AgeGroup = keyof typeof AGE_GROUPS;
+
+/**
+ * A house as people type it in the search box: `A1 12`, `A1-12`, `a1/12`, `A1 No. 12`
+ * (block and number), `12` (a number in any block) or `A1` (a whole block). Upper
+ * case, as blocks and house numbers are kept. Null when nothing usable is left.
+ */
+export function parseHouseQuery(input: string): { block: string | null; number: string | null } | null {
+	const tokens = input
+		.toUpperCase()
+		.split(/[\s\-/.,#:]+/)
+		.filter((t) => t !== '' && t !== 'NO' && t !== 'BLOK' && t !== 'BLOCK' && t !== 'RUMAH');
+	if (tokens.length === 0) return null;
+	if (tokens.length === 1) return /^\d+[A-Z]?$/.test(tokens[0]!) ? { block: null, number: tokens[0]! } : { block: tokens[0]!, number: null };
+	return { block: tokens[0]!, number: tokens.at(-1)! };
+}

@@ -212,6 +212,8 @@ export const en: Record<MessageKey, string> = {
 	'errors.mapping_missing': 'Required columns are not mapped: {fields}.',
 	'registry.title': 'Residents',
 	'registry.search': 'Search name',
+	'registry.house_search': 'House (block and number)',
+	'registry.house_search_hint': 'e.g. A1 12',
 	'registry.nik_last4': 'Last 4 NIK digits',
 	'registry.rt': 'RT',
 	'registry.all': 'All',

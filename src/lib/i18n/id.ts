@@ -211,6 +211,8 @@ export const id = {
 	'errors.mapping_missing': 'Kolom wajib belum dipetakan: {fields}.',
 	'registry.title': 'Data warga',
 	'registry.search': 'Cari nama',
+	'registry.house_search': 'Rumah (blok dan nomor)',
+	'registry.house_search_hint': 'contoh A1 12',
 	'registry.nik_last4': '4 angka terakhir NIK',
 	'registry.rt': 'RT',
 	'registry.all': 'Semua',

@@ -98,6 +98,7 @@ export type HouseholdInput = z.output<typeof householdSchema>;
 /** Search and filters of the resident list (query string). */
 export const residentFiltersSchema = z.object({
 	q: z.string().trim().max(60).optional().transform((v) => v || undefined),
+	house: z.string().trim().max(30).optional().transform((v) => v || undefined),
 	nik: z
 		.string()
 		.trim()

@@ -1,4 +1,4 @@
-import { AGE_GROUPS, type ResidentStatus } from '$lib/domain/registry';
+import { AGE_GROUPS, parseHouseQuery, type ResidentStatus } from '$lib/domain/registry';
 import { wibParts } from '$lib/domain/time';
 import type { ResidentFilters } from '$lib/schemas/registry';
 import { queryAsUser, withUser, type Database } from '../db';
@@ -73,6 +73,10 @@ export async function searchResidents(
 		}
 	}
 	if (filters.nik) add((n) => `r.nik_last4 = ${n}`, filters.nik);
+	// A house (`A1 12`, `12`, `A1`): a handful of rows, found by walking the name order.
+	const house = filters.house ? parseHouseQuery(filters.house) : null;
+	if (house?.block) add((n) => `upper(r.house_block) = ${n}`, house.block);
+	if (house?.number) add((n) => `upper(r.house_number) = ${n}`, house.number);
 	if (filters.rt) add((n) => `r.rt_id = (select id from rt where rt.rw_id = $1 and rt.number = ${n}::int)`, filters.rt);
 	if (statuses) add((n) => `r.status = any (${n}::text[])`, statuses);
 	if (filters.sex) add((n) => `r.sex = ${n}`, filters.sex);
