@@ -4,9 +4,18 @@ import { deleteTemp, getTemp, putTemp } from '../storage/temp-files';
 import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from './column-mapping';
 import { dryRun, rowsFromSheet } from './import';
 import { startImportJob } from './import-jobs';
-import { MAX_BYTES, readSpreadsheet } from './spreadsheet';
+import { MAX_BYTES, readSpreadsheet, type Sheet } from './spreadsheet';
+import { Recent } from '../recent';
 
 const KIND = 'registry-import';
+
+/**
+ * Sheets parsed at upload, for the mapping, dry-run and commit steps that follow: a
+ * 50,000-row XLSX takes seconds and hundreds of MB to parse, which each step would
+ * otherwise redo. Keyed by upload and owner; a restart or an old entry just parses again.
+ */
+const parsed = new Recent<Sheet>(2, 15 * 60_000);
+const parsedKey = (id: string, owner: string) => `${owner}:${id}`;
 
 /** Step 1: the upload, checked by content and size before it is kept. */
 export async function uploadAction(event: RequestEvent) {
@@ -18,15 +27,21 @@ export async function uploadAction(event: RequestEvent) {
 	const read = await readSpreadsheet(bytes);
 	if (!read.ok) return fail(400, { message: `errors.file_${read.error}` });
 	const id = await putTemp(getRuntime().config.dataDir, KIND, user.id, file.name, bytes);
+	parsed.set(parsedKey(id, user.id), read.sheet);
 	redirect(303, `/registry/import/${id}`);
 }
 
 /** The uploaded sheet of this user, read again (never trusted from the client). */
 export async function loadUpload(event: RequestEvent, id: string) {
-	const temp = await getTemp(getRuntime().config.dataDir, KIND, id, event.locals.user!.id);
+	const owner = event.locals.user!.id;
+	const temp = await getTemp(getRuntime().config.dataDir, KIND, id, owner);
 	if (!temp) return null;
+	const known = parsed.get(parsedKey(id, owner));
+	if (known) return { name: temp.meta.name, sheet: known };
 	const read = await readSpreadsheet(temp.bytes);
-	return read.ok ? { name: temp.meta.name, sheet: read.sheet } : null;
+	if (!read.ok) return null;
+	parsed.set(parsedKey(id, owner), read.sheet);
+	return { name: temp.meta.name, sheet: read.sheet };
 }
 
 function mappingFrom(form: FormData, columns: number): Mapping {
@@ -55,6 +70,9 @@ export async function checkOrCommit(event: RequestEvent, id: string, commit: boo
 		const plan = await dryRun(db, pii, user, rows);
 		return { mapping, checked: { rows: rows.length, valid: plan.rows.length, households: plan.newHouseholds, errors: plan.errors.slice(0, 500), errorCount: plan.errors.length } };
 	}
-	const job = startImportJob(db, pii, user, rows, () => deleteTemp(config.dataDir, KIND, id));
+	const job = startImportJob(db, pii, user, rows, () => {
+		parsed.delete(parsedKey(id, user.id));
+		return deleteTemp(config.dataDir, KIND, id);
+	});
 	return { mapping, job };
 }
