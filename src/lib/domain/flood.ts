@@ -37,22 +37,27 @@ export interface DaySummary {
 	avg_cm: number;
 }
 
+/** Points summed up per bucket (`keyOf`), oldest bucket first. */
+function summarise(points: LevelPoint[], keyOf: (p: LevelPoint) => string): { key: string; min_cm: number; max_cm: number; avg_cm: number }[] {
+	const buckets = new Map<string, { min: number; max: number; sum: number; n: number }>();
+	for (const p of points) {
+		const key = keyOf(p);
+		const b = buckets.get(key);
+		if (b) {
+			b.min = Math.min(b.min, p.min_cm);
+			b.max = Math.max(b.max, p.max_cm);
+			b.sum += p.avg_cm;
+			b.n++;
+		} else buckets.set(key, { min: p.min_cm, max: p.max_cm, sum: p.avg_cm, n: 1 });
+	}
+	return [...buckets]
+		.sort(([a], [b]) => a.localeCompare(b))
+		.map(([key, b]) => ({ key, min_cm: b.min, max_cm: b.max, avg_cm: Math.round((b.sum / b.n) * 10) / 10 }));
+}
+
 /** Hourly points summed up per WIB day, oldest first (the table beside the 30-day chart). */
 export function daily(points: LevelPoint[]): DaySummary[] {
-	const days = new Map<string, { min: number; max: number; sum: number; n: number }>();
-	for (const p of points) {
-		const day = new Date(Date.parse(p.at) + 7 * 3600_000).toISOString().slice(0, 10);
-		const d = days.get(day);
-		if (d) {
-			d.min = Math.min(d.min, p.min_cm);
-			d.max = Math.max(d.max, p.max_cm);
-			d.sum += p.avg_cm;
-			d.n++;
-		} else days.set(day, { min: p.min_cm, max: p.max_cm, sum: p.avg_cm, n: 1 });
-	}
-	return [...days]
-		.sort(([a], [b]) => a.localeCompare(b))
-		.map(([day, d]) => ({ day, min_cm: d.min, max_cm: d.max, avg_cm: Math.round((d.sum / d.n) * 10) / 10 }));
+	return summarise(points, (p) => new Date(Date.parse(p.at) + 7 * 3600_000).toISOString().slice(0, 10)).map(({ key, ...s }) => ({ day: key, ...s }));
 }
 
 export interface HourSummary {
@@ -65,18 +70,7 @@ export interface HourSummary {
 
 /** Per-minute points summed up per hour, newest first (the table beside the 24-hour chart). */
 export function hourly(points: LevelPoint[]): HourSummary[] {
-	const hours = new Map<string, { min: number; max: number; sum: number; n: number }>();
-	for (const p of points) {
-		const hour = `${p.at.slice(0, 13)}:00:00Z`;
-		const h = hours.get(hour);
-		if (h) {
-			h.min = Math.min(h.min, p.min_cm);
-			h.max = Math.max(h.max, p.max_cm);
-			h.sum += p.avg_cm;
-			h.n++;
-		} else hours.set(hour, { min: p.min_cm, max: p.max_cm, sum: p.avg_cm, n: 1 });
-	}
-	return [...hours]
-		.sort(([a], [b]) => b.localeCompare(a))
-		.map(([at, h]) => ({ at, min_cm: h.min, max_cm: h.max, avg_cm: Math.round((h.sum / h.n) * 10) / 10 }));
+	return summarise(points, (p) => `${p.at.slice(0, 13)}:00:00Z`)
+		.reverse()
+		.map(({ key, ...s }) => ({ at: key, ...s }));
 }

@@ -2,6 +2,8 @@
  * Time is stored in UTC and shown in WIB (Asia/Jakarta, UTC+7, no daylight saving).
  * One place for every date shown to a person (STYLE.md).
  */
+import { parseDate } from './registry';
+
 export const WIB = 'Asia/Jakarta';
 export type Locale = 'id' | 'en';
 
@@ -45,10 +47,10 @@ export function formatDate(value: Date | string, locale: Locale = 'id'): string 
 	return formatter(locale, 'date').format(toDate(value));
 }
 
-/** A date as typed into a form: formatted when it is a calendar date, else shown as written. */
+/** A date as typed into a form: formatted when it is a real date (`parseDate`), else shown as written. */
 export function formatDateInput(value: string, locale: Locale = 'id'): string {
-	const parts = CALENDAR_DATE.exec(value);
-	return parts && !Number.isNaN(Date.parse(value)) ? formatDate(value, locale) : value;
+	const iso = parseDate(value);
+	return iso ? formatDate(iso, locale) : value;
 }
 
 /** `23 November 2026 23.05 WIB` (id) / `23 November 2026, 23:05 WIB` (en) */
