@@ -115,6 +115,12 @@ describe('broker access', () => {
 			{ boot: '2', seq: '2', distance_cm: 151 }
 		]);
 		expect(ingest.metrics.duplicates).toBe(duplicatesBefore + 1);
+		// A boot that is not a whole number ≥ 0 is refused and counted, and stores nothing.
+		const rejectedBefore = ingest.metrics.rejectedTotal();
+		await client.publishAsync(topic, reading(-1, 3, 100), { qos: 1 });
+		await client.publishAsync(topic, JSON.stringify({ distance_cm: 100, seq: 4, boot: 'dua' }), { qos: 1 });
+		expect(ingest.metrics.rejectedTotal()).toBe(rejectedBefore + 2);
+		expect(await db.query('select 1 from reading where device_id = $1 and seq > 2', ['t-wl-05'])).toEqual([]);
 	});
 
 	it('drops and counts another device’s or RW’s topic, bad JSON, bad fields, out-of-range and oversized payloads — and keeps serving', async () => {
