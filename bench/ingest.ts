@@ -1,5 +1,5 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
-//   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread --writer shipped|lean|deferred]`
+//   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread]`
 //
 // MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -13,7 +13,6 @@
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
 // --profile: CPU profile of this process over the full-path window (summary printed).
 // --db-main-thread: experiment, PGlite in this thread instead of its worker thread (as before).
-// --writer lean|deferred: experiment, another reading writer (bench/ingest/writers.ts).
 // These and --no-baselines leave bench/results/ingest.json alone. SQL-level timings:
 // `npx tsx bench/ingest/sql-experiment.ts`.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,7 +23,6 @@ import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
-import type { WriterKind } from './ingest/writers';
 
 type Metrics = Record<string, number | null>;
 
@@ -40,7 +38,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
-       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread] [--writer shipped|lean|deferred]`);
+       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread]`);
 	process.exit(2);
 }
 
@@ -57,8 +55,7 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				'no-baselines': { type: 'boolean', default: false },
 				profile: { type: 'boolean', default: false },
-				'db-main-thread': { type: 'boolean', default: false },
-				writer: { type: 'string', default: 'shipped' }
+				'db-main-thread': { type: 'boolean', default: false }
 			}
 		}));
 	} catch (err) {
@@ -69,10 +66,7 @@ function parseOptions() {
 		if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be a whole number ${min}..${max}`);
 		return n;
 	};
-	const writers: WriterKind[] = ['shipped', 'lean', 'deferred'];
-	if (!writers.includes(values.writer as WriterKind)) usage(`--writer must be one of ${writers.join(', ')}`);
 	return {
-		writer: values.writer as WriterKind,
 		publishers: int('publishers', values.publishers, 1, 2000),
 		durationS: int('duration', values.duration, 1, 60),
 		rate: int('rate', values.rate, 1, 200_000),
@@ -126,7 +120,7 @@ function percentileOf(values: number[], p: number): number | null {
 
 async function fullPath(options: Options): Promise<FullPathFigures> {
 	const t0 = performance.now();
-	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker', writer: options.writer });
+	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker' });
 	const setupS = (performance.now() - t0) / 1000;
 	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
 	try {
@@ -400,8 +394,8 @@ async function main() {
 		bare_aedes_other_cpu_pct: bare ? pct(bare.max.otherCpuPct) : null,
 		mosquitto_other_cpu_pct: mosq ? pct(mosq.otherCpuPct) : null
 	};
-	if (options.profile || options.dbMainThread || options.writer !== 'shipped' || !options.baselines) {
-		console.log('\n--profile / --db-main-thread / --writer / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
+	if (options.profile || options.dbMainThread || !options.baselines) {
+		console.log('\n--profile / --db-main-thread / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
 	} else {
 		const file = path.join(ROOT, 'bench/results/ingest.json');
 		await mkdir(path.dirname(file), { recursive: true });

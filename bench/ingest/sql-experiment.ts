@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Database, Sql } from '../../src/lib/server/db';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { sensorLevelSchema } from '../../src/lib/server/ingest/schemas';
+import { batchTime } from '../../src/lib/server/ingest/rollups';
 import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import type { Principal } from '../../src/lib/server/mqtt/acl';
 import { formatTable, round } from './stats';
@@ -149,7 +150,7 @@ const jsonParam = (rows: ReadingRow[]) => [
 const jsonVariant = (name: string, sql: string): Variant => ({ name, run: (db, rows) => db.query(sql, jsonParam(rows)) });
 
 const VARIANTS: Variant[] = [
-	{ name: 'writeReadings (src, as shipped)', run: (db, rows) => writeReadings(db, rows) },
+	{ name: 'writeReadings (src, as shipped)', run: (db, rows) => writeReadings(db, rows, batchTime()) },
 	sqlVariant('params only: select cardinality($1)', `select cardinality($1::text[]) as n, cardinality($8::bool[]) as k from (select ${PARAMS}) x`),
 	sqlVariant('insert only, no RETURNING', `with ${INPUT}, ${INS('')} select 1`),
 	sqlVariant(
@@ -353,7 +354,7 @@ async function indexTimings() {
 			const b = await benchDatabase(DEVICES, { inMemory: values.memory });
 			dbs.push({ name, b, insert: [] as number[], shipped: [] as number[] });
 			if (ddl) await b.db.exec(ddl);
-			for (let i = 0; i < 4; i++) await writeReadings(b.db, makeBatch(2500, b.rwId, b.ids));
+			for (let i = 0; i < 4; i++) await writeReadings(b.db, makeBatch(2500, b.rwId, b.ids), batchTime());
 		}
 		const insertOnly = VARIANTS.find((v) => v.name === 'insert only, no RETURNING')!;
 		for (let r = 0; r < ROUNDS; r++) {
@@ -364,7 +365,7 @@ async function indexTimings() {
 				d.insert.push(performance.now() - t0);
 				batch = makeBatch(2500, d.b.rwId, d.b.ids);
 				t0 = performance.now();
-				await writeReadings(d.b.db, batch);
+				await writeReadings(d.b.db, batch, batchTime());
 				d.shipped.push(performance.now() - t0);
 			}
 		}

@@ -16,7 +16,6 @@ import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
 import { benchDatabase, ROOT, RW_CODE } from './database';
-import { installWriter, type WriterKind } from './writers';
 import { processCpuSeconds } from './stats';
 import type { ConnSpec } from './protocol';
 
@@ -100,10 +99,10 @@ export interface FullPath extends Target {
 
 /**
  * The bench database with the real broker, hooks and Ingest on it, PGlite in its worker
- * thread as the app runs it. Experiments: `dbThread: 'main'`, PGlite in this thread;
- * `writer`, another reading writer swapped into Ingest (bench/ingest/writers.ts).
+ * thread as the app runs it, rollups flushed once a second as the runtime does.
+ * Experiment: `dbThread: 'main'`, PGlite in this thread.
  */
-export async function startFullPath(devices: number, options: { dbThread?: 'main' | 'worker'; writer?: WriterKind } = {}): Promise<FullPath> {
+export async function startFullPath(devices: number, options: { dbThread?: 'main' | 'worker' } = {}): Promise<FullPath> {
 	const dbThread = options.dbThread ?? 'worker';
 	const base = await benchDatabase(devices, { thread: dbThread });
 	try {
@@ -111,9 +110,8 @@ export async function startFullPath(devices: number, options: { dbThread?: 'main
 		const writes = new WriteLog();
 		const db = timedDatabase(base.db, writes);
 		const ingest = new Ingest(db);
-		const writer = options.writer ?? 'shipped';
-		const installed = installWriter(ingest, db, writer);
-		const label = [dbThread === 'main' ? 'DB in main thread' : '', writer !== 'shipped' ? `${writer} writer` : ''].filter(Boolean).join(', ');
+		ingest.start();
+		const label = dbThread === 'main' ? 'DB in main thread' : '';
 		const brokerLog: string[] = [];
 		const broker = await startBroker({
 			port: 0,
@@ -148,7 +146,7 @@ export async function startFullPath(devices: number, options: { dbThread?: 'main
 				writeCalls: writes.calls,
 				writeMs: writes.totalMs
 			}),
-			settle: () => installed.flush(),
+			settle: () => ingest.flush(),
 			async counts() {
 				const [row] = await base.db.query<{ rows: string | number; minute_n: string | number | null; hour_n: string | number | null }>(
 					`select (select count(*) from reading) as rows, (select sum(n) from reading_minute) as minute_n, (select sum(n) from reading_hour) as hour_n`
@@ -157,7 +155,7 @@ export async function startFullPath(devices: number, options: { dbThread?: 'main
 			},
 			async close() {
 				await broker.close();
-				await installed.close();
+				await ingest.close();
 				await base.dispose();
 			}
 		};

@@ -59,6 +59,19 @@ describe('database adapter', () => {
 			])
 		).rejects.toMatchObject({ code: '23505' });
 		expect(await db.query('select id from t_adapter where id = 11')).toEqual([]);
+		// The first failure is the one reported, not the refusals after it (25P02), and
+		// each failed batch gives its connection back (more failures than the pool has).
+		for (let i = 0; i < 12; i++) {
+			await expect(
+				db.batch([
+					{ text: 'insert into t_adapter (id, note) values ($1, $2)', params: [12, 'c'] },
+					{ text: 'select nonsense from nowhere' },
+					{ text: 'select 1' }
+				])
+			).rejects.toMatchObject({ code: '42P01' });
+		}
+		expect(await db.query('select id from t_adapter where id = 12')).toEqual([]);
+		expect(await db.batch([{ text: "select current_setting('request.jwt.claims', true) as c" }])).toEqual([[{ c: null }]]);
 	});
 
 	it('keeps other callers out of an open transaction until it ends', async () => {

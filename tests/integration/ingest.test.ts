@@ -5,6 +5,8 @@ import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, getDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
+import { batchTime, Rollups } from '../../src/lib/server/ingest/rollups';
+import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { mintDashboardToken } from '../../src/lib/server/mqtt/dashboard-token';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
@@ -78,6 +80,8 @@ describe('broker access', () => {
 		await client.publishAsync('rw/' + rw.code + '/sensor/t-wl-01/level', level(1, 87.5), { qos: 1 });
 		// The PUBACK has arrived: the row must already be there.
 		expect(await stored('t-wl-01')).toEqual([{ seq: '1', level_cm: 212.5 }]);
+		// Rollups and last-seen follow within a second (the runtime's timer); flush now.
+		await ingest.flush();
 		const minute = await db.query<{ n: number; last_cm: number }>('select n, last_cm from reading_minute where device_id = $1', ['t-wl-01']);
 		expect(minute).toEqual([{ n: 1, last_cm: 212.5 }]);
 	});
@@ -199,6 +203,81 @@ describe('broker access', () => {
 		expect(ingest.metrics.rejectedTotal('forbidden_topic')).toBe(before + 1);
 		const expired = mintDashboardToken(tokenKey, { userId: 'u1', rwCode: rw.code, rwId: rw.id }, -1);
 		expect((await connect('dash-2', expired, { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
+	});
+});
+
+describe('rollups', () => {
+	// One minute bucket, well inside it, so the rows cannot straddle two minutes.
+	const inMinute = (second: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000 + second * 1000);
+	const minuteOf = async (id: string) =>
+		db.query<{ n: number; min_cm: number; max_cm: number; last_cm: number }>(
+			'select n, min_cm, max_cm, last_cm from reading_minute where device_id = $1 and bucket = $2',
+			[id, inMinute(0).toISOString()]
+		);
+	const row = (id: string, seq: number, level: number, ts: Date): ReadingRow => ({
+		deviceId: id, rwId: rw.id, boot: 9, seq, ts, levelCm: level, distanceCm: 300 - level, batteryV: 3.7, clockSkew: false
+	});
+
+	it('counts every reading once: flushed sums, repeats inside a batch, and last-seen', async () => {
+		const { client } = await connect('t-wl-03');
+		const topic = `rw/${rw.code}/sensor/t-wl-03/level`;
+		const at = (second: number, seq: number, distance: number) =>
+			JSON.stringify({ distance_cm: distance, ts: inMinute(second).toISOString(), seq, boot: 1, bat: 3 + seq / 10 });
+		await ingest.flush(); // earlier tests' readings (newer, bat 3.9) go out first
+		// Sent together, so the repeat of seq 2 lands in the same batch as its first copy.
+		await Promise.all([
+			client.publishAsync(topic, at(1, 1, 100), { qos: 1 }),
+			client.publishAsync(topic, at(2, 2, 90), { qos: 1 }),
+			client.publishAsync(topic, at(2, 2, 90), { qos: 1 }),
+			client.publishAsync(topic, at(3, 3, 120), { qos: 1 })
+		]);
+		await ingest.flush();
+		expect(await minuteOf('t-wl-03')).toEqual([{ n: 3, min_cm: 180, max_cm: 210, last_cm: 180 }]);
+		// Battery from the newest reading of the flush (bat 3.3, seq 3).
+		const [device] = await db.query<{ battery_v: number }>('select battery_v from device where id = $1', ['t-wl-03']);
+		expect(device!.battery_v).toBeCloseTo(3.3, 5);
+		expect(await db.query('select 1 from rollup_pending')).toEqual([]);
+	});
+
+	it('folds the batches of a process that died before its flush, once', async () => {
+		// What a crashed instance leaves: raw readings and their pending row, no rollups.
+		await writeReadings(db, [row('t-wl-04', 1, 50, inMinute(10)), row('t-wl-04', 2, 70, inMinute(20))], batchTime());
+		await writeReadings(db, [row('t-wl-04', 3, 60, inMinute(30))], batchTime());
+		expect(await minuteOf('t-wl-04')).toEqual([]);
+		const recovery = new Rollups(db, { staleSeconds: 0 });
+		expect(await recovery.recover()).toBe(2);
+		expect(await minuteOf('t-wl-04')).toEqual([{ n: 3, min_cm: 50, max_cm: 70, last_cm: 60 }]);
+		expect(await recovery.recover()).toBe(0);
+		expect(await minuteOf('t-wl-04')).toEqual([{ n: 3, min_cm: 50, max_cm: 70, last_cm: 60 }]);
+		// Not yet stale (the default is a minute): a live instance's batch is left to it.
+		await writeReadings(db, [row('t-wl-04', 4, 65, inMinute(40))], batchTime());
+		expect(await new Rollups(db).recover()).toBe(0);
+		expect(await recovery.recover()).toBe(1);
+		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(4);
+	});
+
+	it('does not count again what recovery folded while this instance could not flush', async () => {
+		const slow = new Rollups(db);
+		const rows = [row('t-wl-04', 10, 80, inMinute(50))];
+		const at = batchTime();
+		await writeReadings(db, rows, at);
+		slow.add(at, rows);
+		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
+		await slow.flush();
+		expect(slow.stats.batchesDiscarded).toBe(1);
+		expect(await minuteOf('t-wl-04')).toEqual([{ n: 5, min_cm: 50, max_cm: 80, last_cm: 80 }]);
+	});
+});
+
+describe('device removal', () => {
+	it('deletes the readings of a deleted device (no foreign key on the raw table: a trigger)', async () => {
+		const created = await createDevice(db, admin, sensor('t-wl-gone'));
+		if (!created.ok) throw new Error(created.reason);
+		await writeReadings(db, [{ deviceId: 't-wl-gone', rwId: rw.id, boot: 0, seq: 1, ts: new Date(), levelCm: 10, distanceCm: 290, batteryV: null, clockSkew: false }], batchTime());
+		expect(await stored('t-wl-gone')).toHaveLength(1);
+		await db.query('delete from device where id = $1', ['t-wl-gone']);
+		expect(await stored('t-wl-gone')).toEqual([]);
+		expect(await stored('t-wl-01')).not.toEqual([]);
 	});
 });
 

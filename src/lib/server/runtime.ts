@@ -91,6 +91,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		await db.close();
 		throw err;
 	}
+	ingest.start();
 	const housekeeping = setInterval(() => {
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
@@ -114,7 +115,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			closing ??= (async () => {
 				clearInterval(housekeeping);
 				await broker.close();
-				await ingest.flush();
+				await ingest.close();
 				await db.close();
 			})();
 			return closing;

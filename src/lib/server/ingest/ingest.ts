@@ -13,6 +13,7 @@ import {
 	statusSchema,
 	type RejectReason
 } from './schemas';
+import { batchTime, Rollups } from './rollups';
 import { readingKey, writePanics, writeReadings, type PanicRow, type ReadingRow } from './writer';
 
 export type Verdict = 'deliver' | 'drop';
@@ -35,6 +36,7 @@ export class Ingest {
 	readonly metrics = new IngestMetrics();
 	readonly readings: GroupCommit<ReadingRow, boolean>;
 	readonly panics: GroupCommit<PanicRow, boolean>;
+	readonly rollups: Rollups;
 	private devices = new Map<string, { info: DeviceInfo | null; at: number }>();
 	private readonly futureMs: number;
 	private readonly maxAgeMs: number;
@@ -45,9 +47,21 @@ export class Ingest {
 	) {
 		this.futureMs = options.futureMs ?? 5 * 60_000;
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
+		this.rollups = new Rollups(db, { log: options.log });
 		this.readings = new GroupCommit(async (batch) => {
-			const fresh = await writeReadings(db, batch);
-			return batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
+			// A repeat inside the batch (a device re-sending before its PUBACK) is a
+			// duplicate of its first copy.
+			const keys = batch.map((r) => readingKey(r.deviceId, r.boot, r.seq));
+			const first = new Map<string, number>();
+			keys.forEach((key, i) => {
+				if (!first.has(key)) first.set(key, i);
+			});
+			const unique = first.size === batch.length ? batch : [...first.values()].map((i) => batch[i]!);
+			const batchAt = batchTime();
+			const stored = await writeReadings(db, unique, batchAt);
+			const fresh = keys.map((key, i) => first.get(key) === i && !stored.has(key));
+			this.rollups.add(batchAt, stored.size === 0 && unique === batch ? batch : batch.filter((_, i) => fresh[i]));
+			return fresh;
 		});
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(db, batch);
@@ -151,8 +165,21 @@ export class Ingest {
 		} else this.metrics.duplicates++;
 	}
 
+	/** Starts the once-a-second rollup flush (the runtime does; tests call flush()). */
+	start(): void {
+		this.rollups.start();
+	}
+
+	/** Resolves when everything received so far is stored, rollups included. */
 	async flush(): Promise<void> {
 		await Promise.all([this.readings.flushed(), this.panics.flushed()]);
+		await this.rollups.flush();
+	}
+
+	/** Stops the rollup timer after a last flush. */
+	async close(): Promise<void> {
+		await Promise.all([this.readings.flushed(), this.panics.flushed()]);
+		await this.rollups.close();
 	}
 
 	renderMetrics(): string {

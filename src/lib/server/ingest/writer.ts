@@ -13,63 +13,55 @@ export interface ReadingRow {
 	clockSkew: boolean;
 }
 
-const ROLLUP = (table: string, unit: 'minute' | 'hour') => `
-  ${table} as (
-    insert into reading_${unit} (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
-    select device_id, date_trunc('${unit}', ts), rw_id, min(level_cm), max(level_cm), sum(level_cm), count(*),
-           (array_agg(level_cm order by ts desc))[1], max(ts)
-      from ins where level_cm is not null group by 1, 2, 3
-    on conflict (device_id, bucket) do update set
-      min_cm = least(reading_${unit}.min_cm, excluded.min_cm),
-      max_cm = greatest(reading_${unit}.max_cm, excluded.max_cm),
-      sum_cm = reading_${unit}.sum_cm + excluded.sum_cm,
-      n = reading_${unit}.n + excluded.n,
-      last_cm = case when excluded.last_ts >= reading_${unit}.last_ts then excluded.last_cm else reading_${unit}.last_cm end,
-      last_ts = greatest(reading_${unit}.last_ts, excluded.last_ts)
-    returning 1
-  )`;
-
 /**
- * One statement per batch: raw readings from unnest arrays (DESIGN.md: far faster
- * than a VALUES list with thousands of parameters), duplicates (device, boot, seq)
- * skipped, minute and hour rollups and the device's last-seen/battery updated from
- * the rows actually inserted. Returns the keys (`readingKey`) of the rows that were new.
+ * The statement a PUBACK waits for: the raw readings from unnest arrays (DESIGN.md: far
+ * faster than a VALUES list with thousands of parameters), received at `batchAt`, with
+ * duplicates of stored (device, boot, seq) skipped, and the batch's `rollup_pending`
+ * row. Rollups come later from memory (rollups.ts). `rows` must not repeat a key.
+ * Returns the keys (`readingKey`) that were already stored: normally none, so almost
+ * nothing travels back.
  */
-export async function writeReadings(db: Sql, rows: ReadingRow[]): Promise<Set<string>> {
-	const inserted = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
+export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string): Promise<Set<string>> {
+	let minTs = Infinity;
+	let maxTs = -Infinity;
+	for (const r of rows) {
+		const t = r.ts.getTime();
+		if (t < minTs) minTs = t;
+		if (t > maxTs) maxTs = t;
+	}
+	const duplicates = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
 		`with input as (
-		   select * from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::real[], $6::real[], $7::real[], $8::bool[], $9::bigint[])
-		     as t(device_id, rw_id, seq, ts, level_cm, distance_cm, battery_v, clock_skew, boot)
+		   -- Times as epoch milliseconds: cheaper to send and read than timestamptz text.
+		   select device_id, rw_id, seq, to_timestamp(ms / 1000.0) as ts, level_cm, distance_cm, battery_v, clock_skew, boot
+		     from unnest($1::text[], $2::uuid[], $3::bigint[], $4::float8[], $5::real[], $6::real[], $7::real[], $8::bool[], $9::bigint[])
+		       as t(device_id, rw_id, seq, ms, level_cm, distance_cm, battery_v, clock_skew, boot)
 		 ),
 		 ins as (
-		   insert into reading (device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew)
-		   select distinct on (device_id, boot, seq) device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew from input
+		   insert into reading (device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, received_at)
+		   select device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, $10 from input
 		   on conflict (device_id, boot, seq) do nothing
-		   returning device_id, rw_id, boot, seq, ts, level_cm, battery_v
+		   returning device_id, boot, seq
 		 ),
-		 ${ROLLUP('m', 'minute')},
-		 ${ROLLUP('h', 'hour')},
-		 seen as (
-		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, s.ts), s.ts),
-		          battery_v = coalesce(s.battery_v, d.battery_v), status = 'online'
-		     from (select distinct on (device_id) device_id, ts, battery_v from ins order by device_id, ts desc) s
-		    where d.id = s.device_id
-		   returning 1
+		 pending as (
+		   insert into rollup_pending (batch_at, min_ts, max_ts) values ($10, $11, $12) returning 1
 		 )
-		 select device_id, boot, seq from ins`,
+		 select device_id, boot, seq from input except select device_id, boot, seq from ins`,
 		[
 			rows.map((r) => r.deviceId),
 			rows.map((r) => r.rwId),
 			rows.map((r) => r.seq),
-			rows.map((r) => r.ts.toISOString()),
+			rows.map((r) => r.ts.getTime()),
 			rows.map((r) => r.levelCm),
 			rows.map((r) => r.distanceCm),
 			rows.map((r) => r.batteryV),
 			rows.map((r) => pgBool(r.clockSkew)),
-			rows.map((r) => r.boot)
+			rows.map((r) => r.boot),
+			batchAt,
+			new Date(minTs).toISOString(),
+			new Date(maxTs).toISOString()
 		]
 	);
-	return new Set(inserted.map((r) => readingKey(r.device_id, r.boot, r.seq)));
+	return new Set(duplicates.map((r) => readingKey(r.device_id, r.boot, r.seq)));
 }
 
 /** What makes a device message unique: device, boot and seq. */

@@ -1,0 +1,270 @@
+import type { Database, Sql } from '../db';
+import type { ReadingRow } from './writer';
+
+/**
+ * Minute and hour rollups and each device's last-seen and battery, summed in memory
+ * and written once a second, instead of inside the statement a PUBACK waits for
+ * (measured: that statement went from 36–41 to ~25 ms per 1,000 readings). Nothing is
+ * lost in a crash: each raw batch leaves a `rollup_pending` row (writer.ts) that the
+ * flush deletes in the transaction that adds the batch to the rollups. `recover()`
+ * folds batches whose row is older than `staleSeconds` from the raw readings: those of
+ * an instance that died, or that could not flush for that long.
+ */
+export class Rollups {
+	private minutes = new Map<string, Aggregate>();
+	private seen = new Map<string, Seen>();
+	private batches: string[] = [];
+	private chain: Promise<void> = Promise.resolve();
+	private timer: NodeJS.Timeout | null = null;
+	private ticks = 0;
+	readonly stats = { flushes: 0, failures: 0, batchesDiscarded: 0, batchesRecovered: 0 };
+
+	constructor(
+		private readonly db: Database,
+		private readonly options: { intervalMs?: number; staleSeconds?: number; log?: (message: string) => void } = {}
+	) {}
+
+	/** Adds the new readings of one stored batch (duplicates already left out). */
+	add(batchAt: string, rows: ReadingRow[]): void {
+		this.batches.push(batchAt);
+		for (const r of rows) {
+			const ts = r.ts.getTime();
+			const seen = this.seen.get(r.deviceId);
+			if (!seen) this.seen.set(r.deviceId, { ts, battery: r.batteryV });
+			else if (ts >= seen.ts) {
+				seen.ts = ts;
+				seen.battery = r.batteryV ?? seen.battery;
+			}
+			if (r.levelCm === null) continue;
+			const bucket = ts - (ts % 60_000);
+			const key = `${r.deviceId}\u0000${bucket}`;
+			const agg = this.minutes.get(key);
+			if (agg) fold(agg, { min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
+			else this.minutes.set(key, { deviceId: r.deviceId, rwId: r.rwId, bucket, min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
+		}
+	}
+
+	/** Flushes every `intervalMs` (default 1 s) and recovers stale batches every 30 s. */
+	start(): void {
+		if (this.timer) return;
+		const interval = this.options.intervalMs ?? 1000;
+		const every = Math.max(1, Math.round(30_000 / interval));
+		this.timer = setInterval(() => {
+			const recover = ++this.ticks % every === 0;
+			this.flush()
+				.then(() => (recover ? this.recover() : 0))
+				.catch((err: unknown) => this.options.log?.(`rollups: ${String(err)}`));
+		}, interval);
+		this.timer.unref();
+	}
+
+	/** Writes everything added so far. Flushes run one at a time, in order. */
+	flush(): Promise<void> {
+		const run = this.chain.then(() => this.write());
+		this.chain = run.catch(() => {});
+		return run;
+	}
+
+	/** Stops the timer and writes what is left. */
+	async close(): Promise<void> {
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+		await this.flush();
+	}
+
+	private async write(): Promise<void> {
+		if (this.batches.length === 0) return;
+		const minutes = this.minutes;
+		const seen = this.seen;
+		const batches = this.batches;
+		this.minutes = new Map();
+		this.seen = new Map();
+		this.batches = [];
+		try {
+			await this.db.transaction(async (tx) => {
+				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::timestamptz[]) returning 1', [batches]);
+				// Some of these batches were recovered from the raw readings meanwhile (this
+				// instance could not flush for over a minute): adding them again would count
+				// them twice. Roll back and leave them all to recover().
+				if (deleted.length !== batches.length) throw new AlreadyRecovered(batches.length - deleted.length);
+				await writeAggregates(tx, [...minutes.values()], seen);
+			});
+		} catch (err) {
+			if (err instanceof AlreadyRecovered) {
+				this.stats.batchesDiscarded += batches.length;
+				this.options.log?.(`rollups: ${err.count} of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
+				return;
+			}
+			// The database is away: keep the sums for the next flush, in front of newer ones.
+			this.stats.failures++;
+			this.merge(minutes, seen, batches);
+			throw err;
+		}
+		this.stats.flushes++;
+	}
+
+	private merge(minutes: Map<string, Aggregate>, seen: Map<string, Seen>, batches: string[]) {
+		for (const [key, agg] of this.minutes) {
+			const older = minutes.get(key);
+			if (older) fold(older, agg);
+			else minutes.set(key, agg);
+		}
+		for (const [id, s] of this.seen) {
+			const older = seen.get(id);
+			if (!older || s.ts >= older.ts) seen.set(id, { ts: s.ts, battery: s.battery ?? older?.battery ?? null });
+		}
+		this.minutes = minutes;
+		this.seen = seen;
+		this.batches = [...batches, ...this.batches];
+	}
+
+	/**
+	 * Folds batches pending for over `staleSeconds` (default 60) into the rollups from
+	 * their raw readings, in one statement that also deletes their pending rows.
+	 * Returns how many batches it folded.
+	 */
+	async recover(): Promise<number> {
+		const rows = await this.db.query<{ n: number }>(
+			`with claimed as (
+			   delete from rollup_pending where batch_at < now() - make_interval(secs => $1) returning batch_at, min_ts, max_ts
+			 ),
+			 fresh as (
+			   select r.device_id, r.rw_id, r.ts, r.level_cm, r.battery_v
+			     from claimed c join reading r on r.ts between c.min_ts and c.max_ts and r.received_at = c.batch_at
+			 ),
+			 ${rollupFrom('fresh', 'm', 'minute')},
+			 ${rollupFrom('fresh', 'h', 'hour')},
+			 seen as (
+			   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, s.ts), s.ts),
+			          battery_v = coalesce(s.battery_v, d.battery_v), status = 'online'
+			     from (select distinct on (device_id) device_id, ts, battery_v from fresh order by device_id, ts desc) s
+			    where d.id = s.device_id
+			   returning 1
+			 )
+			 select count(*)::int as n from claimed`,
+			[this.options.staleSeconds ?? 60]
+		);
+		const n = rows[0]?.n ?? 0;
+		this.stats.batchesRecovered += n;
+		if (n > 0) this.options.log?.(`rollups: recovered ${n} batches from the raw readings`);
+		return n;
+	}
+}
+
+class AlreadyRecovered extends Error {
+	constructor(readonly count: number) {
+		super(`${count} batches already recovered`);
+	}
+}
+
+interface Sums {
+	min: number;
+	max: number;
+	sum: number;
+	n: number;
+	last: number;
+	lastTs: number;
+}
+
+interface Aggregate extends Sums {
+	deviceId: string;
+	rwId: string;
+	/** Start of the bucket, epoch milliseconds. */
+	bucket: number;
+}
+
+interface Seen {
+	ts: number;
+	battery: number | null;
+}
+
+function fold(into: Sums, more: Sums): void {
+	into.min = Math.min(into.min, more.min);
+	into.max = Math.max(into.max, more.max);
+	into.sum += more.sum;
+	into.n += more.n;
+	if (more.lastTs >= into.lastTs) {
+		into.last = more.last;
+		into.lastTs = more.lastTs;
+	}
+}
+
+/** `ON CONFLICT` of a rollup row: the stored sums and the new ones combined. */
+const COMBINE = (table: string) => `
+      min_cm = least(${table}.min_cm, excluded.min_cm),
+      max_cm = greatest(${table}.max_cm, excluded.max_cm),
+      sum_cm = ${table}.sum_cm + excluded.sum_cm,
+      n = ${table}.n + excluded.n,
+      last_cm = case when excluded.last_ts >= ${table}.last_ts then excluded.last_cm else ${table}.last_cm end,
+      last_ts = greatest(${table}.last_ts, excluded.last_ts)`;
+
+/** A CTE adding raw readings (`source`: device_id, rw_id, ts, level_cm) to a rollup. */
+const rollupFrom = (source: string, name: string, unit: 'minute' | 'hour') => `
+  ${name} as (
+    insert into reading_${unit} (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
+    select device_id, date_trunc('${unit}', ts), rw_id, min(level_cm), max(level_cm), sum(level_cm), count(*),
+           (array_agg(level_cm order by ts desc))[1], max(ts)
+      from ${source} where level_cm is not null group by 1, 2, 3
+    on conflict (device_id, bucket) do update set ${COMBINE(`reading_${unit}`)}
+    returning 1
+  )`;
+
+/** A CTE adding summed buckets, sent as arrays from parameter `first` on. */
+const upsertSums = (name: string, table: string, first: number) => {
+	const p = (i: number) => `$${first + i}`;
+	return `${name} as (
+	   insert into ${table} (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
+	   select d, to_timestamp(b / 1000.0), r, mn, mx, sm, n, l, to_timestamp(lt / 1000.0)
+	     from unnest(${p(0)}::text[], ${p(1)}::uuid[], ${p(2)}::bigint[], ${p(3)}::real[], ${p(4)}::real[], ${p(5)}::float8[], ${p(6)}::int[], ${p(7)}::real[], ${p(8)}::bigint[])
+	       as u(d, r, b, mn, mx, sm, n, l, lt)
+	   on conflict (device_id, bucket) do update set ${COMBINE(table)}
+	   returning 1)`;
+};
+
+/** Minute sums, the hour sums made from them, and last-seen, in one statement. */
+async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, Seen>): Promise<void> {
+	const hours = new Map<string, Aggregate>();
+	for (const m of minutes) {
+		const bucket = m.bucket - (m.bucket % 3_600_000);
+		const key = `${m.deviceId}\u0000${bucket}`;
+		const h = hours.get(key);
+		if (h) fold(h, m);
+		else hours.set(key, { ...m, bucket });
+	}
+	const columns = (aggs: Aggregate[]) => [
+		aggs.map((a) => a.deviceId),
+		aggs.map((a) => a.rwId),
+		aggs.map((a) => a.bucket),
+		aggs.map((a) => a.min),
+		aggs.map((a) => a.max),
+		aggs.map((a) => a.sum),
+		aggs.map((a) => a.n),
+		aggs.map((a) => a.last),
+		aggs.map((a) => a.lastTs)
+	];
+	const devices = [...seen.entries()];
+	await tx.query(
+		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
+		 seen as (
+		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
+		          battery_v = coalesce(s.b, d.battery_v), status = 'online'
+		     from unnest($19::text[], $20::bigint[], $21::real[]) as s(id, t, b)
+		    where d.id = s.id
+		   returning 1)
+		 select 1`,
+		[...columns(minutes), ...columns([...hours.values()]), devices.map(([id]) => id), devices.map(([, s]) => s.ts), devices.map(([, s]) => s.battery)]
+	);
+}
+
+let lastBatchUs = 0;
+
+/**
+ * A batch's `received_at`: now, in microseconds, and later than any earlier batch of
+ * this process (two batches in one millisecond stay apart).
+ */
+export function batchTime(): string {
+	const us = Math.max(Date.now() * 1000, lastBatchUs + 1);
+	lastBatchUs = us;
+	const iso = new Date(Math.floor(us / 1000)).toISOString();
+	return `${iso.slice(0, -1)}${String(us % 1000).padStart(3, '0')}Z`;
+}
