@@ -100,6 +100,16 @@ describe('registry writes', () => {
 		expect(await commitRows(db, keys, head1, [wife])).toEqual({ ok: true, residents: 1, households: 0 });
 	});
 
+	it('puts two new households of one house into that one house, in one import', async () => {
+		const rows = [residentRow(60, { kk: newKk(), rt: '1', block: 'K', house_number: '7' }), residentRow(61, { kk: newKk(), rt: '1', block: 'K', house_number: '7' })];
+		expect(await commitRows(db, keys, admin, rows)).toEqual({ ok: true, residents: 2, households: 2 });
+		const houses = await db.query<{ n: number }>(
+			`select count(distinct hh.house_id)::int as n from household hh join house h on h.id = hh.house_id where h.rw_id = $1 and h.block = 'K' and h.number = '7'`,
+			[rw.id]
+		);
+		expect(houses).toEqual([{ n: 1 }]);
+	});
+
 	it('imports a large batch all or nothing', async () => {
 		const rows = Array.from({ length: 1500 }, (_, i) => residentRow(100 + i, { kk: newKk(), rt: '1', house_number: `B${i}` }));
 		const result = await commitRows(db, keys, admin, rows);

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { householdSchema, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
-import { withUser, type Database, type Sql } from '../db';
+import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { ensureHouse, insertResidents, sealKk } from './records';
+import { ensureHouses, insertResidents, sealKk, sealNik } from './records';
 
 /** One row to register: resident fields + household fields, as text (form or spreadsheet). */
 export type RawRow = { line: number; values: Record<string, string | undefined> };
@@ -21,6 +21,7 @@ interface PlannedRow {
 	household: HouseholdInput;
 	rtId: string;
 	kkHash: string;
+	nikHash: string;
 }
 
 export interface Plan {
@@ -34,15 +35,22 @@ function issues(line: number, error: z.ZodError): RowError[] {
 	return error.issues.map((i) => ({ line, field: String(i.path[0] ?? 'row'), message: i.message }));
 }
 
+/** The rows checked on their own, before the registry is consulted. */
+interface LocalCheck {
+	valid: PlannedRow[];
+	errors: RowError[];
+	nikHashes: string[];
+	kkHashes: string[];
+}
+
 /**
- * Validates rows the way they will be written, without writing: every field,
- * NIK against birth date and sex, RT known and the user's own (an RT head),
- * duplicates within the rows and against the RW's registry, and a KK that lives
- * in one house only. Used by the dry run, the commit (again) and the single form.
+ * Everything that needs no database: every field, NIK against birth date and sex, RT
+ * known and the user's own (an RT head), one NIK once and one KK at one house within
+ * the rows. Runs before a transaction opens, so a large sheet does not hold the
+ * (PGlite: single) database session while JavaScript works through it.
  */
-export async function planRows(tx: Sql, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
+function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): LocalCheck {
 	const errors: RowError[] = [];
-	const rts = await tx.query<{ id: string; number: number }>('select id, number from rt where rw_id = $1', [user.rwId]);
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
 	const isAdmin = user.roles.includes('rw_admin');
 	const parsed: PlannedRow[] = [];
@@ -62,21 +70,26 @@ export async function planRows(tx: Sql, keys: PiiKeys, user: SessionUser, raw: R
 			errors.push({ line: row.line, field: 'rt', message: 'errors.rt_not_yours' });
 			continue;
 		}
-		parsed.push({ line: row.line, resident: resident.data, household: household.data, rtId, kkHash: blindIndex(keys, 'kk', household.data.kk) });
+		parsed.push({
+			line: row.line,
+			resident: resident.data,
+			household: household.data,
+			rtId,
+			kkHash: blindIndex(keys, 'kk', household.data.kk),
+			nikHash: blindIndex(keys, 'nik', resident.data.nik)
+		});
 	}
 
 	// Within the rows: one NIK once; one KK at one house.
-	const seenNik = new Map<string, number>();
+	const seenNik = new Set<string>();
 	const kkHouse = new Map<string, string>();
-	const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()}|${r.household.house_number.toUpperCase()}`;
 	const valid: PlannedRow[] = [];
 	for (const row of parsed) {
-		const nikHash = blindIndex(keys, 'nik', row.resident.nik);
-		if (seenNik.has(nikHash)) {
+		if (seenNik.has(row.nikHash)) {
 			errors.push({ line: row.line, field: 'nik', message: 'errors.nik_duplicate_rows' });
 			continue;
 		}
-		seenNik.set(nikHash, row.line);
+		seenNik.add(row.nikHash);
 		const house = kkHouse.get(row.kkHash);
 		if (house && house !== houseKey(row)) {
 			errors.push({ line: row.line, field: 'kk', message: 'errors.kk_house_conflict' });
@@ -85,20 +98,29 @@ export async function planRows(tx: Sql, keys: PiiKeys, user: SessionUser, raw: R
 		kkHouse.set(row.kkHash, houseKey(row));
 		valid.push(row);
 	}
+	return { valid, errors, nikHashes: [...seenNik], kkHashes: [...kkHouse.keys()] };
+}
 
-	// Against the registry (all RTs of the RW, through a definer function).
+const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()}|${r.household.house_number.toUpperCase()}`;
+
+/**
+ * Against the registry (all RTs of the RW, through definer functions): a NIK not yet
+ * registered, and a KK already registered only at the same house. Two statements.
+ */
+async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Promise<Plan & { householdOf: Map<string, string> }> {
+	const errors = [...local.errors];
 	const registered = new Set(
-		(await tx.query<{ h: string }>('select app.registered_niks($1, $2) as h', [user.rwId, [...seenNik.keys()]])).map((r) => r.h)
+		(await tx.query<{ h: string }>('select app.registered_niks($1, $2) as h', [user.rwId, local.nikHashes])).map((r) => r.h)
 	);
-	const households = await tx.query<{ kk_hash: string; house_id: string; rt_id: string; block: string; number: string }>(
-		`select k.kk_hash, k.house_id, h.rt_id, h.block, h.number
+	const households = await tx.query<{ kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string }>(
+		`select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
 		   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
-		[user.rwId, [...kkHouse.keys()]]
+		[user.rwId, local.kkHashes]
 	);
 	const existingKk = new Map(households.map((h) => [h.kk_hash, h]));
 	const rows: PlannedRow[] = [];
-	for (const row of valid) {
-		if (registered.has(blindIndex(keys, 'nik', row.resident.nik))) {
+	for (const row of local.valid) {
+		if (registered.has(row.nikHash)) {
 			errors.push({ line: row.line, field: 'nik', message: 'errors.nik_registered' });
 			continue;
 		}
@@ -112,15 +134,26 @@ export async function planRows(tx: Sql, keys: PiiKeys, user: SessionUser, raw: R
 	}
 	errors.sort((a, b) => a.line - b.line);
 	const newKks = new Set(rows.filter((r) => !existingKk.has(r.kkHash)).map((r) => r.kkHash));
-	return { rows, errors, newHouseholds: newKks.size };
+	return { rows, errors, newHouseholds: newKks.size, householdOf: new Map(households.map((h) => [h.kk_hash, h.household_id])) };
+}
+
+const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
+
+/** The RW's RTs as the user sees them, and the rows checked against them (no session held). */
+async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<LocalCheck> {
+	const rts = await queryAsUser<{ id: string; number: number }>(db, claimsOf(user), 'select id, number from rt where rw_id = $1', [user.rwId]);
+	return checkRows(keys, user, rts, raw);
 }
 
 /** Chunk size of inserts, and how often progress is reported. */
 const CHUNK = 1000;
 
 /**
- * All or nothing: validates again inside the transaction and writes houses,
- * households and residents only when no row has an error.
+ * All or nothing. The rows are checked and sealed (NIK/KK encrypted) before the
+ * transaction; inside it the registry checks run again and houses, households and
+ * residents are written a chunk at a time, one statement each, only when no row has
+ * an error. Measured on PGlite, 9,000 rows in 2,250 households: the database was held
+ * 5.4 s when each household took two statements; now (see README) far less.
  */
 export async function commitRows(
 	db: Database,
@@ -129,38 +162,53 @@ export async function commitRows(
 	raw: RawRow[],
 	onProgress: (done: number, total: number) => void = () => {}
 ): Promise<{ ok: true; residents: number; households: number } | { ok: false; errors: RowError[] }> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
-		const plan = await planRows(tx, keys, user, raw);
+	const local = await checkLocally(db, keys, user, raw);
+	if (local.errors.length > 0) return { ok: false, errors: local.errors };
+	const rwId = user.rwId!;
+	const sealedKk = new Map(local.valid.map((r) => [r.kkHash, sealKk(keys, r.household.kk)]));
+	const sealedNik = local.valid.map((r) => sealNik(keys, r.resident.nik));
+	return withUser(db, claimsOf(user), async (tx) => {
+		const plan = await checkRegistry(tx, user, local);
 		if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
-		const rwId = user.rwId!;
-		const existing = new Map(
-			(await tx.query<{ kk_hash: string; household_id: string }>('select kk_hash, household_id from app.registered_kks($1, $2)', [
-				rwId,
-				[...new Set(plan.rows.map((r) => r.kkHash))]
-			])).map((h) => [h.kk_hash, h.household_id])
-		);
+		const householdOf = plan.householdOf;
 		let households = 0;
 		const total = plan.rows.length;
 		for (let start = 0; start < total; start += CHUNK) {
 			const chunk = plan.rows.slice(start, start + CHUNK);
-			const batch: (ResidentInput & { household_id: string })[] = [];
-			for (const row of chunk) {
-				let householdId = existing.get(row.kkHash);
-				if (!householdId) {
-					const houseId = await ensureHouse(tx, { rwId, rtId: row.rtId, block: row.household.block, number: row.household.house_number });
-					const sealed = sealKk(keys, row.household.kk);
-					const inserted = await tx.query<{ id: string }>(
-						`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
-						 values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-						[rwId, row.rtId, houseId, sealed.kk_enc, sealed.kk_hash, sealed.kk_masked, row.household.address]
-					);
-					householdId = inserted[0]!.id;
-					existing.set(row.kkHash, householdId);
-					households++;
-				}
-				batch.push({ ...row.resident, household_id: householdId });
+			// New households of this chunk (first row of each KK), in their houses.
+			const taken = new Set<string>();
+			const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
+			if (fresh.length > 0) {
+				const houseIds = await ensureHouses(
+					tx,
+					rwId,
+					fresh.map((r) => ({ rtId: r.rtId, block: r.household.block, number: r.household.house_number }))
+				);
+				const ids = await tx.query<{ id: string; kk_hash: string }>(
+					`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
+					 select $1, r, h, e, x, m, a from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) as t(r, h, e, x, m, a)
+					 returning id, kk_hash`,
+					[
+						rwId,
+						fresh.map((r) => r.rtId),
+						houseIds,
+						fresh.map((r) => sealedKk.get(r.kkHash)!.kk_enc),
+						fresh.map((r) => r.kkHash),
+						fresh.map((r) => sealedKk.get(r.kkHash)!.kk_masked),
+						fresh.map((r) => r.household.address ?? null)
+					]
+				);
+				for (const h of ids) householdOf.set(h.kk_hash, h.id);
+				households += ids.length;
 			}
-			await insertResidents(tx, keys, rwId, batch);
+			const offset = local.valid.indexOf(chunk[0]!);
+			await insertResidents(
+				tx,
+				keys,
+				rwId,
+				chunk.map((row) => ({ ...row.resident, household_id: householdOf.get(row.kkHash)! })),
+				sealedNik.slice(offset, offset + chunk.length)
+			);
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
 		await audit(tx, { rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } });
@@ -169,8 +217,10 @@ export async function commitRows(
 }
 
 /** The dry run: every row checked, nothing written. */
-export function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) => planRows(tx, keys, user, raw));
+export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
+	const local = await checkLocally(db, keys, user, raw);
+	const { rows, errors, newHouseholds } = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	return { rows, errors, newHouseholds };
 }
 
 /** Spreadsheet rows → rows of named fields, through the user's column mapping. */

@@ -12,15 +12,22 @@ export function sealKk(keys: PiiKeys, kk: string) {
 	return { kk_enc: encryptPii(keys, 'kk', kk), kk_hash: blindIndex(keys, 'kk', kk), kk_masked: maskId(kk) };
 }
 
-/** Finds or creates the house (block + number in an RT); returns its id. */
-export async function ensureHouse(tx: Sql, input: { rwId: string; rtId: string; block: string; number: string }): Promise<string> {
-	const rows = await tx.query<{ id: string }>(
-		`insert into house (rw_id, rt_id, block, number) values ($1, $2, $3, $4)
+/**
+ * Finds or creates houses (block + number in an RT) in one statement; returns their
+ * ids in the order given (repeats get the same id).
+ */
+export async function ensureHouses(tx: Sql, rwId: string, houses: { rtId: string; block: string; number: string }[]): Promise<string[]> {
+	const key = (h: { rtId?: string; rt_id?: string; block: string; number: string }) => `${h.rtId ?? h.rt_id}\u0000${h.block}\u0000${h.number}`;
+	const distinct = [...new Map(houses.map((h) => [key(h), h])).values()];
+	const rows = await tx.query<{ id: string; rt_id: string; block: string; number: string }>(
+		`insert into house (rw_id, rt_id, block, number)
+		 select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
 		 on conflict (rt_id, block, number) do update set block = excluded.block
-		 returning id`,
-		[input.rwId, input.rtId, input.block, input.number]
+		 returning id, rt_id, block, number`,
+		[rwId, distinct.map((h) => h.rtId), distinct.map((h) => h.block), distinct.map((h) => h.number)]
 	);
-	return rows[0]!.id;
+	const ids = new Map(rows.map((r) => [key(r), r.id]));
+	return houses.map((h) => ids.get(key(h))!);
 }
 
 /** Inserts residents of one RW in one statement (unnest), as the caller's role. */
@@ -28,10 +35,12 @@ export async function insertResidents(
 	tx: Sql,
 	keys: PiiKeys,
 	rwId: string,
-	residents: (ResidentInput & { household_id: string })[]
+	residents: (ResidentInput & { household_id: string })[],
+	/** Their NIKs already sealed (in the same order), to keep encryption out of a long transaction. */
+	sealedNiks?: ReturnType<typeof sealNik>[]
 ): Promise<string[]> {
 	if (residents.length === 0) return [];
-	const sealed = residents.map((r) => ({ ...r, ...sealNik(keys, r.nik) }));
+	const sealed = residents.map((r, i) => ({ ...r, ...(sealedNiks?.[i] ?? sealNik(keys, r.nik)) }));
 	const col = <K extends keyof (typeof sealed)[number]>(k: K) => sealed.map((r) => r[k]);
 	const rows = await tx.query<{ id: string }>(
 		`insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place,
