@@ -9,11 +9,15 @@
 --    died or could not flush: any instance then folds that batch into the rollups from
 --    the raw readings, deleting the row as it does.
 create table public.rollup_pending (
+  -- The app's batch time (unique: a clash fails the write, which is then retried).
   batch_at timestamptz primary key,
   -- The batch's reading times, so its rows are found through reading_ts_brin.
   min_ts timestamptz not null,
-  max_ts timestamptz not null
+  max_ts timestamptz not null,
+  -- Staleness is judged on the database's clock, not on each instance's.
+  created_at timestamptz not null default now()
 );
+create index rollup_pending_created_idx on public.rollup_pending (created_at);
 -- Written and read only by the server's own connection: no policy, so RLS refuses
 -- every other role.
 alter table public.rollup_pending enable row level security;
@@ -27,11 +31,13 @@ alter table public.rollup_pending enable row level security;
 --    - reading_device_ts_idx: no query reads raw readings by device and time (the
 --      history and the level now come from the rollups).
 --    - reading_ts_idx becomes a BRIN index: readings arrive in time order, so block
---      ranges are enough for the retention prune and the recovery above.
+--      ranges are enough for the retention prune and the recovery above. PGlite has
+--      no autovacuum: the app summarises new ranges itself (rollups.ts), and
+--      PostgreSQL does it on autovacuum (autosummarize).
 alter table public.reading drop constraint reading_device_id_fkey;
 drop index public.reading_device_ts_idx;
 drop index public.reading_ts_idx;
-create index reading_ts_brin on public.reading using brin (ts);
+create index reading_ts_brin on public.reading using brin (ts) with (autosummarize = on);
 
 create function app.delete_device_readings() returns trigger
 language plpgsql security definer set search_path = public, pg_temp

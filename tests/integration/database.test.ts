@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { queryAsUser } from '../../src/lib/server/db/with-user';
+import { listAsUser, queryAsUser } from '../../src/lib/server/db/with-user';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import type { Database } from '../../src/lib/server/db/types';
 import { freshDatabase } from '../factories/db';
@@ -61,9 +61,11 @@ describe('database adapter', () => {
 		expect(await db.query('select id from t_adapter where id = 11')).toEqual([]);
 		// The first failure is the one reported, not the refusals after it (25P02), and
 		// each failed batch gives its connection back (more failures than the pool has).
+		// Claims set in a failed batch do not stay on its connection either.
 		for (let i = 0; i < 12; i++) {
 			await expect(
 				db.batch([
+					{ text: `select set_config('request.jwt.claims', '{"sub":"leak"}', true)` },
 					{ text: 'insert into t_adapter (id, note) values ($1, $2)', params: [12, 'c'] },
 					{ text: 'select nonsense from nowhere' },
 					{ text: 'select 1' }
@@ -71,7 +73,10 @@ describe('database adapter', () => {
 			).rejects.toMatchObject({ code: '42P01' });
 		}
 		expect(await db.query('select id from t_adapter where id = 12')).toEqual([]);
-		expect(await db.batch([{ text: "select current_setting('request.jwt.claims', true) as c" }])).toEqual([[{ c: null }]]);
+		for (let i = 0; i < 12; i++) {
+			const [[row]] = (await db.batch([{ text: "select nullif(current_setting('request.jwt.claims', true), '') as c" }])) as [[{ c: string | null }]];
+			expect(row.c).toBeNull();
+		}
 	});
 
 	it('keeps other callers out of an open transaction until it ends', async () => {
@@ -160,6 +165,20 @@ describe('database adapter', () => {
 		// The claims and role ended with that transaction.
 		const [after] = await db.query<{ role: string }>('select current_user as role');
 		expect(after!.role).not.toBe('authenticated');
+	});
+
+	it('reads a list as the user as one JSON text: order, types and an empty list kept', async () => {
+		const claims = { sub: '00000000-0000-0000-0000-000000000001', rw_id: null };
+		const rows = await listAsUser<{ n: number; label: string; day: string; who: string }>(
+			db,
+			claims,
+			`select g as n, 'nomor ' || g as label, (date '2026-01-01' + g)::text as day, current_user as who
+			   from generate_series(1, 30) g where g % $1 = 0 order by g desc`,
+			[3]
+		);
+		expect(rows.map((r) => r.n)).toEqual([30, 27, 24, 21, 18, 15, 12, 9, 6, 3]);
+		expect(rows[0]).toEqual({ n: 30, label: 'nomor 30', day: '2026-01-31', who: 'authenticated' });
+		expect(await listAsUser(db, claims, 'select 1 as x where false')).toEqual([]);
 	});
 });
 

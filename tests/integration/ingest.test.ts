@@ -6,7 +6,7 @@ import { createDevice, getDevice, setDisabled, type NewDevice } from '../../src/
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
 import { batchTime, Rollups } from '../../src/lib/server/ingest/rollups';
-import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
+import { writeBatch, writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { mintDashboardToken } from '../../src/lib/server/mqtt/dashboard-token';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
@@ -240,6 +240,7 @@ describe('rollups', () => {
 	});
 
 	it('folds the batches of a process that died before its flush, once', async () => {
+		await ingest.flush(); // nothing of the live Ingest pending
 		// What a crashed instance leaves: raw readings and their pending row, no rollups.
 		await writeReadings(db, [row('t-wl-04', 1, 50, inMinute(10)), row('t-wl-04', 2, 70, inMinute(20))], batchTime());
 		await writeReadings(db, [row('t-wl-04', 3, 60, inMinute(30))], batchTime());
@@ -256,7 +257,64 @@ describe('rollups', () => {
 		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(4);
 	});
 
+	it('treats a repeat inside one batch as a duplicate of its first copy', async () => {
+		await ingest.flush();
+		const batchesBefore = ingest.readings.stats.batches;
+		// Added in one tick: the group commit writes them as one batch.
+		const sent = [row('t-wl-02', 901, 40, inMinute(41)), row('t-wl-02', 902, 41, inMinute(42)), row('t-wl-02', 902, 41, inMinute(42)), row('t-wl-02', 903, 42, inMinute(43))];
+		expect(await Promise.all(sent.map((r) => ingest.readings.add(r)))).toEqual([true, true, false, true]);
+		expect(ingest.readings.stats.batches).toBe(batchesBefore + 1);
+		await ingest.flush();
+		expect(await minuteOf('t-wl-02')).toEqual([{ n: 3, min_cm: 40, max_cm: 42, last_cm: 42 }]);
+	});
+
+	it('writes the batch again at a new time when another instance took its time', async () => {
+		await ingest.flush();
+		const taken = batchTime();
+		await db.query(`insert into rollup_pending (batch_at, min_ts, max_ts) values ($1::text::timestamptz, now(), now())`, [taken]);
+		const times = [taken, batchTime()];
+		const { batchAt } = await writeBatch(db, [row('t-wl-02', 950, 40, inMinute(44))], () => times.shift()!);
+		expect(batchAt).not.toBe(taken);
+		expect(await db.query<{ n: number }>(`select count(*)::int as n from reading where device_id = 't-wl-02' and seq = 950 and received_at = $1::text::timestamptz`, [batchAt])).toEqual([{ n: 1 }]);
+		await db.query('delete from rollup_pending where batch_at = $1::text::timestamptz', [taken]);
+		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
+	});
+
+	it('leaves the status to the LWT topic: a late sum does not bring an offline device back online', async () => {
+		const { client } = await connect('t-wl-02');
+		await client.publishAsync(`rw/${rw.code}/sensor/t-wl-02/level`, level(960), { qos: 1 });
+		await client.publishAsync(`rw/${rw.code}/device/t-wl-02/status`, 'offline', { qos: 1, retain: true });
+		await ingest.flush();
+		expect(await db.query('select status from device where id = $1', ['t-wl-02'])).toEqual([{ status: 'offline' }]);
+		// A device that never sent a status is online once its readings are in.
+		await db.query(`update device set status = 'unknown' where id = 't-wl-02'`);
+		await client.publishAsync(`rw/${rw.code}/sensor/t-wl-02/level`, level(961), { qos: 1 });
+		await ingest.flush();
+		expect(await db.query('select status from device where id = $1', ['t-wl-02'])).toEqual([{ status: 'online' }]);
+	});
+
+	it('skips the sums of a device deleted before they were written, and writes the others', async () => {
+		await ingest.flush();
+		const created = await createDevice(db, admin, sensor('t-wl-brief'));
+		if (!created.ok) throw new Error(created.reason);
+		const rollups = new Rollups(db);
+		const brief = [row('t-wl-brief', 1, 30, inMinute(45))];
+		const kept = [row('t-wl-04', 970, 33, inMinute(46))];
+		for (const rows of [brief, kept]) {
+			const { batchAt } = await writeBatch(db, rows);
+			rollups.add(batchAt, rows);
+		}
+		// Deleted between its raw write and the flush (its readings go with it).
+		await db.query('delete from device where id = $1', ['t-wl-brief']);
+		await rollups.flush();
+		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(5);
+		// Raw readings written for it after all (a stale device cache) do not stop recovery.
+		await writeBatch(db, [row('t-wl-brief', 2, 31, inMinute(47))]);
+		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
+	});
+
 	it('does not count again what recovery folded while this instance could not flush', async () => {
+		await ingest.flush();
 		const slow = new Rollups(db);
 		const rows = [row('t-wl-04', 10, 80, inMinute(50))];
 		const at = batchTime();
@@ -265,7 +323,7 @@ describe('rollups', () => {
 		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
 		await slow.flush();
 		expect(slow.stats.batchesDiscarded).toBe(1);
-		expect(await minuteOf('t-wl-04')).toEqual([{ n: 5, min_cm: 50, max_cm: 80, last_cm: 80 }]);
+		expect(await minuteOf('t-wl-04')).toEqual([{ n: 6, min_cm: 33, max_cm: 80, last_cm: 80 }]);
 	});
 });
 

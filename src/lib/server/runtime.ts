@@ -95,8 +95,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const housekeeping = setInterval(() => {
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
-			// PGlite has no autovacuum: refresh planner statistics ourselves.
-			.then(() => (db.kind === 'pglite' ? db.exec('analyze') : undefined))
+			// PGlite has no autovacuum: refresh planner statistics, and reclaim the
+			// pending-rollup rows (one insert and one delete per ingest batch).
+			.then(async () => {
+				if (db.kind !== 'pglite') return;
+				await db.exec('vacuum rollup_pending');
+				await db.exec('analyze');
+			})
 			.catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
 	}, 3600_000);
 	housekeeping.unref();
@@ -115,8 +120,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			closing ??= (async () => {
 				clearInterval(housekeeping);
 				await broker.close();
-				await ingest.close();
-				await db.close();
+				try {
+					await ingest.close();
+				} finally {
+					await db.close();
+				}
 			})();
 			return closing;
 		}

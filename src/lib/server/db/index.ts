@@ -9,7 +9,7 @@ import { openPostgres } from './postgres';
 import type { Database } from './types';
 
 export type { Database, Sql, Statement } from './types';
-export { queryAsUser, withAnon, withUser, type Claims } from './with-user';
+export { listAsUser, queryAsUser, withAnon, withUser, type Claims } from './with-user';
 
 /** supabase/migrations, found from the source tree or the built server alike. */
 export function migrationsDir(): string {

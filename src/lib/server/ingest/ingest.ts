@@ -13,8 +13,8 @@ import {
 	statusSchema,
 	type RejectReason
 } from './schemas';
-import { batchTime, Rollups } from './rollups';
-import { readingKey, writePanics, writeReadings, type PanicRow, type ReadingRow } from './writer';
+import { Rollups } from './rollups';
+import { readingKey, writeBatch, writePanics, type PanicRow, type ReadingRow } from './writer';
 
 export type Verdict = 'deliver' | 'drop';
 
@@ -57,8 +57,7 @@ export class Ingest {
 				if (!first.has(key)) first.set(key, i);
 			});
 			const unique = first.size === batch.length ? batch : [...first.values()].map((i) => batch[i]!);
-			const batchAt = batchTime();
-			const stored = await writeReadings(db, unique, batchAt);
+			const { batchAt, stored } = await writeBatch(db, unique);
 			const fresh = keys.map((key, i) => first.get(key) === i && !stored.has(key));
 			this.rollups.add(batchAt, stored.size === 0 && unique === batch ? batch : batch.filter((_, i) => fresh[i]));
 			return fresh;

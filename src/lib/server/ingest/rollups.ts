@@ -51,9 +51,9 @@ export class Rollups {
 		const every = Math.max(1, Math.round(30_000 / interval));
 		this.timer = setInterval(() => {
 			const recover = ++this.ticks % every === 0;
-			this.flush()
-				.then(() => (recover ? this.recover() : 0))
-				.catch((err: unknown) => this.options.log?.(`rollups: ${String(err)}`));
+			(recover ? this.flush().then(() => this.recover()) : this.flush()).catch((err: unknown) =>
+				this.options.log?.(`rollups: ${String(err)}`)
+			);
 		}, interval);
 		this.timer.unref();
 	}
@@ -82,7 +82,7 @@ export class Rollups {
 		this.batches = [];
 		try {
 			await this.db.transaction(async (tx) => {
-				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::timestamptz[]) returning 1', [batches]);
+				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1', [batches]);
 				// Some of these batches were recovered from the raw readings meanwhile (this
 				// instance could not flush for over a minute): adding them again would count
 				// them twice. Roll back and leave them all to recover().
@@ -119,24 +119,47 @@ export class Rollups {
 	}
 
 	/**
-	 * Folds batches pending for over `staleSeconds` (default 60) into the rollups from
-	 * their raw readings, in one statement that also deletes their pending rows.
-	 * Returns how many batches it folded.
+	 * Folds batches pending for over `staleSeconds` (default 60, on the database's
+	 * clock) into the rollups from their raw readings, at most `RECOVER_BATCHES` per
+	 * call, in one statement that also deletes their pending rows. Runs on the flush
+	 * chain, so never beside this instance's own flush. Returns how many it folded.
 	 */
-	async recover(): Promise<number> {
+	recover(): Promise<number> {
+		const run = this.chain.then(() => this.fold());
+		this.chain = run.then(
+			() => {},
+			() => {}
+		);
+		return run;
+	}
+
+	private async fold(): Promise<number> {
+		// PGlite has no autovacuum: summarise the BRIN ranges filled since the last call,
+		// or the scan below reads every unsummarised range (PostgreSQL: autosummarize).
+		await this.db.query(`select brin_summarize_new_values('reading_ts_brin')`);
 		const rows = await this.db.query<{ n: number }>(
 			`with claimed as (
-			   delete from rollup_pending where batch_at < now() - make_interval(secs => $1) returning batch_at, min_ts, max_ts
+			   delete from rollup_pending where batch_at in (
+			     select batch_at from rollup_pending where created_at <= now() - make_interval(secs => $1)
+			      order by created_at limit ${RECOVER_BATCHES})
+			   returning batch_at, min_ts, max_ts
 			 ),
+			 -- One range scan over all claimed batches, then their rows by received_at;
+			 -- readings of a device deleted meanwhile are left out (the rollups keep a
+			 -- foreign key to device).
 			 fresh as (
 			   select r.device_id, r.rw_id, r.ts, r.level_cm, r.battery_v
-			     from claimed c join reading r on r.ts between c.min_ts and c.max_ts and r.received_at = c.batch_at
+			     from reading r
+			    where r.ts between (select min(min_ts) from claimed) and (select max(max_ts) from claimed)
+			      and r.received_at in (select batch_at from claimed)
+			      and exists (select 1 from device d where d.id = r.device_id)
 			 ),
 			 ${rollupFrom('fresh', 'm', 'minute')},
 			 ${rollupFrom('fresh', 'h', 'hour')},
 			 seen as (
 			   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, s.ts), s.ts),
-			          battery_v = coalesce(s.battery_v, d.battery_v), status = 'online'
+			          battery_v = case when s.ts >= coalesce(d.last_seen_at, s.ts) then coalesce(s.battery_v, d.battery_v) else d.battery_v end,
+			          status = ${STATUS_FROM_READING}
 			     from (select distinct on (device_id) device_id, ts, battery_v from fresh order by device_id, ts desc) s
 			    where d.id = s.device_id
 			   returning 1
@@ -150,6 +173,16 @@ export class Rollups {
 		return n;
 	}
 }
+
+/** Batches one recover() call folds at most (the rest on the next call, 30 s later). */
+const RECOVER_BATCHES = 200;
+
+/**
+ * A reading marks a device online only when no status message ever came: the retained
+ * LWT topic (`online`/`offline`) owns the status, and a sum written a second late must
+ * not turn a device that has since gone offline back online.
+ */
+const STATUS_FROM_READING = `case when d.status = 'unknown' then 'online' else d.status end`;
 
 class AlreadyRecovered extends Error {
 	constructor(readonly count: number) {
@@ -217,6 +250,7 @@ const upsertSums = (name: string, table: string, first: number) => {
 	   select d, to_timestamp(b / 1000.0), r, mn, mx, sm, n, l, to_timestamp(lt / 1000.0)
 	     from unnest(${p(0)}::text[], ${p(1)}::uuid[], ${p(2)}::bigint[], ${p(3)}::real[], ${p(4)}::real[], ${p(5)}::float8[], ${p(6)}::int[], ${p(7)}::real[], ${p(8)}::bigint[])
 	       as u(d, r, b, mn, mx, sm, n, l, lt)
+	    where exists (select 1 from device where device.id = u.d)
 	   on conflict (device_id, bucket) do update set ${COMBINE(table)}
 	   returning 1)`;
 };
@@ -247,7 +281,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
 		 seen as (
 		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
-		          battery_v = coalesce(s.b, d.battery_v), status = 'online'
+		          battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
 		     from unnest($19::text[], $20::bigint[], $21::real[]) as s(id, t, b)
 		    where d.id = s.id
 		   returning 1)
@@ -259,11 +293,13 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 let lastBatchUs = 0;
 
 /**
- * A batch's `received_at`: now, in microseconds, and later than any earlier batch of
- * this process (two batches in one millisecond stay apart).
+ * A batch's `received_at` and `rollup_pending` key: now, with random microseconds, and
+ * later than any earlier batch of this process. Another instance may still pick the
+ * same value (about once in a thousand batches written in the same millisecond): that
+ * write then fails on the key and is retried with a new time (`writeReadings`).
  */
 export function batchTime(): string {
-	const us = Math.max(Date.now() * 1000, lastBatchUs + 1);
+	const us = Math.max(Date.now() * 1000 + Math.floor(Math.random() * 1000), lastBatchUs + 1);
 	lastBatchUs = us;
 	const iso = new Date(Math.floor(us / 1000)).toISOString();
 	return `${iso.slice(0, -1)}${String(us % 1000).padStart(3, '0')}Z`;

@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { batchTime } from './rollups';
 
 export interface ReadingRow {
 	deviceId: string;
@@ -18,6 +19,8 @@ export interface ReadingRow {
  * faster than a VALUES list with thousands of parameters), received at `batchAt`, with
  * duplicates of stored (device, boot, seq) skipped, and the batch's `rollup_pending`
  * row. Rollups come later from memory (rollups.ts). `rows` must not repeat a key.
+ * The batch time is sent as text: postgres.js would turn a timestamptz parameter into
+ * a JavaScript Date and drop its microseconds.
  * Returns the keys (`readingKey`) that were already stored: normally none, so almost
  * nothing travels back.
  */
@@ -38,12 +41,12 @@ export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string
 		 ),
 		 ins as (
 		   insert into reading (device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, received_at)
-		   select device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, $10 from input
+		   select device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, $10::text::timestamptz from input
 		   on conflict (device_id, boot, seq) do nothing
 		   returning device_id, boot, seq
 		 ),
 		 pending as (
-		   insert into rollup_pending (batch_at, min_ts, max_ts) values ($10, $11, $12) returning 1
+		   insert into rollup_pending (batch_at, min_ts, max_ts) values ($10::text::timestamptz, $11, $12) returning 1
 		 )
 		 select device_id, boot, seq from input except select device_id, boot, seq from ins`,
 		[
@@ -62,6 +65,28 @@ export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string
 		]
 	);
 	return new Set(duplicates.map((r) => readingKey(r.device_id, r.boot, r.seq)));
+}
+
+/**
+ * `writeReadings` at a fresh batch time (`time()`), again at a new time when another
+ * instance took the same one (the statement failed on `rollup_pending`'s key, so
+ * nothing was written). Returns the batch time used and the keys already stored.
+ */
+export async function writeBatch(db: Sql, rows: ReadingRow[], time: () => string = batchTime): Promise<{ batchAt: string; stored: Set<string> }> {
+	for (let attempt = 1; ; attempt++) {
+		const batchAt = time();
+		try {
+			return { batchAt, stored: await writeReadings(db, rows, batchAt) };
+		} catch (err) {
+			if (attempt >= 3 || !isBatchClash(err)) throw err;
+		}
+	}
+}
+
+function isBatchClash(err: unknown): boolean {
+	// PGlite names the field as libpq does, postgres.js as the protocol does.
+	const e = err as { code?: string; constraint?: string; constraint_name?: string };
+	return e.code === '23505' && (e.constraint ?? e.constraint_name) === 'rollup_pending_pkey';
 }
 
 /** What makes a device message unique: device, boot and seq. */

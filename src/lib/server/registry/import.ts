@@ -163,10 +163,10 @@ export async function commitRows(
 	onProgress: (done: number, total: number) => void = () => {}
 ): Promise<{ ok: true; residents: number; households: number } | { ok: false; errors: RowError[] }> {
 	const local = await checkLocally(db, keys, user, raw);
-	if (local.errors.length > 0) return { ok: false, errors: local.errors };
+	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
 	const rwId = user.rwId!;
 	const sealedKk = new Map(local.valid.map((r) => [r.kkHash, sealKk(keys, r.household.kk)]));
-	const sealedNik = local.valid.map((r) => sealNik(keys, r.resident.nik));
+	const sealedNik = new Map(local.valid.map((r) => [r, sealNik(keys, r.resident.nik)]));
 	return withUser(db, claimsOf(user), async (tx) => {
 		const plan = await checkRegistry(tx, user, local);
 		if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
@@ -201,13 +201,12 @@ export async function commitRows(
 				for (const h of ids) householdOf.set(h.kk_hash, h.id);
 				households += ids.length;
 			}
-			const offset = local.valid.indexOf(chunk[0]!);
 			await insertResidents(
 				tx,
 				keys,
 				rwId,
 				chunk.map((row) => ({ ...row.resident, household_id: householdOf.get(row.kkHash)! })),
-				sealedNik.slice(offset, offset + chunk.length)
+				chunk.map((row) => sealedNik.get(row)!)
 			);
 			onProgress(Math.min(total, start + CHUNK), total);
 		}

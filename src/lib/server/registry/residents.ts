@@ -1,7 +1,7 @@
 import { AGE_GROUPS, parseHouseQuery, type ResidentStatus } from '$lib/domain/registry';
 import { wibParts } from '$lib/domain/time';
 import type { ResidentFilters } from '$lib/schemas/registry';
-import { queryAsUser, withUser, type Database } from '../db';
+import { listAsUser, queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
 export const PAGE_SIZE = 25;
@@ -85,7 +85,7 @@ export async function searchResidents(
 		add((n) => `r.birth_date > ${n}::date`, yearsAgo(age[1] + 1));
 	}
 	params.push(PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE);
-	const rows = await queryAsUser<ResidentListRow>(
+	const rows = await listAsUser<ResidentListRow>(
 		db,
 		claimsOf(user),
 		// The RT number and house label live on the resident row (kept by triggers), so
