@@ -237,6 +237,9 @@ describe('rollups', () => {
 		const [device] = await db.query<{ battery_v: number }>('select battery_v from device where id = $1', ['t-wl-03']);
 		expect(device!.battery_v).toBeCloseTo(3.3, 5);
 		expect(await db.query('select 1 from rollup_pending')).toEqual([]);
+		const metrics = ingest.renderMetrics();
+		expect(metrics).toMatch(/^rukun_rollup_batches_waiting 0$/m);
+		expect(Number(/^rukun_rollup_flushes_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
 	});
 
 	it('folds the batches of a process that died before its flush, once', async () => {
@@ -313,6 +316,26 @@ describe('rollups', () => {
 		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
 	});
 
+	it('keeps the sums of a write that failed and writes them with the next', async () => {
+		const rollups = new Rollups(db);
+		const first = [row('t-wl-05', 980, 20, inMinute(48))];
+		const a = await writeBatch(db, first);
+		rollups.add(a.batchAt, first);
+		// A real failure: the hour table is away for a moment.
+		await db.exec('alter table reading_hour rename to reading_hour_away');
+		await expect(rollups.flush()).rejects.toThrow(/reading_hour/);
+		await db.exec('alter table reading_hour_away rename to reading_hour');
+		expect([rollups.stats.failures, rollups.waiting]).toEqual([1, 1]);
+		expect(await minuteOf('t-wl-05')).toEqual([]);
+		const second = [row('t-wl-05', 981, 25, inMinute(49))];
+		const b = await writeBatch(db, second);
+		rollups.add(b.batchAt, second);
+		await rollups.flush();
+		expect(rollups.waiting).toBe(0);
+		expect(await minuteOf('t-wl-05')).toEqual([{ n: 2, min_cm: 20, max_cm: 25, last_cm: 25 }]);
+		expect(await db.query('select 1 from rollup_pending where batch_at = any ($1::text[]::timestamptz[])', [[a.batchAt, b.batchAt]])).toEqual([]);
+	});
+
 	it('does not count again what recovery folded while this instance could not flush', async () => {
 		await ingest.flush();
 		const slow = new Rollups(db);
@@ -323,6 +346,7 @@ describe('rollups', () => {
 		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
 		await slow.flush();
 		expect(slow.stats.batchesDiscarded).toBe(1);
+		expect(slow.waiting).toBe(0);
 		expect(await minuteOf('t-wl-04')).toEqual([{ n: 6, min_cm: 33, max_cm: 80, last_cm: 80 }]);
 	});
 });

@@ -189,6 +189,6 @@ export class Ingest {
 			items: r.items + p.items,
 			maxBatch: Math.max(r.maxBatch, p.maxBatch),
 			lastBatch: r.lastBatch
-		});
+		}, { ...this.rollups.stats, batchesWaiting: this.rollups.waiting });
 	}
 }

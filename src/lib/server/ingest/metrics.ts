@@ -36,7 +36,10 @@ export class IngestMetrics {
 		return n;
 	}
 
-	render(batches: { batches: number; items: number; maxBatch: number; lastBatch: number }): string {
+	render(
+		batches: { batches: number; items: number; maxBatch: number; lastBatch: number },
+		rollups: { flushes: number; failures: number; batchesDiscarded: number; batchesRecovered: number; batchesWaiting: number }
+	): string {
 		const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 		const lines = [
 			'# HELP rukun_mqtt_messages_in_total Device messages received.',
@@ -71,7 +74,22 @@ export class IngestMetrics {
 			'# TYPE rukun_ingest_lag_ms summary',
 			`rukun_ingest_lag_ms_sum ${this.lag.sumMs}`,
 			`rukun_ingest_lag_ms_count ${this.lag.count}`,
-			`rukun_ingest_lag_ms_max ${this.lag.maxMs}`
+			`rukun_ingest_lag_ms_max ${this.lag.maxMs}`,
+			'# HELP rukun_rollup_flushes_total Once-a-second writes of the minute/hour rollups and last-seen.',
+			'# TYPE rukun_rollup_flushes_total counter',
+			`rukun_rollup_flushes_total ${rollups.flushes}`,
+			'# HELP rukun_rollup_flush_failures_total Rollup writes that failed; their sums are kept for the next one.',
+			'# TYPE rukun_rollup_flush_failures_total counter',
+			`rukun_rollup_flush_failures_total ${rollups.failures}`,
+			'# HELP rukun_rollup_batches_waiting Raw batches stored whose sums are not written yet.',
+			'# TYPE rukun_rollup_batches_waiting gauge',
+			`rukun_rollup_batches_waiting ${rollups.batchesWaiting}`,
+			'# HELP rukun_rollup_batches_recovered_total Stale batches folded into the rollups from the raw readings.',
+			'# TYPE rukun_rollup_batches_recovered_total counter',
+			`rukun_rollup_batches_recovered_total ${rollups.batchesRecovered}`,
+			'# HELP rukun_rollup_batches_discarded_total Batches whose in-memory sums were dropped because recovery had folded them.',
+			'# TYPE rukun_rollup_batches_discarded_total counter',
+			`rukun_rollup_batches_discarded_total ${rollups.batchesDiscarded}`
 		);
 		return `${lines.join('\n')}\n`;
 	}

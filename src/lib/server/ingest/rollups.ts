@@ -25,6 +25,11 @@ export class Rollups {
 		private readonly options: { intervalMs?: number; staleSeconds?: number; log?: (message: string) => void } = {}
 	) {}
 
+	/** Stored batches whose sums are not written yet. */
+	get waiting(): number {
+		return this.batches.length;
+	}
+
 	/** Adds the new readings of one stored batch (duplicates already left out). */
 	add(batchAt: string, rows: ReadingRow[]): void {
 		this.batches.push(batchAt);
