@@ -241,7 +241,7 @@ const COMBINE = (table: string) => `
 const rollupFrom = (source: string, name: string, unit: 'minute' | 'hour') => `
   ${name} as (
     insert into reading_${unit} (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
-    select device_id, date_trunc('${unit}', ts), rw_id, min(level_cm), max(level_cm), sum(level_cm), count(*),
+    select device_id, date_trunc('${unit}', ts, 'UTC'), rw_id, min(level_cm), max(level_cm), sum(level_cm), count(*),
            (array_agg(level_cm order by ts desc))[1], max(ts)
       from ${source} where level_cm is not null group by 1, 2, 3
     on conflict (device_id, bucket) do update set ${COMBINE(`reading_${unit}`)}
@@ -282,7 +282,12 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		aggs.map((a) => a.last),
 		aggs.map((a) => a.lastTs)
 	];
-	const devices = [...seen.entries()];
+	// In one order (device, then bucket), so that two instances flushing at once lock
+	// the same rows in the same order instead of deadlocking.
+	const byKey = (a: Aggregate, b: Aggregate) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.bucket - b.bucket);
+	minutes.sort(byKey);
+	const hourList = [...hours.values()].sort(byKey);
+	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	await tx.query(
 		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
 		 seen as (
@@ -292,7 +297,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		    where d.id = s.id
 		   returning 1)
 		 select 1`,
-		[...columns(minutes), ...columns([...hours.values()]), devices.map(([id]) => id), devices.map(([, s]) => s.ts), devices.map(([, s]) => s.battery)]
+		[...columns(minutes), ...columns(hourList), devices.map(([id]) => id), devices.map(([, s]) => s.ts), devices.map(([, s]) => s.battery)]
 	);
 }
 
