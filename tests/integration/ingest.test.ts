@@ -248,8 +248,11 @@ describe('rollups', () => {
 		await writeReadings(db, [row('t-wl-04', 1, 50, inMinute(10)), row('t-wl-04', 2, 70, inMinute(20))], batchTime());
 		await writeReadings(db, [row('t-wl-04', 3, 60, inMinute(30))], batchTime());
 		expect(await minuteOf('t-wl-04')).toEqual([]);
+		await db.query(`update device set status = 'offline' where id = 't-wl-04'`);
 		const recovery = new Rollups(db, { staleSeconds: 0 });
 		expect(await recovery.recover()).toBe(2);
+		// The LWT's word stands here too.
+		expect(await db.query('select status from device where id = $1', ['t-wl-04'])).toEqual([{ status: 'offline' }]);
 		expect(await minuteOf('t-wl-04')).toEqual([{ n: 3, min_cm: 50, max_cm: 70, last_cm: 60 }]);
 		expect(await recovery.recover()).toBe(0);
 		expect(await minuteOf('t-wl-04')).toEqual([{ n: 3, min_cm: 50, max_cm: 70, last_cm: 60 }]);
@@ -258,6 +261,12 @@ describe('rollups', () => {
 		expect(await new Rollups(db).recover()).toBe(0);
 		expect(await recovery.recover()).toBe(1);
 		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(4);
+		// Once closed (shutdown), a recovery still queued does nothing.
+		await recovery.close();
+		await writeReadings(db, [row('t-wl-04', 5, 66, inMinute(41))], batchTime());
+		expect(await recovery.recover()).toBe(0);
+		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
+		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(5);
 	});
 
 	it('treats a repeat inside one batch as a duplicate of its first copy', async () => {
@@ -310,7 +319,7 @@ describe('rollups', () => {
 		// Deleted between its raw write and the flush (its readings go with it).
 		await db.query('delete from device where id = $1', ['t-wl-brief']);
 		await rollups.flush();
-		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(5);
+		expect((await minuteOf('t-wl-04'))[0]!.n).toBe(6);
 		// Raw readings written for it after all (a stale device cache) do not stop recovery.
 		await writeBatch(db, [row('t-wl-brief', 2, 31, inMinute(47))]);
 		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
@@ -347,7 +356,7 @@ describe('rollups', () => {
 		await slow.flush();
 		expect(slow.stats.batchesDiscarded).toBe(1);
 		expect(slow.waiting).toBe(0);
-		expect(await minuteOf('t-wl-04')).toEqual([{ n: 6, min_cm: 33, max_cm: 80, last_cm: 80 }]);
+		expect(await minuteOf('t-wl-04')).toEqual([{ n: 7, min_cm: 33, max_cm: 80, last_cm: 80 }]);
 	});
 });
 

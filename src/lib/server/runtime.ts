@@ -95,11 +95,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const housekeeping = setInterval(() => {
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
-			// PGlite has no autovacuum: refresh planner statistics, and reclaim the
-			// pending-rollup rows (one insert and one delete per ingest batch).
-			.then(async () => {
+			// PGlite has no autovacuum: reclaim the pending-rollup rows (one insert and one
+			// delete per ingest batch) and the pruned readings, refresh planner statistics.
+			.then(async (pruned) => {
 				if (db.kind !== 'pglite') return;
 				await db.exec('vacuum rollup_pending');
+				if (pruned > 0) await db.exec('vacuum reading');
 				await db.exec('analyze');
 			})
 			.catch((err: unknown) => log(`housekeeping failed: ${String(err)}`));
@@ -119,8 +120,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		close() {
 			closing ??= (async () => {
 				clearInterval(housekeeping);
-				await broker.close();
 				try {
+					await broker.close();
 					await ingest.close();
 				} finally {
 					await db.close();

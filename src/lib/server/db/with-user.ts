@@ -38,11 +38,18 @@ export async function queryAsUser<T>(db: Database, claims: Claims, text: string,
  * A list page's read as the user: `queryAsUser` with the rows sent back as one JSON
  * text built by the database (`json_agg`), parsed here with `JSON.parse`, instead of
  * field by field by the driver (and, for PGlite, cloned object by object from its
- * worker). Columns must read the same as JSON: cast dates and timestamps to text.
- * The subquery's ORDER BY orders the array.
+ * worker). Columns must read the same as JSON: cast dates and timestamps to text, and
+ * note that bigint and numeric come back as JSON numbers (postgres.js gives strings).
+ * The subquery's ORDER BY orders the array; no column may be named `list_row_`.
  */
 export async function listAsUser<T>(db: Database, claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
-	const rows = await queryAsUser<{ rows: string }>(db, claims, `select coalesce(json_agg(list), '[]')::text as rows from (${text}) list`, params);
+	const rows = await queryAsUser<{ rows: string }>(
+		db,
+		claims,
+		// The newline ends a trailing `--` comment of the inner query.
+		`select coalesce(json_agg(list_row_), '[]')::text as rows from (${text}\n) list_row_`,
+		params
+	);
 	return JSON.parse(rows[0]!.rows) as T[];
 }
 

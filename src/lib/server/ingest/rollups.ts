@@ -18,6 +18,8 @@ export class Rollups {
 	private chain: Promise<void> = Promise.resolve();
 	private timer: NodeJS.Timeout | null = null;
 	private ticks = 0;
+	private inFlight = 0;
+	private closed = false;
 	readonly stats = { flushes: 0, failures: 0, batchesDiscarded: 0, batchesRecovered: 0 };
 
 	constructor(
@@ -25,9 +27,9 @@ export class Rollups {
 		private readonly options: { intervalMs?: number; staleSeconds?: number; log?: (message: string) => void } = {}
 	) {}
 
-	/** Stored batches whose sums are not written yet. */
+	/** Stored batches whose sums are not written yet (a flush in flight included). */
 	get waiting(): number {
-		return this.batches.length;
+		return this.batches.length + this.inFlight;
 	}
 
 	/** Adds the new readings of one stored batch (duplicates already left out). */
@@ -55,11 +57,11 @@ export class Rollups {
 		if (this.timer) return;
 		const interval = this.options.intervalMs ?? 1000;
 		const every = Math.max(1, Math.round(30_000 / interval));
+		const log = (err: unknown) => this.options.log?.(`rollups: ${String(err)}`);
 		this.timer = setInterval(() => {
-			const recover = ++this.ticks % every === 0;
-			(recover ? this.flush().then(() => this.recover()) : this.flush()).catch((err: unknown) =>
-				this.options.log?.(`rollups: ${String(err)}`)
-			);
+			const flushed = this.flush().catch(log);
+			// Recovery also when the flush failed: a lone instance must not wait for itself.
+			if (++this.ticks % every === 0) void flushed.then(() => this.recoverAll()).catch(log);
 		}, interval);
 		this.timer.unref();
 	}
@@ -71,11 +73,12 @@ export class Rollups {
 		return run;
 	}
 
-	/** Stops the timer and writes what is left. */
+	/** Stops the timer and writes what is left; recoveries queued behind it are skipped. */
 	async close(): Promise<void> {
 		if (this.timer) clearInterval(this.timer);
 		this.timer = null;
 		await this.flush();
+		this.closed = true;
 	}
 
 	private async write(): Promise<void> {
@@ -86,6 +89,7 @@ export class Rollups {
 		this.minutes = new Map();
 		this.seen = new Map();
 		this.batches = [];
+		this.inFlight = batches.length;
 		try {
 			await this.db.transaction(async (tx) => {
 				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1', [batches]);
@@ -105,6 +109,8 @@ export class Rollups {
 			this.stats.failures++;
 			this.merge(minutes, seen, batches);
 			throw err;
+		} finally {
+			this.inFlight = 0;
 		}
 		this.stats.flushes++;
 	}
@@ -139,12 +145,18 @@ export class Rollups {
 		return run;
 	}
 
+	/** `recover()` again while it comes back full, a few times at most (a backlog after a crash). */
+	private async recoverAll(): Promise<void> {
+		for (let round = 0; round < 10 && (await this.recover()) === RECOVER_BATCHES; round++);
+	}
+
 	private async fold(): Promise<number> {
+		if (this.closed) return 0;
 		// PGlite has no autovacuum: summarise the BRIN ranges filled since the last call,
-		// or the scan below reads every unsummarised range (PostgreSQL: autosummarize).
-		// Only the table's owner may; on a PostgreSQL where the app is not, autosummarize
-		// and autovacuum do it, so a refusal is not a reason to skip recovery.
-		await this.db.query(`select brin_summarize_new_values('reading_ts_brin')`).catch(() => {});
+		// or each batch's scan below reads every unsummarised range. PostgreSQL's
+		// autovacuum does it there (autosummarize); calling it there would take a lock
+		// that cancels or waits for a vacuum of the table.
+		if (this.db.kind === 'pglite') await this.db.query(`select brin_summarize_new_values('reading_ts_brin')`);
 		const rows = await this.db.query<{ n: number }>(
 			`with claimed as (
 			   delete from rollup_pending where batch_at in (
@@ -152,15 +164,16 @@ export class Rollups {
 			      order by created_at limit ${RECOVER_BATCHES})
 			   returning batch_at, min_ts, max_ts
 			 ),
-			 -- One range scan over all claimed batches, then their rows by received_at;
-			 -- readings of a device deleted meanwhile are left out (the rollups keep a
-			 -- foreign key to device).
+			 -- Each batch's rows through its own time range (a replayed batch can span
+			 -- days; it should not widen the others'), then by received_at. Readings of a
+			 -- device deleted meanwhile are left out (the rollups keep a foreign key).
 			 fresh as (
 			   select r.device_id, r.rw_id, r.ts, r.level_cm, r.battery_v
-			     from reading r
-			    where r.ts between (select min(min_ts) from claimed) and (select max(max_ts) from claimed)
-			      and r.received_at in (select batch_at from claimed)
-			      and exists (select 1 from device d where d.id = r.device_id)
+			     from claimed c
+			     join lateral (
+			       select * from reading r where r.ts between c.min_ts and c.max_ts and r.received_at = c.batch_at
+			     ) r on true
+			    where exists (select 1 from device d where d.id = r.device_id)
 			 ),
 			 ${rollupFrom('fresh', 'm', 'minute')},
 			 ${rollupFrom('fresh', 'h', 'hour')},
@@ -245,7 +258,7 @@ const rollupFrom = (source: string, name: string, unit: 'minute' | 'hour') => `
     insert into reading_${unit} (device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts)
     select device_id, date_trunc('${unit}', ts, 'UTC'), rw_id, min(level_cm), max(level_cm), sum(level_cm), count(*),
            (array_agg(level_cm order by ts desc))[1], max(ts)
-      from ${source} where level_cm is not null group by 1, 2, 3
+      from ${source} where level_cm is not null group by 1, 2, 3 order by 1, 2
     on conflict (device_id, bucket) do update set ${COMBINE(`reading_${unit}`)}
     returning 1
   )`;
@@ -259,6 +272,7 @@ const upsertSums = (name: string, table: string, first: number) => {
 	     from unnest(${p(0)}::text[], ${p(1)}::uuid[], ${p(2)}::bigint[], ${p(3)}::real[], ${p(4)}::real[], ${p(5)}::float8[], ${p(6)}::int[], ${p(7)}::real[], ${p(8)}::bigint[])
 	       as u(d, r, b, mn, mx, sm, n, l, lt)
 	    where exists (select 1 from device where device.id = u.d)
+	    order by d, b
 	   on conflict (device_id, bucket) do update set ${COMBINE(table)}
 	   returning 1)`;
 };
@@ -309,7 +323,10 @@ let lastBatchUs = 0;
  * A batch's `received_at` and `rollup_pending` key: now, with random microseconds, and
  * later than any earlier batch of this process. Another instance may still pick the
  * same value (about once in a thousand batches written in the same millisecond): that
- * write then fails on the key and is retried with a new time (`writeReadings`).
+ * write then fails on the key and is retried with a new time (`writeBatch`). Not caught:
+ * the same microsecond as another instance's batch that was already flushed. If the
+ * process then died before its own flush, recovering its batch would also count that
+ * other batch's readings in the same time range.
  */
 export function batchTime(): string {
 	const us = Math.max(Date.now() * 1000 + Math.floor(Math.random() * 1000), lastBatchUs + 1);
