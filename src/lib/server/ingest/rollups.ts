@@ -5,7 +5,7 @@ import type { ReadingRow } from './writer';
  * Minute and hour rollups and each device's last-seen and battery, summed in memory
  * and written once a second, instead of inside the statement a PUBACK waits for
  * (measured with the slimmer raw table of the same migration: that statement went from
- * 36–41 to 20–22 ms per 1,000 readings, and the full path from 21–24k to 38–41k/s). Nothing is
+ * 36–41 to 20–22 ms per 1,000 readings, and the full path from 21–24k to 36–41k/s). Nothing is
  * lost in a crash: each raw batch leaves a `rollup_pending` row (writer.ts) that the
  * flush deletes in the transaction that adds the batch to the rollups. `recover()`
  * folds batches whose row is older than `staleSeconds` from the raw readings: those of
