@@ -3,8 +3,9 @@
 // Where the full path's time goes, without touching src/: on a fresh PGlite (temp
 // dir, migrated, 200 sensors) it times
 //   - the real writeReadings (src/lib/server/ingest/writer.ts) per batch size, and
-//     copies of its SQL with parts removed or changed (rollups, device update,
-//     RETURNING, secondary indexes);
+//     variants of the write from before the rollups moved out of it (rollups and
+//     device update in the statement, RETURNING) for comparison;
+//   - the raw table as migrated against its earlier foreign key and b-tree indexes;
 //   - passing the eight parameter arrays alone (`select cardinality($1)`);
 //   - the JavaScript part of Ingest.handle per message (validation, ACL, group
 //     commit) with a database stub that answers at once.
@@ -344,9 +345,13 @@ async function sqlTimings() {
 /** Index choices on reading: one fresh database per schema, rounds interleaved across them. */
 async function indexTimings() {
 	const cases: [string, string][] = [
-		['as migrated (PK + reading_device_ts_idx + reading_ts_idx btree)', ''],
-		['reading_ts_idx as BRIN', 'drop index reading_ts_idx; create index reading_ts_brin on reading using brin (ts);'],
-		['reading_ts_idx as BRIN, no reading_device_ts_idx', 'drop index reading_ts_idx; drop index reading_device_ts_idx; create index reading_ts_brin on reading using brin (ts);']
+		['as migrated (PK + BRIN on ts)', ''],
+		[
+			'as before 20261130000200 (foreign key, b-trees on ts and device_id, ts)',
+			'drop index reading_ts_brin; create index reading_ts_idx on reading (ts); create index reading_device_ts_idx on reading (device_id, ts desc); ' +
+				'alter table reading add foreign key (device_id) references device(id) on delete cascade;'
+		],
+		['PK only', 'drop index reading_ts_brin;']
 	];
 	const dbs = [];
 	try {
