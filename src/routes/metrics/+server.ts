@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { clientIp } from '$lib/server/http';
+import { metric } from '$lib/server/ingest/metrics';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
@@ -13,11 +14,6 @@ export const GET: RequestHandler = (event) => {
 	const stats = broker.stats();
 	const body =
 		ingest.renderMetrics() +
-		[
-			'# HELP rukun_mqtt_clients_connected Clients connected to the embedded broker.',
-			'# TYPE rukun_mqtt_clients_connected gauge',
-			`rukun_mqtt_clients_connected ${stats.connectedClients}`,
-			''
-		].join('\n');
+		[...metric('rukun_mqtt_clients_connected', 'gauge', 'Clients connected to the embedded broker.', stats.connectedClients), ''].join('\n');
 	return new Response(body, { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' } });
 };

@@ -42,55 +42,46 @@ export class IngestMetrics {
 	): string {
 		const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 		const lines = [
-			'# HELP rukun_mqtt_messages_in_total Device messages received.',
-			'# TYPE rukun_mqtt_messages_in_total counter',
-			`rukun_mqtt_messages_in_total ${this.messagesIn}`,
-			'# HELP rukun_mqtt_messages_accepted_total Device messages stored.',
-			'# TYPE rukun_mqtt_messages_accepted_total counter',
-			`rukun_mqtt_messages_accepted_total ${this.accepted}`,
-			'# HELP rukun_mqtt_messages_duplicate_total Messages ignored as repeats of a stored (device, seq).',
-			'# TYPE rukun_mqtt_messages_duplicate_total counter',
-			`rukun_mqtt_messages_duplicate_total ${this.duplicates}`,
-			'# HELP rukun_mqtt_messages_rejected_total Messages dropped, by reason and device.',
-			'# TYPE rukun_mqtt_messages_rejected_total counter'
+			...metric('rukun_mqtt_messages_in_total', 'counter', 'Device messages received.', this.messagesIn),
+			...metric('rukun_mqtt_messages_accepted_total', 'counter', 'Device messages stored.', this.accepted),
+			...metric('rukun_mqtt_messages_duplicate_total', 'counter', 'Messages ignored as repeats of a stored (device, seq).', this.duplicates),
+			...header('rukun_mqtt_messages_rejected_total', 'counter', 'Messages dropped, by reason and device.')
 		];
 		for (const [key, count] of this.rejected) {
 			const [reason, device] = key.split('\u0000');
 			lines.push(`rukun_mqtt_messages_rejected_total{reason="${esc(reason!)}",device="${esc(device!)}"} ${count}`);
 		}
-		lines.push('# HELP rukun_mqtt_connections_refused_total Connections refused, by reason.', '# TYPE rukun_mqtt_connections_refused_total counter');
+		lines.push(...header('rukun_mqtt_connections_refused_total', 'counter', 'Connections refused, by reason.'));
 		for (const [reason, count] of this.refusedByReason) lines.push(`rukun_mqtt_connections_refused_total{reason="${esc(reason)}"} ${count}`);
 		lines.push(
-			'# HELP rukun_ingest_batches_total Group-commit batches written.',
-			'# TYPE rukun_ingest_batches_total counter',
-			`rukun_ingest_batches_total ${batches.batches}`,
-			'# HELP rukun_ingest_batch_rows_max Largest batch so far.',
-			'# TYPE rukun_ingest_batch_rows_max gauge',
-			`rukun_ingest_batch_rows_max ${batches.maxBatch}`,
-			'# HELP rukun_ingest_batch_rows_last Size of the last batch.',
-			'# TYPE rukun_ingest_batch_rows_last gauge',
-			`rukun_ingest_batch_rows_last ${batches.lastBatch}`,
-			'# HELP rukun_ingest_lag_ms Device timestamp to stored, milliseconds.',
-			'# TYPE rukun_ingest_lag_ms summary',
+			...metric('rukun_ingest_batches_total', 'counter', 'Group-commit batches written.', batches.batches),
+			...metric('rukun_ingest_batch_rows_max', 'gauge', 'Largest batch so far.', batches.maxBatch),
+			...metric('rukun_ingest_batch_rows_last', 'gauge', 'Size of the last batch.', batches.lastBatch),
+			...header('rukun_ingest_lag_ms', 'summary', 'Device timestamp to stored, milliseconds.'),
 			`rukun_ingest_lag_ms_sum ${this.lag.sumMs}`,
 			`rukun_ingest_lag_ms_count ${this.lag.count}`,
 			`rukun_ingest_lag_ms_max ${this.lag.maxMs}`,
-			'# HELP rukun_rollup_flushes_total Once-a-second writes of the minute/hour rollups and last-seen.',
-			'# TYPE rukun_rollup_flushes_total counter',
-			`rukun_rollup_flushes_total ${rollups.flushes}`,
-			'# HELP rukun_rollup_flush_failures_total Rollup writes that failed; their sums are kept for the next one.',
-			'# TYPE rukun_rollup_flush_failures_total counter',
-			`rukun_rollup_flush_failures_total ${rollups.failures}`,
-			'# HELP rukun_rollup_batches_waiting Raw batches stored whose sums are not written yet.',
-			'# TYPE rukun_rollup_batches_waiting gauge',
-			`rukun_rollup_batches_waiting ${rollups.batchesWaiting}`,
-			'# HELP rukun_rollup_batches_recovered_total Stale batches folded into the rollups from the raw readings.',
-			'# TYPE rukun_rollup_batches_recovered_total counter',
-			`rukun_rollup_batches_recovered_total ${rollups.batchesRecovered}`,
-			'# HELP rukun_rollup_batches_discarded_total Batches whose in-memory sums were dropped because recovery had folded them.',
-			'# TYPE rukun_rollup_batches_discarded_total counter',
-			`rukun_rollup_batches_discarded_total ${rollups.batchesDiscarded}`
+			...metric('rukun_rollup_flushes_total', 'counter', 'Once-a-second writes of the minute/hour rollups and last-seen.', rollups.flushes),
+			...metric('rukun_rollup_flush_failures_total', 'counter', 'Rollup writes that failed; their sums are kept for the next one.', rollups.failures),
+			...metric('rukun_rollup_batches_waiting', 'gauge', 'Raw batches stored whose sums are not written yet.', rollups.batchesWaiting),
+			...metric('rukun_rollup_batches_recovered_total', 'counter', 'Stale batches folded into the rollups from the raw readings.', rollups.batchesRecovered),
+			...metric(
+				'rukun_rollup_batches_discarded_total',
+				'counter',
+				'Batches whose in-memory sums were dropped because recovery had folded them.',
+				rollups.batchesDiscarded
+			)
 		);
 		return `${lines.join('\n')}\n`;
 	}
+}
+
+/** The HELP and TYPE lines of one metric (Prometheus text format). */
+export function header(name: string, type: 'counter' | 'gauge' | 'summary', help: string): string[] {
+	return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+}
+
+/** A metric without labels: its HELP and TYPE lines and its value. */
+export function metric(name: string, type: 'counter' | 'gauge', help: string, value: number): string[] {
+	return [...header(name, type, help), `${name} ${value}`];
 }
