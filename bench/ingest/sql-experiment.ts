@@ -163,14 +163,14 @@ const VARIANTS: Variant[] = [
 	sqlVariant('insert + minute + hour rollups', `with ${INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')} select device_id, seq from ins`),
 	sqlVariant('insert + device update', `with ${INPUT}, ${INS(RETURNING)}, ${SEEN} select device_id, seq from ins`),
 	sqlVariant(
-		'as shipped, hour rollup fed from minute rows',
+		'old in-statement rollups, hour fed from minute rows',
 		`with ${INPUT}, ${INS(RETURNING)}, ${ROLLUP('mx', 'minute').replace('returning 1', 'returning device_id, bucket, rw_id, min_cm, max_cm, sum_cm, n, last_cm, last_ts')}, ${HOUR_FROM_MINUTES}, ${SEEN} select device_id, seq from ins`
 	),
-	sqlVariant('as shipped, one shared (device, minute) aggregate', `with ${INPUT}, ${INS(RETURNING)}, ${AGG}, ${SEEN} select device_id, seq from ins`),
+	sqlVariant('old in-statement rollups, one shared (device, minute) aggregate', `with ${INPUT}, ${INS(RETURNING)}, ${AGG}, ${SEEN} select device_id, seq from ins`),
 	jsonVariant('json param only: json_to_recordset count', `with ${JSON_INPUT} select count(*) from input`),
 	jsonVariant('json param: insert only, no RETURNING', `with ${JSON_INPUT}, ${INS('')} select 1`),
 	jsonVariant(
-		'json param: as shipped otherwise',
+		'json param: old in-statement rollups otherwise',
 		`with ${JSON_INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')}, ${SEEN} select device_id, seq from ins`
 	)
 ];
@@ -200,7 +200,7 @@ VARIANTS.push(
 		run: (db, rows) => db.query(`with ${LEAN_INPUT}, ${INS('returning device_id, seq')} ${LEAN_DUPLICATES}`, leanParams(rows))
 	},
 	{
-		name: 'lean params, as shipped otherwise, duplicates returned',
+		name: 'lean params, old in-statement rollups, duplicates returned',
 		run: (db, rows) =>
 			db.query(`with ${LEAN_INPUT}, ${INS(RETURNING)}, ${ROLLUP('m', 'minute')}, ${ROLLUP('h', 'hour')}, ${SEEN} ${LEAN_DUPLICATES}`, leanParams(rows))
 	}
@@ -292,7 +292,7 @@ async function sqlTimings() {
 	try {
 		await db.exec(CHUNK_DDL);
 		// The lean statement reports duplicates and only duplicates.
-		const lean = VARIANTS.find((v) => v.name.startsWith('lean params, as shipped'))!;
+		const lean = VARIANTS.find((v) => v.name.startsWith('lean params, old in-statement'))!;
 		const probe = makeBatch(500, rwId, ids);
 		const first = (await lean.run(db, probe)) as unknown[];
 		const again = (await lean.run(db, probe)) as unknown[];

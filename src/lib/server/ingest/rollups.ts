@@ -68,8 +68,16 @@ export class Rollups {
 
 	/** Writes everything added so far. Flushes run one at a time, in order. */
 	flush(): Promise<void> {
-		const run = this.chain.then(() => this.write());
-		this.chain = run.catch(() => {});
+		return this.queue(() => this.write());
+	}
+
+	/** Runs `work` after everything queued before it (flushes and recoveries never overlap). */
+	private queue<T>(work: () => Promise<T>): Promise<T> {
+		const run = this.chain.then(work);
+		this.chain = run.then(
+			() => {},
+			() => {}
+		);
 		return run;
 	}
 
@@ -137,12 +145,7 @@ export class Rollups {
 	 * chain, so never beside this instance's own flush. Returns how many it folded.
 	 */
 	recover(): Promise<number> {
-		const run = this.chain.then(() => this.fold());
-		this.chain = run.then(
-			() => {},
-			() => {}
-		);
-		return run;
+		return this.queue(() => this.foldStale());
 	}
 
 	/** `recover()` again while it comes back full, a few times at most (a backlog after a crash). */
@@ -150,7 +153,7 @@ export class Rollups {
 		for (let round = 0; round < 10 && (await this.recover()) === RECOVER_BATCHES; round++);
 	}
 
-	private async fold(): Promise<number> {
+	private async foldStale(): Promise<number> {
 		if (this.closed) return 0;
 		// PGlite has no autovacuum: summarise the BRIN ranges filled since the last call,
 		// or each batch's scan below reads every unsummarised range. PostgreSQL's

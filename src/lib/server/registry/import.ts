@@ -4,7 +4,7 @@ import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { ensureHouses, insertResidents, sealKk, sealNik } from './records';
+import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
 
 /** One row to register: resident fields + household fields, as text (form or spreadsheet). */
 export type RawRow = { line: number; values: Record<string, string | undefined> };
@@ -166,7 +166,8 @@ export async function commitRows(
 	const local = await checkLocally(db, keys, user, raw);
 	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
 	const rwId = user.rwId!;
-	const sealedKk = new Map(local.valid.map((r) => [r.kkHash, sealKk(keys, r.household.kk)]));
+	const sealedKk = new Map<string, ReturnType<typeof sealKk>>();
+	for (const r of local.valid) if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
 	const sealedNik = new Map(local.valid.map((r) => [r, sealNik(keys, r.resident.nik)]));
 	return withUser(db, claimsOf(user), async (tx) => {
 		const plan = await checkRegistry(tx, user, local);
@@ -185,21 +186,12 @@ export async function commitRows(
 					rwId,
 					fresh.map((r) => ({ rtId: r.rtId, block: r.household.block, number: r.household.house_number }))
 				);
-				const ids = await tx.query<{ id: string; kk_hash: string }>(
-					`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
-					 select $1, r, h, e, x, m, a from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) as t(r, h, e, x, m, a)
-					 returning id, kk_hash`,
-					[
-						rwId,
-						fresh.map((r) => r.rtId),
-						houseIds,
-						fresh.map((r) => sealedKk.get(r.kkHash)!.kk_enc),
-						fresh.map((r) => r.kkHash),
-						fresh.map((r) => sealedKk.get(r.kkHash)!.kk_masked),
-						fresh.map((r) => r.household.address ?? null)
-					]
+				const ids = await insertHouseholds(
+					tx,
+					rwId,
+					fresh.map((r, i) => ({ rtId: r.rtId, houseId: houseIds[i]!, kk: sealedKk.get(r.kkHash)!, address: r.household.address }))
 				);
-				for (const h of ids) householdOf.set(h.kk_hash, h.id);
+				fresh.forEach((r, i) => householdOf.set(r.kkHash, ids[i]!));
 				households += ids.length;
 			}
 			await insertResidents(

@@ -30,6 +30,30 @@ export async function ensureHouses(tx: Sql, rwId: string, houses: { rtId: string
 	return houses.map((h) => ids.get(key(h))!);
 }
 
+/** Inserts households of one RW in one statement (unnest); returns their ids in order. */
+export async function insertHouseholds(
+	tx: Sql,
+	rwId: string,
+	households: { rtId: string; houseId: string; kk: ReturnType<typeof sealKk>; address: string }[]
+): Promise<string[]> {
+	if (households.length === 0) return [];
+	const rows = await tx.query<{ id: string }>(
+		`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
+		 select $1, r, h, e, x, m, a from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) with ordinality as t(r, h, e, x, m, a, o)
+		 order by o returning id`,
+		[
+			rwId,
+			households.map((h) => h.rtId),
+			households.map((h) => h.houseId),
+			households.map((h) => h.kk.kk_enc),
+			households.map((h) => h.kk.kk_hash),
+			households.map((h) => h.kk.kk_masked),
+			households.map((h) => h.address)
+		]
+	);
+	return rows.map((r) => r.id);
+}
+
 /** Inserts residents of one RW in one statement (unnest), as the caller's role. */
 export async function insertResidents(
 	tx: Sql,

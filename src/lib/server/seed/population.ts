@@ -2,7 +2,7 @@ import { seededRandom } from '$lib/domain/random';
 import type { Sql } from '../db';
 import type { PiiKeys } from '../crypto/pii';
 import type { ResidentInput } from '$lib/schemas/registry';
-import { insertResidents, sealKk } from '../registry/records';
+import { insertHouseholds, insertResidents, sealKk } from '../registry/records';
 
 // Synthetic but well-formed population for the demo RW and benchmarks: NIKs carry
 // the Kelapa Gading region code (31 72 06) and each person's birth date and sex.
@@ -99,16 +99,17 @@ export async function writeFamilies(
 	families: Family[]
 ): Promise<void> {
 	if (families.length === 0 || houses.length === 0) return;
-	const hh = families.map((f, i) => ({ house: houses[i % houses.length]!, ...sealKk(keys, f.kk) }));
-	const ids = await tx.query<{ id: string }>(
-		`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked)
-		 select $1, r, h, e, x, m from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[]) with ordinality as t(r, h, e, x, m, o)
-		 order by o returning id`,
-		[rwId, hh.map((h) => h.house.rt_id), hh.map((h) => h.house.id), hh.map((h) => h.kk_enc), hh.map((h) => h.kk_hash), hh.map((h) => h.kk_masked)]
+	const ids = await insertHouseholds(
+		tx,
+		rwId,
+		families.map((f, i) => {
+			const house = houses[i % houses.length]!;
+			return { rtId: house.rt_id, houseId: house.id, kk: sealKk(keys, f.kk), address: '' };
+		})
 	);
 	// Same write path as the registry itself (NIK sealed, RT from the household).
 	const people = families.flatMap((f, i) =>
-		f.people.map((p) => ({ ...p, phone: null, household_id: ids[i]!.id }) as unknown as ResidentInput & { household_id: string })
+		f.people.map((p) => ({ ...p, phone: null, household_id: ids[i]! }) as unknown as ResidentInput & { household_id: string })
 	);
 	for (let start = 0; start < people.length; start += 5000) await insertResidents(tx, keys, rwId, people.slice(start, start + 5000));
 }
