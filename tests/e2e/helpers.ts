@@ -3,10 +3,15 @@ import { expect, type Page } from '@playwright/test';
 
 export const DEMO_PASSWORD = 'rukun-demo';
 
-/** Opens a page and waits until it has hydrated. */
+/**
+ * Opens a page and waits until it has hydrated. A page rendered without client-side
+ * JavaScript (`csr = false`, e.g. the registry list) is ready once it has loaded.
+ */
 export async function open(page: Page, path: string) {
 	const response = await page.goto(path);
-	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	if (await page.evaluate(() => document.scripts.length > 0)) {
+		await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	}
 	return response;
 }
 

@@ -84,6 +84,9 @@ describe('registry over HTTP', () => {
 		expect(created.status).toBe(303);
 		const found = await (await head.get('/registry?nik=0123')).text();
 		expect(found).toContain('Ratna Uji');
+		// The list is sent as plain HTML: no client runtime, no hydration data with the rows.
+		expect(found).not.toContain('<script');
+		expect(found.match(/Ratna Uji/g)).toHaveLength(1);
 		expect(found).toContain('3172••••••••0123');
 		expect(found).not.toContain('3172065106920123');
 		expect((await head.post('/registry/export', { reason: '' })).status).toBe(400);

@@ -147,6 +147,16 @@ describe('database adapter', () => {
 		await db.exec('alter table t_shape2 add column b text');
 		await db.query('insert into t_shape2 values (1, $1)', ['x']);
 		expect(await read()).toEqual([[{ a: 1, b: 'x' }]]);
+		// A change made by a plain statement (not exec): the batch's cached plan is stale,
+		// the batch fails before anything is kept, and runs again with the statement prepared anew.
+		await db.query('alter table t_shape2 add column c int');
+		const written = await db.batch([
+			{ text: 'insert into t_shape2 (a) values (2) returning a' },
+			{ text: 'select * from t_shape2' }
+		]);
+		expect(written[0]).toEqual([{ a: 2 }]);
+		expect(written[1]).toEqual(expect.arrayContaining([{ a: 1, b: 'x', c: null }, { a: 2, b: null, c: null }]));
+		expect(await db.query('select count(*)::int as n from t_shape2 where a = 2')).toEqual([{ n: 1 }]);
 	});
 
 	it('reads as the user in one batch, under RLS', async () => {

@@ -87,15 +87,16 @@ const prepare = async (text) => {
   statements.set(text, st);
   return st;
 };
-const execute = async (text, params) => {
-  const S = lib.protocol.serialize;
-  const st = await prepare(text);
-  const values = (params || []).map((v, i) => {
+const values = (st, params) =>
+  (params || []).map((v, i) => {
     if (v === null || v === undefined) return null;
     const serialize = pg.serializers[st.types[i]];
     return serialize ? serialize(v) : v.toString();
   });
-  const r = await pg.execProtocol(concat([S.bind({ statement: st.name, values }), S.describe({ type: 'P' }), S.execute({}), S.sync()]));
+const execute = async (text, params) => {
+  const S = lib.protocol.serialize;
+  const st = await prepare(text);
+  const r = await pg.execProtocol(concat([S.bind({ statement: st.name, values: values(st, params) }), S.describe({ type: 'P' }), S.execute({}), S.sync()]));
   return lib.parse.parseResults(r.messages, pg.parsers)[0].rows;
 };
 const closeStatements = async (names) => {
@@ -123,6 +124,36 @@ const forgetStatements = async (inTransaction) => {
   const names = [...statements.values()].map((st) => st.name);
   statements.clear();
   if (!inTransaction) await closeStatements(names);
+};
+// A batch is one message into WASM: Bind/Execute for each statement and one Sync.
+// PostgreSQL runs the Executes before a Sync as one implicit transaction (settings
+// made with set_config(..., true) last until the Sync; an error rolls all of it
+// back), so no BEGIN and COMMIT round trips (measured: 0.43-0.50 -> 0.28-0.30 ms for
+// a two-statement read). Statements that need a transaction block (LOCK, SET LOCAL)
+// belong in transaction(), not here. A statement whose cached plan went stale (DDL)
+// fails the whole batch before anything is kept: it is prepared again and the batch
+// runs once more.
+const batchOnce = async (list) => {
+  const S = lib.protocol.serialize;
+  const parts = [];
+  for (const s of list) {
+    const st = await prepare(s.text);
+    parts.push(S.bind({ statement: st.name, values: values(st, s.params) }), S.describe({ type: 'P' }), S.execute({}));
+  }
+  parts.push(S.sync());
+  const r = await pg.execProtocol(concat(parts));
+  return lib.parse.parseResults(r.messages, pg.parsers).map((result) => result.rows);
+};
+const batch = async (list) => {
+  try {
+    return await batchOnce(list);
+  } catch (err) {
+    if (!(err && err.code === '0A000' && /cached plan/.test(err.message))) throw err;
+    const stale = list.map((s) => statements.get(s.text)).filter(Boolean);
+    for (const s of list) statements.delete(s.text);
+    await closeStatements(stale.map((st) => st.name));
+    return batchOnce(list);
+  }
 };
 const queryIn = (tx, text, params) =>
   tx === null
@@ -189,11 +220,7 @@ parentPort.on('message', async (m) => {
         else await within(m.tx, () => pg._runExclusiveQuery(() => forgetStatements(true)));
         return send(m.id, true, null);
       case 'batch':
-        return send(m.id, true, await pg.transaction(async () => {
-          const results = [];
-          for (const s of m.statements) results.push(await pg._runExclusiveQuery(() => run(s.text, s.params, true)));
-          return results;
-        }));
+        return send(m.id, true, await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => batch(m.statements))));
       case 'begin': {
         let settle;
         const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });

@@ -24,8 +24,9 @@ export interface Database extends Sql {
 	transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 	/**
 	 * Runs fixed statements in one transaction and returns each one's rows: what
-	 * `transaction` does, in one call (one message to a PGlite worker, one pipeline
-	 * on PostgreSQL).
+	 * `transaction` does, in one call (one message to a PGlite worker, run there as
+	 * one implicit transaction without BEGIN and COMMIT; one pipeline on PostgreSQL).
+	 * Not for statements that need a transaction block (LOCK, SET LOCAL).
 	 */
 	batch(statements: Statement[]): Promise<unknown[][]>;
 	/** True when the database answers a trivial query. */
