@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
-import { openPostgres } from '../../src/lib/server/db/postgres';
+import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import type { Database } from '../../src/lib/server/db/types';
 
 /**
@@ -20,7 +20,7 @@ export async function freshDatabase(): Promise<Database> {
 		await admin.unsafe(`create database ${name} template ${template}`);
 		const dbUrl = new URL(url);
 		dbUrl.pathname = `/${name}`;
-		const db = openPostgres(dbUrl.toString(), { max: 4 });
+		const db = await openPostgresThread(dbUrl.toString(), { max: 4 });
 		return {
 			...db,
 			async close() {

@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
-import { openPostgres } from '../../src/lib/server/db/postgres';
+import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 
 declare module 'vitest' {
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
 		await admin.unsafe(`create database ${template}`);
 		const tplUrl = new URL(url);
 		tplUrl.pathname = `/${template}`;
-		const db = openPostgres(tplUrl.toString(), { max: 1 });
+		const db = await openPostgresThread(tplUrl.toString(), { max: 1 });
 		await migrate(db, migrations);
 		await db.close();
 		project.provide('postgresTemplate', template);

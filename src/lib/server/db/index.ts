@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { loadMigrations, migrate } from './migrate';
 import { openPglite } from './pglite';
 import { openPgliteThread } from './pglite-thread';
-import { openPostgres } from './postgres';
+import { openPostgresThread } from './postgres-thread';
 import type { Database } from './types';
 
 export type { Database, Sql, Statement } from './types';
@@ -31,7 +31,7 @@ export interface OpenOptions {
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite in dataDir/pglite. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-	if (options.databaseUrl) return openPostgres(options.databaseUrl);
+	if (options.databaseUrl) return openPostgresThread(options.databaseUrl);
 	const dir = path.join(options.dataDir, 'pglite');
 	await mkdir(dir, { recursive: true });
 	return options.pgliteThread === 'main' ? openPglite(dir) : openPgliteThread(dir);

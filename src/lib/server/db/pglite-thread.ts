@@ -6,37 +6,18 @@
 // on its own core and the main thread only posts messages. Semantics stay those of
 // one PGlite: one session, transactions serialised by PGlite itself.
 //
-// Transactions are interactive: `begin` opens `pg.transaction()` in the worker and
-// keeps it open until the main thread sends `end` (commit, or rollback when the
-// callback threw); the queries in between carry the transaction's id.
+// The main thread's side is worker-client.ts, shared with the PostgreSQL driver's worker.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Database, Sql, Statement } from './types';
+import type { Database } from './types';
+import { ERROR_OF_SOURCE, startDatabaseWorker } from './worker-client';
 
-type Op =
-	| { op: 'open'; dataDir: string | null; dump: ArrayBuffer | null }
-	| { op: 'query'; tx: number | null; text: string; params: unknown[] }
-	| { op: 'exec'; tx: number | null; text: string }
-	| { op: 'begin' }
-	| { op: 'batch'; statements: Statement[] }
-	| { op: 'end'; tx: number; commit: boolean }
-	| { op: 'close' };
-
-/** The fields of a PostgreSQL error that callers look at (code: SQLSTATE). */
 /** A transaction without a statement for this long is rolled back (see the worker source). */
 const IDLE_IN_TRANSACTION_MS = 60_000;
 
-/** How long close() waits for the database to shut down cleanly before stopping the worker. */
-const CLOSE_TIMEOUT_MS = 5000;
-
 /** Prepared statements kept per database; the least recently used is closed beyond this. */
 const MAX_STATEMENTS = 500;
-
-const ERROR_FIELDS = ['code', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'severity', 'position', 'where'] as const;
-
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
 // Plain JavaScript run with `eval: true`, so it needs no separate file in the build.
 // Eval code is a CommonJS script, or a module when the process runs with
@@ -44,7 +25,7 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
 // The module URLs come from the main thread (workerData), resolved from its node_modules.
 const WORKER_SOURCE = `(async () => {
 const { parentPort, workerData } = await import('node:worker_threads');
-const FIELDS = ${JSON.stringify(ERROR_FIELDS)};
+${ERROR_OF_SOURCE}
 const started = (async () => {
   const lib = await import(workerData.pglite);
   const { pg_trgm } = await import(workerData.pgTrgm);
@@ -161,11 +142,6 @@ const queryIn = (tx, text, params) =>
     : (target(tx), within(tx, () => pg._runExclusiveQuery(() => run(text, params, true))));
 const open = new Map(); // transaction id -> { tx, settle, outcome }
 const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
-const errorOf = (err) => {
-  const out = { message: err && err.message ? err.message : String(err) };
-  for (const f of FIELDS) if (err && err[f] !== undefined) out[f] = err[f];
-  return out;
-};
 // Like PostgreSQL's idle_in_transaction_session_timeout: a transaction whose caller
 // sends nothing for this long (a bug, a request stuck on something else) is rolled
 // back, so it cannot hold the one PGlite session, and with it the whole app, forever.
@@ -281,90 +257,12 @@ export async function openPgliteThread(
 	options: { dump?: ArrayBuffer; idleInTransactionMs?: number } = {}
 ): Promise<Database> {
 	const workerData = { ...moduleUrls(), idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS };
-	const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-	let next = 1;
-	let failed: Error | null = null;
-	worker.on('message', (reply: Reply) => {
-		const w = waiting.get(reply.id);
-		if (!w) return;
-		waiting.delete(reply.id);
-		if (waiting.size === 0) worker.unref();
-		if (reply.ok) w.resolve(reply.value);
-		else w.reject(Object.assign(new Error(String(reply.error.message)), reply.error));
-	});
-	const fail = (err: Error) => {
-		failed ??= err;
-		for (const w of waiting.values()) w.reject(failed);
-		waiting.clear();
-	};
-	worker.on('error', fail);
-	worker.on('exit', (code) => fail(new Error(`the database worker exited (${code})`)));
-	// An idle database does not keep the process alive (a script that ends, a test that
-	// forgets close()); a call waiting for its answer does.
-	worker.unref();
-
-	const call = <T>(op: Op, transfer: ArrayBuffer[] = []): Promise<T> =>
-		new Promise<T>((resolve, reject) => {
-			if (failed) return reject(failed);
-			const id = next++;
-			if (waiting.size === 0) worker.ref();
-			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-			try {
-				worker.postMessage({ ...op, id }, transfer);
-			} catch (err) {
-				// A parameter that cannot be cloned (a function, a class instance): nothing was sent.
-				waiting.delete(id);
-				if (waiting.size === 0) worker.unref();
-				reject(err instanceof Error ? err : new Error(String(err)));
-			}
-		});
-	const sql = (tx: number | null): Sql => ({
-		query: <T>(text: string, params: unknown[] = []) => call<T[]>({ op: 'query', tx, text, params }),
-		exec: (text: string) => call<void>({ op: 'exec', tx, text })
-	});
-
-	try {
-		const dump = options.dump ?? null;
-		await call({ op: 'open', dataDir, dump }, dump ? [dump] : []);
-	} catch (err) {
-		await worker.terminate();
-		throw err;
-	}
-	return {
+	const dump = options.dump ?? null;
+	return startDatabaseWorker({
 		kind: 'pglite',
-		...sql(null),
-		async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-			const tx = await call<number>({ op: 'begin' });
-			let result: T;
-			try {
-				result = await fn(sql(tx));
-			} catch (err) {
-				// The caller's error is the one that matters, even if the worker is gone.
-				await call({ op: 'end', tx, commit: false }).catch(() => {});
-				throw err;
-			}
-			await call({ op: 'end', tx, commit: true });
-			return result;
-		},
-		batch: (statements) => call<unknown[][]>({ op: 'batch', statements }),
-		async ping() {
-			try {
-				await call({ op: 'query', tx: null, text: 'select 1', params: [] });
-				return true;
-			} catch {
-				return false;
-			}
-		},
-		async close() {
-			// A transaction left open by a caller would hold the close forever: stop waiting after a while.
-			if (!failed) {
-				let timer: NodeJS.Timeout | undefined;
-				const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
-				await Promise.race([call({ op: 'close' }).catch(() => {}), gaveUp]);
-				clearTimeout(timer);
-			}
-			await worker.terminate();
-		}
-	};
+		source: WORKER_SOURCE,
+		workerData,
+		open: { op: 'open', dataDir, dump },
+		transfer: dump ? [dump] : []
+	});
 }

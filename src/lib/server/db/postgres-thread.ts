@@ -1,0 +1,93 @@
+// The PostgreSQL driver (postgres.js) in a worker thread, behind the same Database
+// interface as PGlite's worker (the main thread's side is worker-client.ts).
+//
+// Measured with `npm run bench:http`: with the driver in the main thread, the app's
+// one thread was saturated at 458 registry pages/s; building and parsing protocol
+// messages, socket writes and the promise work of three round trips per page took
+// ~0.85 ms of it per page, more than rendering the page. Here that work runs on the
+// worker's thread, and the main thread posts one message per call.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { Database } from './types';
+import { ERROR_OF_SOURCE, startDatabaseWorker } from './worker-client';
+
+// Plain JavaScript run with `eval: true` (see pglite-thread.ts for why).
+const WORKER_SOURCE = `(async () => {
+const { parentPort, workerData } = await import('node:worker_threads');
+const postgres = (await import(workerData.postgres)).default;
+${ERROR_OF_SOURCE}
+let sql = null;
+const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
+// postgres.js answers with an Array subclass that carries the statement's columns
+// (with parser functions, which cannot be posted): send the rows as a plain array.
+const plain = (rows) => Array.from(rows);
+const open = new Map(); // transaction id -> { tx, settle, outcome }
+const target = (tx) => {
+  if (tx === null) return sql;
+  const entry = open.get(tx);
+  if (!entry) throw new Error('transaction ' + tx + ' is not open');
+  return entry.tx;
+};
+parentPort.on('message', async (m) => {
+  try {
+    switch (m.op) {
+      case 'open':
+        sql = postgres(m.url, { max: m.max, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
+        return send(m.id, true, null);
+      case 'query': return send(m.id, true, plain(await target(m.tx).unsafe(m.text, m.params)));
+      // Without parameters postgres.js uses the simple protocol: several statements run.
+      case 'exec':
+        await target(m.tx).unsafe(m.text);
+        return send(m.id, true, null);
+      // Returning the statements unawaited lets postgres.js pipeline them: one round trip.
+      case 'batch':
+        return send(m.id, true, (await sql.begin((tx) => m.statements.map((s) => tx.unsafe(s.text, s.params || [])))).map(plain));
+      case 'begin': {
+        let settle;
+        const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+        const entry = { tx: null, settle, outcome: null, begun: false };
+        entry.outcome = sql.begin(async (tx) => {
+          entry.tx = tx;
+          entry.begun = true;
+          open.set(m.id, entry);
+          send(m.id, true, m.id);
+          await finished;
+        });
+        entry.outcome.catch((err) => { if (!entry.begun) send(m.id, false, errorOf(err)); });
+        return;
+      }
+      case 'end': {
+        const entry = open.get(m.tx);
+        if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
+        open.delete(m.tx);
+        if (m.commit) entry.settle.resolve();
+        else entry.settle.reject(new Error('rolled back'));
+        try {
+          await entry.outcome;
+        } catch (err) {
+          if (m.commit) return send(m.id, false, errorOf(err));
+        }
+        return send(m.id, true, null);
+      }
+      case 'close':
+        if (sql) await sql.end({ timeout: 5 });
+        sql = null;
+        return send(m.id, true, null);
+    }
+  } catch (err) {
+    send(m.id, false, errorOf(err));
+  }
+});
+})();
+`;
+
+/** PostgreSQL (or a Supabase project's Postgres) through postgres.js in a worker thread. */
+export function openPostgresThread(url: string, options: { max?: number } = {}): Promise<Database> {
+	const postgresUrl = pathToFileURL(createRequire(import.meta.url).resolve('postgres')).href;
+	return startDatabaseWorker({
+		kind: 'postgres',
+		source: WORKER_SOURCE,
+		workerData: { postgres: postgresUrl },
+		open: { op: 'open', url, max: options.max ?? 10 }
+	});
+}
