@@ -73,6 +73,32 @@ describe('database adapter', () => {
 		expect(await db.query('select id from t_adapter where id = 12')).toEqual([]);
 	});
 
+	it('keeps every value of a batch exactly (on PostgreSQL the batch is one query with the values written in)', async () => {
+		const tricky = ["O'Brien", "'); delete from t_adapter; --", 'back\\slash \\\'', '$1 $$ /* -- */', 'Ünïcödé 日本'];
+		const [[row]] = (await db.batch([
+			{
+				text: `select $1::text as a, $2::text as b, $3::text as c, $4::text as d, $5::text as e,
+				        $6::text[] as tags, $7::int + 1 as n, $8::timestamptz as at, $9::int8 as big, $10::bool as yes,
+				        $11::text as nothing, '$1' as literal -- $2
+				        , $12::bytea as bytes`,
+				params: [...tricky, ['x"y', 'z\\w', "q'r"], 41, new Date('2026-11-30T01:02:03.456Z'), 9007199254740993n, true, null, new Uint8Array([0, 39, 92])]
+			}
+		])) as [[Record<string, unknown>]];
+		expect(row).toMatchObject({ a: tricky[0], b: tricky[1], c: tricky[2], d: tricky[3], e: tricky[4] });
+		expect(row.tags).toEqual(['x"y', 'z\\w', "q'r"]);
+		expect(row).toMatchObject({ n: 42, yes: true, nothing: null, literal: '$1' });
+		expect(new Date(row.at as string).toISOString()).toBe('2026-11-30T01:02:03.456Z');
+		expect(String(row.big)).toBe('9007199254740993');
+		expect([...(row.bytes as Uint8Array)]).toEqual([0, 39, 92]);
+		// The same without bytes (the whole batch written as one query on PostgreSQL), twice in one batch.
+		const again = await db.batch([
+			{ text: 'select $1::text as a, $2::text[] as tags', params: [tricky[1], ['x"y', "q'r"]] },
+			{ text: 'select $1::text as b', params: [tricky[0]] }
+		]);
+		expect(again).toEqual([[{ a: tricky[1], tags: ['x"y', "q'r"] }], [{ b: tricky[0] }]]);
+		expect(await count()).toBeGreaterThan(0);
+	});
+
 	it('keeps other callers out of an open transaction until it ends', async () => {
 		let release!: () => void;
 		const held = new Promise<void>((resolve) => (release = resolve));
