@@ -85,9 +85,9 @@ export function inlineParams(text: string, params: readonly unknown[]): string |
 			let depth = 1;
 			i += 2;
 			while (i < text.length && depth > 0) {
-				if (text[i] === '/' && text[i + 1] === '*') (depth += 1), (i += 2);
-				else if (text[i] === '*' && text[i + 1] === '/') (depth -= 1), (i += 2);
-				else i += 1;
+				const pair = text.slice(i, i + 2);
+				depth += pair === '/*' ? 1 : pair === '*/' ? -1 : 0;
+				i += pair === '/*' || pair === '*/' ? 2 : 1;
 			}
 		} else if (c === '$' && !IDENT.test(text[i - 1] ?? ' ')) {
 			const placeholder = /^\$(\d+)/.exec(text.slice(i, i + 12));
