@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
-import { ERROR_OF_SOURCE, startDatabaseWorker } from './worker-client';
+import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 /** A transaction without a statement for this long is rolled back (see the worker source). */
 const IDLE_IN_TRANSACTION_MS = 60_000;
@@ -25,7 +25,7 @@ const MAX_STATEMENTS = 500;
 // The module URLs come from the main thread (workerData), resolved from its node_modules.
 const WORKER_SOURCE = `(async () => {
 const { parentPort, workerData } = await import('node:worker_threads');
-${ERROR_OF_SOURCE}
+${WORKER_COMMON_SOURCE}
 const started = (async () => {
   const lib = await import(workerData.pglite);
   const { pg_trgm } = await import(workerData.pgTrgm);
@@ -140,8 +140,6 @@ const queryIn = (tx, text, params) =>
   tx === null
     ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params, false)))
     : (target(tx), within(tx, () => pg._runExclusiveQuery(() => run(text, params, true))));
-const open = new Map(); // transaction id -> { tx, settle, outcome }
-const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 // Like PostgreSQL's idle_in_transaction_session_timeout: a transaction whose caller
 // sends nothing for this long (a bug, a request stuck on something else) is rolled
 // back, so it cannot hold the one PGlite session, and with it the whole app, forever.
@@ -197,36 +195,10 @@ parentPort.on('message', async (m) => {
         return send(m.id, true, null);
       case 'batch':
         return send(m.id, true, await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => batch(m.statements))));
-      case 'begin': {
-        let settle;
-        const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-        const entry = { tx: null, settle, outcome: null, begun: false, busy: 0, timer: null };
-        entry.outcome = pg.transaction(async (tx) => {
-          entry.tx = tx;
-          entry.begun = true;
-          open.set(m.id, entry);
-          arm(m.id, entry);
-          send(m.id, true, m.id);
-          await finished;
-        });
-        entry.outcome.catch((err) => { if (!entry.begun) send(m.id, false, errorOf(err)); });
-        return;
-      }
-      case 'end': {
+      case 'begin': return beginTransaction(m, (fn) => pg.transaction(fn), arm);
+      case 'end':
         if (expired.delete(m.tx)) return m.commit ? send(m.id, false, errorOf(idleError())) : send(m.id, true, null);
-        const entry = open.get(m.tx);
-        if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
-        open.delete(m.tx);
-        clearTimeout(entry.timer);
-        if (m.commit) entry.settle.resolve();
-        else entry.settle.reject(new Error('rolled back'));
-        try {
-          await entry.outcome;
-        } catch (err) {
-          if (m.commit) return send(m.id, false, errorOf(err));
-        }
-        return send(m.id, true, null);
-      }
+        return await endTransaction(m);
       case 'close':
         if (pg) await pg.close();
         pg = null;

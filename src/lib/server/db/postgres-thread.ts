@@ -10,19 +10,17 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
 import { inlineBatch } from './inline';
-import { ERROR_OF_SOURCE, startDatabaseWorker } from './worker-client';
+import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 // Plain JavaScript run with `eval: true` (see pglite-thread.ts for why).
 const WORKER_SOURCE = `(async () => {
 const { parentPort, workerData } = await import('node:worker_threads');
 const postgres = (await import(workerData.postgres)).default;
-${ERROR_OF_SOURCE}
+${WORKER_COMMON_SOURCE}
 let sql = null;
-const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 // postgres.js answers with an Array subclass that carries the statement's columns
 // (with parser functions, which cannot be posted): send the rows as a plain array.
 const plain = (rows) => Array.from(rows);
-const open = new Map(); // transaction id -> { tx, settle, outcome }
 const target = (tx) => {
   if (tx === null) return sql;
   const entry = open.get(tx);
@@ -48,33 +46,8 @@ parentPort.on('message', async (m) => {
         const results = await sql.unsafe(m.text);
         return send(m.id, true, m.count === 1 ? [plain(results)] : results.map(plain));
       }
-      case 'begin': {
-        let settle;
-        const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-        const entry = { tx: null, settle, outcome: null, begun: false };
-        entry.outcome = sql.begin(async (tx) => {
-          entry.tx = tx;
-          entry.begun = true;
-          open.set(m.id, entry);
-          send(m.id, true, m.id);
-          await finished;
-        });
-        entry.outcome.catch((err) => { if (!entry.begun) send(m.id, false, errorOf(err)); });
-        return;
-      }
-      case 'end': {
-        const entry = open.get(m.tx);
-        if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
-        open.delete(m.tx);
-        if (m.commit) entry.settle.resolve();
-        else entry.settle.reject(new Error('rolled back'));
-        try {
-          await entry.outcome;
-        } catch (err) {
-          if (m.commit) return send(m.id, false, errorOf(err));
-        }
-        return send(m.id, true, null);
-      }
+      case 'begin': return beginTransaction(m, (fn) => sql.begin(fn));
+      case 'end': return await endTransaction(m);
       case 'close':
         if (sql) await sql.end({ timeout: 5 });
         sql = null;

@@ -25,10 +25,15 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
 const CLOSE_TIMEOUT_MS = 5000;
 
 /**
- * The worker's error as the caller sees it: PostgreSQL's fields (code: SQLSTATE,
- * constraint, detail, …) copied onto an Error. Worker source: `errorOf` below, as text.
+ * What both worker sources share, as text (they run with `eval: true`; `parentPort`
+ * must be in scope): the reply, the error as the caller sees it (PostgreSQL's fields,
+ * code: SQLSTATE, constraint, detail, … copied onto an Error), and interactive
+ * transactions. `beginTransaction(m, run, onOpen)` opens one with `run`, the driver's
+ * transaction function, and keeps it open until `endTransaction(m)`; `onOpen` lets
+ * the PGlite worker start its idle clock (`entry.timer` is cleared at the end).
  */
-export const ERROR_OF_SOURCE = `const errorOf = (err) => {
+export const WORKER_COMMON_SOURCE = `const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
+const errorOf = (err) => {
   const out = { message: err && err.message ? err.message : String(err) };
   if (err && typeof err === 'object') {
     for (const [key, value] of Object.entries(err)) {
@@ -37,6 +42,35 @@ export const ERROR_OF_SOURCE = `const errorOf = (err) => {
     }
   }
   return out;
+};
+const open = new Map(); // transaction id -> { tx, settle, outcome, begun, busy, timer }
+const beginTransaction = (m, run, onOpen = () => {}) => {
+  let settle;
+  const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+  const entry = { tx: null, settle, outcome: null, begun: false, busy: 0, timer: null };
+  entry.outcome = run(async (tx) => {
+    entry.tx = tx;
+    entry.begun = true;
+    open.set(m.id, entry);
+    onOpen(m.id, entry);
+    send(m.id, true, m.id);
+    await finished;
+  });
+  entry.outcome.catch((err) => { if (!entry.begun) send(m.id, false, errorOf(err)); });
+};
+const endTransaction = async (m) => {
+  const entry = open.get(m.tx);
+  if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
+  open.delete(m.tx);
+  clearTimeout(entry.timer);
+  if (m.commit) entry.settle.resolve();
+  else entry.settle.reject(new Error('rolled back'));
+  try {
+    await entry.outcome;
+  } catch (err) {
+    if (m.commit) return send(m.id, false, errorOf(err));
+  }
+  return send(m.id, true, null);
 };`;
 
 /**
