@@ -9,7 +9,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
-import { inlineBatch } from './inline';
 import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 // Plain JavaScript run with `eval: true` (see pglite-thread.ts for why).
@@ -41,11 +40,6 @@ parentPort.on('message', async (m) => {
       // Returning the statements unawaited lets postgres.js pipeline them: one round trip.
       case 'batch':
         return send(m.id, true, (await sql.begin((tx) => m.statements.map((s) => tx.unsafe(s.text, s.params || [])))).map(plain));
-      // One simple-protocol query of several statements: an array of results, one per statement.
-      case 'script': {
-        const results = await sql.unsafe(m.text);
-        return send(m.id, true, m.count === 1 ? [plain(results)] : results.map(plain));
-      }
       case 'begin': return beginTransaction(m, (fn) => sql.begin(fn));
       case 'end': return await endTransaction(m);
       case 'close':
@@ -60,34 +54,13 @@ parentPort.on('message', async (m) => {
 })();
 `;
 
-/**
- * PostgreSQL (or a Supabase project's Postgres) through postgres.js in a worker thread.
- * A batch whose values all have exact SQL literals goes as one simple-protocol query
- * (inline.ts), while the server keeps standard_conforming_strings on (checked here).
- */
-export async function openPostgresThread(url: string, options: { max?: number } = {}): Promise<Database> {
+/** PostgreSQL (or a Supabase project's Postgres) through postgres.js in a worker thread. */
+export function openPostgresThread(url: string, options: { max?: number } = {}): Promise<Database> {
 	const postgresUrl = pathToFileURL(createRequire(import.meta.url).resolve('postgres')).href;
-	const db = await startDatabaseWorker({
+	return startDatabaseWorker({
 		kind: 'postgres',
 		source: WORKER_SOURCE,
 		workerData: { postgres: postgresUrl },
 		open: { op: 'open', url, max: options.max ?? 10 }
 	});
-	const { call, ...database } = db;
-	let standardStrings: boolean;
-	try {
-		const [row] = await db.query<{ standard_conforming_strings: string }>('show standard_conforming_strings');
-		standardStrings = row?.standard_conforming_strings === 'on';
-	} catch (err) {
-		await db.close();
-		throw err;
-	}
-	if (!standardStrings) return database;
-	return {
-		...database,
-		batch(statements) {
-			const text = inlineBatch(statements);
-			return text === null ? db.batch(statements) : call<unknown[][]>({ op: 'script', text, count: statements.length });
-		}
-	};
 }

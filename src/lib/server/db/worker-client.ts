@@ -14,8 +14,6 @@ export type Op =
 	| { op: 'exec'; tx: number | null; text: string }
 	| { op: 'begin' }
 	| { op: 'batch'; statements: Statement[] }
-	/** Statements as one text for the simple protocol (PostgreSQL's worker only): each one's rows. */
-	| { op: 'script'; text: string; count: number }
 	| { op: 'end'; tx: number; commit: boolean }
 	| { op: 'close' };
 
@@ -83,7 +81,7 @@ export async function startDatabaseWorker(options: {
 	workerData: unknown;
 	open: Op & { op: 'open' };
 	transfer?: ArrayBuffer[];
-}): Promise<Database & { call<T>(op: Op): Promise<T> }> {
+}): Promise<Database> {
 	const worker = new Worker(options.source, { eval: true, workerData: options.workerData });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
@@ -135,7 +133,6 @@ export async function startDatabaseWorker(options: {
 	}
 	return {
 		kind: options.kind,
-		call,
 		...sql(null),
 		async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
 			const tx = await call<number>({ op: 'begin' });
