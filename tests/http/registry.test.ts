@@ -87,6 +87,13 @@ describe('registry over HTTP', () => {
 		// The list is sent as plain HTML: no client runtime, no hydration data with the rows.
 		expect(found).not.toContain('<script');
 		expect(found.match(/Ratna Uji/g)).toHaveLength(1);
+		// Switching the language comes back to the same search.
+		expect(found).toContain('name="back" value="/registry?nik=0123"');
+		const switched = await head.post('/lang', { to: 'en', back: '/registry?nik=0123' });
+		expect(switched.status).toBe(303);
+		expect(switched.headers.get('location')).toBe('/registry?nik=0123');
+		expect(await (await head.get('/registry?nik=0123')).text()).toContain('Residents');
+		await head.post('/lang', { to: 'id', back: '/' });
 		expect(found).toContain('3172••••••••0123');
 		expect(found).not.toContain('3172065106920123');
 		expect((await head.post('/registry/export', { reason: '' })).status).toBe(400);
