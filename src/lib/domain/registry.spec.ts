@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageBand, ageOn, parseDate, parseHouseQuery, parseMarital, parseRelation, parseReligion, parseSex, parseStatus } from './registry';
+import { ageBand, ageOn, housePlace, parseDate, parseHouseQuery, parseMarital, parseRelation, parseReligion, parseSex, parseStatus, rtLabel, rtNumber } from './registry';
 
 describe('registry vocabularies', () => {
 	it('reads the words RT spreadsheets use', () => {
@@ -50,5 +50,15 @@ describe('parseHouseQuery', () => {
 		expect(parseHouseQuery('12a')).toEqual({ block: null, number: '12A' });
 		expect(parseHouseQuery('blok S5')).toEqual({ block: 'S5', number: null });
 		expect(parseHouseQuery(' - / ')).toBeNull();
+	});
+});
+
+describe('RT numbers and places', () => {
+	it('writes RT numbers with three digits, and a household place with its address when there is one', () => {
+		expect(rtNumber(2)).toBe('002');
+		expect(rtNumber('12')).toBe('012');
+		expect(rtLabel(31)).toBe('RT 031');
+		expect(housePlace({ rt_number: 2, block: 'B2', house_number: '5' })).toBe('RT 002 · B2 5');
+		expect(housePlace({ rt_number: 2, block: 'B2', house_number: '5', address: 'Jl. Melati 5' })).toBe('RT 002 · B2 5 · Jl. Melati 5');
 	});
 });

@@ -107,3 +107,14 @@ export function parseHouseQuery(input: string): { block: string | null; number: 
 	if (tokens.length === 1) return /^\d+[A-Z]?$/.test(tokens[0]!) ? { block: null, number: tokens[0]! } : { block: tokens[0]!, number: null };
 	return { block: tokens[0]!, number: tokens.at(-1)! };
 }
+
+/** An RT number as written on letters and lists: `002`. */
+export const rtNumber = (n: number | string) => String(n).padStart(3, '0');
+
+/** `RT 002` */
+export const rtLabel = (n: number | string) => `RT ${rtNumber(n)}`;
+
+/** Where a household lives: `RT 002 · B2 5`, then ` · address` when there is one. */
+export function housePlace(h: { rt_number: number; block: string; house_number: string; address?: string | null }): string {
+	return `${rtLabel(h.rt_number)} · ${h.block} ${h.house_number}${h.address ? ` · ${h.address}` : ''}`;
+}

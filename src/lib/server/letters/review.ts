@@ -11,6 +11,7 @@ import { renderLetterPdf, sha256Hex, type LetterPdfInput } from './pdf';
 import { fillTemplate, nextStatus, type LetterAction, type RequestStatus } from '$lib/domain/letters';
 import { formatIndonesianDate, formatLetterNumber, registerPeriod } from '$lib/domain/letter-number';
 import { translate } from '$lib/i18n';
+import { rtNumber } from '$lib/domain/registry';
 
 /**
  * The approval chain (issue 6, items 3–5): the RT head of the request's RT approves,
@@ -159,7 +160,7 @@ async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, c
 	const number = formatLetterNumber(settings.number_format, { seq, kind: request.kind, rw: rw.code, month, year });
 	const token = randomBytes(18).toString('base64url');
 	const rwNo = rw.code.replace(/^RW/, '');
-	const rtNo = String(subject.rt_number).padStart(3, '0');
+	const rtNo = rtNumber(subject.rt_number);
 	const nik = decryptPii(ctx.pii, 'nik', subject.nik_enc);
 	const dateText = (iso: string) => formatIndonesianDate(new Date(`${iso}T12:00:00+07:00`));
 

@@ -9,6 +9,7 @@ import { formatDate, formatDateTime } from '$lib/domain/time';
 import { translate, type Locale } from '$lib/i18n';
 import { collectPdf, registerPdfFonts } from '../letters/pdf';
 import type { HouseholdView } from './residents';
+import { housePlace } from '$lib/domain/registry';
 
 export interface HouseholdPdfInput {
 	rwName: string | null;
@@ -38,7 +39,7 @@ export async function renderHouseholdPdf(input: HouseholdPdfInput): Promise<Uint
 	if (input.households.length === 0) doc.moveDown().fontSize(11).text(t('household.none'));
 	for (const h of input.households) {
 		doc.moveDown(1.2).font('serif-bold').fontSize(12).text(`${t('registry.kk')} ${h.kk_masked}`);
-		const place = `RT ${String(h.rt_number).padStart(3, '0')} · ${h.block} ${h.house_number}${h.address ? ` · ${h.address}` : ''}`;
+		const place = housePlace(h);
 		doc.font('serif').fontSize(10).text(place);
 		for (const m of h.members) {
 			doc.moveDown(0.6).font('serif-bold').fontSize(11).text(m.name);

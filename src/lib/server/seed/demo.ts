@@ -5,6 +5,7 @@ import { hashPassword } from '../auth/passwords';
 import type { PiiKeys } from '../crypto/pii';
 import { generateFamilies, writeFamilies } from './population';
 import { seedLetterCatalogue } from '../letters/catalogue';
+import { rtLabel } from '$lib/domain/registry';
 
 /** Where the catalogue's links to other offices point for a Jakarta RW. */
 export const DEMO_LINKS = {
@@ -62,7 +63,7 @@ export async function seedDemo(db: Database, options: { password: string; pii: P
 		for (let n = 1; n <= DEMO_RT_COUNT; n++) {
 			const rt = await tx.query<{ id: string }>(
 				'insert into rt (rw_id, number, name) values ($1, $2, $3) returning id',
-				[rwId, n, `RT ${String(n).padStart(3, '0')}`]
+				[rwId, n, rtLabel(n)]
 			);
 			const rtId = rt[0]!.id;
 			rtIds.push(rtId);
