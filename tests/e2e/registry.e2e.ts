@@ -40,6 +40,7 @@ test('RT head imports a spreadsheet with an error, fixes it, imports, searches a
 
 	// Search by name, open the record: the NIK is masked until revealed with a reason.
 	await open(page, '/registry?q=intan');
+	await expectAccessible(page);
 	await page.getByRole('link', { name: 'Intan Permata' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Intan Permata' })).toBeVisible();
 	await expect(page.getByText('3172••••••••0002')).toBeVisible();
