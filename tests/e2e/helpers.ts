@@ -4,14 +4,14 @@ import { expect, type Page } from '@playwright/test';
 export const DEMO_PASSWORD = 'rukun-demo';
 
 /**
- * Opens a page and waits until it has hydrated. A page rendered without client-side
- * JavaScript (`csr = false`, e.g. the registry list) is ready once it has loaded.
+ * Opens a page and waits until it has hydrated. A page sent without client-side
+ * JavaScript (`csr = false`, e.g. the registry list: `{ scripts: false }`) is ready once
+ * it has loaded, and must indeed have no script.
  */
-export async function open(page: Page, path: string) {
+export async function open(page: Page, path: string, options: { scripts?: boolean } = {}) {
 	const response = await page.goto(path);
-	if (await page.evaluate(() => document.scripts.length > 0)) {
-		await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
-	}
+	if (options.scripts === false) expect(await page.evaluate(() => document.scripts.length)).toBe(0);
+	else await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
 	return response;
 }
 

@@ -39,7 +39,7 @@ test('RT head imports a spreadsheet with an error, fixes it, imports, searches a
 	await expect(page.getByTestId('import-done')).toHaveText('Selesai: 2 warga dan 1 KK baru tersimpan.');
 
 	// Search by name, open the record: the NIK is masked until revealed with a reason.
-	await open(page, '/registry?q=intan');
+	await open(page, '/registry?q=intan', { scripts: false });
 	await expectAccessible(page);
 	await page.getByRole('link', { name: 'Intan Permata' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Intan Permata' })).toBeVisible();

@@ -71,6 +71,7 @@ describe('database adapter', () => {
 			).rejects.toMatchObject({ code: '42P01' });
 		}
 		expect(await db.query('select id from t_adapter where id = 12')).toEqual([]);
+		expect(await db.batch([])).toEqual([]);
 	});
 
 	it('keeps every value of a batch exactly: quotes, backslashes, $n in strings and comments, arrays, dates, bigint, bytes', async () => {

@@ -134,6 +134,12 @@ describe('registry reads and RLS', () => {
 		expect(women.rows.length).toBeGreaterThan(0);
 		const rt2 = await searchResidents(db, admin, filters({ rt: '2' }));
 		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
+		// A name search pages on (its LIMIT and OFFSET go as parameters, the others' in the text).
+		const [w1, w2] = [await searchResidents(db, admin, filters({ q: 'warga' })), await searchResidents(db, admin, filters({ q: 'warga', page: '2' }))];
+		expect([w1.rows.length, w1.hasNext, w2.rows.length]).toEqual([25, true, 25]);
+		const first = new Set(w1.rows.map((r) => r.id));
+		expect(w2.rows.filter((r) => first.has(r.id))).toEqual([]);
+		expect(w2.rows[0]!.name >= w1.rows[24]!.name).toBe(true);
 	});
 
 	it('keeps the RT and house label on each resident row when a house is renumbered or a household moves', async () => {

@@ -11,9 +11,10 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 };
 
 /**
- * The list needs no JavaScript: search is a GET form, paging and rows are links. It is
- * sent without the client runtime and its hydration data (no script, 6 KB less per
- * page on a cheap phone), which also leaves the server less work per page
- * (`npm run bench:http`, PGlite: 650 -> 753 req/s).
+ * The list needs no JavaScript: search is a GET form, paging and rows are links.
+ * Loaded directly (a bookmark, a search, the next page) it is sent without the client
+ * runtime (no script, 6 KB less per page on a cheap phone), which also leaves the
+ * server less work per page (`npm run bench:http`, PGlite: 650 -> 753 req/s). Reached
+ * from another page of the app, the app navigates to it as usual, through its data.
  */
 export const csr = false;

@@ -123,9 +123,14 @@ const batchOnce = async (list) => {
   }
   parts.push(S.sync());
   const r = await pg.execProtocol(concat(parts));
-  return lib.parse.parseResults(r.messages, pg.parsers).map((result) => result.rows);
+  const results = lib.parse.parseResults(r.messages, pg.parsers);
+  // One result per statement: a statement that completes without a command (an empty
+  // one, a comment) would shift the rest.
+  if (results.length !== list.length) throw new Error('a batch of ' + list.length + ' statements gave ' + results.length + ' results: each statement must be one command');
+  return results.map((result) => result.rows);
 };
 const batch = async (list) => {
+  if (list.length === 0) return [];
   try {
     return await batchOnce(list);
   } catch (err) {

@@ -35,7 +35,8 @@ const errorOf = (err) => {
   const out = { message: err && err.message ? err.message : String(err) };
   if (err && typeof err === 'object') {
     for (const [key, value] of Object.entries(err)) {
-      if (key === 'name' || key === 'stack' || key === 'message') continue;
+      // Not the statement's text or values (PGlite attaches them): errors are logged.
+      if (['name', 'stack', 'message', 'query', 'params', 'parameters'].includes(key)) continue;
       if (value !== undefined && value !== null && typeof value !== 'object' && typeof value !== 'function') out[key] = value;
     }
   }
