@@ -1,19 +1,20 @@
 import { siagaOf } from '$lib/domain/flood';
+import { rtLabel } from '$lib/domain/registry';
 import { formatDateTime } from '$lib/domain/time';
 import { locale, t } from '$lib/i18n/t.svelte';
 import type { DeviceRow } from '$lib/server/devices/devices';
-import { rtLabel } from '$lib/domain/registry';
 
 /** A device's health as the device lists and the device page show it (one wording everywhere). */
 export function deviceHealth(d: DeviceRow) {
 	const siaga = siagaOf(d.last_level_cm, d);
+	const level = d.last_level_cm === null ? '—' : `${Math.round(d.last_level_cm)} cm`;
 	return {
 		where: `${t(`devices.kind_${d.kind}`)}${d.rt_number ? ` · ${rtLabel(d.rt_number)}` : ''}`,
 		status: d.disabled_at ? t('devices.disabled') : t(`devices.status_${d.status}`),
 		lastSeen: d.last_seen_at ? formatDateTime(d.last_seen_at, locale()) : '—',
 		battery: d.battery_v === null ? '—' : `${d.battery_v.toFixed(2)} V`,
-		level: d.last_level_cm === null ? '—' : `${Math.round(d.last_level_cm)} cm`,
+		level,
 		/** The level with its Siaga level, when the sensor has thresholds. */
-		levelSiaga: `${d.last_level_cm === null ? '—' : `${Math.round(d.last_level_cm)} cm`}${siaga ? ` · ${t(`siaga.${siaga}`)}` : ''}`
+		levelSiaga: `${level}${siaga ? ` · ${t(`siaga.${siaga}`)}` : ''}`
 	};
 }
