@@ -229,6 +229,19 @@ describe('PGlite worker thread', () => {
 		expect(await own.ping()).toBe(false);
 	});
 
+	it('refuses a batch statement that is no command (its results would shift), and reports errors without the SQL text', async () => {
+		const own = await ownThread();
+		try {
+			await expect(own.batch([{ text: '-- nothing' }, { text: 'select 1 as a' }])).rejects.toThrow(/2 statements gave 1 results/);
+			expect(await own.batch([{ text: 'select 1 as a' }])).toEqual([[{ a: 1 }]]);
+			const err = (await own.exec('select nonsense from nowhere').catch((e: unknown) => e)) as Record<string, unknown>;
+			expect(err).toMatchObject({ code: '42P01' });
+			expect(err).not.toHaveProperty('query');
+		} finally {
+			await own.close();
+		}
+	});
+
 	it('refuses a parameter it cannot send to the worker, and keeps working', async () => {
 		const own = await ownThread();
 		await expect(own.query('select $1::text as v', [() => 'x'])).rejects.toThrow(/could not be cloned/);
