@@ -12,6 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Aedes } from 'aedes';
 import type { Database } from '../../src/lib/server/db';
+import type { Statement } from '../../src/lib/server/db/types';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
@@ -67,10 +68,35 @@ export class WriteLog {
 	}
 }
 
-/** The same database, with the reading insert (writer.ts) timed; everything else untouched. */
+/** Rows in a binary COPY buffer (src/lib/server/db/copy.ts): the tuples walked by their field lengths. */
+function copyRows(data: Uint8Array): number {
+	const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+	let at = 19 + view.getInt32(15); // signature, flags, header extension
+	let rows = 0;
+	for (let fields = view.getInt16(at); fields !== -1; fields = view.getInt16(at)) {
+		at += 2;
+		for (let f = 0; f < fields; f++) at += 4 + Math.max(0, view.getInt32(at));
+		rows++;
+	}
+	return rows;
+}
+
+/** The same database, with the reading write (writer.ts: COPY, or its statement) timed; everything else untouched. */
 function timedDatabase(db: Database, log: WriteLog): Database {
+	const copyIn = db.copyIn;
 	return {
 		...db,
+		...(copyIn && {
+			async copyIn(table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after?: Statement[]) {
+				if (table !== 'reading') return copyIn(table, columns, data, after);
+				const t0 = performance.now();
+				try {
+					return await copyIn(table, columns, data, after);
+				} finally {
+					log.add(copyRows(data), performance.now() - t0);
+				}
+			}
+		}),
 		async query<T>(text: string, params?: unknown[]): Promise<T[]> {
 			if (!text.includes('insert into reading (')) return db.query<T>(text, params);
 			const rows = Array.isArray(params?.[0]) ? (params[0] as unknown[]).length : 0;

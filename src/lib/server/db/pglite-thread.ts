@@ -200,6 +200,14 @@ parentPort.on('message', async (m) => {
         return send(m.id, true, null);
       case 'batch':
         return send(m.id, true, await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => batch(m.statements))));
+      // Database.copyIn: PGlite reads COPY's '/dev/blob' from the blob given to query().
+      case 'copy':
+        return send(m.id, true, await pg.transaction(async (tx) => {
+          await tx.query('copy ' + m.target + " from '/dev/blob' with (format binary)", [], { blob: new Blob([m.data]) });
+          const out = [];
+          for (const s of m.after) out.push((await tx.query(s.text, s.params || [])).rows);
+          return out;
+        }));
       case 'begin': return beginTransaction(m, (fn) => pg.transaction(fn), arm);
       case 'end':
         if (expired.delete(m.tx)) return m.commit ? send(m.id, false, errorOf(idleError())) : send(m.id, true, null);
@@ -240,6 +248,7 @@ export async function openPgliteThread(
 		source: WORKER_SOURCE,
 		workerData,
 		open: { op: 'open', dataDir, dump },
-		transfer: dump ? [dump] : []
+		transfer: dump ? [dump] : [],
+		copy: true
 	});
 }

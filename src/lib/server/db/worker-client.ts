@@ -6,6 +6,7 @@
 // it open until the main thread sends `end` (commit, or rollback when the callback
 // threw); the queries in between carry the transaction's id.
 import { Worker } from 'node:worker_threads';
+import { copyTarget } from './copy';
 import type { Database, Sql, Statement } from './types';
 
 export type Op =
@@ -14,6 +15,7 @@ export type Op =
 	| { op: 'exec'; tx: number | null; text: string }
 	| { op: 'begin' }
 	| { op: 'batch'; statements: Statement[] }
+	| { op: 'copy'; target: string; data: Uint8Array<ArrayBuffer>; after: Statement[] }
 	| { op: 'end'; tx: number; commit: boolean }
 	| { op: 'close' };
 
@@ -82,6 +84,8 @@ export async function startDatabaseWorker(options: {
 	workerData: unknown;
 	open: Op & { op: 'open' };
 	transfer?: ArrayBuffer[];
+	/** The worker answers `copy` (Database.copyIn). */
+	copy?: boolean;
 }): Promise<Database> {
 	const worker = new Worker(options.source, { eval: true, workerData: options.workerData });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
@@ -149,6 +153,10 @@ export async function startDatabaseWorker(options: {
 			return result;
 		},
 		batch: (statements) => call<unknown[][]>({ op: 'batch', statements }),
+		...(options.copy && {
+			copyIn: async (table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after: Statement[] = []) =>
+				call<unknown[][]>({ op: 'copy', target: copyTarget(table, columns), data, after })
+		}),
 		async ping() {
 			try {
 				await call({ op: 'query', tx: null, text: 'select 1', params: [] });

@@ -1,6 +1,6 @@
 import type { Database } from '../db';
 import { lookupDevice, setStatus, type DeviceInfo } from '../devices/devices';
-import { canPublish, parseTopic, type Principal } from '../mqtt/acl';
+import { canPublish, parseTopic, type Principal, type PublishDecision } from '../mqtt/acl';
 import { GroupCommit } from './group-commit';
 import { IngestMetrics } from './metrics';
 import {
@@ -13,7 +13,7 @@ import {
 	statusSchema,
 	type RejectReason
 } from './schemas';
-import { Rollups } from './rollups';
+import { batchTime, Rollups } from './rollups';
 import { readingKey, writeBatch, writePanics, type PanicRow, type ReadingRow } from './writer';
 
 export type Verdict = 'deliver' | 'drop';
@@ -38,6 +38,7 @@ export class Ingest {
 	readonly panics: GroupCommit<PanicRow, boolean>;
 	readonly rollups: Rollups;
 	private devices = new Map<string, { info: DeviceInfo | null; at: number }>();
+	private decisions = new WeakMap<Principal, { topic: string; decision: PublishDecision }>();
 	private readonly futureMs: number;
 	private readonly maxAgeMs: number;
 
@@ -57,7 +58,7 @@ export class Ingest {
 				if (!first.has(key)) first.set(key, i);
 			});
 			const unique = first.size === batch.length ? batch : [...first.values()].map((i) => batch[i]!);
-			const { batchAt, stored } = await writeBatch(db, unique);
+			const { batchAt, stored } = await writeBatch(db, unique, batchTime, () => this.metrics.copyFallbacks++);
 			const fresh = keys.map((key, i) => first.get(key) === i && !stored.has(key));
 			this.rollups.add(batchAt, stored.size === 0 && unique === batch ? batch : batch.filter((_, i) => fresh[i]));
 			return fresh;
@@ -70,11 +71,17 @@ export class Ingest {
 
 	/** Device details, cached briefly; invalidated when the registry changes a device. */
 	async device(id: string): Promise<DeviceInfo | null> {
-		const cached = this.devices.get(id);
-		if (cached && Date.now() - cached.at < 60_000) return cached.info;
+		const cached = this.cachedDevice(id);
+		if (cached !== undefined) return cached;
 		const info = await lookupDevice(this.db, id);
 		this.devices.set(id, { info, at: Date.now() });
 		return info;
+	}
+
+	/** The cached details, or undefined when they must be looked up (without a promise: a message per reading). */
+	private cachedDevice(id: string): DeviceInfo | null | undefined {
+		const cached = this.devices.get(id);
+		return cached && Date.now() - cached.at < 60_000 ? cached.info : undefined;
 	}
 
 	invalidate(id: string): void {
@@ -83,6 +90,18 @@ export class Ingest {
 
 	remember(info: DeviceInfo): void {
 		this.devices.set(info.id, { info, at: Date.now() });
+	}
+
+	/**
+	 * canPublish, remembered per connection for its last topic: a device publishes to
+	 * the same topic message after message, and the rule is a pure function of both.
+	 */
+	private decide(principal: Principal, topic: string): PublishDecision {
+		const last = this.decisions.get(principal);
+		if (last?.topic === topic) return last.decision;
+		const decision = canPublish(principal, topic);
+		this.decisions.set(principal, { topic, decision });
+		return decision;
 	}
 
 	private reject(reason: RejectReason, device: string | null): Verdict {
@@ -95,14 +114,15 @@ export class Ingest {
 		this.metrics.messagesIn++;
 		const who = principal?.kind === 'device' ? principal.deviceId : null;
 		if (payload.length > MAX_PAYLOAD_BYTES) return this.reject('oversized', who);
-		const decision = principal ? canPublish(principal, topic) : { allow: true as const, route: parseTopic(topic) };
+		const decision = principal ? this.decide(principal, topic) : { allow: true as const, route: parseTopic(topic) };
 		if (!decision.allow) return this.reject(decision.reason, who);
 		const route = decision.route;
 		// Development clients (anonymous) may use other topics; they are not ingested.
 		if (!route || route.family === 'alerts' || route.family === 'pump_cmd') {
 			return principal?.kind === 'anonymous' ? 'deliver' : this.reject('unknown_topic', who);
 		}
-		const device = await this.device(route.deviceId!);
+		const known = this.cachedDevice(route.deviceId!);
+		const device = known === undefined ? await this.device(route.deviceId!) : known;
 		if (!device || device.disabled || device.rwCode !== route.rwCode) return this.reject('unknown_device', route.deviceId);
 
 		if (route.family === 'status') {

@@ -9,6 +9,8 @@ export class IngestMetrics {
 	messagesIn = 0;
 	accepted = 0;
 	duplicates = 0;
+	/** Batches whose COPY met a stored reading and were written again by the statement (writer.ts). */
+	copyFallbacks = 0;
 	refusedConnections = 0;
 	private rejected = new Map<string, number>();
 	private refusedByReason = new Map<string, number>();
@@ -55,6 +57,12 @@ export class IngestMetrics {
 		for (const [reason, count] of this.refusedByReason) lines.push(`rukun_mqtt_connections_refused_total{reason="${esc(reason)}"} ${count}`);
 		lines.push(
 			...metric('rukun_ingest_batches_total', 'counter', 'Group-commit batches written.', batches.batches),
+			...metric(
+				'rukun_ingest_copy_fallbacks_total',
+				'counter',
+				'Batches whose COPY met an already stored reading and were written again, skipping duplicates.',
+				this.copyFallbacks
+			),
 			...metric('rukun_ingest_batch_rows_max', 'gauge', 'Largest batch so far.', batches.maxBatch),
 			...metric('rukun_ingest_batch_rows_last', 'gauge', 'Size of the last batch.', batches.lastBatch),
 			...header('rukun_ingest_lag_ms', 'summary', 'Device timestamp to stored, milliseconds.'),

@@ -1,4 +1,5 @@
-import type { Sql } from '../db';
+import type { Database, Sql } from '../db';
+import { encodeCopyBinary, type CopyType } from '../db/copy';
 import { batchTime } from './rollups';
 
 export interface ReadingRow {
@@ -14,23 +15,42 @@ export interface ReadingRow {
 	clockSkew: boolean;
 }
 
+const READING_COLUMNS = ['device_id', 'rw_id', 'boot', 'seq', 'ts', 'level_cm', 'distance_cm', 'battery_v', 'clock_skew', 'received_at'];
+const READING_TYPES: CopyType[] = ['text', 'uuid', 'int8', 'int8', 'timestamptz', 'float4', 'float4', 'float4', 'bool', 'timestamptz'];
+
 /**
- * The statement a PUBACK waits for: the raw readings from unnest arrays (DESIGN.md: far
- * faster than a VALUES list with thousands of parameters), received at `batchAt`, with
- * duplicates of stored (device, boot, seq) skipped, and the batch's `rollup_pending`
- * row. Rollups come later from memory (rollups.ts). `rows` must not repeat a key.
- * The batch time is sent as text: postgres.js would turn a timestamptz parameter into
- * a JavaScript Date and drop its microseconds.
- * Returns the keys (`readingKey`) that were already stored: normally none, so almost
- * nothing travels back.
+ * What a PUBACK waits for: the raw readings, received at `batchAt`, with duplicates of
+ * stored (device, boot, seq) skipped, and the batch's `rollup_pending` row, in one
+ * transaction. Rollups come later from memory (rollups.ts). `rows` must not repeat a
+ * key. Returns the keys (`readingKey`) that were already stored: normally none.
+ *
+ * Where the database can (PGlite), the rows go in by binary COPY, 3.4x cheaper per
+ * reading than the statement (bench/README.md). COPY has no ON CONFLICT: when a
+ * reading is already stored (a device re-sending one whose PUBACK it missed), the
+ * whole COPY rolls back and the batch is written again by the statement, which skips
+ * and reports the duplicates. `onFallback` counts those.
  */
-export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string): Promise<Set<string>> {
+export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batchAt: string, onFallback?: () => void): Promise<Set<string>> {
 	let minTs = Infinity;
 	let maxTs = -Infinity;
 	for (const r of rows) {
 		const t = r.ts.getTime();
 		if (t < minTs) minTs = t;
 		if (t > maxTs) maxTs = t;
+	}
+	const range = [new Date(minTs).toISOString(), new Date(maxTs).toISOString()];
+	if ('copyIn' in db && db.copyIn) {
+		const data = encodeCopyBinary(
+			READING_TYPES,
+			rows.map((r) => [r.deviceId, r.rwId, r.boot, r.seq, r.ts, r.levelCm, r.distanceCm, r.batteryV, r.clockSkew, batchAt])
+		);
+		try {
+			await db.copyIn('reading', READING_COLUMNS, data, [{ text: INSERT_PENDING, params: [batchAt, ...range] }]);
+			return new Set();
+		} catch (err) {
+			if (!isDuplicateReading(err)) throw err;
+			onFallback?.();
+		}
 	}
 	const duplicates = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
 		`with input as (
@@ -60,11 +80,19 @@ export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string
 			rows.map((r) => pgBool(r.clockSkew)),
 			rows.map((r) => r.boot),
 			batchAt,
-			new Date(minTs).toISOString(),
-			new Date(maxTs).toISOString()
+			...range
 		]
 	);
 	return new Set(duplicates.map((r) => readingKey(r.device_id, r.boot, r.seq)));
+}
+
+// The batch time is sent as text: postgres.js would turn a timestamptz parameter into
+// a JavaScript Date and drop its microseconds.
+const INSERT_PENDING = `insert into rollup_pending (batch_at, min_ts, max_ts) values ($1::text::timestamptz, $2, $3)`;
+
+function isDuplicateReading(err: unknown): boolean {
+	const e = err as { code?: string; constraint?: string; constraint_name?: string };
+	return e.code === '23505' && (e.constraint ?? e.constraint_name) === 'reading_pkey';
 }
 
 /**
@@ -72,11 +100,16 @@ export async function writeReadings(db: Sql, rows: ReadingRow[], batchAt: string
  * instance took the same one (the statement failed on `rollup_pending`'s key, so
  * nothing was written). Returns the batch time used and the keys already stored.
  */
-export async function writeBatch(db: Sql, rows: ReadingRow[], time: () => string = batchTime): Promise<{ batchAt: string; stored: Set<string> }> {
+export async function writeBatch(
+	db: Database | Sql,
+	rows: ReadingRow[],
+	time: () => string = batchTime,
+	onFallback?: () => void
+): Promise<{ batchAt: string; stored: Set<string> }> {
 	for (let attempt = 1; ; attempt++) {
 		const batchAt = time();
 		try {
-			return { batchAt, stored: await writeReadings(db, rows, batchAt) };
+			return { batchAt, stored: await writeReadings(db, rows, batchAt, onFallback) };
 		} catch (err) {
 			if (attempt >= 3 || !isBatchClash(err)) throw err;
 		}
