@@ -98,6 +98,32 @@ describe('broker access', () => {
 		if (db.copyIn) expect(ingest.renderMetrics()).toMatch(/^rukun_ingest_copy_fallbacks_total [1-9]\d*$/m);
 	});
 
+	it('sends no PUBACK for a reading it could not store: counted, the connection closed, other devices served', async () => {
+		for (const id of ['t-wl-fail', 't-wl-ok']) {
+			const created = await createDevice(db, admin, sensor(id));
+			if (!created.ok) throw new Error(created.reason);
+			secrets.set(id, created.secret);
+		}
+		// A database that refuses this device's rows (a full disk, a broken constraint).
+		await db.exec(`create function t_refuse_reading() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$;
+		               create trigger t_refuse before insert on reading for each row when (new.device_id = 't-wl-fail') execute function t_refuse_reading()`);
+		try {
+			const { client } = await connect('t-wl-fail');
+			let acked = false;
+			const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+			client.publish(`rw/${rw.code}/sensor/t-wl-fail/level`, level(1), { qos: 1 }, (err) => (acked = !err));
+			await closed;
+			expect(acked).toBe(false);
+			expect(await stored('t-wl-fail')).toEqual([]);
+			expect(ingest.renderMetrics()).toMatch(/^rukun_mqtt_messages_rejected_total\{reason="store_failed",device="t-wl-fail"\} 1$/m);
+			const { client: other } = await connect('t-wl-ok');
+			await other.publishAsync(`rw/${rw.code}/sensor/t-wl-ok/level`, level(2), { qos: 1 });
+			expect((await stored('t-wl-ok')).map((r) => r.seq)).toEqual(['2']);
+		} finally {
+			await db.exec('drop trigger t_refuse on reading; drop function t_refuse_reading()');
+		}
+	});
+
 	it('keeps the readings of a device whose seq restarted after a reboot (new boot), and still ignores replays', async () => {
 		const { client } = await connect('t-wl-05');
 		const topic = `rw/${rw.code}/sensor/t-wl-05/level`;
