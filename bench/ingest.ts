@@ -23,6 +23,7 @@ import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
+import { missingServerFlags, serverNodeFlags } from './lib/node-flags';
 
 type Metrics = Record<string, number | null>;
 
@@ -394,7 +395,10 @@ async function main() {
 		bare_aedes_other_cpu_pct: bare ? pct(bare.max.otherCpuPct) : null,
 		mosquitto_other_cpu_pct: mosq ? pct(mosq.otherCpuPct) : null
 	};
-	if (options.profile || options.dbMainThread || !options.baselines) {
+	const missingFlags = missingServerFlags();
+	if (missingFlags.length > 0) {
+		console.log(`\nthis process lacks the app's Node flags (package.json start): ${missingFlags.join(' ')} — run it as \`npm run bench:ingest\`; bench/results/ingest.json is not written.`);
+	} else if (options.profile || options.dbMainThread || !options.baselines) {
 		console.log('\n--profile / --db-main-thread / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
 	} else {
 		const file = path.join(ROOT, 'bench/results/ingest.json');
@@ -404,7 +408,14 @@ async function main() {
 			at: new Date().toISOString(),
 			node: process.version,
 			cpus: os.cpus().length,
-			params: { publishers: options.publishers, duration_s: options.durationS, rate: options.rate, window: options.window, generators: options.generators },
+			params: {
+				publishers: options.publishers,
+				duration_s: options.durationS,
+				rate: options.rate,
+				window: options.window,
+				generators: options.generators,
+				node_flags: serverNodeFlags().join(' ')
+			},
 			metrics
 		};
 		await writeFile(file, JSON.stringify(body, null, 2) + '\n');

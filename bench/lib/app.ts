@@ -1,8 +1,9 @@
-// Starts the built app as `npm start` does (node scripts/start.js) in its own process,
+// Starts the built app as `npm start` does (node, its flags, scripts/start.js) in its own process,
 // waits for its banner (no sleeping), logs a user in and stops it again.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { serverNodeFlags } from './node-flags';
 import { run } from './proc';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,13 +35,13 @@ export interface BenchApp {
 }
 
 /**
- * `node scripts/start.js` with env `PORT=0 HOST=127.0.0.1 MQTT_PORT=0 MQTT_HOST=127.0.0.1`
+ * `node <start flags> scripts/start.js` with env `PORT=0 HOST=127.0.0.1 MQTT_PORT=0 MQTT_HOST=127.0.0.1`
  * plus `env`; resolves when the banner shows `Web:` and `Health:`. Rejects when the
  * process exits first or the banner does not come within `timeoutMs` (a stale build
  * is rebuilt by start.js first, hence the generous default).
  */
 export function startApp(env: Record<string, string>, timeoutMs = 300_000): Promise<BenchApp> {
-	const child = spawn(process.execPath, ['scripts/start.js'], {
+	const child = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
 		cwd: ROOT,
 		env: appEnv({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', ...env }),
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -1,0 +1,23 @@
+// The Node flags the app runs with: those of `npm start` (package.json), so that a
+// benchmark measures the shipped configuration. The V8 heap is tuned there:
+// `--max-semi-space-size=64` lets the young generation grow to 64 MB per semi-space,
+// so the objects of a reading that lives for one group commit (tens of ms) die young
+// instead of being promoted and collected by full mark-compact GCs (bench/README.md).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The `--flags` between `node` and the script in package.json's `start`. */
+export function serverNodeFlags(): string[] {
+	const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+	const words = pkg.scripts.start.trim().split(/\s+/);
+	if (words[0] !== 'node') throw new Error(`package.json start does not run node: ${pkg.scripts.start}`);
+	return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
+/** The start flags this process lacks (its own command line and NODE_OPTIONS). */
+export function missingServerFlags(): string[] {
+	const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+	return serverNodeFlags().filter((flag) => !own.includes(flag));
+}
