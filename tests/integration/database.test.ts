@@ -214,6 +214,34 @@ describe('database adapter', () => {
 		expect(rows[0]).toEqual({ n: 30, label: 'nomor 30', day: '2026-01-31', who: 'authenticated' });
 		expect(await listAsUser(db, claims, 'select 1 as x where false')).toEqual([]);
 	});
+
+	it('reads a list as the user with values of every kind kept as values, never as SQL', async () => {
+		const claims = { sub: '00000000-0000-0000-0000-000000000001', rw_id: null };
+		const tricky = `it's "quoted" \\ back; drop table t_adapter; --`;
+		const [row] = await listAsUser<Record<string, unknown>>(
+			db,
+			claims,
+			`select $1::text as text, $2::int as n, $3::text[] as list, $4::boolean as flag, $5::timestamptz = '2026-12-01T00:00:00Z' as at_ok,
+			        $6::text is null as missing, $7::jsonb ->> 'k' as json, current_setting('request.jwt.claims', true)::jsonb ->> 'sub' as sub`,
+			[tricky, 42, ['a', 'b"c', 'd\\e', null, `'x'`], false, new Date('2026-12-01T00:00:00Z'), null, { k: tricky }]
+		);
+		expect(row).toEqual({ text: tricky, n: 42, list: ['a', 'b"c', 'd\\e', null, `'x'`], flag: false, at_ok: true, missing: true, json: tricky, sub: claims.sub });
+		expect(await count()).toBeGreaterThan(0);
+	});
+
+	it('keeps reading after many different list statements (PostgreSQL keeps at most 100 prepared per connection)', async () => {
+		const claims = { sub: '00000000-0000-0000-0000-000000000001', rw_id: null };
+		// 450: more than 100 on a connection even when the pool (4 here) spreads them evenly.
+		for (let i = 0; i < 450; i++) {
+			const rows = await listAsUser<{ n: number }>(db, claims, `select $1::int + ${i} as n`, [1]);
+			expect(rows).toEqual([{ n: 1 + i }]);
+		}
+		if (db.kind === 'postgres') {
+			const [held] = await listAsUser<{ n: number }>(db, claims, `select count(*)::int as n from pg_prepared_statements where name like 'rukun\\_read\\_%'`);
+			expect(held!.n).toBeGreaterThan(0);
+			expect(held!.n).toBeLessThanOrEqual(100);
+		}
+	});
 });
 
 describe('bulk load (COPY)', () => {

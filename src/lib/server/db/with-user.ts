@@ -41,16 +41,42 @@ export async function queryAsUser<T>(db: Database, claims: Claims, text: string,
  * worker). Columns must read the same as JSON: cast dates and timestamps to text, and
  * note that bigint and numeric come back as JSON numbers (postgres.js gives strings).
  * The subquery's ORDER BY orders the array; no column may be named `list_row_`.
+ *
+ * On PostgreSQL it is one round trip: `app.read_as_user` sets the claims and role,
+ * prepares the statement once per connection and runs it (migration
+ * 20261201000000_read_as_user.sql), instead of BEGIN, the claims, the query and
+ * COMMIT. The values travel as text (`asText`) and the server quotes them.
  */
 export async function listAsUser<T>(db: Database, claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
-	const rows = await queryAsUser<{ rows: string }>(
-		db,
-		claims,
-		// The newline ends a trailing `--` comment of the inner query.
-		`select coalesce(json_agg(list_row_), '[]')::text as rows from (${text}\n) list_row_`,
-		params
-	);
+	// The newline ends a trailing `--` comment of the inner query.
+	const statement = `select coalesce(json_agg(list_row_), '[]')::text as rows from (${text}\n) list_row_`;
+	const rows =
+		db.kind === 'postgres'
+			? await db.query<{ rows: string }>('select app.read_as_user($1, $2, $3::text[]) as rows', [userClaims(claims), statement, params.map(asText)])
+			: await queryAsUser<{ rows: string }>(db, claims, statement, params);
 	return JSON.parse(rows[0]!.rows) as T[];
+}
+
+/**
+ * A parameter as PostgreSQL's text input for its type: the statement's parameter
+ * types come from its own text, as when the driver prepares it. Arrays become array
+ * literals (one level), Dates ISO strings, objects JSON.
+ */
+export function asText(value: unknown): string | null {
+	if (value === null || value === undefined) return null;
+	if (typeof value === 'string') return value;
+	if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+	if (typeof value === 'boolean') return value ? 't' : 'f';
+	if (value instanceof Date) return value.toISOString();
+	if (Array.isArray(value)) {
+		const element = (v: unknown) => {
+			if (Array.isArray(v)) throw new Error('asText: nested arrays are not supported');
+			const t = asText(v);
+			return t === null ? 'NULL' : `"${t.replace(/[\\"]/g, '\\$&')}"`;
+		};
+		return `{${value.map(element).join(',')}}`;
+	}
+	return JSON.stringify(value);
 }
 
 /** The same for a visitor who is not logged in (Postgres role `anon`). */

@@ -1,0 +1,44 @@
+-- One round trip for a list page's read as the user on PostgreSQL (issue 5: registry
+-- pages at 10k residents). The app used to send BEGIN, the claims and role, the query
+-- and COMMIT: three round trips and four statements per page. This function does
+-- the same in one call:
+--   1. sets the user's claims and the role `authenticated` for the rest of the
+--      statement's transaction, so Row Level Security applies as before;
+--   2. prepares the statement once per connection (PostgreSQL infers its parameter
+--      types, as for a statement the driver prepares) and runs it with the values,
+--      which the server itself quotes as literals (quote_nullable), so no value is
+--      ever read as SQL;
+--   3. returns its single text value (the page's rows as one JSON text).
+-- SECURITY INVOKER: it never runs with more rights than its caller, and the role
+-- switch lasts until the end of the caller's statement. Only the app's own role (the
+-- owner) may call it.
+create function app.read_as_user(claims text, statement text, args text[]) returns text
+language plpgsql security invoker
+as $$
+declare
+  stmt text := 'rukun_read_' || md5(statement);
+  old text;
+  result text;
+begin
+  perform set_config('request.jwt.claims', claims, true);
+  perform set_config('role', 'authenticated', true);
+  if not exists (select 1 from pg_prepared_statements p where p.name = stmt) then
+    -- Every page number of every filter is a statement of its own: keep at most the
+    -- 100 most recently prepared on a connection (the driver's statements are left alone).
+    if (select count(*) from pg_prepared_statements p where p.name like 'rukun\_read\_%') >= 100 then
+      for old in
+        select p.name from pg_prepared_statements p where p.name like 'rukun\_read\_%' order by p.prepare_time limit 20
+      loop
+        execute format('deallocate %I', old);
+      end loop;
+    end if;
+    execute format('prepare %I as %s', stmt, statement);
+  end if;
+  execute format('execute %I%s', stmt,
+    (select coalesce('(' || string_agg(quote_nullable(a), ', ' order by i) || ')', '')
+       from unnest(args) with ordinality as u(a, i)))
+    into result;
+  return result;
+end $$;
+
+revoke all on function app.read_as_user(text, text, text[]) from public;
