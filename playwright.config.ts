@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { serverNodeFlags } from './scripts/node-flags';
 
-// The built app (scripts/start.js) on its own port and a throw-away data dir, in
+// The built app (scripts/start.js, with the Node flags of npm start) on its own port and a throw-away data dir, in
 // Debian's Chromium (never Playwright's own browser download: there is no download host here).
 const port = Number(process.env.E2E_PORT ?? 4317);
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/rukun-e2e-${port}`;
@@ -31,7 +32,7 @@ export default defineConfig({
 		trace: 'off'
 	},
 	webServer: {
-		command: `rm -rf ${dataDir} && node scripts/start.js`,
+		command: `rm -rf ${dataDir} && node ${serverNodeFlags().join(' ')} scripts/start.js`,
 		url: `http://127.0.0.1:${port}/healthz`,
 		reuseExistingServer: false,
 		timeout: 120_000,

@@ -23,7 +23,7 @@ import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
-import { missingServerFlags, serverNodeFlags } from './lib/node-flags';
+import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
 
 type Metrics = Record<string, number | null>;
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { serverNodeFlags } from './node-flags';
+import { serverNodeFlags } from '../../scripts/node-flags';
 import { run } from './proc';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');

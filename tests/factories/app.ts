@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { serverNodeFlags } from '../../scripts/node-flags';
 
 export interface RunningApp {
 	url: string;
@@ -11,12 +12,12 @@ export interface RunningApp {
 }
 
 /**
- * Starts the built app the way `npm start` does (scripts/start.js) on ephemeral
+ * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral
  * ports with its own data dir, and waits for its banner — no sleeping.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
-	const child: ChildProcess = spawn(process.execPath, ['scripts/start.js'], {
+	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
 		env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

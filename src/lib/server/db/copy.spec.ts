@@ -39,6 +39,22 @@ describe('encodeCopyBinary', () => {
 		expect(Number(BigInt('0x' + at('2026-11-30T23:59:25.123456Z')))).toBe((Date.parse('2026-11-30T23:59:25Z') - Date.UTC(2000, 0, 1)) * 1000 + 123_456);
 	});
 
+	it('writes lone surrogates as U+FFFD and int8 at the 32-bit edges', () => {
+		const data = encodeCopyBinary(['text', 'int8', 'int8', 'int8'], [['a\ud800', -(2 ** 32), -(2 ** 32) - 1, 2 ** 31]]);
+		expect(hex(data)).toBe(
+			HEADER + '0004' + '00000004' + '61efbfbd' + '00000008' + 'ffffffff00000000' + '00000008' + 'fffffffeffffffff' + '00000008' + '0000000080000000' + TRAILER
+		);
+	});
+
+	it('parses each new uuid and timestamp string, not only the first (values alternating A, B, A)', () => {
+		const a = '00000000-0000-0000-0000-00000000000a';
+		const b = '00000000-0000-0000-0000-00000000000b';
+		const fields = (data: Uint8Array) => hex(data).slice(HEADER.length, -TRAILER.length);
+		const rows = encodeCopyBinary(['uuid', 'timestamptz'], [[a, '2000-01-01T00:00:00.000001Z'], [b, '2000-01-01T00:00:00.000002Z'], [a, '2000-01-01T00:00:00.000001Z']]);
+		const row = (id: string, us: string) => '0002' + '00000010' + id.replaceAll('-', '') + '00000008' + us;
+		expect(fields(rows)).toBe(row(a, '0000000000000001') + row(b, '0000000000000002') + row(a, '0000000000000001'));
+	});
+
 	it('refuses a value its column cannot hold, naming row and column', () => {
 		expect(() => encodeCopyBinary(['int8'], [[1], [1.5]])).toThrow('COPY row 1, column 0: not a int8 value');
 		expect(() => encodeCopyBinary(['int8'], [[2 ** 53]])).toThrow(/int8/);
@@ -48,6 +64,10 @@ describe('encodeCopyBinary', () => {
 		expect(() => encodeCopyBinary(['timestamptz'], [[new Date(NaN)]])).toThrow(/timestamptz/);
 		expect(() => encodeCopyBinary(['timestamptz'], [['2026-11-30 10:00']])).toThrow(/timestamptz/);
 		expect(() => encodeCopyBinary(['text', 'text'], [['a']])).toThrow('COPY row 0: 1 values for 2 columns');
+		expect(() => encodeCopyBinary(['float4'], [[NaN]])).toThrow(/float4/);
+		expect(() => encodeCopyBinary(['float8'], [[Infinity]])).toThrow(/float8/);
+		expect(() => encodeCopyBinary(['float4'], [[1e39]])).toThrow(/float4/);
+		expect(() => encodeCopyBinary(['timestamptz'], [[new Date(8.64e15)]])).toThrow(/timestamptz/);
 	});
 });
 
@@ -58,6 +78,8 @@ describe('isoMicroseconds', () => {
 		expect(isoMicroseconds('1970-01-01T00:00:00.000042Z')).toBe(42);
 		expect(isoMicroseconds('1970-01-01T00:00:00.0000001Z')).toBeNaN();
 		expect(isoMicroseconds('1970-01-01T07:00:00+07:00')).toBeNaN();
+		expect(isoMicroseconds('2026-02-30T00:00:00Z')).toBeNaN();
+		expect(isoMicroseconds('2026-02-28T24:00:00Z')).toBeNaN();
 	});
 });
 

@@ -6,7 +6,8 @@
 // arrays inside the database. The format (PostgreSQL docs, "COPY", Binary Format): a
 // signature, flags and header extension, then per row a field count and each field as
 // a length (-1 for NULL) and its bytes in the type's binary (send/recv) form, then -1.
-// It is written here in one pass into one buffer: a row costs no allocation.
+// One pass sizes the buffer, a second writes it: no object per row or field (a
+// repeated uuid or timestamp string is parsed once per run of equal values).
 
 /** The column types a bulk load may use, by their PostgreSQL names. */
 export type CopyType = 'text' | 'uuid' | 'int8' | 'float4' | 'float8' | 'bool' | 'timestamptz';
@@ -22,6 +23,7 @@ const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0
 const HEADER_BYTES = SIGNATURE.length + 4 + 4; // flags, header extension length
 /** Unix epoch ms of PostgreSQL's epoch, 2000-01-01 00:00 UTC: timestamps count µs from it. */
 const PG_EPOCH_MS = 946_684_800_000;
+const FLOAT4_MAX = 3.4028234663852886e38;
 const FIXED: Record<Exclude<CopyType, 'text'>, number> = { uuid: 16, int8: 8, float4: 4, float8: 8, bool: 1, timestamptz: 8 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const utf8 = new TextEncoder();
@@ -93,7 +95,8 @@ export function encodeCopyBinary(types: readonly CopyType[], rows: readonly (rea
 					break;
 				case 'float4':
 				case 'float8':
-					if (typeof v !== 'number') throw badValue(r, c, type);
+					// As the statement's text input would: no NaN, no infinity, no float4 overflow.
+					if (typeof v !== 'number' || !Number.isFinite(v) || (type === 'float4' && Math.abs(v) > FLOAT4_MAX)) throw badValue(r, c, type);
 					if (type === 'float4') view.setFloat32(at, v);
 					else view.setFloat64(at, v);
 					at += FIXED[type];
@@ -109,8 +112,8 @@ export function encodeCopyBinary(types: readonly CopyType[], rows: readonly (rea
 						if (v !== lastIso) [lastIso, lastIsoUs] = [v, isoMicroseconds(v)];
 						us = lastIsoUs;
 					} else us = NaN;
-					if (!Number.isFinite(us)) throw badValue(r, c, type);
-					// A safe integer for every valid Date (±8.64e15 ms).
+					// In µs a Date stays exact up to about the year 2255.
+					if (!Number.isSafeInteger(us - PG_EPOCH_MS * 1000)) throw badValue(r, c, type);
 					setInt64(view, at, us - PG_EPOCH_MS * 1000);
 					at += 8;
 					break;
@@ -130,6 +133,8 @@ export function isoMicroseconds(iso: string): number {
 	const m = ISO_UTC.exec(iso);
 	if (!m) return NaN;
 	const seconds = Date.parse(`${m[1]}Z`);
+	// Date.parse accepts 2026-02-30 (as 2 March) and 24:00; PostgreSQL does not.
+	if (!Number.isFinite(seconds) || new Date(seconds).toISOString().slice(0, 19) !== m[1]) return NaN;
 	return seconds * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
 }
 

@@ -120,7 +120,9 @@ export class Ingest {
 		try {
 			return this.route(principal, topic, payload);
 		} catch (err) {
-			// A bug must not escape into the broker's callback: it becomes a failed store.
+			// A bug must not escape into the broker's callback: it becomes a failed store
+			// (no PUBACK), counted as one.
+			this.metrics.reject('store_failed', principal?.kind === 'device' ? principal.deviceId : null);
 			return Promise.reject(err instanceof Error ? err : new Error(String(err)));
 		}
 	}

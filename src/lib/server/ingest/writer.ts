@@ -28,7 +28,9 @@ const READING_TYPES: CopyType[] = ['text', 'uuid', 'int8', 'int8', 'timestamptz'
  * reading than the statement (bench/README.md). COPY has no ON CONFLICT: when a
  * reading is already stored (a device re-sending one whose PUBACK it missed), the
  * whole COPY rolls back and the batch is written again by the statement, which skips
- * and reports the duplicates. `onFallback` counts those.
+ * and reports the duplicates. `onFallback` is called once that write succeeded. While
+ * devices re-send after a broker restart, such batches cost the failed COPY plus the
+ * statement (about 23 µs per reading instead of 18 for the statement alone).
  */
 export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batchAt: string, onFallback?: () => void): Promise<Set<string>> {
 	let minTs = Infinity;
@@ -39,6 +41,7 @@ export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batc
 		if (t > maxTs) maxTs = t;
 	}
 	const range = [new Date(minTs).toISOString(), new Date(maxTs).toISOString()];
+	let fellBack = false;
 	if ('copyIn' in db && db.copyIn) {
 		const data = encodeCopyBinary(
 			READING_TYPES,
@@ -49,7 +52,7 @@ export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batc
 			return new Set();
 		} catch (err) {
 			if (!isDuplicateReading(err)) throw err;
-			onFallback?.();
+			fellBack = true;
 		}
 	}
 	const duplicates = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
@@ -83,6 +86,7 @@ export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batc
 			...range
 		]
 	);
+	if (fellBack) onFallback?.();
 	return new Set(duplicates.map((r) => readingKey(r.device_id, r.boot, r.seq)));
 }
 

@@ -1,12 +1,13 @@
-// The Node flags the app runs with: those of `npm start` (package.json), so that a
-// benchmark measures the shipped configuration. The V8 heap is tuned there:
+// The Node flags the app runs with: those of `npm start` (package.json), so that
+// benchmarks and tests that start the app run the shipped configuration. The V8 heap is tuned there:
 // `--max-semi-space-size=64` lets the young generation grow to 64 MB per semi-space,
 // so the objects of a reading that lives for one group commit (tens of ms) die young
 // instead of being promoted and collected by full mark-compact GCs (bench/README.md).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The `--flags` between `node` and the script in package.json's `start`. */
 export function serverNodeFlags(): string[] {
