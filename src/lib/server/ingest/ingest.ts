@@ -32,6 +32,30 @@ export interface IngestOptions {
  * PUBACK — DESIGN.md, "Write path"). Bad messages are dropped and counted, never
  * thrown, so a buffering device is not disconnected into a loop.
  */
+/**
+ * Whether some (device, boot, seq) occurs twice in the batch. Cheap for the usual
+ * case, where each device's messages arrive in increasing (boot, seq): only a device
+ * seen going backwards or standing still is looked at closely.
+ */
+export function repeatsInside(batch: readonly ReadingRow[]): boolean {
+	const last = new Map<string, ReadingRow>();
+	let unordered: Set<string> | null = null;
+	for (const r of batch) {
+		const prev = last.get(r.deviceId);
+		if (prev && (r.boot < prev.boot || (r.boot === prev.boot && r.seq <= prev.seq))) (unordered ??= new Set()).add(r.deviceId);
+		last.set(r.deviceId, r);
+	}
+	if (!unordered) return false;
+	const seen = new Set<string>();
+	for (const r of batch) {
+		if (!unordered.has(r.deviceId)) continue;
+		const key = readingKey(r.deviceId, r.boot, r.seq);
+		if (seen.has(key)) return true;
+		seen.add(key);
+	}
+	return false;
+}
+
 export class Ingest {
 	readonly metrics = new IngestMetrics();
 	readonly readings: GroupCommit<ReadingRow, boolean>;
@@ -50,6 +74,16 @@ export class Ingest {
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.rollups = new Rollups(db, { log: options.log });
 		this.readings = new GroupCommit(async (batch) => {
+			if (!repeatsInside(batch)) {
+				const { batchAt, stored } = await writeBatch(db, batch, batchTime, () => this.metrics.copyFallbacks++);
+				if (stored.size === 0) {
+					this.rollups.add(batchAt, batch);
+					return batch.map(() => true);
+				}
+				const fresh = batch.map((r) => !stored.has(readingKey(r.deviceId, r.boot, r.seq)));
+				this.rollups.add(batchAt, batch.filter((_, i) => fresh[i]));
+				return fresh;
+			}
 			// A repeat inside the batch (a device re-sending before its PUBACK) is a
 			// duplicate of its first copy.
 			const keys = batch.map((r) => readingKey(r.deviceId, r.boot, r.seq));
@@ -57,10 +91,10 @@ export class Ingest {
 			keys.forEach((key, i) => {
 				if (!first.has(key)) first.set(key, i);
 			});
-			const unique = first.size === batch.length ? batch : [...first.values()].map((i) => batch[i]!);
+			const unique = [...first.values()].map((i) => batch[i]!);
 			const { batchAt, stored } = await writeBatch(db, unique, batchTime, () => this.metrics.copyFallbacks++);
 			const fresh = keys.map((key, i) => first.get(key) === i && !stored.has(key));
-			this.rollups.add(batchAt, stored.size === 0 && unique === batch ? batch : batch.filter((_, i) => fresh[i]));
+			this.rollups.add(batchAt, batch.filter((_, i) => fresh[i]));
 			return fresh;
 		});
 		this.panics = new GroupCommit(async (batch) => {

@@ -47,8 +47,18 @@ export class Rollups {
 			const bucket = ts - (ts % 60_000);
 			const key = `${r.deviceId}\u0000${bucket}`;
 			const agg = this.minutes.get(key);
-			if (agg) fold(agg, { min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
-			else this.minutes.set(key, { deviceId: r.deviceId, rwId: r.rwId, bucket, min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
+			if (agg) {
+				// fold() for one reading, without an object per row (this runs for every reading).
+				const level = r.levelCm;
+				if (level < agg.min) agg.min = level;
+				if (level > agg.max) agg.max = level;
+				agg.sum += level;
+				agg.n++;
+				if (ts >= agg.lastTs) {
+					agg.last = level;
+					agg.lastTs = ts;
+				}
+			} else this.minutes.set(key, { deviceId: r.deviceId, rwId: r.rwId, bucket, min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
 		}
 	}
 
