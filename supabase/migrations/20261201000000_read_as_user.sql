@@ -10,6 +10,10 @@
 --      which the server itself quotes as literals (quote_nullable), so no value is
 --      ever read as SQL;
 --   3. returns its single text value (the page's rows as one JSON text).
+-- The values appear in PostgreSQL's context line of an error inside it, so a server
+-- log that records error context records them (the app drops that line from the
+-- errors it logs). postgres.js retries a query once on a cached-plan error, also one
+-- raised in here: harmless for a read.
 -- SECURITY INVOKER: it never runs with more rights than its caller, and the role
 -- switch lasts until the end of the caller's statement. Only the app's own role (the
 -- owner) may call it.
@@ -47,4 +51,7 @@ begin
   return result;
 end $$;
 
+-- It can set any claims: never callable by the API roles (Supabase grants them
+-- defaults), only by the app's own login role, which owns it.
 revoke all on function app.read_as_user(text, text, text[]) from public;
+revoke all on function app.read_as_user(text, text, text[]) from anon, authenticated, service_role;

@@ -229,6 +229,13 @@ describe('database adapter', () => {
 		expect(await count()).toBeGreaterThan(0);
 	});
 
+	it('reports a failed list read without its values', async () => {
+		const claims = { sub: '00000000-0000-0000-0000-000000000001', rw_id: null };
+		const err = await listAsUser(db, claims, `select 1 / ($2::int - 7) as n where $1::text <> ''`, ['secret-value-9876', 7]).catch((e: unknown) => e);
+		expect(err).toMatchObject({ code: '22012' });
+		expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain('secret-value-9876');
+	});
+
 	it('keeps reading after many different list statements (PostgreSQL keeps at most 100 prepared per connection)', async () => {
 		const claims = { sub: '00000000-0000-0000-0000-000000000001', rw_id: null };
 		// 450: more than 100 on a connection even when the pool (4 here) spreads them evenly.

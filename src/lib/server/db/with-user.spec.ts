@@ -4,7 +4,6 @@ import { asText } from './with-user';
 describe('asText', () => {
 	it('writes each value as PostgreSQL text input', () => {
 		expect(asText(null)).toBeNull();
-		expect(asText(undefined)).toBeNull();
 		expect(asText("it's")).toBe("it's");
 		expect(asText(42)).toBe('42');
 		expect(asText(-1.5)).toBe('-1.5');
@@ -21,5 +20,11 @@ describe('asText', () => {
 		expect(asText(['a"b', 'c\\d', null, 'NULL', '{x,y}'])).toBe('{"a\\"b","c\\\\d",NULL,"NULL","{x,y}"}');
 		expect(asText([1, 2])).toBe('{"1","2"}');
 		expect(() => asText([[1]])).toThrow(/nested/);
+	});
+
+	it('refuses what it cannot send faithfully', () => {
+		expect(() => asText(undefined)).toThrow(/undefined/);
+		expect(() => asText(new Uint8Array([1]))).toThrow(/binary/);
+		expect(() => asText(new Map())).toThrow(/plain objects/);
 	});
 });

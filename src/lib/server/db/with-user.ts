@@ -60,10 +60,14 @@ export async function listAsUser<T>(db: Database, claims: Claims, text: string, 
 /**
  * A parameter as PostgreSQL's text input for its type: the statement's parameter
  * types come from its own text, as when the driver prepares it. Arrays become array
- * literals (one level), Dates ISO strings, objects JSON.
+ * literals (one level), Dates ISO strings (read as UTC), plain objects JSON. Unlike
+ * postgres.js, a bigint, boolean or Date carries no type of its own: write casts
+ * (`$1::int8`) where the statement does not fix the type.
  */
 export function asText(value: unknown): string | null {
-	if (value === null || value === undefined) return null;
+	// As postgres.js would: undefined is a bug, not NULL.
+	if (value === undefined) throw new Error('asText: undefined parameter');
+	if (value === null) return null;
 	if (typeof value === 'string') return value;
 	if (typeof value === 'number' || typeof value === 'bigint') return String(value);
 	if (typeof value === 'boolean') return value ? 't' : 'f';
@@ -76,6 +80,8 @@ export function asText(value: unknown): string | null {
 		};
 		return `{${value.map(element).join(',')}}`;
 	}
+	if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw new Error('asText: binary parameters are not supported');
+	if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error('asText: only plain objects are sent as JSON');
 	return JSON.stringify(value);
 }
 

@@ -37,8 +37,9 @@ const errorOf = (err) => {
   const out = { message: err && err.message ? err.message : String(err) };
   if (err && typeof err === 'object') {
     for (const [key, value] of Object.entries(err)) {
-      // Not the statement's text or values (PGlite attaches them): errors are logged.
-      if (['name', 'stack', 'message', 'query', 'params', 'parameters'].includes(key)) continue;
+      // Not the statement's text or values (PGlite attaches them; PostgreSQL's context
+      // lines, where and internal_query, quote app.read_as_user's values): errors are logged.
+      if (['name', 'stack', 'message', 'query', 'params', 'parameters', 'where', 'internal_query', 'internal_position'].includes(key)) continue;
       if (value !== undefined && value !== null && typeof value !== 'object' && typeof value !== 'function') out[key] = value;
     }
   }
