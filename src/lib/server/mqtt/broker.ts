@@ -113,7 +113,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 	});
 	aedes.on('clientError', (client, err) => log(`mqtt: client ${client.id} error: ${err.message}`));
 
-	const tcp: NetServer = createServer((socket) => aedes.handle(socket));
+	const tcp: NetServer = createServer({ noDelay: true }, (socket) => aedes.handle(socket));
 	await new Promise<void>((resolve, reject) => {
 		tcp.once('error', reject);
 		tcp.listen(options.port, options.host, () => {
