@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The `--flags` between `node` and the script in package.json's `start`. */
+/** The `--flags` between `node` and the script (the last word) in package.json's `start`. */
 export function serverNodeFlags(): string[] {
 	const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
 	const words = pkg.scripts.start.trim().split(/\s+/);
 	if (words[0] !== 'node') throw new Error(`package.json start does not run node: ${pkg.scripts.start}`);
-	return words.slice(1).filter((w) => w.startsWith('--'));
+	const flags = words.slice(1, -1);
+	// `--flag=value` only: a value in a word of its own would be lost here.
+	if (!flags.every((w) => w.startsWith('--'))) throw new Error(`package.json start: write node flags as --flag=value: ${pkg.scripts.start}`);
+	return flags;
 }
 
 /** The start flags this process lacks (its own command line and NODE_OPTIONS). */

@@ -54,7 +54,7 @@ function ownCpuSeconds(): number {
 const sensorTopic = (id: string) => `rw/${RW_CODE}/sensor/${id}/level`;
 const distanceOf = (i: number) => 150 + (i % 50);
 
-/** Timing of every writeReadings statement (rows, ms), from a wrapper around db.query. */
+/** Timing of every reading write (rows, ms): writer.ts's COPY and its statement, from wrappers around db.copyIn and db.query. */
 export class WriteLog {
 	calls = 0;
 	totalMs = 0;

@@ -8,10 +8,10 @@ import type { Database } from '../../src/lib/server/db/types';
 
 /**
  * A fresh, migrated database for one test file: a PGlite loaded from the migrated
- * dump, or (DATABASE_URL) a new PostgreSQL database copied from the template.
- * Call `close()` in afterAll.
+ * dump, or (DATABASE_URL) a new PostgreSQL database copied from the template,
+ * with a pool of `max` connections (4). Call `close()` in afterAll.
  */
-export async function freshDatabase(): Promise<Database> {
+export async function freshDatabase(options: { max?: number } = {}): Promise<Database> {
 	const template = inject('postgresTemplate');
 	const url = process.env.DATABASE_URL;
 	if (template && url) {
@@ -20,7 +20,7 @@ export async function freshDatabase(): Promise<Database> {
 		await admin.unsafe(`create database ${name} template ${template}`);
 		const dbUrl = new URL(url);
 		dbUrl.pathname = `/${name}`;
-		const db = await openPostgresThread(dbUrl.toString(), { max: 4 });
+		const db = await openPostgresThread(dbUrl.toString(), { max: options.max ?? 4 });
 		return {
 			...db,
 			async close() {

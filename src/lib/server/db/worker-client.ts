@@ -37,9 +37,10 @@ const errorOf = (err) => {
   const out = { message: err && err.message ? err.message : String(err) };
   if (err && typeof err === 'object') {
     for (const [key, value] of Object.entries(err)) {
-      // Not the statement's text or values (PGlite attaches them; PostgreSQL's context
-      // lines, where and internal_query, quote app.read_as_user's values): errors are logged.
-      if (['name', 'stack', 'message', 'query', 'params', 'parameters', 'where', 'internal_query', 'internal_position'].includes(key)) continue;
+      // Not the statement's text or values (PGlite attaches them): errors are logged.
+      if (['name', 'stack', 'message', 'query', 'params', 'parameters'].includes(key)) continue;
+      // Nor PostgreSQL's context lines of an error inside app.read_as_user: they quote its values.
+      if (['where', 'internal_query', 'internal_position'].includes(key) && /rukun_read_/.test(String(err.where) + String(err.internal_query))) continue;
       if (value !== undefined && value !== null && typeof value !== 'object' && typeof value !== 'function') out[key] = value;
     }
   }

@@ -27,12 +27,6 @@ export interface IngestOptions {
 }
 
 /**
- * Validates each device message and stores it before the broker acknowledges it
- * (store-then-ack: this runs inside aedes' authorizePublish, which precedes the
- * PUBACK — DESIGN.md, "Write path"). Bad messages are dropped and counted, never
- * thrown, so a buffering device is not disconnected into a loop.
- */
-/**
  * Whether some (device, boot, seq) occurs twice in the batch. Cheap for the usual
  * case, where each device's messages arrive in increasing (boot, seq): only a device
  * seen going backwards or standing still is looked at closely.
@@ -56,6 +50,12 @@ export function repeatsInside(batch: readonly ReadingRow[]): boolean {
 	return false;
 }
 
+/**
+ * Validates each device message and stores it before the broker acknowledges it
+ * (store-then-ack: this runs inside aedes' authorizePublish, which precedes the
+ * PUBACK — DESIGN.md, "Write path"). Bad messages are dropped and counted, never
+ * thrown, so a buffering device is not disconnected into a loop.
+ */
 export class Ingest {
 	readonly metrics = new IngestMetrics();
 	readonly readings: GroupCommit<ReadingRow, boolean>;
@@ -151,11 +151,14 @@ export class Ingest {
 	 * (fewer objects surviving into the old generation, measured in the GC share).
 	 */
 	handle(principal: Principal | null, topic: string, payload: Buffer): Promise<Verdict> {
+		return this.guard(principal, () => this.route(principal, topic, payload));
+	}
+
+	/** A bug must not escape into the broker's callback: it becomes a failed store (no PUBACK), counted as one. */
+	private guard(principal: Principal | null, step: () => Promise<Verdict>): Promise<Verdict> {
 		try {
-			return this.route(principal, topic, payload);
+			return step();
 		} catch (err) {
-			// A bug must not escape into the broker's callback: it becomes a failed store
-			// (no PUBACK), counted as one.
 			this.metrics.reject('store_failed', principal?.kind === 'device' ? principal.deviceId : null);
 			return Promise.reject(err instanceof Error ? err : new Error(String(err)));
 		}
@@ -173,7 +176,9 @@ export class Ingest {
 			return principal?.kind === 'anonymous' ? Promise.resolve('deliver') : this.rejected('unknown_topic', who);
 		}
 		const known = this.cachedDevice(route.deviceId!);
-		if (known === undefined) return this.device(route.deviceId!).then((device) => this.fromDevice(device, route, payload));
+		if (known === undefined) {
+			return this.device(route.deviceId!).then((device) => this.guard(principal, () => this.fromDevice(device, route, payload)));
+		}
 		return this.fromDevice(known, route, payload);
 	}
 

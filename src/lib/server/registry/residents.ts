@@ -90,8 +90,9 @@ export async function searchResidents(
 	// word index (with literals its generic plan is a hash join over the whole table,
 	// 10x slower); written into the text, the other lists get a generic plan instead
 	// of being planned on every call (0.2-0.4 ms less per page), each page number
-	// being a statement of its own (the PGlite worker keeps the 500 last used). Both
-	// are integers computed here.
+	// being a statement of its own (the PGlite worker keeps the 500 last used; on
+	// PostgreSQL app.read_as_user keeps 100 per connection and drops the 20 oldest, so
+	// deep paging prepares again now and then). Both are integers computed here.
 	const offset = (filters.page - 1) * PAGE_SIZE;
 	if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`bad page ${filters.page}`);
 	let page = `limit ${PAGE_SIZE + 1} offset ${offset}`;
