@@ -237,7 +237,10 @@ describe('broker access', () => {
 
 describe('rollups', () => {
 	// One minute bucket, well inside it, so the rows cannot straddle two minutes.
-	const inMinute = (second: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000 + second * 1000);
+	// Fixed once: computed per call, a run that crossed a minute boundary compared
+	// readings of one minute with the rollup of the next.
+	const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+	const inMinute = (second: number) => new Date(minute + second * 1000);
 	const minuteOf = async (id: string) =>
 		db.query<{ n: number; min_cm: number; max_cm: number; last_cm: number }>(
 			'select n, min_cm, max_cm, last_cm from reading_minute where device_id = $1 and bucket = $2',

@@ -149,6 +149,14 @@ function badValue(row: number, column: number, type: CopyType): Error {
 	return new Error(`COPY row ${row}, column ${column}: not a ${type} value`);
 }
 
+/**
+ * The COPY statement PGlite runs for `Database.copyIn`: PGlite reads the file
+ * '/dev/blob' from the blob given to query() (used in this thread and in its worker).
+ */
+export function pgliteCopyStatement(table: string, columns: readonly string[]): string {
+	return `copy ${copyTarget(table, columns)} from '/dev/blob' with (format binary)`;
+}
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
+import { pgliteCopyStatement } from './copy';
 import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 /** A transaction without a statement for this long is rolled back (see the worker source). */
@@ -200,10 +201,10 @@ parentPort.on('message', async (m) => {
         return send(m.id, true, null);
       case 'batch':
         return send(m.id, true, await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => batch(m.statements))));
-      // Database.copyIn: PGlite reads COPY's '/dev/blob' from the blob given to query().
+      // Database.copyIn (the statement: pgliteCopyStatement).
       case 'copy':
         return send(m.id, true, await pg.transaction(async (tx) => {
-          await tx.query('copy ' + m.target + " from '/dev/blob' with (format binary)", [], { blob: new Blob([m.data]) });
+          await tx.query(m.text, [], { blob: new Blob([m.data]) });
           const out = [];
           for (const s of m.after) out.push((await tx.query(s.text, s.params || [])).rows);
           return out;
@@ -249,6 +250,6 @@ export async function openPgliteThread(
 		workerData,
 		open: { op: 'open', dataDir, dump },
 		transfer: dump ? [dump] : [],
-		copy: true
+		copyStatement: pgliteCopyStatement
 	});
 }

@@ -1,6 +1,6 @@
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { copyTarget } from './copy';
+import { pgliteCopyStatement } from './copy';
 import { batchIn, type Database, type Sql } from './types';
 
 function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Sql {
@@ -24,7 +24,7 @@ export function fromPglite(pg: PGlite): Database {
 		transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
 		batch: (statements) => pg.transaction((tx) => batchIn(wrap(tx), statements)),
 		copyIn: async (table, columns, data, after = []) => {
-			const copy = `copy ${copyTarget(table, columns)} from '/dev/blob' with (format binary)`;
+			const copy = pgliteCopyStatement(table, columns);
 			return pg.transaction(async (tx) => {
 				await tx.query(copy, [], { blob: new Blob([data]) });
 				return batchIn(wrap(tx), after);

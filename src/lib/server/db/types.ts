@@ -32,8 +32,8 @@ export interface Database extends Sql {
 	/**
 	 * A bulk load, all or nothing, in one transaction: `data` (PostgreSQL's binary COPY
 	 * format, `encodeCopyBinary`) into `table (columns)`, then the `after` statements,
-	 * whose rows it returns. A failure (a key that exists)
-	 * rolls all of it back and throws the database's error.
+	 * whose rows it returns. A failure (a key that exists) rolls all of it back and
+	 * throws the database's error.
 	 * PGlite only: postgres.js never settles a COPY FROM STDIN that the server refuses
 	 * and leaks its connection (porsager/postgres#1173), so on PostgreSQL callers use
 	 * a statement instead.

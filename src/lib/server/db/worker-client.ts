@@ -6,7 +6,6 @@
 // it open until the main thread sends `end` (commit, or rollback when the callback
 // threw); the queries in between carry the transaction's id.
 import { Worker } from 'node:worker_threads';
-import { copyTarget } from './copy';
 import type { Database, Sql, Statement } from './types';
 
 export type Op =
@@ -15,7 +14,7 @@ export type Op =
 	| { op: 'exec'; tx: number | null; text: string }
 	| { op: 'begin' }
 	| { op: 'batch'; statements: Statement[] }
-	| { op: 'copy'; target: string; data: Uint8Array<ArrayBuffer>; after: Statement[] }
+	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[] }
 	| { op: 'end'; tx: number; commit: boolean }
 	| { op: 'close' };
 
@@ -86,8 +85,8 @@ export async function startDatabaseWorker(options: {
 	workerData: unknown;
 	open: Op & { op: 'open' };
 	transfer?: ArrayBuffer[];
-	/** The worker answers `copy` (Database.copyIn). */
-	copy?: boolean;
+	/** The worker answers `copy` (Database.copyIn) by running this statement with the data. */
+	copyStatement?: (table: string, columns: readonly string[]) => string;
 }): Promise<Database> {
 	const worker = new Worker(options.source, { eval: true, workerData: options.workerData });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
@@ -155,9 +154,9 @@ export async function startDatabaseWorker(options: {
 			return result;
 		},
 		batch: (statements) => call<unknown[][]>({ op: 'batch', statements }),
-		...(options.copy && {
+		...(options.copyStatement && {
 			copyIn: async (table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after: Statement[] = []) =>
-				call<unknown[][]>({ op: 'copy', target: copyTarget(table, columns), data, after })
+				call<unknown[][]>({ op: 'copy', text: options.copyStatement!(table, columns), data, after })
 		}),
 		async ping() {
 			try {

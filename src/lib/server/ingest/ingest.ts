@@ -50,6 +50,17 @@ export function repeatsInside(batch: readonly ReadingRow[]): boolean {
 	return false;
 }
 
+/** For each reading, whether it is the first with its (device, boot, seq) in the batch. */
+function firstCopies(batch: readonly ReadingRow[]): boolean[] {
+	const seen = new Set<string>();
+	return batch.map((r) => {
+		const key = readingKey(r.deviceId, r.boot, r.seq);
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
+}
+
 /**
  * Validates each device message and stores it before the broker acknowledges it
  * (store-then-ack: this runs inside aedes' authorizePublish, which precedes the
@@ -74,26 +85,16 @@ export class Ingest {
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.rollups = new Rollups(db, { log: options.log });
 		this.readings = new GroupCommit(async (batch) => {
-			if (!repeatsInside(batch)) {
-				const { batchAt, stored } = await writeBatch(db, batch, batchTime, () => this.metrics.copyFallbacks++);
-				if (stored.size === 0) {
-					this.rollups.add(batchAt, batch);
-					return batch.map(() => true);
-				}
-				const fresh = batch.map((r) => !stored.has(readingKey(r.deviceId, r.boot, r.seq)));
-				this.rollups.add(batchAt, batch.filter((_, i) => fresh[i]));
-				return fresh;
-			}
 			// A repeat inside the batch (a device re-sending before its PUBACK) is a
-			// duplicate of its first copy.
-			const keys = batch.map((r) => readingKey(r.deviceId, r.boot, r.seq));
-			const first = new Map<string, number>();
-			keys.forEach((key, i) => {
-				if (!first.has(key)) first.set(key, i);
-			});
-			const unique = [...first.values()].map((i) => batch[i]!);
+			// duplicate of its first copy. Usually there is none, and no key is built.
+			const first = repeatsInside(batch) ? firstCopies(batch) : null;
+			const unique = first ? batch.filter((_, i) => first[i]) : batch;
 			const { batchAt, stored } = await writeBatch(db, unique, batchTime, () => this.metrics.copyFallbacks++);
-			const fresh = keys.map((key, i) => first.get(key) === i && !stored.has(key));
+			if (!first && stored.size === 0) {
+				this.rollups.add(batchAt, batch);
+				return batch.map(() => true);
+			}
+			const fresh = batch.map((r, i) => (!first || first[i]!) && !stored.has(readingKey(r.deviceId, r.boot, r.seq)));
 			this.rollups.add(batchAt, batch.filter((_, i) => fresh[i]));
 			return fresh;
 		});
