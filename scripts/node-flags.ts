@@ -12,11 +12,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The `--flags` between `node` and the script (the last word) in package.json's `start`. */
 export function serverNodeFlags(): string[] {
 	const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-	const words = pkg.scripts.start.trim().split(/\s+/);
-	if (words[0] !== 'node') throw new Error(`package.json start does not run node: ${pkg.scripts.start}`);
+	return startFlags(pkg.scripts.start);
+}
+
+/** The `--flags` of a `node … script` command line. */
+export function startFlags(start: string): string[] {
+	const words = start.trim().split(/\s+/);
+	if (words[0] !== 'node' || words.length < 2) throw new Error(`package.json start does not run node: ${start}`);
 	const flags = words.slice(1, -1);
 	// `--flag=value` only: a value in a word of its own would be lost here.
-	if (!flags.every((w) => w.startsWith('--'))) throw new Error(`package.json start: write node flags as --flag=value: ${pkg.scripts.start}`);
+	if (!flags.every((w) => w.startsWith('--'))) throw new Error(`package.json start: write node flags as --flag=value: ${start}`);
 	return flags;
 }
 
