@@ -1,15 +1,19 @@
 // `npm run bench:http [-- --duration 10 --connections 100 --backends pglite,postgres
-//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000]`
+//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000 --profile]`
 //
 // For each backend: a fresh DATA_DIR (and, for `postgres`, a throw-away PostgreSQL),
 // benchmark data from scripts/seed-scale.ts, the built app started as `npm start`
 // does, a login as the RW admin, then autocannon (in this process) against the empty
 // `/baseline` page and each route of the scenario. Prints a table and writes
 // bench/results/http-<scenario>.json (../shared/DESIGN.md, Benchmarks).
-import { mkdtemp, rm } from 'node:fs/promises';
+// --profile: the app runs with `--cpu-prof`; its main thread's self time is printed
+// per measured window, by area and by function. Profiling slows the app, so such a
+// run writes no JSON.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { summarise, type CpuProfile } from './ingest/profile';
 import { appEnv, ensureBuild, login, probe, ROOT, startApp, type BenchApp } from './lib/app';
 import { REQUEST_TIMEOUT_S, runLoad, type LoadResult } from './lib/load';
 import { PostgresUnavailable, startPostgres, type ThrowawayPostgres } from './lib/postgres';
@@ -42,7 +46,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:http -- [--duration S] [--connections N] [--backends pglite,postgres]
-       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N]`);
+       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile]`);
 	process.exit(2);
 }
 
@@ -58,7 +62,8 @@ function parseOptions() {
 				routes: { type: 'string' },
 				warmup: { type: 'string', default: '2' },
 				houses: { type: 'string', default: '2000' },
-				residents: { type: 'string', default: '10000' }
+				residents: { type: 'string', default: '10000' },
+				profile: { type: 'boolean', default: false }
 			}
 		}));
 	} catch (err) {
@@ -91,7 +96,8 @@ function parseOptions() {
 		warmupS: int('warmup', values.warmup, 0, 60),
 		connections: int('connections', values.connections, 1, 1000),
 		houses: int('houses', values.houses, 1, 1_000_000),
-		residents: int('residents', values.residents, 1, 1_000_000)
+		residents: int('residents', values.residents, 1, 1_000_000),
+		profile: values.profile
 	};
 }
 
@@ -101,7 +107,11 @@ interface RouteRun {
 	route: string;
 	result: LoadResult | null;
 	error: string | null;
+	/** The measured run, in µs of CLOCK_MONOTONIC (that of a V8 CPU profile). */
+	window?: { fromUs: number; toUs: number };
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 interface BackendRun {
 	backend: Backend;
@@ -189,11 +199,13 @@ async function measureRouteOnce(app: BenchApp, route: string, headers: Record<st
 		const problem = describe(warm, opts.warmupS, true);
 		if (problem) return { route, result: null, error: `warm-up: ${problem}` };
 	}
+	const fromUs = monotonicUs();
 	const result = await load(opts.durationS);
+	const window = { fromUs, toUs: monotonicUs() };
 	await drain();
 	const problem = describe(result, opts.durationS);
 	if (problem) return { route, result: null, error: problem };
-	return { route, result, error: null };
+	return { route, result, error: null, window };
 }
 
 async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> {
@@ -231,7 +243,8 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		const summary = seed.stdout.trim().split('\n').at(-1) ?? '';
 		console.log(`  seed: ${summary} [${((Date.now() - seedStarted) / 1000).toFixed(1)} s with npx]`);
 
-		app = await startApp(env);
+		const profileDir = opts.profile ? await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-profile-')) : null;
+		app = await startApp(env, undefined, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250'] : []);
 		const stopApp = app.stop;
 		cleanups.add(stopApp);
 		console.log(`  app on ${app.url} (pid ${app.pid})`);
@@ -247,6 +260,7 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		cleanups.delete(stopApp);
 		if (code !== 0) out.notes.push(`the app exited with ${code} on SIGTERM`);
 		app = null;
+		if (profileDir) await printProfiles(profileDir, [out.baseline, out.signedInBaseline, ...out.routes]);
 	} catch (err) {
 		out.error = err instanceof Error ? err.message : String(err);
 		console.log(`  ERROR: ${out.error}`);
@@ -281,6 +295,27 @@ interface Row {
 
 const ratioOf = (result: LoadResult | null, base: LoadResult | null) => (result && base ? result.reqPerS / base.reqPerS : null);
 const p95RatioOf = (result: LoadResult | null, base: LoadResult | null) => (result?.p95Ms != null && base?.p95Ms ? result.p95Ms / base.p95Ms : null);
+
+/** The main thread's profile (thread id 0 in the file name), summarised per measured window. */
+async function printProfiles(dir: string, runs: (RouteRun | null)[]) {
+	const main = (await readdir(dir)).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+	if (!main) {
+		console.log(`  no main-thread profile in ${dir}`);
+		return;
+	}
+	const file = path.join(dir, main);
+	const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+	console.log(`\n  CPU profile of the app's main thread: ${file}`);
+	for (const run of runs) {
+		if (!run?.window) continue;
+		const s = summarise(profile, 20, run.window);
+		const line = (e: { name: string; ms: number; pct: number }) => `      ${e.pct.toFixed(1).padStart(5)} %  ${e.name}`;
+		console.log(`\n    ${run.route} (${s.totalMs.toFixed(0)} ms sampled), self time by area:`);
+		console.log(s.byArea.slice(0, 15).map(line).join('\n'));
+		console.log('    by function:');
+		console.log(s.byFunction.map(line).join('\n'));
+	}
+}
 
 /** The two baselines, then the routes. */
 function rowsOf(run: BackendRun, opts: Options): Row[] {
@@ -429,8 +464,11 @@ async function main() {
 		backends: opts.backends,
 		routes: opts.routes
 	};
-	const file = await writeResults(`http-${opts.scenario}`, params, metricsOf(runs, opts));
-	console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+	if (opts.profile) console.log('\n--profile: the app ran under the profiler, so bench/results/ is not written.');
+	else {
+		const file = await writeResults(`http-${opts.scenario}`, params, metricsOf(runs, opts));
+		console.log(`\nWrote ${path.relative(process.cwd(), file)}`);
+	}
 
 	const failed = runs.some((r) => r.error || r.baseline?.error || r.signedInBaseline?.error || r.routes.some((route) => route.error));
 	if (failed) process.exitCode = 1;

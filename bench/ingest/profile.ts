@@ -9,7 +9,7 @@ interface ProfileNode {
 	callFrame: { functionName: string; url: string; lineNumber: number };
 	children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
 	nodes: ProfileNode[];
 	startTime: number;
 	endTime: number;
@@ -49,6 +49,10 @@ function area(frame: ProfileNode['callFrame']): string {
 	if (url.includes('/node_modules/zod')) return 'zod';
 	if (url.includes('/node_modules/')) return `other npm (${url.split('/node_modules/').pop()!.split('/')[0]})`;
 	if (url.includes('/src/lib/server/')) return `rukun ${url.split('/src/lib/server/').pop()}`;
+	// The built app (bench:http --profile): adapter-node's handler, SvelteKit's server
+	// runtime, and the chunks of our routes and modules.
+	if (url.includes('/build/server/')) return `build ${url.split('/build/server/').pop()}`;
+	if (url.includes('/build/')) return `build ${url.split('/build/').pop()}`;
 	if (url.includes('/bench/')) return 'bench';
 	if (url.startsWith('node:') || url === '') return functionName ? 'node internals / builtins' : 'native';
 	return 'other';
@@ -60,13 +64,20 @@ export interface ProfileSummary {
 	byFunction: { name: string; ms: number; pct: number }[];
 }
 
-/** Self time per area and per function (top `top`). */
-export function summarise(profile: CpuProfile, top = 25): ProfileSummary {
+/**
+ * Self time per area and per function (top `top`), of the samples taken inside
+ * `window` (µs on the profile's clock, CLOCK_MONOTONIC as `process.hrtime`) when given.
+ */
+export function summarise(profile: CpuProfile, top = 25, window?: { fromUs: number; toUs: number }): ProfileSummary {
 	const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 	const selfUs = new Map<number, number>();
+	let at = profile.startTime;
 	for (let i = 0; i < profile.samples.length; i++) {
 		const id = profile.samples[i]!;
-		selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+		const delta = profile.timeDeltas[i] ?? 0;
+		at += delta;
+		if (window && (at < window.fromUs || at > window.toUs)) continue;
+		selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
 	}
 	const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 	const areas = new Map<string, number>();

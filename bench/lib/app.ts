@@ -38,10 +38,11 @@ export interface BenchApp {
  * `node <start flags> scripts/start.js` with env `PORT=0 HOST=127.0.0.1 MQTT_PORT=0 MQTT_HOST=127.0.0.1`
  * plus `env`; resolves when the banner shows `Web:` and `Health:`. Rejects when the
  * process exits first or the banner does not come within `timeoutMs` (a stale build
- * is rebuilt by start.js first, hence the generous default).
+ * is rebuilt by start.js first, hence the generous default). `extraNodeFlags` (e.g.
+ * `--cpu-prof`) come after the start flags.
  */
-export function startApp(env: Record<string, string>, timeoutMs = 300_000): Promise<BenchApp> {
-	const child = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
+export function startApp(env: Record<string, string>, timeoutMs = 300_000, extraNodeFlags: string[] = []): Promise<BenchApp> {
+	const child = spawn(process.execPath, [...serverNodeFlags(), ...extraNodeFlags, 'scripts/start.js'], {
 		cwd: ROOT,
 		env: appEnv({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', ...env }),
 		stdio: ['ignore', 'pipe', 'pipe']

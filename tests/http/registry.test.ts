@@ -87,6 +87,13 @@ describe('registry over HTTP', () => {
 		// The list is sent as plain HTML: no client runtime, no hydration data with the rows.
 		expect(found).not.toContain('<script');
 		expect(found.match(/Ratna Uji/g)).toHaveLength(1);
+		// Reached from another page, the app navigates to the list through its data,
+		// which then carries the rows themselves (only the server render gets them wrapped).
+		const data = await head.get('/registry/__data.json?nik=0123&x-sveltekit-invalidated=01');
+		expect(data.status).toBe(200);
+		const nodes = (await data.json()) as { type: string; nodes: ({ data: unknown[] } | null)[] };
+		expect(nodes.type).toBe('data');
+		expect(JSON.stringify(nodes.nodes.at(-1)!.data)).toContain('Ratna Uji');
 		// Switching the language comes back to the same search.
 		expect(found).toContain('name="back" value="/registry?nik=0123"');
 		const switched = await head.post('/lang', { to: 'en', back: '/registry?nik=0123' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { id } from './id';
-import { translate } from './index';
+import { isMessageKey, translate } from './index';
 
 describe('i18n', () => {
 	it('has every key in both languages, none empty', () => {
@@ -22,5 +22,14 @@ describe('i18n', () => {
 		expect(translate('id', 'login.locked', { minutes: 15 })).toBe('Terlalu banyak percobaan. Coba lagi dalam 15 menit.');
 		expect(translate('en', 'landing.rts', { count: 5 })).toBe('5 RTs');
 		expect(translate('id', 'no.such.key')).toBe('no.such.key');
+		// A placeholder without its value stays visible rather than becoming "undefined".
+		expect(translate('en', 'landing.rts')).toBe('{count} RTs');
+	});
+
+	it('treats names of Object.prototype as unknown keys, not as messages', () => {
+		expect(translate('id', 'toString')).toBe('toString');
+		expect(translate('en', 'constructor')).toBe('constructor');
+		expect(isMessageKey('hasOwnProperty')).toBe(false);
+		expect(isMessageKey('login.locked')).toBe(true);
 	});
 });
