@@ -50,6 +50,15 @@ test('RT head imports a spreadsheet with an error, fixes it, imports, searches a
 	await page.getByRole('button', { name: 'Tampilkan' }).click();
 	await expect(page.getByTestId('revealed')).toContainText('3172064712880002');
 
+	// Back to the list from the hydrated record page: a client-side navigation, which
+	// reads the list as data (the document is the same one: its marker survives).
+	await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+	await page.getByRole('link', { name: '← Data warga' }).click();
+	await expect(page).toHaveURL(/\/registry$/);
+	await expect(page.locator('tbody tr')).toHaveCount(25); // a full first page of RT 001
+	await expect(page.locator('tbody tr').first()).toContainText('3172••••••••');
+	expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
 	// The RW admin sees the reveal in the access log.
 	const adminContext = await browser.newContext();
 	const admin = await adminContext.newPage();
