@@ -9,9 +9,10 @@ import type { Database } from '../../src/lib/server/db/types';
 /**
  * A fresh, migrated database for one test file: a PGlite loaded from the migrated
  * dump, or (DATABASE_URL) a new PostgreSQL database copied from the template,
- * with a pool of `max` connections (4). Call `close()` in afterAll.
+ * with a pool of `max` connections (4). `idleInTransactionMs`: see
+ * IDLE_IN_TRANSACTION_MS. Call `close()` in afterAll.
  */
-export async function freshDatabase(options: { max?: number } = {}): Promise<Database> {
+export async function freshDatabase(options: { max?: number; idleInTransactionMs?: number } = {}): Promise<Database> {
 	const template = inject('postgresTemplate');
 	const url = process.env.DATABASE_URL;
 	if (template && url) {
@@ -20,7 +21,7 @@ export async function freshDatabase(options: { max?: number } = {}): Promise<Dat
 		await admin.unsafe(`create database ${name} template ${template}`);
 		const dbUrl = new URL(url);
 		dbUrl.pathname = `/${name}`;
-		const db = await openPostgresThread(dbUrl.toString(), { max: options.max ?? 4 });
+		const db = await openPostgresThread(dbUrl.toString(), { max: options.max ?? 4, idleInTransactionMs: options.idleInTransactionMs });
 		return {
 			...db,
 			async close() {
@@ -34,5 +35,8 @@ export async function freshDatabase(options: { max?: number } = {}): Promise<Dat
 	if (!dumpFile) throw new Error('global setup provided no database');
 	// The app's own adapter: PGlite in a worker thread, loaded from the migrated dump.
 	const dump = await readFile(dumpFile);
-	return openPgliteThread(null, { dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength) });
+	return openPgliteThread(null, {
+		dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength),
+		idleInTransactionMs: options.idleInTransactionMs
+	});
 }

@@ -12,10 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
 import { pgliteCopyStatement } from './copy';
-import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
-
-/** A transaction without a statement for this long is rolled back (see the worker source). */
-const IDLE_IN_TRANSACTION_MS = 60_000;
+import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 /** Prepared statements kept per database; the least recently used is closed beyond this. */
 const MAX_STATEMENTS = 500;
@@ -146,42 +143,7 @@ const queryIn = (tx, text, params) =>
   tx === null
     ? pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => run(text, params, false)))
     : (target(tx), within(tx, () => pg._runExclusiveQuery(() => run(text, params, true))));
-// Like PostgreSQL's idle_in_transaction_session_timeout: a transaction whose caller
-// sends nothing for this long (a bug, a request stuck on something else) is rolled
-// back, so it cannot hold the one PGlite session, and with it the whole app, forever.
-const IDLE_MS = workerData.idleInTransactionMs;
-const expired = new Set(); // ids rolled back for idling, until their caller ends them
-const idleError = () =>
-  Object.assign(new Error('the transaction was rolled back after ' + IDLE_MS / 1000 + ' s without a statement'), { code: '25P03' });
-const arm = (id, entry) => {
-  clearTimeout(entry.timer);
-  entry.timer = setTimeout(() => {
-    if (open.get(id) !== entry || entry.busy > 0) return;
-    open.delete(id);
-    expired.add(id);
-    entry.settle.reject(idleError());
-  }, IDLE_MS);
-};
-const target = (tx) => {
-  if (tx === null) return pg;
-  if (expired.has(tx)) throw idleError();
-  const entry = open.get(tx);
-  if (!entry) throw new Error('transaction ' + tx + ' is not open');
-  return entry.tx;
-};
-// Runs a statement of transaction \`tx\` with its idle clock stopped.
-const within = async (tx, fn) => {
-  const entry = open.get(tx);
-  if (!entry) return fn();
-  entry.busy++;
-  clearTimeout(entry.timer);
-  try {
-    return await fn();
-  } finally {
-    entry.busy--;
-    if (entry.busy === 0 && open.get(tx) === entry) arm(tx, entry);
-  }
-};
+const target = (tx) => (tx === null ? pg : txOf(tx));
 parentPort.on('message', async (m) => {
   try {
     switch (m.op) {
@@ -209,10 +171,8 @@ parentPort.on('message', async (m) => {
           for (const s of m.after) out.push((await tx.query(s.text, s.params || [])).rows);
           return out;
         }));
-      case 'begin': return beginTransaction(m, (fn) => pg.transaction(fn), arm);
-      case 'end':
-        if (expired.delete(m.tx)) return m.commit ? send(m.id, false, errorOf(idleError())) : send(m.id, true, null);
-        return await endTransaction(m);
+      case 'begin': return beginTransaction(m, (fn) => pg.transaction(fn));
+      case 'end': return await endTransaction(m);
       case 'close':
         if (pg) await pg.close();
         pg = null;

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
-import { startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
+import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 // Plain JavaScript run with `eval: true` (see pglite-thread.ts for why).
 const WORKER_SOURCE = `(async () => {
@@ -20,22 +20,17 @@ let sql = null;
 // postgres.js answers with an Array subclass that carries the statement's columns
 // (with parser functions, which cannot be posted): send the rows as a plain array.
 const plain = (rows) => Array.from(rows);
-const target = (tx) => {
-  if (tx === null) return sql;
-  const entry = open.get(tx);
-  if (!entry) throw new Error('transaction ' + tx + ' is not open');
-  return entry.tx;
-};
+const target = (tx) => (tx === null ? sql : txOf(tx));
 parentPort.on('message', async (m) => {
   try {
     switch (m.op) {
       case 'open':
         sql = postgres(m.url, { max: m.max, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
         return send(m.id, true, null);
-      case 'query': return send(m.id, true, plain(await target(m.tx).unsafe(m.text, m.params)));
+      case 'query': return send(m.id, true, plain(await within(m.tx, () => target(m.tx).unsafe(m.text, m.params))));
       // Without parameters postgres.js uses the simple protocol: several statements run.
       case 'exec':
-        await target(m.tx).unsafe(m.text);
+        await within(m.tx, () => target(m.tx).unsafe(m.text));
         return send(m.id, true, null);
       // Returning the statements unawaited lets postgres.js pipeline them: one round trip.
       case 'batch':
@@ -55,12 +50,12 @@ parentPort.on('message', async (m) => {
 `;
 
 /** PostgreSQL (or a Supabase project's Postgres) through postgres.js in a worker thread. */
-export function openPostgresThread(url: string, options: { max?: number } = {}): Promise<Database> {
+export function openPostgresThread(url: string, options: { max?: number; idleInTransactionMs?: number } = {}): Promise<Database> {
 	const postgresUrl = pathToFileURL(createRequire(import.meta.url).resolve('postgres')).href;
 	return startDatabaseWorker({
 		kind: 'postgres',
 		source: WORKER_SOURCE,
-		workerData: { postgres: postgresUrl },
+		workerData: { postgres: postgresUrl, idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS },
 		open: { op: 'open', url, max: options.max ?? 10 }
 	});
 }

@@ -20,16 +20,20 @@ export type Op =
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
+/** A transaction without a statement for this long is rolled back (see WORKER_COMMON_SOURCE). */
+export const IDLE_IN_TRANSACTION_MS = 60_000;
+
 /** How long close() waits for the database to shut down cleanly before stopping the worker. */
 const CLOSE_TIMEOUT_MS = 5000;
 
 /**
  * What both worker sources share, as text (they run with `eval: true`; `parentPort`
- * must be in scope): the reply, the error as the caller sees it (PostgreSQL's fields,
- * code: SQLSTATE, constraint, detail, … copied onto an Error), and interactive
- * transactions. `beginTransaction(m, run, onOpen)` opens one with `run`, the driver's
- * transaction function, and keeps it open until `endTransaction(m)`; `onOpen` lets
- * the PGlite worker start its idle clock (`entry.timer` is cleared at the end).
+ * and `workerData` must be in scope): the reply, the error as the caller sees it
+ * (PostgreSQL's fields, code: SQLSTATE, constraint, detail, … copied onto an Error),
+ * and interactive transactions. `beginTransaction(m, run)` opens one with `run`, the
+ * driver's transaction function, and keeps it open until `endTransaction(m)`.
+ * `txOf(id)` is an open transaction's driver handle, and `within(id, fn)` runs one of
+ * its statements with its idle clock stopped (`workerData.idleInTransactionMs`).
  */
 export const WORKER_COMMON_SOURCE = `const send = (id, ok, value) => parentPort.postMessage(ok ? { id, ok, value } : { id, ok, error: value });
 const errorOf = (err) => {
@@ -46,7 +50,43 @@ const errorOf = (err) => {
   return out;
 };
 const open = new Map(); // transaction id -> { tx, settle, outcome, begun, busy, timer }
-const beginTransaction = (m, run, onOpen = () => {}) => {
+// Like PostgreSQL's idle_in_transaction_session_timeout, for both databases: a
+// transaction whose caller sends nothing for this long (a bug, a request stuck on
+// something else) is rolled back, so it cannot hold its locks, or on PGlite the one
+// session and with it the whole app, forever. A statement that itself runs long is
+// not idling: the clock stops while one runs.
+const IDLE_MS = workerData.idleInTransactionMs;
+const expired = new Set(); // ids rolled back for idling, until their caller ends them
+const idleError = () =>
+  Object.assign(new Error('the transaction was rolled back after ' + IDLE_MS / 1000 + ' s without a statement'), { code: '25P03' });
+const arm = (id, entry) => {
+  clearTimeout(entry.timer);
+  entry.timer = setTimeout(() => {
+    if (open.get(id) !== entry || entry.busy > 0) return;
+    open.delete(id);
+    expired.add(id);
+    entry.settle.reject(idleError());
+  }, IDLE_MS);
+};
+const txOf = (id) => {
+  if (expired.has(id)) throw idleError();
+  const entry = open.get(id);
+  if (!entry) throw new Error('transaction ' + id + ' is not open');
+  return entry.tx;
+};
+const within = async (id, fn) => {
+  const entry = open.get(id);
+  if (!entry) return fn();
+  entry.busy++;
+  clearTimeout(entry.timer);
+  try {
+    return await fn();
+  } finally {
+    entry.busy--;
+    if (entry.busy === 0 && open.get(id) === entry) arm(id, entry);
+  }
+};
+const beginTransaction = (m, run) => {
   let settle;
   const finished = new Promise((resolve, reject) => { settle = { resolve, reject }; });
   const entry = { tx: null, settle, outcome: null, begun: false, busy: 0, timer: null };
@@ -54,13 +94,14 @@ const beginTransaction = (m, run, onOpen = () => {}) => {
     entry.tx = tx;
     entry.begun = true;
     open.set(m.id, entry);
-    onOpen(m.id, entry);
+    arm(m.id, entry);
     send(m.id, true, m.id);
     await finished;
   });
   entry.outcome.catch((err) => { if (!entry.begun) send(m.id, false, errorOf(err)); });
 };
 const endTransaction = async (m) => {
+  if (expired.delete(m.tx)) return m.commit ? send(m.id, false, errorOf(idleError())) : send(m.id, true, null);
   const entry = open.get(m.tx);
   if (!entry) throw new Error('transaction ' + m.tx + ' is not open');
   open.delete(m.tx);
