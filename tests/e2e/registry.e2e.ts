@@ -85,3 +85,31 @@ test('an RT head cannot open the access log, and the resident sees her own house
 	await expect(page.getByRole('cell', { name: '3172••••••••0001' })).toBeVisible();
 	await expectAccessible(page);
 });
+
+test('on a 360 px phone the list comes first, as cards that fit the screen', async ({ browser }) => {
+	const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+	const page = await context.newPage();
+	await login(page, '081200000002');
+	await expect(page).toHaveURL(/\/rt$/);
+	await open(page, '/registry', { scripts: false });
+	// The filters besides the name are folded away until one is in use.
+	await expect(page.getByLabel('Cari nama')).toBeVisible();
+	await expect(page.getByLabel('RT', { exact: true })).toBeHidden();
+	const first = page.locator('tbody tr').first();
+	const cells = first.getByRole('cell');
+	await expect(cells).toHaveCount(5);
+	// Every value of a resident is on screen, without scrolling sideways.
+	for (let i = 0; i < 5; i++) {
+		const box = (await cells.nth(i).boundingBox())!;
+		expect(box.x).toBeGreaterThanOrEqual(0);
+		expect(box.x + box.width).toBeLessThanOrEqual(360);
+	}
+	expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+	await expectAccessible(page);
+
+	await open(page, '/registry?rt=1&sex=P', { scripts: false });
+	await expect(page.getByText('(2 aktif)')).toBeVisible();
+	await expect(page.getByLabel('RT', { exact: true })).toHaveValue('1');
+	await expect(page.getByLabel('RT', { exact: true })).toBeVisible();
+	await context.close();
+});

@@ -221,6 +221,8 @@ export const en: Record<MessageKey, string> = {
 	'registry.sex': 'Sex',
 	'registry.age': 'Age',
 	'registry.apply': 'Apply',
+	'registry.more_filters': 'Filter: house, NIK, RT, status, sex, age',
+	'registry.filters_active': '{count} active',
 	'registry.name': 'Name',
 	'registry.nik': 'NIK',
 	'registry.kk': 'KK number',

@@ -220,6 +220,8 @@ export const id = {
 	'registry.sex': 'Jenis kelamin',
 	'registry.age': 'Usia',
 	'registry.apply': 'Terapkan',
+	'registry.more_filters': 'Saring: rumah, NIK, RT, status, jenis kelamin, usia',
+	'registry.filters_active': '{count} aktif',
 	'registry.name': 'Nama',
 	'registry.nik': 'NIK',
 	'registry.kk': 'No. KK',
