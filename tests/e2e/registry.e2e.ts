@@ -111,5 +111,19 @@ test('on a 360 px phone the list comes first, as cards that fit the screen', asy
 	await expect(page.getByText('(2 aktif)')).toBeVisible();
 	await expect(page.getByLabel('RT', { exact: true })).toHaveValue('1');
 	await expect(page.getByLabel('RT', { exact: true })).toBeVisible();
+
+	// The summary's age pyramid fits the screen too: drawn by Chart.js after hydration,
+	// and before it (the app's scripts still on their way), as the bare canvas.
+	await open(page, '/registry/stats');
+	await page.locator('canvas[style*="width"]').waitFor();
+	expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+	const noScript = await browser.newContext({ viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
+	await noScript.route(/\/_app\/immutable\/.*\.js$/, (route) => route.abort());
+	const bare = await noScript.newPage();
+	await bare.goto('/registry/stats');
+	await expect(bare).toHaveURL(/\/registry\/stats$/);
+	await expect(bare.locator('canvas')).toBeVisible();
+	expect(await bare.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+	await noScript.close();
 	await context.close();
 });
