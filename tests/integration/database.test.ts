@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
 import { encodeCopyBinary, type CopyType, type CopyValue } from '../../src/lib/server/db/copy';
-import { fromPglite } from '../../src/lib/server/db/pglite';
+import { fromPglite, openPglite } from '../../src/lib/server/db/pglite';
 import { listAsUser, queryAsUser } from '../../src/lib/server/db/with-user';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import type { Database } from '../../src/lib/server/db/types';
@@ -355,6 +355,16 @@ describe('a transaction whose caller went quiet', () => {
 });
 
 describe('PGlite worker thread', () => {
+	it.runIf(!process.env.DATABASE_URL)('costs a random page read as about a sequential one (its pages are in memory)', async () => {
+		expect(await db.query('show random_page_cost')).toEqual([{ random_page_cost: '1.1' }]);
+		const own = await openPglite('memory://');
+		try {
+			expect(await own.query('show random_page_cost')).toEqual([{ random_page_cost: '1.1' }]);
+		} finally {
+			await own.close();
+		}
+	});
+
 	it('refuses work after close with a clear error', async () => {
 		const own = await ownThread();
 		expect(await own.query('select 1 as one')).toEqual([{ one: 1 }]);

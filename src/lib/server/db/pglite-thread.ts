@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Database } from './types';
 import { pgliteCopyStatement } from './copy';
+import { PGLITE_SESSION_SQL } from './pglite';
 import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker, WORKER_COMMON_SOURCE } from './worker-client';
 
 /** Prepared statements kept per database; the least recently used is closed beyond this. */
@@ -153,6 +154,7 @@ parentPort.on('message', async (m) => {
         const options = { extensions: { pg_trgm: loaded.pg_trgm } };
         if (m.dump) options.loadDataDir = new Blob([m.dump]);
         pg = m.dataDir ? await lib.PGlite.create(m.dataDir, options) : await lib.PGlite.create(options);
+        await pg.exec(m.sessionSql);
         return send(m.id, true, null);
       }
       case 'query': return send(m.id, true, await queryIn(m.tx, m.text, m.params));
@@ -208,7 +210,7 @@ export async function openPgliteThread(
 		kind: 'pglite',
 		source: WORKER_SOURCE,
 		workerData,
-		open: { op: 'open', dataDir, dump },
+		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL },
 		transfer: dump ? [dump] : [],
 		copyStatement: pgliteCopyStatement
 	});
