@@ -63,7 +63,7 @@ describe('registry writes', () => {
 			residentRow(5, { kk, rt: '9' }), // unknown RT
 			residentRow(6, { kk, rt: '2' }), // RT head of RT 1 entering RT 2
 			residentRow(7, { kk: '123', rt: '1' }), // bad KK
-			residentRow(8, { kk, rt: '1', birth_date: '31-02-1990' })
+			residentRow(8, { kk, rt: '1', birth_date: '31-02-1990', nik: nikFor('1990-02-28', 'L') }) // no such date
 		];
 		rows.push({ line: 9, values: { ...rows[0]!.values } }); // duplicate NIK in the file
 		const before = await count('select 1 from resident');
@@ -81,6 +81,35 @@ describe('registry writes', () => {
 		expect(committed.ok).toBe(false);
 		expect(await count('select 1 from resident')).toBe(before);
 		expect(await count('select 1 from household where rw_id = $1', [rw.id])).toBe(1);
+	});
+
+	it('dry run lists all of a row’s errors at once, and reads the RT as RT registers write it', async () => {
+		const kk = newKk();
+		const rows = [
+			residentRow(2, { kk, rt: '1', nik: '317206170580001', phone: 'abc' }), // 15 digits, bad phone
+			residentRow(3, { kk, rt: '1', nik: nikFor('1980-05-18', 'L'), religion: 'Jedi' }), // NIK date ≠ 1980-05-17
+			residentRow(4, { kk: '3172060101200000', rt: '1', nik: '3172063205800001', house_number: '' }), // bad KK, NIK date, house
+			residentRow(5, { kk, rt: 'RT 001', house_number: '5' }),
+			residentRow(6, { kk, rt: '01/05', house_number: '5' }),
+			residentRow(7, { kk, rt: '' }),
+			residentRow(8, { kk, rt: 'Melati' })
+		];
+		const plan = await dryRun(db, keys, head1, rows);
+		expect(plan.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+			[2, 'nik', 'errors.nik_length'],
+			[2, 'phone', 'errors.phone_invalid'],
+			[3, 'religion', 'errors.invalid_choice'],
+			[3, 'nik', 'errors.nik_birth_date_mismatch'],
+			[4, 'nik', 'errors.nik_birth_date'],
+			[4, 'kk', 'errors.kk_sequence'],
+			[4, 'house_number', 'errors.required'],
+			[7, 'rt', 'errors.required'],
+			[8, 'rt', 'errors.rt_unreadable']
+		]);
+		expect(plan.rows.map((r) => [r.line, r.household.rt])).toEqual([
+			[5, 1],
+			[6, 1]
+		]);
 	});
 
 	it('refuses a NIK already registered in another RT, and a KK at another house', async () => {

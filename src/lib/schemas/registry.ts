@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { optionalNumber, pastDate } from './fields';
-import { checkKk, checkNik, cleanId, type IdError } from '$lib/domain/nik';
+import { checkKk, checkNik, cleanId, parseNik, type IdError } from '$lib/domain/nik';
 import { normalizePhone } from '$lib/domain/phone';
 import {
 	AGE_GROUPS,
@@ -39,18 +39,30 @@ function vocab<T extends string>(values: readonly T[], parse: (s: string) => T |
 		});
 }
 
+/**
+ * NIK or KK on its own: shape, region code, and for a NIK a real date in digits 7–12.
+ * Checked at field level, so a row reports it next to every other field's error.
+ */
 const idField = (kind: 'nik' | 'kk') =>
 	z
 		.string({ error: 'errors.required' })
 		.transform((v) => cleanId(v))
 		.superRefine((v, ctx) => {
-			const error = kind === 'kk' ? checkKk(v) : v.length === 0 ? 'required' : null;
+			const error = kind === 'kk' ? checkKk(v) : nikFormatError(v);
 			if (error) ctx.addIssue({ code: 'custom', message: idMessage(kind, error) });
 		});
+
+function nikFormatError(nik: string): IdError | null {
+	const parsed = parseNik(nik);
+	return parsed.ok ? null : parsed.error;
+}
 
 export function idMessage(kind: 'nik' | 'kk', error: IdError): string {
 	return `errors.${kind}_${error}`;
 }
+
+/** The fields the NIK is compared with; the comparison needs all three parsed. */
+const NIK_PERSON_FIELDS: ReadonlySet<PropertyKey> = new Set(['nik', 'birth_date', 'sex']);
 
 export const residentSchema = z
 	.object({
@@ -75,18 +87,49 @@ export const residentSchema = z
 			}),
 		status: vocab(RESIDENT_STATUSES, parseStatus, false).transform((v) => v ?? 'permanent')
 	})
-	.superRefine((r, ctx) => {
-		// NIK digits 7–12 must agree with the birth date and sex (day + 40 for women).
-		if (!r.nik || !r.birth_date || !r.sex) return;
-		const error = checkNik(r.nik, { birthDate: r.birth_date, sex: r.sex });
-		if (error) ctx.addIssue({ code: 'custom', path: ['nik'], message: idMessage('nik', error) });
-	});
+	.superRefine(
+		(r, ctx) => {
+			// NIK digits 7–12 must agree with the birth date and sex (day + 40 for women).
+			if (!r.sex) return;
+			const error = checkNik(r.nik, { birthDate: r.birth_date, sex: r.sex });
+			if (error) ctx.addIssue({ code: 'custom', path: ['nik'], message: idMessage('nik', error) });
+		},
+		// Runs whenever the NIK, birth date and sex parsed, whatever other fields say
+		// (without `when`, zod skips an object refinement once any field has failed).
+		{ when: (payload) => !payload.issues.some((issue) => NIK_PERSON_FIELDS.has(issue.path?.[0] ?? '')) }
+	);
 
 export type ResidentInput = z.output<typeof residentSchema>;
 
+/**
+ * An RT number as RT spreadsheets write it: `1`, `001`, `RT 001`, `RT.01`, `RT-1`, or
+ * RT and RW together (`01/05`, `RT 01/RW 05`, `RT 001 RW 005`). Only the RT part is
+ * read: the RW is the user's own. Null when no RT number can be read.
+ */
+export function parseRt(input: string): number | null {
+	const match = RT_PATTERN.exec(input.trim());
+	return match ? Number(match[1]) : null;
+}
+
+const RT_PATTERN = /^(?:rt\s*[.:-]?\s*)?(\d+)(?:\s*\/\s*(?:rw\s*[.:-]?\s*)?\d+|\s*,?\s*rw\s*[.:-]?\s*\d+)?$/i;
+
 export const householdSchema = z.object({
 	kk: idField('kk'),
-	rt: z.coerce.number({ error: 'errors.required' }).int('errors.unknown_rt').min(1, 'errors.unknown_rt').max(999, 'errors.unknown_rt'),
+	rt: z
+		.string({ error: 'errors.required' })
+		.trim()
+		.transform((v, ctx) => {
+			if (!v) {
+				ctx.addIssue({ code: 'custom', message: 'errors.required' });
+				return z.NEVER;
+			}
+			const rt = parseRt(v);
+			if (rt === null || rt < 1 || rt > 999) {
+				ctx.addIssue({ code: 'custom', message: rt === null ? 'errors.rt_unreadable' : 'errors.unknown_rt' });
+				return z.NEVER;
+			}
+			return rt;
+		}),
 	block: optionalText(20),
 	house_number: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(20, 'errors.too_long'),
 	address: optionalText(300),

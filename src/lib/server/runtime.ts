@@ -13,6 +13,7 @@ import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
 import path from 'node:path';
+import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -92,7 +93,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		throw err;
 	}
 	ingest.start();
+	// Spreadsheets left by an abandoned import (encrypted, but full of NIK/KK numbers):
+	// also those of a previous run, not only when the next import comes.
+	const pruneUploads = () =>
+		Promise.all(Object.values(TEMP_KINDS).map((kind) => pruneTemp(config.dataDir, kind))).catch((err: unknown) => log(`pruning uploads failed: ${String(err)}`));
+	void pruneUploads();
 	const housekeeping = setInterval(() => {
+		void pruneUploads();
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
 			// PGlite has no autovacuum: reclaim the pending-rollup rows (one insert and one

@@ -1,13 +1,13 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { getRuntime } from '../runtime';
-import { deleteTemp, getTemp, putTemp } from '../storage/temp-files';
+import { deleteTemp, getTemp, putTemp, TEMP_KINDS } from '../storage/temp-files';
 import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from './column-mapping';
 import { dryRun, rowsFromSheet } from './import';
 import { startImportJob } from './import-jobs';
 import { MAX_BYTES, readSpreadsheet, type Sheet } from './spreadsheet';
 import { Recent } from '../recent';
 
-const KIND = 'registry-import';
+const KIND = TEMP_KINDS.registryImport;
 
 /**
  * Sheets parsed at upload, for the mapping, dry-run and commit steps that follow: a
@@ -16,6 +16,12 @@ const KIND = 'registry-import';
  */
 const parsed = new Recent<Sheet>(2, 15 * 60_000);
 const parsedKey = (id: string, owner: string) => `${owner}:${id}`;
+
+/** Uploads are kept encrypted with the NIK/KK key (they hold full numbers). */
+function tempStore() {
+	const { config, pii } = getRuntime();
+	return { dataDir: config.dataDir, keys: pii };
+}
 
 /** Step 1: the upload, checked by content and size before it is kept. */
 export async function uploadAction(event: RequestEvent) {
@@ -26,7 +32,7 @@ export async function uploadAction(event: RequestEvent) {
 	const bytes = new Uint8Array(await file.arrayBuffer());
 	const read = await readSpreadsheet(bytes);
 	if (!read.ok) return fail(400, { message: `errors.file_${read.error}` });
-	const id = await putTemp(getRuntime().config.dataDir, KIND, user.id, file.name, bytes);
+	const id = await putTemp(tempStore(), KIND, user.id, file.name, bytes);
 	parsed.set(parsedKey(id, user.id), read.sheet);
 	redirect(303, `/registry/import/${id}`);
 }
@@ -34,7 +40,7 @@ export async function uploadAction(event: RequestEvent) {
 /** The uploaded sheet of this user, read again (never trusted from the client). */
 export async function loadUpload(event: RequestEvent, id: string) {
 	const owner = event.locals.user!.id;
-	const temp = await getTemp(getRuntime().config.dataDir, KIND, id, owner);
+	const temp = await getTemp(tempStore(), KIND, id, owner);
 	if (!temp) return null;
 	const known = parsed.get(parsedKey(id, owner));
 	if (known) return { name: temp.meta.name, sheet: known };
@@ -70,6 +76,7 @@ export async function checkOrCommit(event: RequestEvent, id: string, commit: boo
 		const plan = await dryRun(db, pii, user, rows);
 		return { mapping, checked: { rows: rows.length, valid: plan.rows.length, households: plan.newHouseholds, errors: plan.errors.slice(0, 500), errorCount: plan.errors.length } };
 	}
+	// The upload goes once its rows are written; after a refusal or a failure it stays.
 	const job = startImportJob(db, pii, user, rows, () => {
 		parsed.delete(parsedKey(id, user.id));
 		return deleteTemp(config.dataDir, KIND, id);

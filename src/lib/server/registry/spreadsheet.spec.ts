@@ -128,9 +128,60 @@ describe('readSpreadsheet: XLSX', () => {
 			{ line: 6, cells: ['3175014101900003', 'Ani', '1988-02-29', '37', '', ''] }
 		]);
 		expect(sheet.warnings).toEqual([
+			{ line: 3, column: 0, kind: 'number_precision' }, // a NIK typed as a number
 			{ line: 3, column: 3, kind: 'formula' },
 			{ line: 3, column: 4, kind: 'merged' },
 			{ line: 4, column: 3, kind: 'formula' }
+		]);
+	});
+
+	it('finds the header below a title, merged or not, keeping Excel line numbers', async () => {
+		const bytes = await workbookBytes((wb) => {
+			const ws = wb.addWorksheet('Warga');
+			ws.getCell('A1').value = 'DAFTAR WARGA RT 001 / RW 005';
+			ws.mergeCells('A1:D1');
+			ws.getCell('A2').value = 'Kelurahan Cilincing'; // one cell, not merged
+			ws.getRow(4).values = ['No', 'NIK', 'Nama', 'RT'];
+			ws.getRow(5).values = [1, '3175014101900001', 'Siti', 'RT 001'];
+			ws.getRow(6).values = [2, '3175014101900002', 'Budi', 'RT 001'];
+		});
+		const sheet = await read(bytes);
+		expect(sheet.headers).toEqual(['No', 'NIK', 'Nama', 'RT']);
+		expect(sheet.rows).toEqual([
+			{ line: 5, cells: ['1', '3175014101900001', 'Siti', 'RT 001'] },
+			{ line: 6, cells: ['2', '3175014101900002', 'Budi', 'RT 001'] }
+		]);
+		expect(sheet.warnings).toEqual([]); // the merged title is no data
+	});
+
+	it('takes the first row as the header of a one-column sheet', async () => {
+		const bytes = await workbookBytes((wb) => {
+			const ws = wb.addWorksheet('Data');
+			for (const value of ['NIK', '3175014101900001', '3175014101900002']) ws.addRow([value]);
+			ws.addRow(['3175014101900003', 'catatan di luar tabel']);
+		});
+		const sheet = await read(bytes);
+		expect(sheet.headers).toEqual(['NIK']);
+		expect(sheet.rows.map((r) => [r.line, r.cells])).toEqual([
+			[2, ['3175014101900001']],
+			[3, ['3175014101900002']],
+			[4, ['3175014101900003']]
+		]);
+	});
+
+	it('warns about numbers of 16 digits or more, which Excel cannot hold exactly', async () => {
+		const bytes = await workbookBytes((wb) => {
+			const ws = wb.addWorksheet('Data');
+			ws.addRow(['NIK', 'No KK', 'Telepon', 'Hitung']);
+			// As Excel saves 3172061705800012 typed as a number: 15 digits kept.
+			ws.addRow([3172061705800010, 317206010120001, 81200000001, { formula: 'B2*10', result: 3172060101200010 }]);
+		});
+		const sheet = await read(bytes);
+		expect(sheet.rows[0]!.cells).toEqual(['3172061705800010', '317206010120001', '81200000001', '3172060101200010']);
+		expect(sheet.warnings).toEqual([
+			{ line: 2, column: 0, kind: 'number_precision' },
+			{ line: 2, column: 3, kind: 'formula' },
+			{ line: 2, column: 3, kind: 'number_precision' }
 		]);
 	});
 
@@ -328,6 +379,15 @@ describe('readSpreadsheet: CSV', () => {
 	])('detects the delimiter: %s', async (_, csv, cells) => {
 		const sheet = await read(csv);
 		expect(sheet.rows[0]?.cells).toEqual(cells);
+	});
+
+	it.each([
+		['a title line with the delimiters Excel pads it with', 'DAFTAR WARGA RT 001;;;\r\n;;;\r\nNIK;Nama;RT;Blok\r\n3175014101900001;Siti;1;A\r\n', 4],
+		['title lines without delimiters', 'DAFTAR WARGA RT 001\nRW 005, Cilincing\n\nNIK;Nama;RT;Blok\n3175014101900001;Siti;1;A\n', 5]
+	])('finds the header below %s', async (_, csv, line) => {
+		const sheet = await read(csv);
+		expect(sheet.headers).toEqual(['NIK', 'Nama', 'RT', 'Blok']);
+		expect(sheet.rows).toEqual([{ line, cells: ['3175014101900001', 'Siti', '1', 'A'] }]);
 	});
 
 	it('numbers lines as Excel shows them: one line per record, sep= hidden', async () => {

@@ -42,23 +42,66 @@ export async function readSpreadsheet(bytes: Uint8Array): Promise<ReadResult> {
 // ---------------------------------------------------------------------------
 // Rows → Sheet, shared by both formats
 
-/** Header = first non-empty row; later empty rows are skipped; every row is cut to the header width. */
+/** Non-empty rows at the top of a sheet that may be a title above the header. */
+const HEADER_SEARCH_ROWS = 10;
+const NUMBER = /^[-+]?[\d.,\s]*\d[\d.,\s]*$/;
+
+/**
+ * The header is the first row with at least two different values among the first
+ * HEADER_SEARCH_ROWS non-empty rows. RT registers often start with a title ("DAFTAR
+ * WARGA RT 001", often merged across the table, so one value repeated) and notes of
+ * one cell each; those rows are dropped. When no row there has two values, or a lone
+ * number comes first (a one-column file), the first non-empty row is the header.
+ * Later empty rows are skipped, every row is cut to the header width, and a row's
+ * warnings are kept with the row. Lines stay numbered as Excel shows them.
+ */
 class SheetBuilder {
 	headers: string[] | null = null;
 	readonly rows: SheetRow[] = [];
+	readonly warnings: SheetWarning[] = [];
+	/** Non-empty rows read while the header is not known yet. */
+	#top: { line: number; cells: string[]; warnings: SheetWarning[] }[] = [];
 
 	/** Adds one row as read; false once there are more than MAX_ROWS data rows. */
-	add(line: number, raw: string[]): boolean {
+	add(line: number, raw: string[], warnings: SheetWarning[] = []): boolean {
 		const cells = raw.map((cell) => cell.trim());
-		if (this.headers === null) {
-			const width = lastFilled(cells) + 1;
-			if (width > 0) this.headers = cells.slice(0, width);
-			return true;
-		}
-		const fitted = Array.from({ length: this.headers.length }, (_, i) => cells[i] ?? '');
+		if (this.headers !== null) return this.#push(line, cells, warnings);
+		if (lastFilled(cells) < 0) return true;
+		this.#top.push({ line, cells, warnings });
+		const values = new Set(cells.filter((cell) => cell !== ''));
+		if (values.size >= 2) return this.#settle(this.#top.length - 1);
+		// A lone number is no title but data: a one-column table that began at its first row.
+		if (NUMBER.test([...values][0]!) || this.#top.length >= HEADER_SEARCH_ROWS) return this.#settle(0);
+		return true;
+	}
+
+	/** After the last row: false when the sheet has no header (nothing in it). */
+	finish(): boolean {
+		if (this.headers === null && this.#top.length > 0) this.#settle(0);
+		return this.headers !== null;
+	}
+
+	/** Row `at` of the top rows is the header: the rows above it go, the rows below are data. */
+	#settle(at: number): boolean {
+		const header = this.#top[at]!;
+		const below = this.#top.slice(at + 1);
+		this.#top = [];
+		this.headers = header.cells.slice(0, lastFilled(header.cells) + 1);
+		// A merged header cell is no data to warn about; a formula in it still is.
+		this.warnings.push(...header.warnings.filter((w) => w.kind !== 'merged' && this.#inside(w)));
+		return below.every((row) => this.#push(row.line, row.cells, row.warnings));
+	}
+
+	#push(line: number, cells: string[], warnings: SheetWarning[]): boolean {
+		const fitted = Array.from({ length: this.headers!.length }, (_, i) => cells[i] ?? '');
 		if (lastFilled(fitted) < 0) return true;
 		this.rows.push({ line, cells: fitted });
+		this.warnings.push(...warnings.filter((w) => this.#inside(w)));
 		return this.rows.length <= MAX_ROWS;
+	}
+
+	#inside(warning: SheetWarning): boolean {
+		return warning.column === null || warning.column < this.headers!.length;
 	}
 }
 
@@ -96,28 +139,31 @@ function readCsv(text: string): ReadResult {
 	const outcome = parseCsv(body, delimiter, (cells) => builder.add(++line, cells));
 	if (outcome === 'unterminated') return { ok: false, error: 'unreadable' };
 	if (outcome === 'stopped') return { ok: false, error: 'too_many_rows' };
-	if (!builder.headers) return { ok: false, error: 'empty' };
-	return { ok: true, sheet: { format: 'csv', headers: builder.headers, rows: builder.rows, warnings: [] } };
+	if (!builder.finish()) return { ok: false, error: 'empty' };
+	return { ok: true, sheet: { format: 'csv', headers: builder.headers!, rows: builder.rows, warnings: [] } };
 }
 
 /** Tab and `;` rarely occur inside text; a comma often does, so on a tie it loses. */
 const DELIMITERS = ['\t', ';', ','] as const;
 
 /**
- * The delimiter that occurs most often, outside quotes, on the header line (the first
- * line with any text). Indonesian Excel writes `;` because `,` is the decimal mark.
+ * The delimiter that occurs most often, outside quotes, on the first lines with text
+ * (the header, and a title above it that may have none). Indonesian Excel writes `;`
+ * because `,` is the decimal mark.
  */
 function detectDelimiter(text: string): string {
 	const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
 	let quoted = false;
 	let seenText = false;
+	let textLines = 0;
 	for (let i = 0; i < text.length; i++) {
 		const ch = text[i]!;
 		if (ch === '"') quoted = !quoted;
 		else if (!quoted && (ch === '\n' || ch === '\r')) {
-			if (seenText) break;
+			if (seenText && ++textLines >= HEADER_SEARCH_ROWS) break;
+			seenText = false;
 		} else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-		if (ch.trim() !== '') seenText = true;
+		if (ch.trim() !== '' && !counts.has(ch)) seenText = true;
 	}
 	let best: string = ',';
 	let bestCount = 0;
@@ -294,34 +340,43 @@ async function readXlsx(zip: Buffer): Promise<ReadResult> {
 
 function readWorksheet(ws: ExcelJS.Worksheet): ReadResult {
 	const builder = new SheetBuilder();
-	const warnings: SheetWarning[] = [];
-	const merges = new Set<string>();
 	for (let line = 1; line <= ws.rowCount; line++) {
 		const row = ws.findRow(line);
 		if (!row) continue;
-		const header = builder.headers === null;
 		const width = builder.headers?.length ?? row.cellCount;
 		const cells: string[] = [];
 		const found: SheetWarning[] = [];
 		for (let col = 1; col <= width; col++) {
 			const cell = row.findCell(col);
 			cells.push(cell ? cellText(cell, line, found) : '');
-			// [merged] only ranges that reach the data rows, once each, at their top row.
-			if (!header && cell?.isMerged && !merges.has(cell.master.address)) {
-				merges.add(cell.master.address);
+			// [merged] at the range's top row; the builder drops those of the header and the title.
+			if (cell?.isMerged) {
 				const { row: top, col: left } = cell.master.fullAddress;
 				found.push({ line: top, column: left - 1, kind: 'merged' });
 			}
 		}
-		const before = builder.rows.length;
-		if (!builder.add(line, cells)) return { ok: false, error: 'too_many_rows' };
-		const kept = header ? builder.headers !== null : builder.rows.length > before;
-		if (kept) warnings.push(...found.filter((w) => w.column === null || w.column < builder.headers!.length));
+		if (!builder.add(line, cells, found)) return { ok: false, error: 'too_many_rows' };
 	}
-	if (!builder.headers) return { ok: false, error: 'empty' };
+	if (!builder.finish()) return { ok: false, error: 'empty' };
+	// One warning per merged range, however many of its cells are in the data.
+	const merges = new Set<string>();
+	const warnings = builder.warnings.filter((w) => {
+		if (w.kind !== 'merged') return true;
+		const key = `${w.line}:${w.column}`;
+		if (merges.has(key)) return false;
+		merges.add(key);
+		return true;
+	});
 	warnings.sort((a, b) => a.line - b.line || (a.column ?? -1) - (b.column ?? -1));
-	return { ok: true, sheet: { format: 'xlsx', headers: builder.headers, rows: builder.rows, warnings } };
+	return { ok: true, sheet: { format: 'xlsx', headers: builder.headers!, rows: builder.rows, warnings } };
 }
+
+/**
+ * Excel keeps 15 significant digits of a number: one of 16 digits or more (a NIK or KK
+ * typed without the Text format) has already lost its last digits, 3172061705800012
+ * becoming 3172061705800010. `number_precision` marks such a cell.
+ */
+const EXCEL_EXACT_BELOW = 1e15;
 
 /** A cell as the user reads it, plus its warnings. A merged cell reads as its range's master. */
 function cellText(cell: ExcelJS.Cell, line: number, warnings: SheetWarning[]): string {
@@ -332,7 +387,7 @@ function cellText(cell: ExcelJS.Cell, line: number, warnings: SheetWarning[]): s
 	// We import what the file last showed, not what a formula would compute now.
 	if (formula) warnings.push({ line, column, kind: 'formula' });
 	const number = formula ? value.result : value;
-	if (typeof number === 'number' && Math.abs(number) >= 2 ** 53) {
+	if (typeof number === 'number' && Math.abs(number) >= EXCEL_EXACT_BELOW) {
 		warnings.push({ line, column, kind: 'number_precision' });
 	}
 	return valueText(value);
@@ -355,8 +410,8 @@ function valueText(value: ExcelJS.CellValue): string {
 }
 
 /**
- * A number the way it is written, never `3.175014101900001e+15` or `1e-7`.
- * Integers are exact (a 16-digit NIK stored as a number comes back digit for digit).
+ * A number the way it is stored, never `3.175014101900001e+15` or `1e-7`. Integers
+ * come back digit for digit, as far as the file kept them (see EXCEL_EXACT_BELOW).
  */
 function plainNumber(n: number): string {
 	if (Number.isInteger(n)) return BigInt(n).toString();

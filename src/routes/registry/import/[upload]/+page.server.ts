@@ -3,8 +3,8 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const upload = await loadUpload(event, event.params.upload);
-	// Gone: expired, or already imported (the file is deleted when its import ends).
-	if (!upload) return { expired: true as const, name: '', headers: [], preview: [], rowCount: 0, warnings: [], suggested: {} };
+	// Gone: expired, or already imported (the file is deleted once its rows are written).
+	if (!upload) return { expired: true as const, name: '', headers: [], preview: [], rowCount: 0, warnings: [], warningCount: 0, suggested: {} };
 	const { sheet } = upload;
 	return {
 		expired: false as const,
@@ -13,6 +13,7 @@ export const load: PageServerLoad = async (event) => {
 		preview: sheet.rows.slice(0, 5),
 		rowCount: sheet.rows.length,
 		warnings: sheet.warnings.slice(0, 50),
+		warningCount: sheet.warnings.length,
 		suggested: suggestMapping(sheet.headers)
 	};
 };
