@@ -1,5 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { ageBand, ageOn, housePlace, parseDate, parseHouseQuery, parseMarital, parseRelation, parseReligion, parseSex, parseStatus, rtLabel, rtNumber } from './registry';
+import {
+	addDays,
+	ageBand,
+	ageOn,
+	housePlace,
+	isoDay,
+	MUTATION_KINDS,
+	mutationProblem,
+	normalizeHouseCode,
+	parseDate,
+	parseHouseQuery,
+	parseMarital,
+	parseRelation,
+	parseReligion,
+	parseSex,
+	parseStatus,
+	RESIDENT_STATUSES,
+	rtLabel,
+	rtNumber,
+	statusAfter,
+	type MutationSubject
+} from './registry';
 
 describe('registry vocabularies', () => {
 	it('reads the words RT spreadsheets use', () => {
@@ -60,5 +81,78 @@ describe('RT numbers and places', () => {
 		expect(rtLabel(31)).toBe('RT 031');
 		expect(housePlace({ rt_number: 2, block: 'B2', house_number: '5' })).toBe('RT 002 · B2 5');
 		expect(housePlace({ rt_number: 2, block: 'B2', house_number: '5', address: 'Jl. Melati 5' })).toBe('RT 002 · B2 5 · Jl. Melati 5');
+	});
+});
+
+describe('house codes', () => {
+	it('stores a block and a number trimmed and in upper case, so one house has one key', () => {
+		expect(normalizeHouseCode(' c7 ')).toBe('C7');
+		expect(normalizeHouseCode('21b')).toBe(normalizeHouseCode('21B '));
+		expect(normalizeHouseCode('')).toBe('');
+	});
+});
+
+describe('calendar days', () => {
+	it('writes calendar parts as YYYY-MM-DD and adds days across months and leap years', () => {
+		expect(isoDay({ year: 2026, month: 3, day: 7 })).toBe('2026-03-07');
+		expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+		expect(addDays('2024-01-01', 60)).toBe('2024-03-01');
+		expect(addDays('2025-01-01', 60)).toBe('2025-03-02');
+	});
+});
+
+describe('mutation rules', () => {
+	const today = '2026-12-01';
+	const living = (over: Partial<MutationSubject> = {}): MutationSubject => ({ status: 'permanent', birthDate: '1980-05-17', lastOccurredOn: null, ...over });
+
+	it('ends everything at death: no second death, no move in, nothing else', () => {
+		for (const kind of MUTATION_KINDS) {
+			expect(mutationProblem(living({ status: 'died', lastOccurredOn: '2026-11-02' }), kind, '2026-11-20', today)).toEqual({ field: 'kind', message: 'mutation.rule_died' });
+		}
+	});
+
+	it('after a move out allows only a move in again', () => {
+		const moved = living({ status: 'moved', lastOccurredOn: '2026-10-01' });
+		for (const kind of MUTATION_KINDS.filter((k) => k !== 'moved_in')) {
+			expect(mutationProblem(moved, kind, '2026-11-01', today)).toEqual({ field: 'kind', message: 'mutation.rule_moved' });
+		}
+		expect(mutationProblem(moved, 'moved_in', '2026-11-01', today)).toBeNull();
+	});
+
+	it('lets a resident who lives here move in or be born only as their first recorded event', () => {
+		expect(mutationProblem(living(), 'moved_in', '2026-11-01', today)).toBeNull();
+		expect(mutationProblem(living({ lastOccurredOn: '2026-11-01' }), 'moved_in', '2026-11-02', today)).toEqual({ field: 'kind', message: 'mutation.rule_already_here' });
+		expect(mutationProblem(living({ status: 'temporary', lastOccurredOn: '2026-11-01' }), 'born', '2026-11-02', today)).toEqual({ field: 'kind', message: 'mutation.rule_born_first' });
+		for (const kind of ['moved_out', 'died', 'changed_household'] as const) {
+			expect(mutationProblem(living({ lastOccurredOn: '2026-11-01' }), kind, '2026-11-02', today)).toBeNull();
+		}
+	});
+
+	it('records a birth on the birth date or within 60 days after it, never for an adult', () => {
+		const baby = living({ birthDate: '2026-10-01' });
+		expect(mutationProblem(baby, 'born', '2026-10-01', today)).toBeNull();
+		expect(mutationProblem(baby, 'born', '2026-11-30', today)).toBeNull(); // day 60
+		expect(mutationProblem(living({ birthDate: '2026-09-30' }), 'born', '2026-11-30', today)).toEqual({ field: 'occurredOn', message: 'mutation.rule_born_date' });
+		expect(mutationProblem(living(), 'born', '2026-11-30', today)).toEqual({ field: 'occurredOn', message: 'mutation.rule_born_date' });
+	});
+
+	it('keeps every date between the birth date and today (WIB), and after the latest event', () => {
+		expect(mutationProblem(living(), 'moved_out', today, today)).toBeNull();
+		expect(mutationProblem(living(), 'moved_out', '2026-12-02', today)).toEqual({ field: 'occurredOn', message: 'mutation.rule_future' });
+		expect(mutationProblem(living(), 'died', '1980-05-16', today)).toEqual({ field: 'occurredOn', message: 'mutation.rule_before_birth' });
+		expect(mutationProblem(living(), 'died', '1980-05-17', today)).toBeNull();
+		expect(mutationProblem(living({ lastOccurredOn: '2026-11-10' }), 'moved_out', '2026-11-09', today)).toEqual({ field: 'occurredOn', message: 'mutation.rule_before_last' });
+		expect(mutationProblem(living({ lastOccurredOn: '2026-11-10' }), 'moved_out', '2026-11-10', today)).toBeNull();
+	});
+
+	it('sets the status an event leads to; an arrival keeps a temporary resident temporary', () => {
+		for (const status of RESIDENT_STATUSES) {
+			expect(statusAfter('moved_out', status)).toBe('moved');
+			expect(statusAfter('died', status)).toBe('died');
+		}
+		expect(statusAfter('moved_in', 'moved')).toBe('permanent');
+		expect(statusAfter('moved_in', 'temporary')).toBe('temporary');
+		expect(statusAfter('born', 'permanent')).toBe('permanent');
+		expect(statusAfter('changed_household', 'temporary')).toBe('temporary');
 	});
 });

@@ -108,6 +108,101 @@ export function parseHouseQuery(input: string): { block: string | null; number: 
 	return { block: tokens[0]!, number: tokens.at(-1)! };
 }
 
+/**
+ * A house's block or number as stored: trimmed and in upper case, so `c7 21b` and
+ * `C7 21B` are one house (the key `unique (rt_id, block, number)` compares exactly;
+ * migration 20261201000100 checks stored values are in this form).
+ */
+export const normalizeHouseCode = (s: string) => s.trim().toUpperCase();
+
+/** `YYYY-MM-DD` from calendar parts (e.g. `wibParts(now)`: today in WIB). */
+export function isoDay(parts: { year: number; month: number; day: number }): string {
+	return `${String(parts.year).padStart(4, '0')}-${String(parts.month).padStart(2, '0')}-${String(parts.day).padStart(2, '0')}`;
+}
+
+/** The calendar day `days` after `date` (both `YYYY-MM-DD`). */
+export function addDays(date: string, days: number): string {
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Population events (mutasi penduduk) recorded against a resident. */
+export const MUTATION_KINDS = ['moved_in', 'moved_out', 'born', 'died', 'changed_household'] as const;
+export type MutationKind = (typeof MUTATION_KINDS)[number];
+
+/**
+ * Columns of the monthly report: a change of household into another RT counts as out
+ * of the old RT and into the new one; within one RT it stays `changed_household`.
+ */
+export const REPORT_KINDS = [...MUTATION_KINDS, 'changed_household_out', 'changed_household_in'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const isMutationKind = (value: string): value is MutationKind => (MUTATION_KINDS as readonly string[]).includes(value);
+
+/**
+ * How a person added by hand came to live here: born here, moved in, or already
+ * living here when the register began (no event, nothing counted in a month).
+ */
+export const ARRIVALS = ['resident', 'born', 'moved_in'] as const;
+export type Arrival = (typeof ARRIVALS)[number];
+
+/** A birth is reported within 60 days (UU 24/2013 art. 27), so it may be recorded that long after the birth date. */
+export const BIRTH_RECORD_DAYS = 60;
+
+/** What the rules need to know of a resident before a new event. */
+export interface MutationSubject {
+	status: ResidentStatus;
+	birthDate: string;
+	/** Day of the latest event already recorded, if any. */
+	lastOccurredOn: string | null;
+}
+
+/** Why an event cannot be recorded: the form field it belongs to and an i18n key. */
+export interface MutationProblem {
+	field: 'kind' | 'occurredOn';
+	message: string;
+}
+
+const isActive = (status: ResidentStatus) => status === 'permanent' || status === 'temporary';
+
+/**
+ * The rules of the register's events, so each real event is counted once in the
+ * monthly report (DOMAIN.md, registry mutations):
+ * - died is final; after moved out only moved in (back) is possible;
+ * - a resident living here moves in or is born only as their first recorded event
+ *   (recording how someone registered earlier arrived), never again;
+ * - born only within BIRTH_RECORD_DAYS of the birth date;
+ * - no event before the birth date, after today (WIB) or before the latest event.
+ * `today` is the WIB calendar day (`isoDay(wibParts(now))`).
+ */
+export function mutationProblem(subject: MutationSubject, kind: MutationKind, occurredOn: string, today: string): MutationProblem | null {
+	if (subject.status === 'died') return { field: 'kind', message: 'mutation.rule_died' };
+	if (subject.status === 'moved' && kind !== 'moved_in') return { field: 'kind', message: 'mutation.rule_moved' };
+	if (isActive(subject.status) && subject.lastOccurredOn !== null) {
+		if (kind === 'moved_in') return { field: 'kind', message: 'mutation.rule_already_here' };
+		if (kind === 'born') return { field: 'kind', message: 'mutation.rule_born_first' };
+	}
+	if (occurredOn > today) return { field: 'occurredOn', message: 'mutation.rule_future' };
+	if (occurredOn < subject.birthDate) return { field: 'occurredOn', message: 'mutation.rule_before_birth' };
+	if (kind === 'born' && occurredOn > addDays(subject.birthDate, BIRTH_RECORD_DAYS)) return { field: 'occurredOn', message: 'mutation.rule_born_date' };
+	if (subject.lastOccurredOn !== null && occurredOn < subject.lastOccurredOn) return { field: 'occurredOn', message: 'mutation.rule_before_last' };
+	return null;
+}
+
+/** The status a resident has after an event (an arrival keeps a temporary resident temporary). */
+export function statusAfter(kind: MutationKind, current: ResidentStatus): ResidentStatus {
+	switch (kind) {
+		case 'moved_out':
+			return 'moved';
+		case 'died':
+			return 'died';
+		case 'moved_in':
+			return current === 'moved' ? 'permanent' : current;
+		default:
+			return current;
+	}
+}
+
 /** An RT number as written on letters and lists: `002`. */
 export const rtNumber = (n: number | string) => String(n).padStart(3, '0');
 

@@ -5,9 +5,14 @@ import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
+import type { Sheet } from './spreadsheet';
 
-/** One row to register: resident fields + household fields, as text (form or spreadsheet). */
-export type RawRow = { line: number; values: Record<string, string | undefined> };
+/**
+ * One row to register: resident fields + household fields, as text (form or
+ * spreadsheet). `spoilt`: fields whose cell the file itself made wrong, with the
+ * message (i18n key) to show instead of checking the value.
+ */
+export type RawRow = { line: number; values: Record<string, string | undefined>; spoilt?: Record<string, string> };
 
 export interface RowError {
 	line: number;
@@ -58,9 +63,14 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 	for (const row of raw) {
 		const resident = residentSchema.safeParse(row.values);
 		const household = householdSchema.safeParse(row.values);
-		if (!resident.success) errors.push(...issues(row.line, resident.error));
-		if (!household.success) errors.push(...issues(row.line, household.error));
-		if (!resident.success || !household.success) continue;
+		// A spoilt field's own message replaces what its (unreliable) value would get.
+		const spoilt = row.spoilt ?? {};
+		const rowErrors = [
+			...Object.entries(spoilt).map(([field, message]) => ({ line: row.line, field, message })),
+			...[resident, household].flatMap((r) => (r.success ? [] : issues(row.line, r.error))).filter((e) => !Object.hasOwn(spoilt, e.field))
+		];
+		errors.push(...rowErrors);
+		if (rowErrors.length > 0 || !resident.success || !household.success) continue;
 		const rtId = rtByNumber.get(household.data.rt);
 		if (!rtId) {
 			errors.push({ line: row.line, field: 'rt', message: 'errors.unknown_rt' });
@@ -161,7 +171,9 @@ export async function commitRows(
 	keys: PiiKeys,
 	user: SessionUser,
 	raw: RawRow[],
-	onProgress: (done: number, total: number) => void = () => {}
+	onProgress: (done: number, total: number) => void = () => {},
+	/** Runs in the writing transaction after the rows, before it commits (the add form's arrival mutation). */
+	afterWrite?: (tx: Sql) => Promise<void>
 ): Promise<{ ok: true; residents: number; households: number } | { ok: false; errors: RowError[] }> {
 	const local = await checkLocally(db, keys, user, raw);
 	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
@@ -204,6 +216,7 @@ export async function commitRows(
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
 		await audit(tx, { rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } });
+		await afterWrite?.(tx);
 		return { ok: true as const, residents: total, households };
 	});
 }
@@ -215,11 +228,30 @@ export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw
 	return { rows, errors, newHouseholds };
 }
 
-/** Spreadsheet rows → rows of named fields, through the user's column mapping. */
-export function rowsFromSheet(sheet: { rows: { line: number; cells: string[] }[] }, mapping: Partial<Record<string, number>>): RawRow[] {
+/** Fields that hold a 16-digit number, which Excel cannot keep as a number. */
+const ID_FIELDS = { nik: 'errors.nik_excel_number', kk: 'errors.kk_excel_number' } as const;
+
+/**
+ * Spreadsheet rows → rows of named fields, through the user's column mapping. A NIK
+ * or KK cell stored as a number of 16 digits or more (a `number_precision` warning)
+ * has lost its last digit in Excel, though it may still look valid: the row gets an
+ * error for it.
+ */
+export function rowsFromSheet(sheet: Pick<Sheet, 'rows' | 'warnings'>, mapping: Partial<Record<string, number>>): RawRow[] {
 	const entries = Object.entries(mapping).filter((e): e is [string, number] => typeof e[1] === 'number');
-	return sheet.rows.map((row) => ({
-		line: row.line,
-		values: Object.fromEntries(entries.map(([field, column]) => [field, row.cells[column] ?? '']))
-	}));
+	const spoilt = new Map<number, Record<string, string>>();
+	for (const warning of sheet.warnings) {
+		if (warning.kind !== 'number_precision') continue;
+		for (const [field, message] of Object.entries(ID_FIELDS)) {
+			if (mapping[field] !== warning.column) continue;
+			const fields = spoilt.get(warning.line) ?? {};
+			fields[field] = message;
+			spoilt.set(warning.line, fields);
+		}
+	}
+	return sheet.rows.map((row) => {
+		const values = Object.fromEntries(entries.map(([field, column]) => [field, row.cells[column] ?? '']));
+		const fields = spoilt.get(row.line);
+		return fields ? { line: row.line, values, spoilt: fields } : { line: row.line, values };
+	});
 }

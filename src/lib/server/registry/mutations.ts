@@ -1,53 +1,155 @@
-import { queryAsUser, withUser, type Database } from '../db';
+import { z } from 'zod';
+import {
+	ARRIVALS,
+	isMutationKind,
+	isoDay,
+	mutationProblem,
+	parseDate,
+	statusAfter,
+	type MutationKind,
+	type ReportKind,
+	type ResidentStatus
+} from '$lib/domain/registry';
+import { wibParts } from '$lib/domain/time';
+import { residentSchema, type ResidentInput } from '$lib/schemas/registry';
+import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
+import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
+import { commitRows, dryRun, type RowError } from './import';
 
-export const MUTATION_KINDS = ['moved_in', 'moved_out', 'born', 'died', 'changed_household'] as const;
-export type MutationKind = (typeof MUTATION_KINDS)[number];
+export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';
 
-/** What each event does to the resident's status (issue 5, item 4). */
-const STATUS_AFTER: Record<MutationKind, string | null> = {
-	moved_in: 'permanent',
-	born: 'permanent',
-	moved_out: 'moved',
-	died: 'died',
-	changed_household: null
-};
+/** Today's calendar day in WIB (`YYYY-MM-DD`): the latest day an event may have. */
+const todayWib = () => isoDay(wibParts(new Date()));
 
-export type MutationResult = { ok: true; id: string } | { ok: false; reason: 'not_found' | 'needs_household' };
+export type MutationResult =
+	| { ok: true; id: string }
+	| { ok: false; reason: 'not_found' | 'needs_household' }
+	/** A rule of the register refuses it; `message` is an i18n key for that form field. */
+	| { ok: false; reason: 'refused'; field: 'kind' | 'occurredOn' | 'toKk'; message: string };
+
+const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 /**
- * Records a dated event for a resident and applies it to their record in the
- * same transaction (status, or household for a change of KK).
+ * Records a dated event for a resident and applies it to their record (status, or
+ * household for a change of KK), checked against the rules (`mutationProblem`) and
+ * written in one transaction. The resident's row is locked first, so a second event
+ * for the same resident waits and is then checked against this one's result: two
+ * deaths recorded at once cannot both pass.
  */
 export async function recordMutation(
 	db: Database,
 	user: SessionUser,
 	input: { residentId: string; kind: MutationKind; occurredOn: string; note: string; toHouseholdId?: string | null; documentPath?: string | null }
 ): Promise<MutationResult> {
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
-		const found = await tx.query<{ household_id: string; rt_id: string }>(
-			'select household_id, rt_id from resident where id = $1 and rw_id = $2 for update',
+	return withUser(db, claimsOf(user), async (tx): Promise<MutationResult> => {
+		const [resident] = await tx.query<{ household_id: string; rt_id: string; status: ResidentStatus; birth_date: string }>(
+			'select household_id, rt_id, status, birth_date::text as birth_date from resident where id = $1 and rw_id = $2 for update',
 			[input.residentId, user.rwId]
 		);
-		const resident = found[0];
-		if (!resident) return { ok: false as const, reason: 'not_found' as const };
+		if (!resident) return { ok: false, reason: 'not_found' };
+		// An unknown kind is the caller's bug, not a user error: the database's check constraint refuses it.
+		if (isMutationKind(input.kind)) {
+			const [history] = await tx.query<{ last_on: string | null }>('select last_on::text as last_on from app.mutation_history($1)', [input.residentId]);
+			const subject = { status: resident.status, birthDate: resident.birth_date, lastOccurredOn: history?.last_on ?? null };
+			const problem = mutationProblem(subject, input.kind, input.occurredOn, todayWib());
+			if (problem) return { ok: false, reason: 'refused', ...problem };
+		}
 		if (input.kind === 'changed_household') {
-			if (!input.toHouseholdId) return { ok: false as const, reason: 'needs_household' as const };
-			const target = await tx.query('select 1 from household where id = $1 and rw_id = $2', [input.toHouseholdId, user.rwId]);
-			if (target.length === 0) return { ok: false as const, reason: 'needs_household' as const };
+			if (!input.toHouseholdId) return { ok: false, reason: 'needs_household' };
+			const [target] = await tx.query<{ id: string }>('select id from household where id = $1 and rw_id = $2', [input.toHouseholdId, user.rwId]);
+			if (!target) return { ok: false, reason: 'needs_household' };
+			if (target.id === resident.household_id) return { ok: false, reason: 'refused', field: 'toKk', message: 'mutation.rule_same_household' };
 			await tx.query('update resident set household_id = $2 where id = $1', [input.residentId, input.toHouseholdId]);
 		}
-		const status = STATUS_AFTER[input.kind];
-		if (status) await tx.query('update resident set status = $2 where id = $1', [input.residentId, status]);
-		const inserted = await tx.query<{ id: string }>(
+		const status = isMutationKind(input.kind) ? statusAfter(input.kind, resident.status) : resident.status;
+		if (status !== resident.status) await tx.query('update resident set status = $2 where id = $1', [input.residentId, status]);
+		// to_rt_id (the RT a change of household leads to) is set by trigger app.mutation_to_rt.
+		const [inserted] = await tx.query<{ id: string }>(
 			`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, from_household_id, to_household_id, note, document_path, recorded_by)
 			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
 			[user.rwId, resident.rt_id, input.residentId, input.kind, input.occurredOn, resident.household_id, input.toHouseholdId ?? null, input.note, input.documentPath ?? null, user.id]
 		);
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: `registry.mutation.${input.kind}`, target: input.residentId });
-		return { ok: true as const, id: inserted[0]!.id };
+		return { ok: true, id: inserted!.id };
 	});
+}
+
+/**
+ * How the person on the add form arrived (fields `arrival`, `arrival_date`): null when
+ * they already lived here when the register began. A birth happens on the birth date
+ * unless another day is typed.
+ */
+const arrivalSchema = z
+	.object({
+		arrival: z
+			.string()
+			.optional()
+			.transform((v) => v || 'resident')
+			.pipe(z.enum(ARRIVALS, { error: 'errors.invalid_choice' })),
+		arrival_date: z.string().trim().optional(),
+		birth_date: z.string().trim().optional()
+	})
+	.transform((v, ctx) => {
+		if (v.arrival === 'resident') return null;
+		const typed = v.arrival_date || (v.arrival === 'born' ? (v.birth_date ?? '') : '');
+		const occurredOn = parseDate(typed);
+		if (!occurredOn) {
+			ctx.addIssue({ code: 'custom', path: ['arrival_date'], message: typed ? 'errors.date_invalid' : 'errors.required' });
+			return z.NEVER;
+		}
+		return { kind: v.arrival, occurredOn };
+	});
+
+type ArrivalEvent = NonNullable<z.output<typeof arrivalSchema>>;
+
+/** The rules of an arrival for a person not registered yet (no history). */
+function arrivalProblem(resident: ResidentInput, arrival: ArrivalEvent): RowError | null {
+	if (resident.status !== 'permanent' && resident.status !== 'temporary') return { line: 1, field: 'status', message: 'mutation.rule_arrival_status' };
+	const problem = mutationProblem({ status: resident.status, birthDate: resident.birth_date, lastOccurredOn: null }, arrival.kind, arrival.occurredOn, todayWib());
+	return problem && { line: 1, field: problem.field === 'kind' ? 'arrival' : 'arrival_date', message: problem.message };
+}
+
+/**
+ * Adds one person from the form: the import's checks and write path (`commitRows`)
+ * and, when they were born here or moved in, that event in the same transaction, so
+ * the monthly report counts the arrival. With any error nothing is written and every
+ * field's problem is reported at once (the rest as a dry run finds them).
+ */
+export async function registerResident(
+	db: Database,
+	keys: PiiKeys,
+	user: SessionUser,
+	values: Record<string, string | undefined>
+): ReturnType<typeof commitRows> {
+	const rows = [{ line: 1, values }];
+	const arrival = arrivalSchema.safeParse(values);
+	const resident = residentSchema.safeParse(values);
+	const problems: RowError[] = arrival.success
+		? []
+		: arrival.error.issues.map((i) => ({ line: 1, field: String(i.path[0] ?? 'arrival'), message: i.message }));
+	const event = arrival.success ? arrival.data : null;
+	if (event && resident.success) {
+		const problem = arrivalProblem(resident.data, event);
+		if (problem) problems.push(problem);
+	}
+	if (problems.length > 0) return { ok: false, errors: [...problems, ...(await dryRun(db, keys, user, rows)).errors] };
+	// Without a valid resident commitRows writes nothing and returns the errors.
+	if (!event || !resident.success) return commitRows(db, keys, user, rows);
+	const nikHash = blindIndex(keys, 'nik', resident.data.nik);
+	return commitRows(db, keys, user, rows, undefined, (tx) => insertArrival(tx, user, nikHash, event));
+}
+
+async function insertArrival(tx: Sql, user: SessionUser, nikHash: string, event: ArrivalEvent): Promise<void> {
+	const rows = await tx.query<{ resident_id: string }>(
+		`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, to_household_id, note, recorded_by)
+		 select r.rw_id, r.rt_id, r.id, $3, $4, r.household_id, '', $5 from resident r where r.rw_id = $1 and r.nik_hash = $2
+		 returning resident_id`,
+		[user.rwId, nikHash, event.kind, event.occurredOn, user.id]
+	);
+	if (rows.length !== 1) throw new Error(`registerResident: ${rows.length} residents with the new NIK for the arrival`);
+	await audit(tx, { rwId: user.rwId, actorId: user.id, action: `registry.mutation.${event.kind}`, target: rows[0]!.resident_id });
 }
 
 export interface MutationRow {
@@ -55,6 +157,7 @@ export interface MutationRow {
 	kind: MutationKind;
 	occurred_on: string;
 	note: string;
+	/** Empty when RLS hides the recorder from the reader (an RT head does not see the RW admin's account). */
 	recorded_by_name: string;
 	/** Whether a document is stored (the key itself stays on the server). */
 	has_document: boolean;
@@ -63,10 +166,10 @@ export interface MutationRow {
 export function listMutations(db: Database, user: SessionUser, residentId: string): Promise<MutationRow[]> {
 	return queryAsUser<MutationRow>(
 		db,
-		{ sub: user.id, rw_id: user.rwId },
-		`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, u.name as recorded_by_name,
+		claimsOf(user),
+		`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, coalesce(u.name, '') as recorded_by_name,
 		        m.document_path is not null as has_document
-		   from mutation m join app_user u on u.id = m.recorded_by
+		   from mutation m left join app_user u on u.id = m.recorded_by
 		  where m.resident_id = $1 and m.rw_id = $2 order by m.occurred_on desc, m.created_at desc`,
 		[residentId, user.rwId]
 	);
@@ -74,20 +177,34 @@ export function listMutations(db: Database, user: SessionUser, residentId: strin
 
 export interface MutationReportRow {
 	rt_number: number;
-	kind: MutationKind;
+	kind: ReportKind;
 	count: number;
 }
 
-/** Counts per RT and kind in one month (letters for pindah/kematian reference these). */
+/**
+ * Counts per RT and kind in one month (letters for pindah/kematian reference these).
+ * A change of household into another RT counts for both: out of the old RT, into the
+ * new one. RLS shows an RT head the events touching their RT; of those, only their
+ * own RTs' counts are listed (not the other side of a move).
+ */
 export function mutationReport(db: Database, user: SessionUser, year: number, month: number): Promise<MutationReportRow[]> {
 	const from = `${year}-${String(month).padStart(2, '0')}-01`;
+	const rts = user.roles.includes('rw_admin') ? null : user.headOfRtIds;
 	return queryAsUser<MutationReportRow>(
 		db,
-		{ sub: user.id, rw_id: user.rwId },
-		`select rt.number as rt_number, m.kind, count(*)::int as count
-		   from mutation m join rt on rt.id = m.rt_id
-		  where m.rw_id = $1 and m.occurred_on >= $2::date and m.occurred_on < ($2::date + interval '1 month')
-		  group by rt.number, m.kind order by rt.number, m.kind`,
-		[user.rwId, from]
+		claimsOf(user),
+		`with m as (
+		   select rt_id, to_rt_id, kind from mutation
+		    where rw_id = $1 and occurred_on >= $2::date and occurred_on < ($2::date + interval '1 month')
+		 ), events as (
+		   select rt_id, case when kind = 'changed_household' and to_rt_id <> rt_id then 'changed_household_out' else kind end as kind from m
+		   union all
+		   select to_rt_id, 'changed_household_in' from m where kind = 'changed_household' and to_rt_id <> rt_id
+		 )
+		 select rt.number as rt_number, e.kind, count(*)::int as count
+		   from events e join rt on rt.id = e.rt_id
+		  where $3::uuid[] is null or e.rt_id = any ($3::uuid[])
+		  group by rt.number, e.kind order by rt.number, e.kind`,
+		[user.rwId, from, rts]
 	);
 }

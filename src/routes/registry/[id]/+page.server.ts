@@ -1,5 +1,7 @@
 import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
+import { isoDay } from '$lib/domain/registry';
+import { wibParts } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { blindIndex } from '$lib/server/crypto/pii';
@@ -14,21 +16,29 @@ import type { Actions, PageServerLoad } from './$types';
 
 const uuid = z.uuid();
 
-export const load: PageServerLoad = async ({ locals, params }) => {
+/** The resident id of the URL; a malformed one is a page that does not exist (not a database error). */
+function residentId(params: { id: string }): string {
 	if (!uuid.safeParse(params.id).success) error(404, { message: 'Not found', key: 'error.404' });
+	return params.id;
+}
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+	const id = residentId(params);
 	const { db } = getRuntime();
-	const resident = await getResident(db, locals.user!, params.id);
+	const resident = await getResident(db, locals.user!, id);
 	if (!resident) error(404, { message: 'Not found', key: 'error.404' });
-	return { resident, mutations: await listMutations(db, locals.user!, params.id) };
+	// The latest day the date field accepts: today in WIB, whatever the phone's clock zone.
+	return { resident, mutations: await listMutations(db, locals.user!, id), today: isoDay(wibParts(new Date())) };
 };
 
 export const actions: Actions = {
 	reveal: async (event) => {
+		const id = residentId(event.params);
 		const parsed = parseForm(revealSchema, await event.request.formData());
 		if (!parsed.ok) return fail(400, { reveal: { errors: parsed.errors } });
 		const { db, pii } = getRuntime();
 		const result = await revealIdentity(db, pii, event.locals.user!, {
-			residentId: event.params.id,
+			residentId: id,
 			field: parsed.data.field,
 			reason: parsed.data.reason,
 			ip: clientIp(event)
@@ -37,6 +47,7 @@ export const actions: Actions = {
 		return { revealed: { field: parsed.data.field, value: result.value } };
 	},
 	mutation: async ({ locals, params, request }) => {
+		const id = residentId(params);
 		const form = await request.formData();
 		const parsed = parseForm(mutationSchema, form);
 		// The document is checked even when a field is wrong, so every problem shows at once.
@@ -52,9 +63,12 @@ export const actions: Actions = {
 			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, user, blindIndex(pii, 'kk', parsed.data.toKk)) : null;
 			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string>, values } });
 		}
-		const input = { residentId: params.id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId };
+		const input = { residentId: id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId };
 		const result = await recordMutationWithDocument(db, files, user, input, document.file);
-		if (!result.ok) return fail(400, { mutation: { errors: { form: `mutation.${result.reason}` } as Record<string, string>, values } });
+		if (!result.ok) {
+			const refusal: Record<string, string> = result.reason === 'refused' ? { [result.field]: result.message } : { form: `mutation.${result.reason}` };
+			return fail(400, { mutation: { errors: refusal, values } });
+		}
 		return { mutationSaved: true };
 	}
 };

@@ -1,4 +1,6 @@
 import { error } from '@sveltejs/kit';
+import { isoDay } from '$lib/domain/registry';
+import { wibParts } from '$lib/domain/time';
 import { exportRegistry } from '$lib/server/registry/export';
 import { clientIp } from '$lib/server/http';
 import { getRuntime } from '$lib/server/runtime';
@@ -10,7 +12,8 @@ export const POST: RequestHandler = async (event) => {
 	if (reason.length < 3 || reason.length > 200) error(400, { message: 'Alasan wajib diisi (3–200 karakter).', key: 'errors.reason_short' });
 	const { db, pii } = getRuntime();
 	const bytes = await exportRegistry(db, pii, event.locals.user!, reason, clientIp(event));
-	const date = new Date().toISOString().slice(0, 10);
+	// The file is named after the day in the RW (WIB), not the UTC day.
+	const date = isoDay(wibParts(new Date()));
 	return new Response(Buffer.from(bytes), {
 		headers: {
 			'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

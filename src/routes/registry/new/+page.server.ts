@@ -1,5 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { commitRows } from '$lib/server/registry/import';
+import { isoDay } from '$lib/domain/registry';
+import { wibParts } from '$lib/domain/time';
+import { registerResident } from '$lib/server/registry/mutations';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
@@ -8,7 +10,8 @@ export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user!;
 	const rts = await listRtSummaries(getRuntime().db, user);
 	const mine = user.roles.includes('rw_admin') ? rts : rts.filter((rt) => user.headOfRtIds.includes(rt.id));
-	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })) };
+	// `today`: the latest day the date fields accept (WIB).
+	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })), today: isoDay(wibParts(new Date())) };
 };
 
 export const actions: Actions = {
@@ -17,8 +20,9 @@ export const actions: Actions = {
 		const values: Record<string, string> = {};
 		for (const [k, v] of form.entries()) if (typeof v === 'string') values[k] = v;
 		const { db, pii } = getRuntime();
-		// The single form goes through the same checks and write path as an import.
-		const result = await commitRows(db, pii, locals.user!, [{ line: 1, values }]);
+		// The import's checks and write path, plus how the person arrived (born, moved in
+		// or already living here), recorded in the same transaction.
+		const result = await registerResident(db, pii, locals.user!, values);
 		if (!result.ok) {
 			const errors: Record<string, string> = {};
 			for (const e of result.errors) errors[e.field] ??= e.message;

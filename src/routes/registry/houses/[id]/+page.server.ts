@@ -8,17 +8,24 @@ import type { Actions, PageServerLoad } from './$types';
 
 const uuid = z.uuid();
 
+/** The house id of the URL; a malformed one is a page that does not exist (not a database error). */
+function houseId(params: { id: string }): string {
+	if (!uuid.safeParse(params.id).success) error(404, { message: 'Not found', key: 'error.404' });
+	return params.id;
+}
+
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const house = uuid.safeParse(params.id).success ? await getHouse(getRuntime().db, locals.user!, params.id) : null;
+	const house = await getHouse(getRuntime().db, locals.user!, houseId(params));
 	if (!house) error(404, { message: 'Not found', key: 'error.404' });
 	return { house };
 };
 
 export const actions: Actions = {
 	default: async ({ locals, params, request }) => {
+		const id = houseId(params);
 		const parsed = parseForm(houseSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { errors: parsed.errors });
-		const ok = await updateHouse(getRuntime().db, locals.user!, params.id, parsed.data);
+		const ok = await updateHouse(getRuntime().db, locals.user!, id, parsed.data);
 		return ok ? { saved: true } : fail(403, { errors: { form: 'errors.forbidden' } as Record<string, string> });
 	}
 };
