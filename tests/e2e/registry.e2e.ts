@@ -127,3 +127,25 @@ test('on a 360 px phone the list comes first, as cards that fit the screen', asy
 	await noScript.close();
 	await context.close();
 });
+
+test('an RT head corrects a mistyped record and sees the correction', async ({ page }) => {
+	await login(page, '081200000002');
+	await expect(page).toHaveURL(/\/rt$/);
+	await open(page, '/registry?q=siti', { scripts: false });
+	await page.getByRole('link', { name: 'Siti Rahmawati' }).click();
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await page.getByRole('link', { name: 'Ubah data' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Ubah data Siti Rahmawati' })).toBeVisible();
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await expectAccessible(page);
+	// A bad phone is refused with its field error and the typed values stay.
+	await page.getByLabel('Pekerjaan').fill('Guru SD');
+	await page.getByLabel('No. HP').fill('12');
+	await page.getByRole('button', { name: 'Simpan perubahan' }).click();
+	await expect(page.getByRole('alert')).toBeVisible();
+	await expect(page.getByLabel('Pekerjaan')).toHaveValue('Guru SD');
+	await page.getByLabel('No. HP').fill('');
+	await page.getByRole('button', { name: 'Simpan perubahan' }).click();
+	await expect(page.getByRole('status')).toHaveText('Perubahan disimpan.');
+	await expect(page.getByText('Guru SD')).toBeVisible();
+});

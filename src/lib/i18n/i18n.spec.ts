@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { id } from './id';
 import { isMessageKey, translate } from './index';
+import {
+	MARITAL_STATUSES,
+	parseMarital,
+	parseRelation,
+	parseReligion,
+	parseStatus,
+	RELATIONS,
+	RELIGIONS,
+	RESIDENT_STATUSES
+} from '$lib/domain/registry';
 
 describe('i18n', () => {
 	it('has every key in both languages, none empty', () => {
@@ -31,5 +41,17 @@ describe('i18n', () => {
 		expect(translate('en', 'constructor')).toBe('constructor');
 		expect(isMessageKey('hasOwnProperty')).toBe(false);
 		expect(isMessageKey('login.locked')).toBe(true);
+	});
+
+	it('writes registry words that the import reads back as the same codes (the XLSX export round-trips)', () => {
+		const vocabularies = [
+			['relation', RELATIONS, parseRelation],
+			['religion', RELIGIONS, parseReligion],
+			['marital', MARITAL_STATUSES, parseMarital],
+			['status', RESIDENT_STATUSES, parseStatus]
+		] as const;
+		for (const [prefix, codes, parse] of vocabularies) {
+			for (const code of codes) expect((parse as (s: string) => string | null)(translate('id', `${prefix}.${code}`))).toBe(code);
+		}
 	});
 });

@@ -6,6 +6,7 @@ import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit
 import { createSession, forgetUserSessions } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
 import type { SessionUser } from './sessions';
+import { linkByPhone } from '../registry/resident-edit';
 
 export interface NewInvite {
 	role: Role;
@@ -160,6 +161,9 @@ export async function redeemInvite(
 		);
 		if (membership.length === 0) return { ok: false as const, reason: 'already_member' as const };
 		await tx.query('update invite set used_at = now(), used_by = $2 where id = $1', [invite.id, userId]);
+		// A member finds their household at once when the registry already lists them in
+		// their RT (and house) with this phone (the usual order: import, then invite).
+		if (invite.rt_id) await linkByPhone(tx, { userId, rwId: invite.rw_id });
 		await audit(tx, {
 			rwId: invite.rw_id,
 			actorId: userId,

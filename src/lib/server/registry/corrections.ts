@@ -1,5 +1,17 @@
+import { maskId } from '$lib/domain/nik';
 import { queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
+
+/**
+ * A NIK or KK number asked for in a correction is kept only masked, like every stored
+ * number outside the encrypted columns (UU 27/2022): the RT head checks the right
+ * number on the KTP or KK card and types it into the record's edit form.
+ */
+export function correctionValue(field: string, value: string): string {
+	if (field !== 'nik' && field !== 'kk') return value;
+	const digits = value.replace(/\D/g, '');
+	return digits.length >= 8 ? maskId(digits) : '•'.repeat(digits.length);
+}
 
 /** A resident asks the RT to correct their household's data (UU 27/2022 art. 6: right to correct). */
 export async function requestCorrection(
@@ -20,7 +32,7 @@ export async function requestCorrection(
 		await tx.query(
 			`insert into correction_request (rw_id, rt_id, household_id, resident_id, requested_by, field, requested_value, note)
 			 values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			[user.rwId, household[0].rt_id, input.householdId, input.residentId, user.id, input.field, input.requestedValue, input.note]
+			[user.rwId, household[0].rt_id, input.householdId, input.residentId, user.id, input.field, correctionValue(input.field, input.requestedValue), input.note]
 		);
 		return true;
 	});
@@ -30,6 +42,7 @@ export interface CorrectionRow {
 	id: string;
 	created_at: string;
 	requested_by_name: string;
+	resident_id: string | null;
 	resident_name: string | null;
 	field: string;
 	requested_value: string;
@@ -42,7 +55,7 @@ export function listCorrections(db: Database, user: SessionUser, status: 'open' 
 	return queryAsUser<CorrectionRow>(
 		db,
 		{ sub: user.id, rw_id: user.rwId },
-		`select c.id, c.created_at, u.name as requested_by_name, r.name as resident_name, c.field,
+		`select c.id, c.created_at, u.name as requested_by_name, c.resident_id, r.name as resident_name, c.field,
 		        c.requested_value, c.note, c.status, rt.number as rt_number
 		   from correction_request c join app_user u on u.id = c.requested_by
 		   join rt on rt.id = c.rt_id left join resident r on r.id = c.resident_id

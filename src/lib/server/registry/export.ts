@@ -1,6 +1,7 @@
 import { withUser, type Database } from '../db';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
+import { translate } from '$lib/i18n';
 import { writeXlsx } from './spreadsheet';
 
 const HEADERS = ['NIK', 'No KK', 'Nama', 'Tempat Lahir', 'Tanggal Lahir', 'Jenis Kelamin', 'Agama', 'Status Perkawinan', 'Hubungan Keluarga', 'Pekerjaan', 'No HP', 'RT', 'Blok', 'No Rumah', 'Alamat', 'Status'];
@@ -24,6 +25,9 @@ export async function exportRegistry(db: Database, keys: PiiKeys, user: SessionU
 		);
 	});
 	const phone = (p: string | number | null) => (typeof p === 'string' ? `0${p.slice(3)}` : '');
+	// Words as an RT writes them in its sheet ("Kepala keluarga", "Tetap"), which the
+	// import reads back as the same codes (src/lib/i18n/i18n.spec.ts).
+	const word = (prefix: string, code: string | number | null) => (code ? translate('id', `${prefix}.${code}`) : '');
 	return writeXlsx(
 		'Data warga',
 		HEADERS,
@@ -34,16 +38,16 @@ export async function exportRegistry(db: Database, keys: PiiKeys, user: SessionU
 			r.birth_place ?? '',
 			r.birth_date ?? '',
 			r.sex ?? '',
-			r.religion ?? '',
-			r.marital_status ?? '',
-			r.relation ?? '',
+			word('religion', r.religion ?? null),
+			word('marital', r.marital_status ?? null),
+			word('relation', r.relation ?? null),
 			r.occupation ?? '',
 			phone(r.phone ?? null),
 			r.rt ?? '',
 			r.block ?? '',
 			r.house_number ?? '',
 			r.address ?? '',
-			r.status ?? ''
+			word('status', r.status ?? null)
 		])
 	);
 }

@@ -1,4 +1,5 @@
 import { maskId } from '$lib/domain/nik';
+import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sql } from '../db';
 import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
 import type { ResidentInput } from '$lib/schemas/registry';
@@ -14,17 +15,19 @@ export function sealKk(keys: PiiKeys, kk: string) {
 
 /**
  * Finds or creates houses (block + number in an RT) in one statement; returns their
- * ids in the order given (repeats get the same id).
+ * ids in the order given (repeats get the same id). Block and number are normalised
+ * (`normalizeHouseCode`: `c7 21b` is `C7 21B`), as the database requires.
  */
 export async function ensureHouses(tx: Sql, rwId: string, houses: { rtId: string; block: string; number: string }[]): Promise<string[]> {
-	const key = (h: { rtId?: string; rt_id?: string; block: string; number: string }) => `${h.rtId ?? h.rt_id}\u0000${h.block}\u0000${h.number}`;
+	const key = (h: { rtId?: string; rt_id?: string; block: string; number: string }) =>
+		`${h.rtId ?? h.rt_id}\u0000${normalizeHouseCode(h.block)}\u0000${normalizeHouseCode(h.number)}`;
 	const distinct = [...new Map(houses.map((h) => [key(h), h])).values()];
 	const rows = await tx.query<{ id: string; rt_id: string; block: string; number: string }>(
 		`insert into house (rw_id, rt_id, block, number)
 		 select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
 		 on conflict (rt_id, block, number) do update set block = excluded.block
 		 returning id, rt_id, block, number`,
-		[rwId, distinct.map((h) => h.rtId), distinct.map((h) => h.block), distinct.map((h) => h.number)]
+		[rwId, distinct.map((h) => h.rtId), distinct.map((h) => normalizeHouseCode(h.block)), distinct.map((h) => normalizeHouseCode(h.number))]
 	);
 	const ids = new Map(rows.map((r) => [key(r), r.id]));
 	return houses.map((h) => ids.get(key(h))!);
@@ -71,9 +74,13 @@ export async function insertResidents(
 		                       birth_date, sex, religion, marital_status, relation, occupation, phone, status, user_id)
 		 select $1, h.rt_id, t.household_id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
 		        t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status,
-		        -- Link the record to the member's account when the phone matches (they can then see their household).
+		        -- Link the record to the member's account when the phone matches and the member belongs
+		        -- to the record's RT (and house, when invited to one): they can then see their household.
+		        -- Never across RTs or houses, so a mistyped or shared number opens no stranger's
+		        -- household (the same rule as resident-edit.ts, linkByPhone).
 		        (select m.user_id from membership m join app_user u on u.id = m.user_id
-		          where m.rw_id = $1 and u.phone = t.phone limit 1)
+		          where m.rw_id = $1 and u.phone = t.phone and m.rt_id = h.rt_id
+		            and (m.house_id is null or m.house_id = h.house_id) limit 1)
 		   from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[],
 		               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
 		        with ordinality as t(household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,

@@ -1,0 +1,141 @@
+import { residentSchema } from '$lib/schemas/registry';
+import { cleanId } from '$lib/domain/nik';
+import { withUser, type Database, type Sql } from '../db';
+import { audit } from '../audit';
+import { decryptPii, type PiiKeys } from '../crypto/pii';
+import type { SessionUser } from '../auth/sessions';
+import { sealNik } from './records';
+
+/** The fields an RT head or the RW admin can correct on a resident record. */
+export const EDITABLE_FIELDS = ['nik', 'name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone'] as const;
+type Editable = (typeof EDITABLE_FIELDS)[number];
+
+export type EditResult = { ok: true; changed: Editable[] } | { ok: false; errors: Partial<Record<Editable, string>> } | null;
+
+const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
+
+interface Current {
+	id: string;
+	rw_id: string;
+	household_id: string;
+	nik_enc: string;
+	name: string;
+	birth_place: string;
+	birth_date: string;
+	sex: string;
+	religion: string | null;
+	marital_status: string | null;
+	relation: string;
+	occupation: string;
+	phone: string | null;
+	status: string;
+	user_id: string | null;
+}
+
+/**
+ * Corrects a resident record (UU 27/2022 art. 6: the right to have one's data
+ * corrected; a typo from an import must not be permanent). RLS limits it to the RW
+ * admin and the head of the resident's RT. The whole record goes through the
+ * resident schema again: the NIK (the stored one when the field is left empty, never
+ * shown) must agree with the birth date and sex as they will be. A new NIK must be
+ * free in the RW, and is sealed like any other. Status changes are mutations, not
+ * edits. The audit log records which fields changed, never their values. Returns
+ * null when the record is not the user's to edit.
+ */
+export async function updateResident(db: Database, keys: PiiKeys, user: SessionUser, id: string, form: Record<string, string>): Promise<EditResult> {
+	return withUser(db, claimsOf(user), async (tx) => {
+		const rows = await tx.query<Current>(
+			`select id, rw_id, household_id, nik_enc, name, birth_place, birth_date::text as birth_date, sex, religion,
+			        marital_status, relation, occupation, phone, status, user_id
+			   from resident where id = $1 and rw_id = $2 for update`,
+			[id, user.rwId]
+		);
+		const current = rows[0];
+		if (!current) return null;
+		const storedNik = decryptPii(keys, 'nik', current.nik_enc);
+		const typedNik = cleanId(form.nik ?? '');
+		const parsed = residentSchema.safeParse({ ...form, nik: typedNik || storedNik, status: current.status });
+		if (!parsed.success) {
+			const errors: Partial<Record<Editable, string>> = {};
+			for (const issue of parsed.error.issues) {
+				const field = issue.path[0] as Editable;
+				if ((EDITABLE_FIELDS as readonly string[]).includes(field)) errors[field] ??= issue.message;
+			}
+			return { ok: false, errors };
+		}
+		const next = parsed.data;
+		if (next.birth_date !== current.birth_date) {
+			// A birth date after a recorded birth, arrival or move would make the history impossible.
+			const [history] = await tx.query<{ first_on: string | null }>('select first_on::text as first_on from app.mutation_history($1)', [id]);
+			if (history?.first_on && next.birth_date > history.first_on) return { ok: false, errors: { birth_date: 'errors.birth_after_mutation' } };
+		}
+		const nikChanged = next.nik !== storedNik;
+		const sealed = nikChanged ? sealNik(keys, next.nik) : null;
+		if (sealed) {
+			const taken = await tx.query('select app.registered_niks($1, $2) as h', [user.rwId, [sealed.nik_hash]]);
+			if (taken.length > 0) return { ok: false, errors: { nik: 'errors.nik_registered' } };
+		}
+		const changed = EDITABLE_FIELDS.filter((f) => (f === 'nik' ? nikChanged : String(next[f] ?? '') !== String(current[f] ?? '')));
+		if (changed.length === 0) return { ok: true, changed };
+		await tx.query(
+			`update resident set name = $2, birth_place = $3, birth_date = $4, sex = $5, religion = $6, marital_status = $7,
+			        relation = $8, occupation = $9, phone = $10,
+			        nik_enc = coalesce($11, nik_enc), nik_hash = coalesce($12, nik_hash),
+			        nik_masked = coalesce($13, nik_masked), nik_last4 = coalesce($14, nik_last4)
+			  where id = $1`,
+			[
+				id,
+				next.name,
+				next.birth_place,
+				next.birth_date,
+				next.sex,
+				next.religion,
+				next.marital_status,
+				next.relation,
+				next.occupation,
+				next.phone,
+				sealed?.nik_enc ?? null,
+				sealed?.nik_hash ?? null,
+				sealed?.nik_masked ?? null,
+				sealed?.nik_last4 ?? null
+			]
+		);
+		if (changed.includes('phone') && next.phone && !current.user_id) await linkByPhone(tx, { residentId: id });
+		await audit(tx, { rwId: current.rw_id, actorId: user.id, action: 'registry.resident_update', target: id, detail: { fields: changed } });
+		return { ok: true, changed };
+	});
+}
+
+/**
+ * Links resident records to app accounts, so members see their household at
+ * /household. A record is linked to a member of its RW whose phone it carries, who
+ * belongs to the record's RT and, when their membership is bound to a house (an
+ * invite to that house), to the record's house; never across RTs or houses, so a
+ * mistyped or shared number cannot open a stranger's household. Only unlinked
+ * records are touched. Runs as the caller's role or as the owner (invite
+ * redemption); the RT and house binding is the rule either way.
+ */
+export async function linkByPhone(tx: Sql, target: { residentId: string } | { userId: string; rwId: string }): Promise<number> {
+	const rows =
+		'residentId' in target
+			? await tx.query(
+					`update resident r set user_id = m.user_id
+					   from household hh, membership m, app_user u
+					  where r.id = $1 and r.user_id is null and hh.id = r.household_id
+					    and m.rw_id = r.rw_id and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
+					    and u.id = m.user_id and u.phone = r.phone
+					  returning r.id`,
+					[target.residentId]
+				)
+			: await tx.query(
+					`update resident r set user_id = u.id
+					   from household hh, membership m, app_user u
+					  where u.id = $1 and m.user_id = u.id and m.rw_id = $2
+					    and r.rw_id = $2 and r.user_id is null and r.phone = u.phone
+					    and hh.id = r.household_id and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
+					    and r.status in ('permanent', 'temporary')
+					  returning r.id`,
+					[target.userId, target.rwId]
+				);
+	return rows.length;
+}

@@ -1,0 +1,35 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import { getResident } from '$lib/server/registry/residents';
+import { EDITABLE_FIELDS, updateResident } from '$lib/server/registry/resident-edit';
+import { getRuntime } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+const uuid = z.uuid();
+function notFound(): never {
+	error(404, { message: 'Not found', key: 'error.404' });
+}
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+	if (!uuid.safeParse(params.id).success) notFound();
+	const resident = await getResident(getRuntime().db, locals.user!, params.id);
+	if (!resident) notFound();
+	return { resident };
+};
+
+export const actions: Actions = {
+	default: async ({ locals, params, request }) => {
+		if (!uuid.safeParse(params.id).success) notFound();
+		const form = await request.formData();
+		const values: Record<string, string> = {};
+		for (const field of EDITABLE_FIELDS) {
+			const value = form.get(field);
+			if (typeof value === 'string') values[field] = value;
+		}
+		const { db, pii } = getRuntime();
+		const result = await updateResident(db, pii, locals.user!, params.id, values);
+		if (!result) notFound();
+		if (!result.ok) return fail(400, { errors: result.errors, values: { ...values, nik: '' } });
+		redirect(303, `/registry/${params.id}?updated=${result.changed.length}`);
+	}
+};
