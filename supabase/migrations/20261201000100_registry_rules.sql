@@ -94,7 +94,9 @@ update public.mutation m
  where m.kind = 'changed_household' and h.id = m.to_household_id and h.rw_id = m.rw_id;
 
 -- An RT head sees the mutations touching their RT (from it or into it); the RW admin
--- all of the RW. Writing one needs both RTs (an RT head heading both, or the admin).
+-- all of the RW. Writing one needs both RTs (an RT head heading both, or the admin),
+-- and a resident the writer may see: an RT head cannot file an event about another
+-- RT's resident under their own RT (the API reaches this table directly on Supabase).
 drop policy mutation_read on public.mutation;
 create policy mutation_read on public.mutation for select to authenticated using (
   rw_id in (select app.role_rw_ids(array['rw_admin']))
@@ -108,6 +110,7 @@ create policy mutation_write on public.mutation for insert to authenticated with
     rw_id in (select app.role_rw_ids(array['rw_admin']))
     or (rt_id in (select app.head_rt_ids()) and (to_rt_id is null or to_rt_id in (select app.head_rt_ids())))
   )
+  and exists (select 1 from public.resident r where r.id = resident_id and r.rw_id = mutation.rw_id)
 );
 
 -- The rules of a new event need the resident's whole history, also the part RLS hides

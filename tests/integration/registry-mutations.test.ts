@@ -196,6 +196,22 @@ describe('changes of household', () => {
 		await expect(insert(rw.rts[0]!.id)).rejects.toThrow(/row-level security/);
 		await expect(insert(null)).rejects.toThrow(/row-level security/);
 	});
+
+	it('cannot be filed by an RT head about another RT\'s resident under their own RT (RLS)', async () => {
+		const stranger = await addResident(admin, { rt: '2' });
+		const file = (user: Member, rtId: string) =>
+			withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) =>
+				tx.query(
+					`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, recorded_by)
+					 values ($1, $2, $3, 'died', '2026-03-01', $4) returning id`,
+					[rw.id, rtId, stranger.id, user.id]
+				)
+			);
+		await expect(file(head1, rw.rts[0]!.id)).rejects.toThrow(/row-level security/);
+		expect(await db.query('select 1 from mutation where resident_id = $1', [stranger.id])).toEqual([]);
+		// The head of the resident's own RT may.
+		expect(await file(head2, rw.rts[1]!.id)).toHaveLength(1);
+	});
 });
 
 describe('adding a person records how they arrived', () => {
