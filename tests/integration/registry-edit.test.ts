@@ -6,7 +6,7 @@ import { createInvite, redeemInvite } from '../../src/lib/server/auth/invites';
 import { decryptPii, piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
 import { listCorrections, requestCorrection } from '../../src/lib/server/registry/corrections';
-import { commitRows } from '../../src/lib/server/registry/import';
+import { commitRows, dryRun } from '../../src/lib/server/registry/import';
 import { recordMutation } from '../../src/lib/server/registry/mutations';
 import { updateResident } from '../../src/lib/server/registry/resident-edit';
 import { getResident, myHouseholds, searchResidents } from '../../src/lib/server/registry/residents';
@@ -129,6 +129,35 @@ describe('correcting a resident record', () => {
 		const foreignAdmin = await makeMember(db, otherRw, 'rw_admin');
 		expect(await updateResident(db, keys, foreignAdmin, tono.id, formOf(tono.values, { name: 'Diubah RW Lain' }))).toBeNull();
 		expect((await getResident(db, admin, tono.id))!.name).toBe('Tono Diubah Admin');
+	});
+});
+
+describe('one head of family per KK', () => {
+	it('refuses a second head in the same file or for a KK that has one, but not one who moved away', async () => {
+		const kk = newKk();
+		const plan = await dryRun(db, keys, head1, [
+			residentRow(2, { kk, rt: '1', house_number: '31' }),
+			residentRow(3, { kk, rt: '1', house_number: '31', nik: nikFor('1980-05-17', 'L') }),
+			residentRow(4, { kk, rt: '1', house_number: '31', nik: nikFor('1980-05-17', 'L'), relation: 'anak' })
+		]);
+		expect(plan.errors).toEqual([{ line: 3, field: 'relation', message: 'errors.head_twice' }]);
+
+		const first = await register('Kepala Pertama', { kk, house_number: '31' });
+		const second = residentRow(5, { kk, rt: '1', house_number: '31', name: 'Kepala Kedua', nik: nikFor('1980-05-17', 'L') });
+		expect(await commitRows(db, keys, head1, [second])).toEqual({ ok: false, errors: [{ line: 5, field: 'relation', message: 'errors.head_exists' }] });
+		// Once the first head has moved out, the KK may get its new head.
+		expect((await recordMutation(db, head1, { residentId: first.id, kind: 'moved_out', occurredOn: '2026-01-05', note: '' })).ok).toBe(true);
+		expect(await commitRows(db, keys, head1, [second])).toMatchObject({ ok: true });
+	});
+
+	it('refuses making someone head of a KK that already has one', async () => {
+		const kk = newKk();
+		await register('Kepala Keluarga Ada', { kk, house_number: '41' });
+		const child = await register('Anak Jadi Kepala', { kk, house_number: '41', relation: 'anak', nik: nikFor('1980-05-17', 'L') });
+		expect(await updateResident(db, keys, head1, child.id, formOf(child.values, { relation: 'kepala_keluarga' }))).toEqual({
+			ok: false,
+			errors: { relation: 'errors.head_exists' }
+		});
 	});
 });
 

@@ -90,7 +90,7 @@ describe('registry writes', () => {
 			residentRow(3, { kk, rt: '1', nik: nikFor('1980-05-18', 'L'), religion: 'Jedi' }), // NIK date ≠ 1980-05-17
 			residentRow(4, { kk: '3172060101200000', rt: '1', nik: '3172063205800001', house_number: '' }), // bad KK, NIK date, house
 			residentRow(5, { kk, rt: 'RT 001', house_number: '5' }),
-			residentRow(6, { kk, rt: '01/05', house_number: '5' }),
+			residentRow(6, { kk, rt: '01/05', house_number: '5', relation: 'anak' }),
 			residentRow(7, { kk, rt: '' }),
 			residentRow(8, { kk, rt: 'Melati' })
 		];

@@ -733,6 +733,8 @@ export const en: Record<MessageKey, string> = {
 	'verify.cancelled': 'CANCELLED — this letter was issued but has been cancelled.',
 	'verify.cancelled_on': 'Cancelled {date}.',
 	'verify.reason': 'Reason',
+	'errors.head_twice': 'This KK already has a head of family in another row of this file.',
+	'errors.head_exists': 'This KK already has a registered head of family.',
 	'errors.birth_after_mutation': 'The birth date cannot be after the first mutation recorded for this resident.',
 	'stats.pyramid_table': 'Population pyramid (table)',
 	'edit.title': 'Edit {name}',

@@ -732,6 +732,8 @@ export const id = {
 	'verify.cancelled': 'DIBATALKAN — surat ini pernah terbit tetapi sudah dibatalkan.',
 	'verify.cancelled_on': 'Dibatalkan {date}.',
 	'verify.reason': 'Alasan',
+	'errors.head_twice': 'KK ini sudah punya kepala keluarga di baris lain berkas ini.',
+	'errors.head_exists': 'KK ini sudah punya kepala keluarga yang terdaftar.',
 	'errors.birth_after_mutation': 'Tanggal lahir tidak boleh setelah mutasi pertama yang tercatat untuk warga ini.',
 	'stats.pyramid_table': 'Piramida penduduk (tabel)',
 	'edit.title': 'Ubah data {name}',

@@ -90,9 +90,10 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 		});
 	}
 
-	// Within the rows: one NIK once; one KK at one house.
+	// Within the rows: one NIK once; one KK at one house; one head of family per KK.
 	const seenNik = new Set<string>();
 	const kkHouse = new Map<string, string>();
+	const headed = new Set<string>();
 	const valid: PlannedRow[] = [];
 	for (const row of parsed) {
 		if (seenNik.has(row.nikHash)) {
@@ -106,10 +107,20 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 			continue;
 		}
 		kkHouse.set(row.kkHash, houseKey(row));
+		if (isActiveHead(row.resident)) {
+			if (headed.has(row.kkHash)) {
+				errors.push({ line: row.line, field: 'relation', message: 'errors.head_twice' });
+				continue;
+			}
+			headed.add(row.kkHash);
+		}
 		valid.push(row);
 	}
 	return { valid, errors, nikHashes: [...seenNik], kkHashes: [...kkHouse.keys()] };
 }
+
+/** A KK has one head of family among the people living there (a KK lists one "Kepala Keluarga"). */
+export const isActiveHead = (r: { relation: string | null; status: string }) => r.relation === 'kepala_keluarga' && (r.status === 'permanent' || r.status === 'temporary');
 
 const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()}|${r.household.house_number.toUpperCase()}`;
 
@@ -128,6 +139,16 @@ async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Pro
 		[user.rwId, local.kkHashes]
 	);
 	const existingKk = new Map(households.map((h) => [h.kk_hash, h]));
+	// Registered KKs (at the user's own houses: RLS lets them read their people) that already have a head.
+	const headed = new Set(
+		(
+			await tx.query<{ household_id: string }>(
+				`select distinct household_id from resident
+				  where household_id = any ($1::uuid[]) and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+				[households.map((h) => h.household_id)]
+			)
+		).map((r) => r.household_id)
+	);
 	const rows: PlannedRow[] = [];
 	for (const row of local.valid) {
 		if (registered.has(row.nikHash)) {
@@ -138,6 +159,10 @@ async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Pro
 		// A KK already registered must be at the same house (house hidden from an RT head = another RT).
 		if (existing && (existing.rt_id !== row.rtId || existing.block.toUpperCase() !== row.household.block.toUpperCase() || existing.number.toUpperCase() !== row.household.house_number.toUpperCase())) {
 			errors.push({ line: row.line, field: 'kk', message: 'errors.kk_other_house' });
+			continue;
+		}
+		if (existing && isActiveHead(row.resident) && headed.has(existing.household_id)) {
+			errors.push({ line: row.line, field: 'relation', message: 'errors.head_exists' });
 			continue;
 		}
 		rows.push(row);

@@ -4,6 +4,7 @@ import { withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
+import { isActiveHead } from './import';
 import { sealNik } from './records';
 
 /** The fields an RT head or the RW admin can correct on a resident record. */
@@ -68,6 +69,13 @@ export async function updateResident(db: Database, keys: PiiKeys, user: SessionU
 			// A birth date after a recorded birth, arrival or move would make the history impossible.
 			const [history] = await tx.query<{ first_on: string | null }>('select first_on::text as first_on from app.mutation_history($1)', [id]);
 			if (history?.first_on && next.birth_date > history.first_on) return { ok: false, errors: { birth_date: 'errors.birth_after_mutation' } };
+		}
+		if (next.relation === 'kepala_keluarga' && current.relation !== 'kepala_keluarga' && isActiveHead({ relation: next.relation, status: current.status })) {
+			const heads = await tx.query(
+				`select 1 from resident where household_id = $1 and id <> $2 and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+				[current.household_id, id]
+			);
+			if (heads.length > 0) return { ok: false, errors: { relation: 'errors.head_exists' } };
 		}
 		const nikChanged = next.nik !== storedNik;
 		const sealed = nikChanged ? sealNik(keys, next.nik) : null;
