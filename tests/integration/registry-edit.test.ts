@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvite, redeemInvite } from '../../src/lib/server/auth/invites';
 import { decryptPii, piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
+import { withUser } from '../../src/lib/server/db/with-user';
 import { listCorrections, requestCorrection } from '../../src/lib/server/registry/corrections';
 import { commitRows, dryRun } from '../../src/lib/server/registry/import';
 import { recordMutation } from '../../src/lib/server/registry/mutations';
@@ -129,6 +130,34 @@ describe('correcting a resident record', () => {
 		const foreignAdmin = await makeMember(db, otherRw, 'rw_admin');
 		expect(await updateResident(db, keys, foreignAdmin, tono.id, formOf(tono.values, { name: 'Diubah RW Lain' }))).toBeNull();
 		expect((await getResident(db, admin, tono.id))!.name).toBe('Tono Diubah Admin');
+	});
+});
+
+describe('RLS on registry writes (the API reaches these tables directly on Supabase)', () => {
+	it('refuses an RT head writing households and residents into another RT', async () => {
+		const other = residentRow(7, { kk: newKk(), rt: '2', name: 'Warga Rt Dua Rls', house_number: '77' });
+		expect(await commitRows(db, keys, head2, [other])).toMatchObject({ ok: true });
+		const [theirs] = await db.query<{ id: string; household_id: string; house_id: string }>(
+			`select r.id, r.household_id, hh.house_id from resident r join household hh on hh.id = r.household_id where r.name = 'Warga Rt Dua Rls'`
+		);
+		const asHead1 = <T>(sql: string, params: unknown[]) => withUser(db, { sub: head1.id, rw_id: rw.id }, (tx) => tx.query<T>(sql, params));
+		await expect(
+			asHead1(`insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address) values ($1, $2, $3, 'x', 'rls-kk', 'x', '')`, [
+				rw.id,
+				rw.rts[1]!.id,
+				theirs!.house_id
+			])
+		).rejects.toThrow(/row-level security/);
+		await expect(
+			asHead1(
+				`insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_date, sex, relation, status)
+				 values ($1, $2, $3, 'x', 'rls-nik', 'x', '0000', 'Penyusup', '1990-01-01', 'L', 'anak', 'permanent')`,
+				[rw.id, rw.rts[1]!.id, theirs!.household_id]
+			)
+		).rejects.toThrow(/row-level security/);
+		expect(await asHead1(`update resident set name = 'Diubah' where id = $1 returning id`, [theirs!.id])).toEqual([]);
+		expect(await asHead1(`update household set address = 'Diubah' where id = $1 returning id`, [theirs!.household_id])).toEqual([]);
+		expect((await getResident(db, head2, theirs!.id))!.name).toBe('Warga Rt Dua Rls');
 	});
 });
 
