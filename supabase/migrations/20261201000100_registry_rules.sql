@@ -15,14 +15,15 @@ create temporary table house_merge as
     from public.house;
 delete from house_merge where old_id = new_id;
 
--- The oldest house keeps its own category and occupancy; a map point missing there is
--- taken from a duplicate.
+-- The oldest house keeps its own category and occupancy; a map point it lacks is taken
+-- whole (latitude and longitude together) from its oldest duplicate that has one.
 update public.house s
-   set lat = coalesce(s.lat, d.lat), lng = coalesce(s.lng, d.lng)
-  from (select m.new_id, min(h.lat) as lat, min(h.lng) as lng
+   set lat = d.lat, lng = d.lng
+  from (select distinct on (m.new_id) m.new_id, h.lat, h.lng
           from house_merge m join public.house h on h.id = m.old_id
-         group by m.new_id) d
- where s.id = d.new_id and (s.lat is null or s.lng is null);
+         where h.lat is not null and h.lng is not null
+         order by m.new_id, h.created_at, h.id) d
+ where s.id = d.new_id and s.lat is null and s.lng is null;
 
 -- Every row pointing at a duplicate points at the house kept. Today that is
 -- household.house_id, membership.house_id and invite.house_id; the foreign keys are
@@ -124,8 +125,19 @@ as $$
 begin
   return query
     select min(m.occurred_on), max(m.occurred_on), count(*)::int from public.mutation m
-     where m.resident_id = p_resident and m.rw_id in (select app.role_rw_ids(array['rw_admin', 'rt_head']));
+     where m.resident_id = p_resident
+       and exists (select 1 from public.resident r where r.id = p_resident and r.rw_id = m.rw_id
+                     and (r.rw_id in (select app.role_rw_ids(array['rw_admin'])) or r.rt_id in (select app.head_rt_ids())));
 end
 $$;
 revoke all on function app.mutation_history(uuid) from public;
 grant execute on function app.mutation_history(uuid) to authenticated;
+
+-- ---------------------------------------------------------------------------
+-- Correction requests: a NIK or KK number asked for is now kept only masked
+-- (corrections.ts, correctionValue); mask the ones stored before in the same way.
+update public.correction_request c
+   set requested_value = case when length(d.digits) >= 16 then left(d.digits, 4) || '••••••••' || right(d.digits, 4)
+                              else repeat('•', length(d.digits)) end
+  from (select id, regexp_replace(requested_value, '[^0-9]', '', 'g') as digits from public.correction_request) d
+ where c.id = d.id and c.field in ('nik', 'kk');

@@ -161,6 +161,18 @@ describe('RLS on registry writes (the API reaches these tables directly on Supab
 	});
 });
 
+describe('a resident\'s mutation history for the rules', () => {
+	it('is answered only to the RW admin and the head of the resident\'s RT', async () => {
+		const dewi = await register('Dewi Riwayat', { birth_date: '1999-09-09', nik: nikFor('1999-09-09', 'L') });
+		expect((await recordMutation(db, head1, { residentId: dewi.id, kind: 'moved_in', occurredOn: '2020-02-02', note: '' })).ok).toBe(true);
+		const historyAs = (user: { id: string }) =>
+			withUser(db, { sub: user.id, rw_id: rw.id }, (tx) => tx.query('select first_on::text, events from app.mutation_history($1)', [dewi.id]));
+		expect(await historyAs(head1)).toEqual([{ first_on: '2020-02-02', events: 1 }]);
+		expect(await historyAs(admin)).toEqual([{ first_on: '2020-02-02', events: 1 }]);
+		expect(await historyAs(head2)).toEqual([{ first_on: null, events: 0 }]);
+	});
+});
+
 describe('one head of family per KK', () => {
 	it('refuses a second head in the same file or for a KK that has one, but not one who moved away', async () => {
 		const kk = newKk();
@@ -177,6 +189,23 @@ describe('one head of family per KK', () => {
 		// Once the first head has moved out, the KK may get its new head.
 		expect((await recordMutation(db, head1, { residentId: first.id, kind: 'moved_out', occurredOn: '2026-01-05', note: '' })).ok).toBe(true);
 		expect(await commitRows(db, keys, head1, [second])).toMatchObject({ ok: true });
+		// The first head coming back would make two.
+		expect(await recordMutation(db, head1, { residentId: first.id, kind: 'moved_in', occurredOn: '2026-02-01', note: '' })).toEqual({
+			ok: false,
+			reason: 'refused',
+			field: 'kind',
+			message: 'errors.head_exists'
+		});
+	});
+
+	it('refuses moving a head into a KK that has one', async () => {
+		const target = await register('Kepala Tujuan', { house_number: '51' });
+		const mover = await register('Kepala Pindah Kk', { house_number: '52', nik: nikFor('1980-05-17', 'L') });
+		const [into] = await db.query<{ household_id: string }>('select household_id from resident where id = $1', [target.id]);
+		expect(
+			await recordMutation(db, head1, { residentId: mover.id, kind: 'changed_household', occurredOn: '2026-02-01', note: '', toHouseholdId: into!.household_id })
+		).toEqual({ ok: false, reason: 'refused', field: 'toKk', message: 'errors.head_exists' });
+		expect(await db.query('select household_id from resident where id = $1', [mover.id])).not.toEqual([{ household_id: into!.household_id }]);
 	});
 
 	it('refuses making someone head of a KK that already has one', async () => {
@@ -222,6 +251,11 @@ describe('linking records to accounts', () => {
 		expect((await myHouseholds(db, member)).flatMap((h) => h.members.map((m) => m.name))).toEqual(['Di Rt Dua']);
 	});
 
+	it('never links an RT head\'s account to a household that gives the head\'s number', async () => {
+		await register('Keluarga Pakai Hp Ketua', { block: 'E', house_number: '8', phone: head1.phone });
+		expect(await myHouseholds(db, head1)).toEqual([]);
+	});
+
 	it('links when the RT head later enters the phone of a member invited to that house', async () => {
 		const house = rw.houses[0]!; // RT 1, house A 1
 		const member = await makeMember(db, rw, 'resident', { houseId: house.id });
@@ -252,8 +286,11 @@ describe('correction requests', () => {
 			{ field: 'nik', requested_value: '3172••••••••0999' },
 			{ field: 'occupation', requested_value: 'Perawat' }
 		]);
+		// Part of a number (the digits said to be wrong) is not kept at all.
+		expect(await requestCorrection(db, member, { householdId: household!.id, residentId: ani.id, field: 'kk', requestedValue: '0649 0885', note: '' })).toBe(true);
+		expect(await db.query(`select requested_value from correction_request where resident_id = $1 and field = 'kk'`, [ani.id])).toEqual([{ requested_value: '••••••••' }]);
 		expect(JSON.stringify(await db.query('select * from correction_request'))).not.toContain(wanted);
 		const listed = await listCorrections(db, head1);
-		expect(listed.filter((c) => c.resident_id === ani.id).map((c) => c.field).sort()).toEqual(['nik', 'occupation']);
+		expect(listed.filter((c) => c.resident_id === ani.id).map((c) => c.field).sort()).toEqual(['kk', 'nik', 'occupation']);
 	});
 });

@@ -120,7 +120,7 @@ describe('mutation rules', () => {
 		expect((await recordMutation(db, head1, { residentId: id, kind: 'moved_out', occurredOn: '2026-12-01', note: '' })).ok).toBe(true);
 	});
 
-	it('lets only one of two concurrent deaths of the same resident pass (row lock)', async () => {
+	it('lets only one of two deaths of the same resident pass when both are sent at once', async () => {
 		const { id } = await addResident(head1);
 		const results = await Promise.all([died(head1, id, '2026-10-10'), died(admin, id, '2026-10-11')]);
 		expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -150,7 +150,7 @@ describe('mutation rules', () => {
 
 describe('changes of household', () => {
 	it('count under both RTs and are seen by both RT heads, each seeing only their own RT’s count', async () => {
-		const mover = await addResident(admin, { rt: '1' });
+		const mover = await addResident(admin, { rt: '1', relation: 'anak' });
 		const target = await addResident(admin, { rt: '2' });
 		expect(await recordMutation(db, admin, { residentId: mover.id, kind: 'changed_household', occurredOn: '2026-06-10', note: '', toHouseholdId: target.householdId })).toMatchObject({ ok: true });
 		expect(await mutationReport(db, admin, 2026, 6)).toEqual([
@@ -169,7 +169,7 @@ describe('changes of household', () => {
 	});
 
 	it('within one RT counts once, and refuses a change to the same household', async () => {
-		const mover = await addResident(head1);
+		const mover = await addResident(head1, { relation: 'anak' });
 		const target = await addResident(head1);
 		expect(await recordMutation(db, head1, { residentId: mover.id, kind: 'changed_household', occurredOn: '2026-04-10', note: '', toHouseholdId: mover.householdId })).toEqual({
 			ok: false,
@@ -353,8 +353,21 @@ describe('migration 20261201000100_registry_rules', () => {
 				[rwId, rt1, residentId, inUpper, inOtherRt, userId]
 			);
 
+			// Correction requests stored before it with a full NIK in clear.
+			await old.query(
+				`insert into correction_request (rw_id, rt_id, household_id, resident_id, requested_by, field, requested_value, note)
+				 values ($1, $2, $3, $4, $5, 'nik', '3172 0601 0180 0009', ''), ($1, $2, $3, $4, $5, 'kk', '0009', ''),
+				        ($1, $2, $3, $4, $5, 'occupation', 'Guru 1234567890123456', '')`,
+				[rwId, rt1, inUpper, residentId, userId]
+			);
+
 			await migrate(old, migrations);
 
+			expect(await old.query('select field, requested_value from correction_request where rw_id = $1 order by field', [rwId])).toEqual([
+				{ field: 'kk', requested_value: '••••' },
+				{ field: 'nik', requested_value: '3172••••••••0009' },
+				{ field: 'occupation', requested_value: 'Guru 1234567890123456' }
+			]);
 			const houses = await old.query<{ id: string; rt_id: string; block: string; number: string; lat: number | null }>(
 				'select id, rt_id, block, number, lat from house where rw_id = $1 order by rt_id = $2 desc, number desc',
 				[rwId, rt1]

@@ -288,7 +288,7 @@ describe('registry reads and RLS', () => {
 	});
 
 	it('finds a resident by name in their new RT after they change to a household there', async () => {
-		const from = residentRow(40, { kk: newKk(), rt: '1', name: 'Pindahan Satu' });
+		const from = residentRow(40, { kk: newKk(), rt: '1', name: 'Pindahan Satu', relation: 'anak' });
 		const to = residentRow(41, { kk: newKk(), rt: '2', name: 'Penghuni Dua' });
 		expect(await commitRows(db, keys, admin, [from, to])).toMatchObject({ ok: true });
 		const [mover] = await db.query<{ id: string }>(`select id from resident where name = 'Pindahan Satu'`);

@@ -10,7 +10,8 @@ import type { SessionUser } from '../auth/sessions';
 export function correctionValue(field: string, value: string): string {
 	if (field !== 'nik' && field !== 'kk') return value;
 	const digits = value.replace(/\D/g, '');
-	return digits.length >= 8 ? maskId(digits) : '•'.repeat(digits.length);
+	// A whole number as everywhere else; part of one (a few digits said to be wrong) not at all.
+	return digits.length >= 16 ? maskId(digits) : '•'.repeat(digits.length);
 }
 
 /** A resident asks the RT to correct their household's data (UU 27/2022 art. 6: right to correct). */

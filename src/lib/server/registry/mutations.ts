@@ -16,7 +16,7 @@ import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { commitRows, dryRun, type RowError } from './import';
+import { commitRows, isActiveHead, dryRun, type RowError } from './import';
 
 export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';
 
@@ -44,8 +44,8 @@ export async function recordMutation(
 	input: { residentId: string; kind: MutationKind; occurredOn: string; note: string; toHouseholdId?: string | null; documentPath?: string | null }
 ): Promise<MutationResult> {
 	return withUser(db, claimsOf(user), async (tx): Promise<MutationResult> => {
-		const [resident] = await tx.query<{ household_id: string; rt_id: string; status: ResidentStatus; birth_date: string }>(
-			'select household_id, rt_id, status, birth_date::text as birth_date from resident where id = $1 and rw_id = $2 for update',
+		const [resident] = await tx.query<{ household_id: string; rt_id: string; status: ResidentStatus; birth_date: string; relation: string }>(
+			'select household_id, rt_id, status, birth_date::text as birth_date, relation from resident where id = $1 and rw_id = $2 for update',
 			[input.residentId, user.rwId]
 		);
 		if (!resident) return { ok: false, reason: 'not_found' };
@@ -56,6 +56,19 @@ export async function recordMutation(
 			const problem = mutationProblem(subject, input.kind, input.occurredOn, todayWib());
 			if (problem) return { ok: false, reason: 'refused', ...problem };
 		}
+		// One head of family per KK (as the import and the edit form keep it): a head who
+		// returns, or moves into another KK, may not make it two. Checked before anything is
+		// written; the household row is locked so two such events cannot both pass.
+		const after = isMutationKind(input.kind) ? statusAfter(input.kind, resident.status) : resident.status;
+		const household = input.kind === 'changed_household' ? input.toHouseholdId : resident.household_id;
+		if (household && isActiveHead({ relation: resident.relation, status: after }) && (household !== resident.household_id || !isActiveHead(resident))) {
+			await tx.query('select 1 from household where id = $1 for update', [household]);
+			const heads = await tx.query(
+				`select 1 from resident where household_id = $1 and id <> $2 and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+				[household, input.residentId]
+			);
+			if (heads.length > 0) return { ok: false, reason: 'refused', field: input.kind === 'changed_household' ? 'toKk' : 'kind', message: 'errors.head_exists' };
+		}
 		if (input.kind === 'changed_household') {
 			if (!input.toHouseholdId) return { ok: false, reason: 'needs_household' };
 			const [target] = await tx.query<{ id: string }>('select id from household where id = $1 and rw_id = $2', [input.toHouseholdId, user.rwId]);
@@ -63,7 +76,7 @@ export async function recordMutation(
 			if (target.id === resident.household_id) return { ok: false, reason: 'refused', field: 'toKk', message: 'mutation.rule_same_household' };
 			await tx.query('update resident set household_id = $2 where id = $1', [input.residentId, input.toHouseholdId]);
 		}
-		const status = isMutationKind(input.kind) ? statusAfter(input.kind, resident.status) : resident.status;
+		const status = after;
 		if (status !== resident.status) await tx.query('update resident set status = $2 where id = $1', [input.residentId, status]);
 		// to_rt_id (the RT a change of household leads to) is set by trigger app.mutation_to_rt.
 		const [inserted] = await tx.query<{ id: string }>(

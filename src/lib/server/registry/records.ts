@@ -74,13 +74,14 @@ export async function insertResidents(
 		                       birth_date, sex, religion, marital_status, relation, occupation, phone, status, user_id)
 		 select $1, h.rt_id, t.household_id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
 		        t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status,
-		        -- Link the record to the member's account when the phone matches and the member belongs
-		        -- to the record's RT (and house, when invited to one): they can then see their household.
+		        -- Link the record of someone living here to a resident member's account when the phone
+		        -- matches and the member belongs to the record's RT (and house, when invited to one):
+		        -- they can then see their household.
 		        -- Never across RTs or houses, so a mistyped or shared number opens no stranger's
 		        -- household (the same rule as resident-edit.ts, linkByPhone).
 		        (select m.user_id from membership m join app_user u on u.id = m.user_id
-		          where m.rw_id = $1 and u.phone = t.phone and m.rt_id = h.rt_id
-		            and (m.house_id is null or m.house_id = h.house_id) limit 1)
+		          where m.rw_id = $1 and m.role = 'resident' and u.phone = t.phone and m.rt_id = h.rt_id
+		            and (m.house_id is null or m.house_id = h.house_id) and t.status in ('permanent', 'temporary') limit 1)
 		   from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[],
 		               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
 		        with ordinality as t(household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,

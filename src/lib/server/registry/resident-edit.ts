@@ -85,29 +85,38 @@ export async function updateResident(db: Database, keys: PiiKeys, user: SessionU
 		}
 		const changed = EDITABLE_FIELDS.filter((f) => (f === 'nik' ? nikChanged : String(next[f] ?? '') !== String(current[f] ?? '')));
 		if (changed.length === 0) return { ok: true, changed };
-		await tx.query(
-			`update resident set name = $2, birth_place = $3, birth_date = $4, sex = $5, religion = $6, marital_status = $7,
-			        relation = $8, occupation = $9, phone = $10,
-			        nik_enc = coalesce($11, nik_enc), nik_hash = coalesce($12, nik_hash),
-			        nik_masked = coalesce($13, nik_masked), nik_last4 = coalesce($14, nik_last4)
-			  where id = $1`,
-			[
-				id,
-				next.name,
-				next.birth_place,
-				next.birth_date,
-				next.sex,
-				next.religion,
-				next.marital_status,
-				next.relation,
-				next.occupation,
-				next.phone,
-				sealed?.nik_enc ?? null,
-				sealed?.nik_hash ?? null,
-				sealed?.nik_masked ?? null,
-				sealed?.nik_last4 ?? null
-			]
-		);
+		// A NIK taken between the check above and this write (two edits at once) is the
+		// unique key's to refuse: the same field error, nothing written.
+		await tx.query('savepoint resident_edit');
+		try {
+			await tx.query(
+				`update resident set name = $2, birth_place = $3, birth_date = $4, sex = $5, religion = $6, marital_status = $7,
+				        relation = $8, occupation = $9, phone = $10,
+				        nik_enc = coalesce($11, nik_enc), nik_hash = coalesce($12, nik_hash),
+				        nik_masked = coalesce($13, nik_masked), nik_last4 = coalesce($14, nik_last4)
+				  where id = $1`,
+				[
+					id,
+					next.name,
+					next.birth_place,
+					next.birth_date,
+					next.sex,
+					next.religion,
+					next.marital_status,
+					next.relation,
+					next.occupation,
+					next.phone,
+					sealed?.nik_enc ?? null,
+					sealed?.nik_hash ?? null,
+					sealed?.nik_masked ?? null,
+					sealed?.nik_last4 ?? null
+				]
+			);
+		} catch (err) {
+			if ((err as { code?: string }).code !== '23505') throw err;
+			await tx.query('rollback to savepoint resident_edit');
+			return { ok: false, errors: { nik: 'errors.nik_registered' } };
+		}
 		if (changed.includes('phone') && next.phone && !current.user_id) await linkByPhone(tx, { residentId: id });
 		await audit(tx, { rwId: current.rw_id, actorId: user.id, action: 'registry.resident_update', target: id, detail: { fields: changed } });
 		return { ok: true, changed };
@@ -116,8 +125,9 @@ export async function updateResident(db: Database, keys: PiiKeys, user: SessionU
 
 /**
  * Links resident records to app accounts, so members see their household at
- * /household. A record is linked to a member of its RW whose phone it carries, who
- * belongs to the record's RT and, when their membership is bound to a house (an
+ * /household. A record of someone living here is linked to a resident member of its
+ * RW whose phone it carries (not to an RT head whose number a household gives as its
+ * contact), who belongs to the record's RT and, when their membership is bound to a house (an
  * invite to that house), to the record's house; never across RTs or houses, so a
  * mistyped or shared number cannot open a stranger's household. Only unlinked
  * records are touched. Runs as the caller's role or as the owner (invite
@@ -130,15 +140,15 @@ export async function linkByPhone(tx: Sql, target: { residentId: string } | { us
 					`update resident r set user_id = m.user_id
 					   from household hh, membership m, app_user u
 					  where r.id = $1 and r.user_id is null and hh.id = r.household_id
-					    and m.rw_id = r.rw_id and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
-					    and u.id = m.user_id and u.phone = r.phone
+					    and m.rw_id = r.rw_id and m.role = 'resident' and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
+					    and u.id = m.user_id and u.phone = r.phone and r.status in ('permanent', 'temporary')
 					  returning r.id`,
 					[target.residentId]
 				)
 			: await tx.query(
 					`update resident r set user_id = u.id
 					   from household hh, membership m, app_user u
-					  where u.id = $1 and m.user_id = u.id and m.rw_id = $2
+					  where u.id = $1 and m.user_id = u.id and m.rw_id = $2 and m.role = 'resident'
 					    and r.rw_id = $2 and r.user_id is null and r.phone = u.phone
 					    and hh.id = r.household_id and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
 					    and r.status in ('permanent', 'temporary')
