@@ -15,22 +15,7 @@ import type { Database } from '../../src/lib/server/db/types';
 export async function freshDatabase(options: { max?: number; idleInTransactionMs?: number } = {}): Promise<Database> {
 	const template = inject('postgresTemplate');
 	const url = process.env.DATABASE_URL;
-	if (template && url) {
-		const name = `rukun_t_${randomBytes(6).toString('hex')}`;
-		const admin = postgres(url, { max: 1, onnotice: () => {} });
-		await admin.unsafe(`create database ${name} template ${template}`);
-		const dbUrl = new URL(url);
-		dbUrl.pathname = `/${name}`;
-		const db = await openPostgresThread(dbUrl.toString(), { max: options.max ?? 4, idleInTransactionMs: options.idleInTransactionMs });
-		return {
-			...db,
-			async close() {
-				await db.close();
-				await admin.unsafe(`drop database if exists ${name} with (force)`);
-				await admin.end();
-			}
-		};
-	}
+	if (template && url) return throwawayPostgres(url, template, { max: options.max ?? 4, idleInTransactionMs: options.idleInTransactionMs });
 	const dumpFile = inject('pgliteDump');
 	if (!dumpFile) throw new Error('global setup provided no database');
 	// The app's own adapter: PGlite in a worker thread, loaded from the migrated dump.
@@ -39,4 +24,25 @@ export async function freshDatabase(options: { max?: number; idleInTransactionMs
 		dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength),
 		idleInTransactionMs: options.idleInTransactionMs
 	});
+}
+
+/**
+ * A new database on the PostgreSQL server of `url`, copied from `template` (or empty
+ * when null), dropped again by `close()`.
+ */
+export async function throwawayPostgres(url: string, template: string | null, options: { max?: number; idleInTransactionMs?: number } = {}): Promise<Database> {
+	const name = `rukun_t_${randomBytes(6).toString('hex')}`;
+	const admin = postgres(url, { max: 1, onnotice: () => {} });
+	await admin.unsafe(`create database ${name}${template ? ` template ${template}` : ''}`);
+	const dbUrl = new URL(url);
+	dbUrl.pathname = `/${name}`;
+	const db = await openPostgresThread(dbUrl.toString(), options);
+	return {
+		...db,
+		async close() {
+			await db.close();
+			await admin.unsafe(`drop database if exists ${name} with (force)`);
+			await admin.end();
+		}
+	};
 }

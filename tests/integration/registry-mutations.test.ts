@@ -1,19 +1,17 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import postgres from 'postgres';
 import { isHttpError, type ActionFailure } from '@sveltejs/kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { withUser } from '../../src/lib/server/db/with-user';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
-import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import type { Database } from '../../src/lib/server/db/types';
 import { commitRows } from '../../src/lib/server/registry/import';
 import { listMutations, mutationReport, recordMutation, registerResident } from '../../src/lib/server/registry/mutations';
 import { setRuntime, type Runtime } from '../../src/lib/server/runtime';
-import { freshDatabase } from '../factories/db';
+import { freshDatabase, throwawayPostgres } from '../factories/db';
 import { tempFileStore } from '../factories/letters';
 import { newKk, residentRow } from '../factories/registry';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
@@ -291,20 +289,7 @@ describe('houses', () => {
 async function unmigratedDatabase(): Promise<Database> {
 	const url = process.env.DATABASE_URL;
 	if (!url) return fromPglite(await PGlite.create(PGLITE_OPTIONS));
-	const name = `rukun_m_${randomBytes(6).toString('hex')}`;
-	const server = postgres(url, { max: 1, onnotice: () => {} });
-	await server.unsafe(`create database ${name}`);
-	const dbUrl = new URL(url);
-	dbUrl.pathname = `/${name}`;
-	const opened = await openPostgresThread(dbUrl.toString(), { max: 1 });
-	return {
-		...opened,
-		async close() {
-			await opened.close();
-			await server.unsafe(`drop database if exists ${name} with (force)`);
-			await server.end();
-		}
-	};
+	return throwawayPostgres(url, null, { max: 1 });
 }
 
 describe('migration 20261201000100_registry_rules', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { isoDay } from './time';
 import {
 	addDays,
 	ageBand,
 	ageOn,
 	housePlace,
-	isoDay,
 	MUTATION_KINDS,
 	mutationProblem,
 	normalizeHouseCode,

@@ -115,11 +115,6 @@ export function parseHouseQuery(input: string): { block: string | null; number: 
  */
 export const normalizeHouseCode = (s: string) => s.trim().toUpperCase();
 
-/** `YYYY-MM-DD` from calendar parts (e.g. `wibParts(now)`: today in WIB). */
-export function isoDay(parts: { year: number; month: number; day: number }): string {
-	return `${String(parts.year).padStart(4, '0')}-${String(parts.month).padStart(2, '0')}-${String(parts.day).padStart(2, '0')}`;
-}
-
 /** The calendar day `days` after `date` (both `YYYY-MM-DD`). */
 export function addDays(date: string, days: number): string {
 	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
@@ -173,7 +168,7 @@ const isActive = (status: ResidentStatus) => status === 'permanent' || status ==
  *   (recording how someone registered earlier arrived), never again;
  * - born only within BIRTH_RECORD_DAYS of the birth date;
  * - no event before the birth date, after today (WIB) or before the latest event.
- * `today` is the WIB calendar day (`isoDay(wibParts(now))`).
+ * `today` is the WIB calendar day (`todayWib()` in time.ts).
  */
 export function mutationProblem(subject: MutationSubject, kind: MutationKind, occurredOn: string, today: string): MutationProblem | null {
 	if (subject.status === 'died') return { field: 'kind', message: 'mutation.rule_died' };

@@ -68,3 +68,11 @@ export function wibParts(value: Date): { year: number; month: number; day: numbe
 	const shifted = new Date(value.getTime() + 7 * 3600_000);
 	return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
 }
+
+/** `YYYY-MM-DD` from calendar parts. */
+export function isoDay(parts: { year: number; month: number; day: number }): string {
+	return `${String(parts.year).padStart(4, '0')}-${String(parts.month).padStart(2, '0')}-${String(parts.day).padStart(2, '0')}`;
+}
+
+/** Today's calendar day in WIB as `YYYY-MM-DD`: the day people mean when they enter a date. */
+export const todayWib = (now = new Date()) => isoDay(wibParts(now));

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { parseDate } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
-
-/** Today in WIB as `YYYY-MM-DD` (dates people enter are WIB calendar days). */
-function todayWib(): string {
-	const { year, month, day } = wibParts(new Date());
-	return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
+import { todayWib } from '$lib/domain/time';
 
 /** A date as people write it (`31-01-1990`, `1990-01-31`…), not in the future; → `YYYY-MM-DD`. */
 export const pastDate = () =>

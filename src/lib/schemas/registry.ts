@@ -4,8 +4,10 @@ import { checkKk, checkNik, cleanId, parseNik, type IdError } from '$lib/domain/
 import { normalizePhone } from '$lib/domain/phone';
 import {
 	AGE_GROUPS,
+	ARRIVALS,
 	MARITAL_STATUSES,
 	OCCUPANCIES,
+	parseDate,
 	parseMarital,
 	parseRelation,
 	parseReligion,
@@ -100,6 +102,34 @@ export const residentSchema = z
 	);
 
 export type ResidentInput = z.output<typeof residentSchema>;
+
+/**
+ * How the person on the add form arrived (fields `arrival`, `arrival_date`): null when
+ * they already lived here when the register began. A birth happens on the birth date
+ * unless another day is typed.
+ */
+export const arrivalSchema = z
+	.object({
+		arrival: z
+			.string()
+			.optional()
+			.transform((v) => v || 'resident')
+			.pipe(z.enum(ARRIVALS, { error: 'errors.invalid_choice' })),
+		arrival_date: z.string().trim().optional(),
+		birth_date: z.string().trim().optional()
+	})
+	.transform((v, ctx) => {
+		if (v.arrival === 'resident') return null;
+		const typed = v.arrival_date || (v.arrival === 'born' ? (v.birth_date ?? '') : '');
+		const occurredOn = parseDate(typed);
+		if (!occurredOn) {
+			ctx.addIssue({ code: 'custom', path: ['arrival_date'], message: typed ? 'errors.date_invalid' : 'errors.required' });
+			return z.NEVER;
+		}
+		return { kind: v.arrival, occurredOn };
+	});
+
+export type ArrivalInput = z.output<typeof arrivalSchema>;
 
 /**
  * An RT number as RT spreadsheets write it: `1`, `001`, `RT 001`, `RT.01`, `RT-1`, or

@@ -6,7 +6,7 @@ import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit
 import { createSession, forgetUserSessions } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
 import type { SessionUser } from './sessions';
-import { linkByPhone } from '../registry/resident-edit';
+import { linkByPhone } from '../registry/records';
 
 export interface NewInvite {
 	role: Role;

@@ -141,8 +141,9 @@ async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Pro
 	const existingKk = new Map(households.map((h) => [h.kk_hash, h]));
 	// Registered KKs (at the user's own houses: RLS lets them read their people) that already have a head.
 	const headed = new Set(
-		(
-			await tx.query<{ household_id: string }>(
+		(households.length === 0 || !local.valid.some((r) => isActiveHead(r.resident))
+			? []
+			: await tx.query<{ household_id: string }>(
 				`select distinct household_id from resident
 				  where household_id = any ($1::uuid[]) and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
 				[households.map((h) => h.household_id)]

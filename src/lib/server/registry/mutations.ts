@@ -1,17 +1,13 @@
-import { z } from 'zod';
 import {
-	ARRIVALS,
 	isMutationKind,
-	isoDay,
 	mutationProblem,
-	parseDate,
 	statusAfter,
 	type MutationKind,
 	type ReportKind,
 	type ResidentStatus
 } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
-import { residentSchema, type ResidentInput } from '$lib/schemas/registry';
+import { todayWib } from '$lib/domain/time';
+import { arrivalSchema, residentSchema, type ArrivalInput, type ResidentInput } from '$lib/schemas/registry';
 import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
@@ -19,9 +15,6 @@ import type { SessionUser } from '../auth/sessions';
 import { commitRows, isActiveHead, dryRun, type RowError } from './import';
 
 export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';
-
-/** Today's calendar day in WIB (`YYYY-MM-DD`): the latest day an event may have. */
-const todayWib = () => isoDay(wibParts(new Date()));
 
 export type MutationResult =
 	| { ok: true; id: string }
@@ -89,33 +82,7 @@ export async function recordMutation(
 	});
 }
 
-/**
- * How the person on the add form arrived (fields `arrival`, `arrival_date`): null when
- * they already lived here when the register began. A birth happens on the birth date
- * unless another day is typed.
- */
-const arrivalSchema = z
-	.object({
-		arrival: z
-			.string()
-			.optional()
-			.transform((v) => v || 'resident')
-			.pipe(z.enum(ARRIVALS, { error: 'errors.invalid_choice' })),
-		arrival_date: z.string().trim().optional(),
-		birth_date: z.string().trim().optional()
-	})
-	.transform((v, ctx) => {
-		if (v.arrival === 'resident') return null;
-		const typed = v.arrival_date || (v.arrival === 'born' ? (v.birth_date ?? '') : '');
-		const occurredOn = parseDate(typed);
-		if (!occurredOn) {
-			ctx.addIssue({ code: 'custom', path: ['arrival_date'], message: typed ? 'errors.date_invalid' : 'errors.required' });
-			return z.NEVER;
-		}
-		return { kind: v.arrival, occurredOn };
-	});
-
-type ArrivalEvent = NonNullable<z.output<typeof arrivalSchema>>;
+type ArrivalEvent = NonNullable<ArrivalInput>;
 
 /** The rules of an arrival for a person not registered yet (no history). */
 function arrivalProblem(resident: ResidentInput, arrival: ArrivalEvent): RowError | null {

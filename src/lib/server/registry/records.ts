@@ -71,17 +71,9 @@ export async function insertResidents(
 	const col = <K extends keyof (typeof sealed)[number]>(k: K) => sealed.map((r) => r[k]);
 	const rows = await tx.query<{ id: string }>(
 		`insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place,
-		                       birth_date, sex, religion, marital_status, relation, occupation, phone, status, user_id)
+		                       birth_date, sex, religion, marital_status, relation, occupation, phone, status)
 		 select $1, h.rt_id, t.household_id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
-		        t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status,
-		        -- Link the record of someone living here to a resident member's account when the phone
-		        -- matches and the member belongs to the record's RT (and house, when invited to one):
-		        -- they can then see their household.
-		        -- Never across RTs or houses, so a mistyped or shared number opens no stranger's
-		        -- household (the same rule as resident-edit.ts, linkByPhone).
-		        (select m.user_id from membership m join app_user u on u.id = m.user_id
-		          where m.rw_id = $1 and m.role = 'resident' and u.phone = t.phone and m.rt_id = h.rt_id
-		            and (m.house_id is null or m.house_id = h.house_id) and t.status in ('permanent', 'temporary') limit 1)
+		        t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status
 		   from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[],
 		               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
 		        with ordinality as t(household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
@@ -108,5 +100,34 @@ export async function insertResidents(
 			col('status')
 		]
 	);
-	return rows.map((r) => r.id);
+	const ids = rows.map((r) => r.id);
+	const withPhone = ids.filter((_, i) => sealed[i]!.phone);
+	if (withPhone.length > 0) await linkByPhone(tx, { residentIds: withPhone });
+	return ids;
+}
+
+/**
+ * Links resident records to app accounts, so members see their household at
+ * /household: when a record is written with a phone, when its phone is corrected, and
+ * when a member joins. A record of someone living here is linked to a resident member
+ * of its RW whose phone it carries (not to an RT head whose number a household gives
+ * as its contact), who belongs to the record's RT and, when their membership is bound
+ * to a house (an invite to that house), to the record's house; never across RTs or
+ * houses, so a mistyped or shared number cannot open a stranger's household. Only
+ * unlinked records are touched. Runs as the caller's role or as the owner (invite
+ * redemption); the RT and house binding is the rule either way.
+ */
+export async function linkByPhone(tx: Sql, target: { residentIds: string[] } | { userId: string; rwId: string }): Promise<number> {
+	const [which, params] =
+		'residentIds' in target ? ['r.id = any ($1::uuid[])', [target.residentIds]] : ['u.id = $1 and r.rw_id = $2', [target.userId, target.rwId]];
+	const rows = await tx.query(
+		`update resident r set user_id = m.user_id
+		   from household hh, membership m, app_user u
+		  where ${which} and r.user_id is null and r.status in ('permanent', 'temporary')
+		    and hh.id = r.household_id and m.rw_id = r.rw_id and m.role = 'resident' and m.rt_id = r.rt_id
+		    and (m.house_id is null or m.house_id = hh.house_id) and u.id = m.user_id and u.phone = r.phone
+		  returning r.id`,
+		params
+	);
+	return rows.length;
 }

@@ -1,11 +1,11 @@
 import { residentSchema } from '$lib/schemas/registry';
 import { cleanId } from '$lib/domain/nik';
-import { withUser, type Database, type Sql } from '../db';
+import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { isActiveHead } from './import';
-import { sealNik } from './records';
+import { linkByPhone, sealNik } from './records';
 
 /** The fields an RT head or the RW admin can correct on a resident record. */
 export const EDITABLE_FIELDS = ['nik', 'name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone'] as const;
@@ -117,43 +117,8 @@ export async function updateResident(db: Database, keys: PiiKeys, user: SessionU
 			await tx.query('rollback to savepoint resident_edit');
 			return { ok: false, errors: { nik: 'errors.nik_registered' } };
 		}
-		if (changed.includes('phone') && next.phone && !current.user_id) await linkByPhone(tx, { residentId: id });
+		if (changed.includes('phone') && next.phone && !current.user_id) await linkByPhone(tx, { residentIds: [id] });
 		await audit(tx, { rwId: current.rw_id, actorId: user.id, action: 'registry.resident_update', target: id, detail: { fields: changed } });
 		return { ok: true, changed };
 	});
-}
-
-/**
- * Links resident records to app accounts, so members see their household at
- * /household. A record of someone living here is linked to a resident member of its
- * RW whose phone it carries (not to an RT head whose number a household gives as its
- * contact), who belongs to the record's RT and, when their membership is bound to a house (an
- * invite to that house), to the record's house; never across RTs or houses, so a
- * mistyped or shared number cannot open a stranger's household. Only unlinked
- * records are touched. Runs as the caller's role or as the owner (invite
- * redemption); the RT and house binding is the rule either way.
- */
-export async function linkByPhone(tx: Sql, target: { residentId: string } | { userId: string; rwId: string }): Promise<number> {
-	const rows =
-		'residentId' in target
-			? await tx.query(
-					`update resident r set user_id = m.user_id
-					   from household hh, membership m, app_user u
-					  where r.id = $1 and r.user_id is null and hh.id = r.household_id
-					    and m.rw_id = r.rw_id and m.role = 'resident' and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
-					    and u.id = m.user_id and u.phone = r.phone and r.status in ('permanent', 'temporary')
-					  returning r.id`,
-					[target.residentId]
-				)
-			: await tx.query(
-					`update resident r set user_id = u.id
-					   from household hh, membership m, app_user u
-					  where u.id = $1 and m.user_id = u.id and m.rw_id = $2 and m.role = 'resident'
-					    and r.rw_id = $2 and r.user_id is null and r.phone = u.phone
-					    and hh.id = r.household_id and m.rt_id = r.rt_id and (m.house_id is null or m.house_id = hh.house_id)
-					    and r.status in ('permanent', 'temporary')
-					  returning r.id`,
-					[target.userId, target.rwId]
-				);
-	return rows.length;
 }

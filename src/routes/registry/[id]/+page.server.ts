@@ -1,7 +1,6 @@
 import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
-import { isoDay } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
+import { todayWib } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { blindIndex } from '$lib/server/crypto/pii';
@@ -28,7 +27,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	const resident = await getResident(db, locals.user!, id);
 	if (!resident) error(404, { message: 'Not found', key: 'error.404' });
 	// The latest day the date field accepts: today in WIB, whatever the phone's clock zone.
-	return { resident, mutations: await listMutations(db, locals.user!, id), today: isoDay(wibParts(new Date())) };
+	return { resident, mutations: await listMutations(db, locals.user!, id), today: todayWib() };
 };
 
 export const actions: Actions = {

@@ -1,6 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { isoDay } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
+import { todayWib } from '$lib/domain/time';
 import { exportRegistry } from '$lib/server/registry/export';
 import { clientIp } from '$lib/server/http';
 import { getRuntime } from '$lib/server/runtime';
@@ -13,7 +12,7 @@ export const POST: RequestHandler = async (event) => {
 	const { db, pii } = getRuntime();
 	const bytes = await exportRegistry(db, pii, event.locals.user!, reason, clientIp(event));
 	// The file is named after the day in the RW (WIB), not the UTC day.
-	const date = isoDay(wibParts(new Date()));
+	const date = todayWib();
 	return new Response(Buffer.from(bytes), {
 		headers: {
 			'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

@@ -1,6 +1,4 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { isoDay } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
 import { registerResident } from '$lib/server/registry/mutations';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
@@ -10,8 +8,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user!;
 	const rts = await listRtSummaries(getRuntime().db, user);
 	const mine = user.roles.includes('rw_admin') ? rts : rts.filter((rt) => user.headOfRtIds.includes(rt.id));
-	// `today`: the latest day the date fields accept (WIB).
-	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })), today: isoDay(wibParts(new Date())) };
+	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })) };
 };
 
 export const actions: Actions = {
