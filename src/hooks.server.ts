@@ -1,7 +1,8 @@
 import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
-import { requiredRoles } from '$lib/domain/roles';
+import { mayAnywhere } from '$lib/domain/permissions';
+import { requiredAction } from '$lib/domain/roles';
 import { isLocale, LOCALE_COOKIE, translate } from '$lib/i18n';
 import { loadConfig } from '$lib/server/config';
 import { bootHttpServer, getRuntime, hasRuntime, setRuntime, startRuntime } from '$lib/server/runtime';
@@ -44,8 +45,8 @@ const handleSession: Handle = async ({ event, resolve }) => {
 
 /** Role areas: no login → login page; login without the role → 403 (issue 3, item 5). */
 const handleGuard: Handle = async ({ event, resolve }) => {
-	const roles = requiredRoles(event.url.pathname);
-	if (roles === null) return resolve(event);
+	const needs = requiredAction(event.url.pathname);
+	if (needs === null) return resolve(event);
 	const user = event.locals.user;
 	// Errors thrown here are shown by src/error.html, so the message is translated now.
 	const denied = translate(event.locals.locale, 'error.403');
@@ -53,7 +54,7 @@ const handleGuard: Handle = async ({ event, resolve }) => {
 		if (event.request.method !== 'GET') error(401, { message: denied, key: 'error.403' });
 		redirect(303, `/login?next=${encodeURIComponent(event.url.pathname + event.url.search)}`);
 	}
-	if (roles.length > 0 && !roles.some((role) => user.roles.includes(role))) {
+	if (needs !== 'member' && !mayAnywhere(user, needs)) {
 		error(403, { message: denied, key: 'error.403' });
 	}
 	return resolve(event);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canInvite, homeFor, requiredRoles } from './roles';
+import { canInvite, homeFor, requiredAction, requiredRoles } from './roles';
 
 describe('requiredRoles', () => {
 	it('guards each area by its own role', () => {
@@ -9,7 +9,9 @@ describe('requiredRoles', () => {
 		expect(requiredRoles('/treasurer/report')).toEqual(['treasurer']);
 		expect(requiredRoles('/security')).toEqual(['security_officer']);
 		expect(requiredRoles('/account')).toEqual([]);
-		expect(requiredRoles('/registry/import')).toEqual(['rt_head', 'rw_admin']);
+		expect([...requiredRoles('/registry/import')!].sort()).toEqual(['rt_head', 'rw_admin']);
+		expect(requiredAction('/registry/import')).toBe('registry.read');
+		expect(requiredAction('/account')).toBe('member');
 		expect(requiredRoles('/household')).toEqual([]);
 	});
 

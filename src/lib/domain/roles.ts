@@ -1,3 +1,5 @@
+import { rolesFor, type Action } from './permissions';
+
 /** The roles of DOMAIN.md, "Who". A user may hold several, per RW. */
 export const ROLES = ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -6,26 +8,35 @@ export function isRole(value: string): value is Role {
 	return (ROLES as readonly string[]).includes(value);
 }
 
-/** Role areas: the path prefix and the roles that may enter it (issue 3, item 5). */
+/**
+ * Role areas: the path prefix and what a member must be allowed to do somewhere in
+ * their RW to enter it (permissions.ts).
+ */
 export const AREAS = [
-	{ prefix: '/rt', roles: ['rt_head'] },
-	{ prefix: '/rw', roles: ['rw_admin'] },
-	{ prefix: '/treasurer', roles: ['treasurer'] },
-	{ prefix: '/security', roles: ['security_officer'] },
+	{ prefix: '/rt', action: 'area.rt' },
+	{ prefix: '/rw', action: 'area.rw' },
+	{ prefix: '/treasurer', action: 'area.treasurer' },
+	{ prefix: '/security', action: 'area.security' },
 	// The population registry: the RW admin for the whole RW, an RT head for their RT (RLS).
-	{ prefix: '/registry', roles: ['rt_head', 'rw_admin'] }
-] as const satisfies readonly { prefix: string; roles: readonly Role[] }[];
+	{ prefix: '/registry', action: 'registry.read' }
+] as const satisfies readonly { prefix: string; action: Action }[];
 
 /** Pages that need a login but no particular role. */
 export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
+/** What a path requires: null = public, 'member' = any logged-in member, else an action. */
+export function requiredAction(path: string): Action | 'member' | null {
+	for (const area of AREAS) if (startsWithSegment(path, area.prefix)) return area.action;
+	for (const prefix of MEMBER_PREFIXES) if (startsWithSegment(path, prefix)) return 'member';
+	return null;
+}
+
 /** The roles required for a path: null = public, [] = any logged-in member. */
 export function requiredRoles(path: string): readonly Role[] | null {
-	for (const area of AREAS) if (startsWithSegment(path, area.prefix)) return area.roles;
-	for (const prefix of MEMBER_PREFIXES) if (startsWithSegment(path, prefix)) return [];
-	return null;
+	const action = requiredAction(path);
+	return action === null ? null : action === 'member' ? [] : rolesFor(action);
 }
 
 /** Where a user lands after login: the area of their most specific role. */
@@ -37,8 +48,10 @@ export function homeFor(roles: readonly Role[]): string {
 	return '/';
 }
 
-/** Which roles may invite which (issue 3: RT head invites residents; RW admin any role). */
+/** The action inviting a member with `role` needs: an RT head invites residents; the RW admin any role. */
+export const inviteAction = (role: Role): Action => (role === 'resident' ? 'invites.resident' : 'invites.any_role');
+
+/** Whether some role of the inviter may invite `role` (somewhere in their RW). */
 export function canInvite(inviterRoles: readonly Role[], role: Role): boolean {
-	if (inviterRoles.includes('rw_admin')) return true;
-	return role === 'resident' && inviterRoles.includes('rt_head');
+	return inviterRoles.some((r) => rolesFor(inviteAction(role)).includes(r));
 }

@@ -3,12 +3,13 @@ import { searchResidents } from '$lib/server/registry/residents';
 import { renderOnly } from '$lib/server/render-only';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
+import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async (event) => {
 	const user = event.locals.user!;
 	const filters = residentFiltersSchema.parse(Object.fromEntries(event.url.searchParams));
 	const { rows, hasNext } = await searchResidents(getRuntime().db, user, filters);
-	return { list: renderOnly(event, { filters, rows, hasNext }), isAdmin: user.roles.includes('rw_admin') };
+	return { list: renderOnly(event, { filters, rows, hasNext }), isAdmin: may(user, 'audit.read') };
 };
 
 /**

@@ -3,11 +3,12 @@ import { createInviteAction, revokeInviteAction } from '$lib/server/invite-actio
 import { listHouses, listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
+import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user!;
 	const { db } = getRuntime();
-	const rts = (await listRtSummaries(db, user)).filter((rt) => user.headOfRtIds.includes(rt.id));
+	const rts = (await listRtSummaries(db, user)).filter((rt) => may(user, 'area.rt', { rtId: rt.id }));
 	const [houses, invites] = await Promise.all([listHouses(db, user), listInvites(db, user)]);
 	return { rts, houses: houses.filter((h) => rts.some((rt) => rt.number === h.rt_number)), invites, now: Date.now() };
 };

@@ -1,4 +1,5 @@
-import { canInvite, type Role } from '$lib/domain/roles';
+import { inviteAction, type Role } from '$lib/domain/roles';
+import { may, mayAnywhere } from '$lib/domain/permissions';
 import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { hashPassword, verifyPassword } from './passwords';
@@ -25,9 +26,9 @@ const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
  * any role (issue 3, item 5). RLS checks the same rule again on insert.
  */
 export async function createInvite(db: Database, user: SessionUser, input: NewInvite): Promise<CreateInviteResult> {
-	if (!user.rwId || !canInvite(user.roles, input.role)) return { ok: false, reason: 'forbidden' };
+	if (!mayAnywhere(user, inviteAction(input.role))) return { ok: false, reason: 'forbidden' };
 	if ((input.role === 'resident' || input.role === 'rt_head') && !input.rtId) return { ok: false, reason: 'needs_rt' };
-	if (!user.roles.includes('rw_admin') && input.rtId && !user.headOfRtIds.includes(input.rtId)) {
+	if (input.rtId && !may(user, inviteAction(input.role), { rtId: input.rtId })) {
 		return { ok: false, reason: 'forbidden' };
 	}
 	const code = newCode();

@@ -4,6 +4,7 @@ import { hashPassword } from './passwords';
 import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
 import { deleteUserSessions, type SessionUser } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
+import { may } from '$lib/domain/permissions';
 
 const VALID_HOURS = 24;
 
@@ -16,7 +17,7 @@ export async function issueResetCode(
 	admin: SessionUser,
 	targetUserId: string
 ): Promise<{ ok: true; code: string } | { ok: false; reason: 'forbidden' | 'not_found' }> {
-	if (!admin.rwId || !admin.roles.includes('rw_admin')) return { ok: false, reason: 'forbidden' };
+	if (!may(admin, 'members.manage')) return { ok: false, reason: 'forbidden' };
 	const code = newCode(8);
 	const issued = await withUser(db, { sub: admin.id, rw_id: admin.rwId }, async (tx) => {
 		const member = await tx.query('select 1 from membership where user_id = $1 and rw_id = $2 limit 1', [

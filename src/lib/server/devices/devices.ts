@@ -5,6 +5,7 @@ import { sha256 } from '../auth/tokens';
 import type { SessionUser } from '../auth/sessions';
 import type { DeviceKind } from '../mqtt/acl';
 import { mosquittoHash } from './mosquitto';
+import { may } from '$lib/domain/permissions';
 
 export interface DeviceInfo {
 	id: string;
@@ -68,7 +69,7 @@ export type CreateDeviceResult = { ok: true; secret: string } | { ok: false; rea
 
 /** Registers a device (RW admin, RLS) and returns its one-time secret. */
 export async function createDevice(db: Database, user: SessionUser, input: NewDevice): Promise<CreateDeviceResult> {
-	if (!user.rwId || !user.roles.includes('rw_admin')) return { ok: false, reason: 'forbidden' };
+	if (!may(user, 'devices.manage')) return { ok: false, reason: 'forbidden' };
 	const taken = await db.query('select 1 from device where id = $1', [input.id]);
 	if (taken.length > 0) return { ok: false, reason: 'taken' };
 	const secret = newSecret();

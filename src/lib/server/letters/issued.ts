@@ -9,6 +9,7 @@ import { getSettings } from './catalogue';
 import { pdfInputFrom } from './review';
 import { renderLetterPdf, type LetterPdfInput } from './pdf';
 import { pickupSlots } from '$lib/domain/pickup';
+import { may } from '$lib/domain/permissions';
 
 /**
  * After issue (issue 6, items 5–8): the PDF download, the public verification, cancelling
@@ -90,7 +91,7 @@ export async function verifyLetter(db: Database, token: string): Promise<Verific
 }
 
 export async function cancelLetter(db: Database, user: SessionUser, requestId: string, reason: string): Promise<'ok' | 'not_found' | 'conflict'> {
-	if (!user.roles.includes('rw_admin')) return 'not_found';
+	if (!may(user, 'letters.review_rw')) return 'not_found';
 	return withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<{ id: string; rw_id: string; number: string; requester_id: string; cancelled_at: string | null }>(
 			`select l.id, l.rw_id, l.number, q.requester_id, l.cancelled_at
@@ -109,7 +110,7 @@ export async function cancelLetter(db: Database, user: SessionUser, requestId: s
 }
 
 export async function markPickedUp(db: Database, user: SessionUser, requestId: string): Promise<'ok' | 'not_found' | 'conflict'> {
-	if (!user.roles.includes('rw_admin')) return 'not_found';
+	if (!may(user, 'letters.review_rw')) return 'not_found';
 	return withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<{ id: string; rw_id: string; picked_up_at: string | null; cancelled_at: string | null }>(
 			'select id, rw_id, picked_up_at, cancelled_at from letter where request_id = $1 and rw_id = $2 for update',

@@ -6,6 +6,7 @@ import type { AcceptedUpload } from '../storage/uploads';
 import { getService, type LetterService } from './catalogue';
 import { notify } from '../notifications';
 import { nextStatus, type RequestStatus } from '$lib/domain/letters';
+import { rtsWhere } from '$lib/domain/permissions';
 
 /**
  * The resident's side of a letter request (issue 6, items 2 and 3): drafts, attachments,
@@ -255,13 +256,14 @@ export function listQueue(db: Database, user: SessionUser, stage: 'rt' | 'rw', v
 		stage === 'rt'
 			? `q.status in ('rt_approved', 'issued', 'returned', 'rejected') and q.submitted_at is not null`
 			: `q.status in ('issued', 'rejected') or (q.status = 'returned' and q.returned_by_role = 'rw_admin')`;
-	const scope = stage === 'rt' ? `q.rt_id = any($2::uuid[])` : `true`;
+	const rts = rtsWhere(user, stage === 'rt' ? 'letters.review_rt' : 'letters.review_rw');
+	const scope = Array.isArray(rts) ? `q.rt_id = any($2::uuid[])` : rts === 'rw' ? `true` : `false`;
 	const order = view === 'waiting' ? 'q.submitted_at asc' : 'q.updated_at desc';
 	return queryAsUser<RequestSummary>(
 		db,
 		claimsOf(user),
 		`${SUMMARY} where q.rw_id = $1 and ${scope} and (${view === 'waiting' ? waiting : done}) order by ${order} limit 200`,
-		stage === 'rt' ? [user.rwId, user.headOfRtIds] : [user.rwId]
+		Array.isArray(rts) ? [user.rwId, rts] : [user.rwId]
 	);
 }
 

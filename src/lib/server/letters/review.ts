@@ -12,6 +12,7 @@ import { fillTemplate, nextStatus, type LetterAction, type RequestStatus } from 
 import { formatIndonesianDate, formatLetterNumber, registerPeriod } from '$lib/domain/letter-number';
 import { translate } from '$lib/i18n';
 import { rtNumber } from '$lib/domain/registry';
+import { may, mayAnywhere, type Action } from '$lib/domain/permissions';
 
 /**
  * The approval chain (issue 6, items 3–5): the RT head of the request's RT approves,
@@ -38,6 +39,8 @@ const ACTIONS: Record<'rt' | 'rw', Record<Decision, LetterAction>> = {
 	rw: { approve: 'rw_issue', return: 'rw_return', reject: 'rw_reject' }
 };
 
+/** Who decides at each stage (permissions.ts): the head of the request's RT, then the RW admin. */
+const REVIEW = { rt: 'letters.review_rt', rw: 'letters.review_rw' } as const satisfies Record<'rt' | 'rw', Action>;
 
 interface LockedRequest {
 	id: string;
@@ -61,8 +64,7 @@ export async function decide(
 	ctx: IssueContext
 ): Promise<DecideResult> {
 	if (!/^[0-9a-f-]{36}$/.test(requestId)) return { ok: false, reason: 'not_found' };
-	const allowed = stage === 'rt' ? user.roles.includes('rt_head') : user.roles.includes('rw_admin');
-	if (!allowed) return { ok: false, reason: 'forbidden' };
+	if (!mayAnywhere(user, REVIEW[stage])) return { ok: false, reason: 'forbidden' };
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		const rows = await tx.query<LockedRequest>(
 			`select q.id, q.rw_id, q.rt_id, q.status, q.requester_id, q.service_id, s.kind, q.subject_resident_id, q.data
@@ -73,7 +75,7 @@ export async function decide(
 		const request = rows[0];
 		// RLS hides other RTs' and RWs' requests: a wrong-RT head gets "not found".
 		if (!request || request.status === 'draft') return { ok: false, reason: 'not_found' };
-		if (stage === 'rt' && !user.headOfRtIds.includes(request.rt_id)) return { ok: false, reason: 'forbidden' };
+		if (!may(user, REVIEW[stage], { rtId: request.rt_id })) return { ok: false, reason: 'forbidden' };
 		const action = ACTIONS[stage][decision];
 		const after = nextStatus(request.status, action);
 		if (!after) return { ok: false, reason: 'conflict' };

@@ -6,6 +6,7 @@ import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
 import type { Sheet } from './spreadsheet';
+import { may } from '$lib/domain/permissions';
 
 /**
  * One row to register: resident fields + household fields, as text (form or
@@ -57,7 +58,6 @@ interface LocalCheck {
 function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): LocalCheck {
 	const errors: RowError[] = [];
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
-	const isAdmin = user.roles.includes('rw_admin');
 	const parsed: PlannedRow[] = [];
 
 	for (const row of raw) {
@@ -76,7 +76,7 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 			errors.push({ line: row.line, field: 'rt', message: 'errors.unknown_rt' });
 			continue;
 		}
-		if (!isAdmin && !user.headOfRtIds.includes(rtId)) {
+		if (!may(user, 'registry.write', { rtId })) {
 			errors.push({ line: row.line, field: 'rt', message: 'errors.rt_not_yours' });
 			continue;
 		}

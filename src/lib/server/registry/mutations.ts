@@ -13,6 +13,7 @@ import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { commitRows, isActiveHead, dryRun, type RowError } from './import';
+import { rtsWhere } from '$lib/domain/permissions';
 
 export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';
 
@@ -169,7 +170,8 @@ export interface MutationReportRow {
  */
 export function mutationReport(db: Database, user: SessionUser, year: number, month: number): Promise<MutationReportRow[]> {
 	const from = `${year}-${String(month).padStart(2, '0')}-01`;
-	const rts = user.roles.includes('rw_admin') ? null : user.headOfRtIds;
+	const where = rtsWhere(user, 'registry.read');
+	const rts = where === 'rw' ? null : (where ?? []);
 	return queryAsUser<MutationReportRow>(
 		db,
 		claimsOf(user),

@@ -1,6 +1,7 @@
 import { queryAsUser, withUser, type Database } from '../db';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
+import { mayAnywhere } from '$lib/domain/permissions';
 
 export type RevealResult = { ok: true; value: string } | { ok: false; reason: 'forbidden' | 'not_found' };
 
@@ -15,7 +16,7 @@ export async function revealIdentity(
 	user: SessionUser,
 	input: { residentId: string; field: 'nik' | 'kk'; reason: string; ip: string }
 ): Promise<RevealResult> {
-	if (!user.rwId || !(user.roles.includes('rw_admin') || user.roles.includes('rt_head'))) {
+	if (!mayAnywhere(user, 'registry.reveal')) {
 		return { ok: false, reason: 'forbidden' };
 	}
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
@@ -24,7 +25,7 @@ export async function revealIdentity(
 			`select r.nik_enc, hh.kk_enc, r.household_id, r.rt_id
 			   from resident r join household hh on hh.id = r.household_id
 			  where r.id = $1 and r.rw_id = $2
-			    and (r.rw_id in (select app.role_rw_ids(array['rw_admin'])) or r.rt_id in (select app.head_rt_ids()))`,
+			    and app.may('registry.reveal', r.rw_id, r.rt_id)`,
 			[input.residentId, user.rwId]
 		);
 		const row = rows[0];

@@ -3,11 +3,12 @@ import { registerResident } from '$lib/server/registry/mutations';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
+import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = locals.user!;
 	const rts = await listRtSummaries(getRuntime().db, user);
-	const mine = user.roles.includes('rw_admin') ? rts : rts.filter((rt) => user.headOfRtIds.includes(rt.id));
+	const mine = rts.filter((rt) => may(user, 'registry.write', { rtId: rt.id }));
 	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })) };
 };
 

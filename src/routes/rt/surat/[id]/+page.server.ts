@@ -4,12 +4,13 @@ import { mutationReferenceFor } from '$lib/server/letters/mutation-reference';
 import { decideAction } from '$lib/server/letters/request-actions';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
+import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
 	const { db } = getRuntime();
 	const request = await getRequest(db, locals.user!, params.id);
 	// RLS hides other RTs' requests; drafts are the requester's alone.
-	if (!request || request.status === 'draft' || !locals.user!.headOfRtIds.includes(request.rt_id)) error(404, { message: 'Not found', key: 'error.404' });
+	if (!request || request.status === 'draft' || !may(locals.user!, 'letters.review_rt', { rtId: request.rt_id })) error(404, { message: 'Not found', key: 'error.404' });
 	return { request, mutation: await mutationReferenceFor(db, locals.user!, request) };
 };
 
