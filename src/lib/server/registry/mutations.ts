@@ -68,15 +68,15 @@ export async function recordMutation(
 			const [target] = await tx.query<{ id: string }>('select id from household where id = $1 and rw_id = $2', [input.toHouseholdId, user.rwId]);
 			if (!target) return { ok: false, reason: 'needs_household' };
 			if (target.id === resident.household_id) return { ok: false, reason: 'refused', field: 'toKk', message: 'mutation.rule_same_household' };
-			await tx.query('update resident set household_id = $2 where id = $1', [input.residentId, input.toHouseholdId]);
 		}
-		const status = after;
-		if (status !== resident.status) await tx.query('update resident set status = $2 where id = $1', [input.residentId, status]);
-		// to_rt_id (the RT a change of household leads to) is set by trigger app.mutation_to_rt.
+		// The insert applies the event to the resident (status, household: trigger
+		// app.mutation_apply), after the database checks it against their history again
+		// (app.mutation_check); to_rt_id, the RT a change of household leads to, is set by
+		// trigger app.mutation_to_rt.
 		const [inserted] = await tx.query<{ id: string }>(
 			`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, from_household_id, to_household_id, note, document_path, recorded_by)
 			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
-			[user.rwId, resident.rt_id, input.residentId, input.kind, input.occurredOn, resident.household_id, input.toHouseholdId ?? null, input.note, input.documentPath ?? null, user.id]
+			[user.rwId, resident.rt_id, input.residentId, input.kind, input.occurredOn, resident.household_id, input.kind === 'changed_household' ? input.toHouseholdId : null, input.note, input.documentPath ?? null, user.id]
 		);
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: `registry.mutation.${input.kind}`, target: input.residentId });
 		return { ok: true, id: inserted!.id };

@@ -109,25 +109,20 @@ export async function insertResidents(
 /**
  * Links resident records to app accounts, so members see their household at
  * /household: when a record is written with a phone, when its phone is corrected, and
- * when a member joins. A record of someone living here is linked to a resident member
- * of its RW whose phone it carries (not to an RT head whose number a household gives
- * as its contact), who belongs to the record's RT and, when their membership is bound
- * to a house (an invite to that house), to the record's house; never across RTs or
- * houses, so a mistyped or shared number cannot open a stranger's household. Only
- * unlinked records are touched. Runs as the caller's role or as the owner (invite
- * redemption); the RT and house binding is the rule either way.
+ * when a member joins. The rule is the database's (`app.link_by_phone`, migration
+ * 20261207000200_database_guard.sql): a record of someone living here is linked to a
+ * resident member of its RW whose phone it carries (not to an RT head whose number a
+ * household gives as its contact), who belongs to the record's RT and, when their
+ * membership is bound to a house (an invite to that house), to the record's house;
+ * never across RTs or houses, so a mistyped or shared number cannot open a stranger's
+ * household. Only unlinked records are touched. The API roles cannot write
+ * `resident.user_id` themselves: as the caller, only records they may write are
+ * linked; as the owner (invite redemption), every record the member's phone matches.
  */
 export async function linkByPhone(tx: Sql, target: { residentIds: string[] } | { userId: string; rwId: string }): Promise<number> {
-	const [which, params] =
-		'residentIds' in target ? ['r.id = any ($1::uuid[])', [target.residentIds]] : ['u.id = $1 and r.rw_id = $2', [target.userId, target.rwId]];
-	const rows = await tx.query(
-		`update resident r set user_id = m.user_id
-		   from household hh, membership m, app_user u
-		  where ${which} and r.user_id is null and r.status in ('permanent', 'temporary')
-		    and hh.id = r.household_id and m.rw_id = r.rw_id and m.role = 'resident' and m.rt_id = r.rt_id
-		    and (m.house_id is null or m.house_id = hh.house_id) and u.id = m.user_id and u.phone = r.phone
-		  returning r.id`,
-		params
-	);
-	return rows.length;
+	const [rows] =
+		'residentIds' in target
+			? await tx.query<{ linked: number }>('select app.link_residents_by_phone($1::uuid[]) as linked', [target.residentIds])
+			: await tx.query<{ linked: number }>('select app.link_by_phone(null, $1, $2) as linked', [target.userId, target.rwId]);
+	return rows?.linked ?? 0;
 }
