@@ -96,6 +96,8 @@ declare
   last_on date;
   refused text;
 begin
+  -- An unknown kind is the check constraint's to refuse.
+  if new.kind not in ('moved_in', 'moved_out', 'born', 'died', 'changed_household') then return new; end if;
   select id, rt_id, household_id, status, birth_date into r
     from public.resident where id = new.resident_id and rw_id = new.rw_id for update;
   if not found then
