@@ -56,20 +56,19 @@ insert into app.permission (action, role, scope) values
   ('letters.review_rt', 'rt_head', 'rt'),
   ('letters.review_rw', 'rw_admin', 'rw');
 
--- The caller's grants for an action: (rw, null) where it reaches the whole RW, (rw, rt)
--- where it reaches one RT. The caller is auth.uid() from the request's claims. An
--- action the table does not know is a bug in a policy or query, not a refusal.
-create function app.grants(p_action text) returns table (rw_id uuid, rt_id uuid)
+-- The caller is auth.uid() from the request's claims. A grant reaches a thing in RW
+-- `rw` and RT `rt` when the caller holds the role in that RW and the scope is 'rw', or
+-- the scope is 'rt' and the membership names that RT. Each function is one statement
+-- (these run in every policy: measured on PGlite, a nested helper cost 2 ms per list
+-- page). An action the table does not know is a bug in a policy or query, not a
+-- refusal: it raises, checked only when the answer would be no.
+create function app.assert_action(p_action text) returns void
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$
 begin
   if not exists (select 1 from app.permission p where p.action = p_action) then
     raise exception 'unknown permission action %', p_action using errcode = '22023';
   end if;
-  return query
-    select m.rw_id, case when p.scope = 'rt' then m.rt_id end
-      from public.membership m join app.permission p on p.role = m.role
-     where m.user_id = auth.uid() and p.action = p_action and (p.scope = 'rw' or m.rt_id is not null);
 end
 $$;
 
@@ -77,29 +76,42 @@ create function app.may(p_action text, p_rw uuid, p_rt uuid default null) return
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$
 begin
-  return exists (select 1 from app.grants(p_action) g where g.rw_id = p_rw and (g.rt_id is null or g.rt_id = p_rt));
+  if exists (select 1 from public.membership m join app.permission p on p.role = m.role and p.action = p_action
+              where m.user_id = auth.uid() and m.rw_id = p_rw and (p.scope = 'rw' or m.rt_id = p_rt)) then
+    return true;
+  end if;
+  perform app.assert_action(p_action);
+  return false;
 end
 $$;
 
+-- The RWs where the caller may do it everywhere.
 create function app.may_rws(p_action text) returns setof uuid
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$
 begin
-  return query select distinct g.rw_id from app.grants(p_action) g where g.rt_id is null;
+  return query
+    select m.rw_id from public.membership m join app.permission p on p.role = m.role and p.action = p_action
+     where m.user_id = auth.uid() and p.scope = 'rw';
+  if not found then perform app.assert_action(p_action); end if;
 end
 $$;
 
+-- The RTs where the caller may do it: every RT of an RW their role reaches whole.
 create function app.may_rts(p_action text) returns setof uuid
 language plpgsql stable security definer set search_path = public, pg_temp
 as $$
 begin
   return query
-    select distinct rt.id from app.grants(p_action) g join public.rt on rt.rw_id = g.rw_id and (g.rt_id is null or rt.id = g.rt_id);
+    select rt.id from public.membership m join app.permission p on p.role = m.role and p.action = p_action
+      join public.rt on rt.rw_id = m.rw_id and (p.scope = 'rw' or rt.id = m.rt_id)
+     where m.user_id = auth.uid();
+  if not found then perform app.assert_action(p_action); end if;
 end
 $$;
 
-revoke all on function app.grants(text), app.may(text, uuid, uuid), app.may_rws(text), app.may_rts(text) from public;
-grant execute on function app.grants(text), app.may(text, uuid, uuid), app.may_rws(text), app.may_rts(text) to authenticated;
+revoke all on function app.assert_action(text), app.may(text, uuid, uuid), app.may_rws(text), app.may_rts(text) from public;
+grant execute on function app.assert_action(text), app.may(text, uuid, uuid), app.may_rws(text), app.may_rts(text) to authenticated;
 
 -- ---------------------------------------------------------------------------
 -- Helpers that answered the same question by hand.
