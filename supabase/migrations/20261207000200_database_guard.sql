@@ -16,7 +16,8 @@
 --    and on update not status or household_id (a mutation changes those, below);
 --    rt_id and the list columns are set by triggers.
 
-revoke insert, update on public.resident from authenticated;
+-- (Supabase's default privileges grant every table to both API roles: revoke from both.)
+revoke insert, update on public.resident from anon, authenticated;
 grant insert (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
   sex, religion, marital_status, relation, occupation, phone, status) on public.resident to authenticated;
 grant update (nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date, sex, religion, marital_status,
@@ -193,7 +194,7 @@ revoke all on function app.correction_rt() from public;
 create trigger correction_rt before insert on public.correction_request
   for each row execute function app.correction_rt();
 
-revoke update on public.correction_request from authenticated;
+revoke update on public.correction_request from anon, authenticated;
 grant update (status, handled_by, handled_at) on public.correction_request to authenticated;
 
 -- Letter requests: the RT is the subject's (the RT head who decides is theirs), and a
