@@ -1,0 +1,30 @@
+// The messages between the main thread (worker-client.ts) and a database worker
+// (pglite-worker.ts, postgres-worker.ts): every call is one message with an id,
+// answered by one reply with the same id.
+import type { Statement } from './types';
+
+export type Op =
+	| { op: 'open'; [option: string]: unknown }
+	| { op: 'query'; tx: number | null; text: string; params: unknown[] }
+	| { op: 'exec'; tx: number | null; text: string }
+	| { op: 'begin' }
+	| { op: 'batch'; statements: Statement[] }
+	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[] }
+	| { op: 'end'; tx: number; commit: boolean }
+	| { op: 'close' };
+
+/** An operation as it arrives in the worker. */
+export type Message = Op & { id: number };
+
+/** A failure as the caller sees it: PostgreSQL's fields (code: SQLSTATE, constraint, detail, …). */
+export type ErrorFields = Record<string, string | number | boolean | bigint | symbol> & { message: string };
+
+export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields };
+
+/** What a worker is started with (`workerData`): which worker it is, and its settings. */
+export interface WorkerData {
+	/** Marks a database worker: its module runs only when loaded with this. */
+	rukunDatabaseWorker: 'pglite' | 'postgres';
+	/** A transaction without a statement for this long is rolled back (worker-transactions.ts). */
+	idleInTransactionMs: number;
+}
