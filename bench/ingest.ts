@@ -111,6 +111,20 @@ interface FullPathFigures {
 	msPer1000Rows: number | null;
 	brokerLog: string[];
 	setupS: number;
+	/** This process's RSS (broker, ingest, PGlite worker), MB: set up and idle; highest sampled under load; after the runs. */
+	rssMb: { atRest: number; peak: number; after: number };
+}
+
+const rssMb = () => process.memoryUsage().rss / 1048576;
+
+/** Samples this process's RSS every 250 ms until stopped; returns the highest. */
+function sampleRss(): () => number {
+	let peak = rssMb();
+	const timer = setInterval(() => (peak = Math.max(peak, rssMb())), 250);
+	return () => {
+		clearInterval(timer);
+		return Math.max(peak, rssMb());
+	};
 }
 
 function percentileOf(values: number[], p: number): number | null {
@@ -124,6 +138,8 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker' });
 	const setupS = (performance.now() - t0) / 1000;
 	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
+	const atRest = rssMb();
+	const stopSampling = sampleRss();
 	try {
 		const profiler = options.profile ? new Profiler() : null;
 		const profileFile = path.join(os.tmpdir(), `rukun-ingest-${Date.now()}.cpuprofile`);
@@ -154,7 +170,10 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 		const rowsAfterRate = counts.rows;
 		console.log(`${full.name} at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
 		const m = full.ingest.metrics;
+		const rss = { atRest, peak: stopSampling(), after: rssMb() };
+		console.log(`${full.name}: RSS ${rss.atRest.toFixed(0)} MB at rest, ${rss.peak.toFixed(0)} MB at the highest under load, ${rss.after.toFixed(0)} MB after`);
 		return {
+			rssMb: rss,
 			max,
 			rate,
 			rowsAfterMax,
@@ -185,6 +204,7 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 			setupS
 		};
 	} finally {
+		stopSampling();
 		await full.close();
 	}
 }
@@ -358,6 +378,9 @@ async function main() {
 
 	const metrics: Metrics = {
 		full_path_readings_per_s: round(maxR.ackedPerS, 0),
+		app_rss_mb: round(full.rssMb.after, 0),
+		app_rss_at_rest_mb: round(full.rssMb.atRest, 0),
+		app_rss_peak_mb: round(full.rssMb.peak, 0),
 		bare_aedes_msgs_per_s: bare ? round(bare.max.ackedPerS, 0) : null,
 		mosquitto_msgs_per_s: mosq ? round(mosq.ackedPerS, 0) : null,
 		ratio_vs_bare_aedes: round(ratio, 3),

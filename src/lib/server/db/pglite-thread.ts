@@ -8,9 +8,11 @@
 //
 // The worker's side is pglite-worker.ts; the main thread's is worker-client.ts, shared
 // with the PostgreSQL driver's worker.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Database } from './types';
 import { pgliteCopyStatement } from './copy';
-import { PGLITE_SESSION_SQL } from './pglite';
+import { PGLITE_SESSION_SQL, PGLITE_SETTINGS } from './pglite';
 import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker } from './worker-client';
 
 /**
@@ -21,15 +23,23 @@ export async function openPgliteThread(
 	dataDir: string | null,
 	options: { dump?: ArrayBuffer; idleInTransactionMs?: number } = {}
 ): Promise<Database> {
+	// A new data directory is made by PGlite's initdb, a second WASM instance whose
+	// memory the worker kept after it finished (the app held 534 MB at rest after its
+	// first start, 351 MB when started again on the same directory): it runs in a
+	// worker of its own that ends when it is done.
+	if (dataDir && !options.dump && !existsSync(path.join(dataDir, 'PG_VERSION'))) await (await startPgliteWorker(dataDir, null, options)).close();
+	return startPgliteWorker(dataDir, options.dump ?? null, options);
+}
+
+async function startPgliteWorker(dataDir: string | null, dump: ArrayBuffer | null, options: { idleInTransactionMs?: number }): Promise<Database> {
 	// Imported for its URL: in the built app the worker is a chunk of the server bundle,
 	// emitted because of this import and found where the bundler put it.
 	const { workerModuleUrl } = await import('./pglite-worker');
-	const dump = options.dump ?? null;
 	return startDatabaseWorker({
 		kind: 'pglite',
 		moduleUrl: workerModuleUrl,
 		workerData: { rukunDatabaseWorker: 'pglite', idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS },
-		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL },
+		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL, settings: process.env.RUKUN_EXPERIMENT_PGLITE ? process.env.RUKUN_EXPERIMENT_PGLITE.split(' ') : PGLITE_SETTINGS },
 		transfer: dump ? [dump] : [],
 		copyStatement: pgliteCopyStatement
 	});

@@ -25,7 +25,7 @@ interface Prepared {
 	name: string;
 	types: number[];
 }
-type OpenMessage = { dataDir: string | null; dump: ArrayBuffer | null; sessionSql: string };
+type OpenMessage = { dataDir: string | null; dump: ArrayBuffer | null; sessionSql: string; settings: string[] };
 
 const isStaleplan = (err: unknown) =>
 	!!err && typeof err === 'object' && (err as { code?: unknown }).code === '0A000' && /cached plan/.test(String((err as { message?: unknown }).message));
@@ -167,7 +167,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 			case 'open': {
 				const open = m as unknown as OpenMessage;
 				const [lib, { pg_trgm }] = await loading;
-				const options: PGliteOptions = { extensions: { pg_trgm } };
+				const options: PGliteOptions = { extensions: { pg_trgm }, startParams: [...lib.PGlite.defaultStartParams, ...open.settings] };
 				if (open.dump) options.loadDataDir = new Blob([open.dump]);
 				pg = open.dataDir ? await lib.PGlite.create(open.dataDir, options) : await lib.PGlite.create(options);
 				prepared = preparedStatements(lib, pg);
