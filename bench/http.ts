@@ -17,7 +17,7 @@ import { summarise, type CpuProfile } from './ingest/profile';
 import { appEnv, ensureBuild, login, probe, ROOT, startApp, type BenchApp } from './lib/app';
 import { REQUEST_TIMEOUT_S, runLoad, type LoadResult } from './lib/load';
 import { PostgresUnavailable, startPostgres, type ThrowawayPostgres } from './lib/postgres';
-import { run } from './lib/proc';
+import { processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
 
 /** Routes per scenario, measured as the RW admin. */
@@ -123,6 +123,8 @@ interface BackendRun {
 	signedInBaseline: RouteRun | null;
 	routes: RouteRun[];
 	notes: string[];
+	/** The app process's RSS, MB: logged in and idle before the load; after the last route. */
+	rssMb: { atRest: number | null; afterLoad: number | null };
 }
 
 /** Clean-up steps of whatever is running, undone on exit and on Ctrl+C. */
@@ -209,7 +211,7 @@ async function measureRouteOnce(app: BenchApp, route: string, headers: Record<st
 }
 
 async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> {
-	const out: BackendRun = { backend, unavailable: null, error: null, baseline: null, signedInBaseline: null, routes: [], notes: [] };
+	const out: BackendRun = { backend, unavailable: null, error: null, baseline: null, signedInBaseline: null, routes: [], notes: [], rssMb: { atRest: null, afterLoad: null } };
 	console.log(`\n== ${backend} ==`);
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-'));
 	const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
@@ -252,9 +254,12 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		const headers = { cookie, accept: 'text/html' };
 		const dbPid = pg?.pid ?? null;
 
+		out.rssMb.atRest = processRssMb(app.pid);
 		out.baseline = await measureRoute(app, BASELINE, { accept: 'text/html' }, opts, dbPid);
 		out.signedInBaseline = { ...(await measureRoute(app, BASELINE, headers, opts, dbPid)), route: SIGNED_IN_BASELINE };
 		for (const route of opts.routes) out.routes.push(await measureRoute(app, route, headers, opts, dbPid));
+		out.rssMb.afterLoad = processRssMb(app.pid);
+		console.log(`  app RSS: ${round(out.rssMb.atRest, 0)} MB at rest, ${round(out.rssMb.afterLoad, 0)} MB after the load`);
 
 		const code = await app.stop();
 		cleanups.delete(stopApp);
@@ -347,6 +352,12 @@ function rowsOf(run: BackendRun, opts: Options): Row[] {
 function metricsOf(runs: BackendRun[], opts: Options): Metrics {
 	const metrics: Metrics = { connections: opts.connections };
 	const byBackend = new Map(runs.map((r) => [r.backend, r]));
+	for (const backend of BACKENDS) {
+		const rss = byBackend.get(backend)?.rssMb;
+		const prefix = backend === 'pglite' ? '' : `${backend} `;
+		metrics[`${prefix}app_rss_mb`] = round(rss?.afterLoad, 0);
+		metrics[`${prefix}app_rss_at_rest_mb`] = round(rss?.atRest, 0);
+	}
 	// Baselines first: the top-level ones are PGlite's, PostgreSQL's are prefixed.
 	for (const backend of BACKENDS) {
 		for (const [name, pick] of [

@@ -1,5 +1,6 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
-//   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread]`
+//   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread
+//   --admin-rows 10000 --admin-letters 50]`
 //
 // MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -8,7 +9,9 @@
 // pre-encoded QoS 1 PUBLISH packets on raw sockets with a fixed window per connection.
 //   1. full path at maximum rate: PUBACKs/s, cross-checked with count(*) of `reading`
 //   2. full path at --rate msgs/s: send → PUBACK (= stored) latency p50/p99
-//   3. baselines, same generator: bare aedes (max rate, and at --rate for latency) and
+//   3. full path at --rate msgs/s while an RW admin's long work runs (--admin-rows residents
+//      imported, --admin-letters letters issued with their PDFs): the same latency
+//   4. baselines, same generator: bare aedes (max rate, and at --rate for latency) and
 //      Mosquitto (max rate) when /usr/sbin/mosquitto is installed (else null)
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
 // --profile: CPU profile of this process over the full-path window (summary printed).
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
+import { prepareAdminLoad } from './ingest/admin-load';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
 
@@ -39,7 +43,8 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
-       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread]`);
+       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread]
+       [--admin-rows N] [--admin-letters N]`);
 	process.exit(2);
 }
 
@@ -56,7 +61,9 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				'no-baselines': { type: 'boolean', default: false },
 				profile: { type: 'boolean', default: false },
-				'db-main-thread': { type: 'boolean', default: false }
+				'db-main-thread': { type: 'boolean', default: false },
+				'admin-rows': { type: 'string', default: '10000' },
+				'admin-letters': { type: 'string', default: '50' }
 			}
 		}));
 	} catch (err) {
@@ -76,14 +83,16 @@ function parseOptions() {
 		warmupS: int('warmup', values.warmup, 0, 30),
 		baselines: !values['no-baselines'],
 		profile: values.profile,
-		dbMainThread: values['db-main-thread']
+		dbMainThread: values['db-main-thread'],
+		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
+		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000)
 	};
 }
 
 type Options = ReturnType<typeof parseOptions>;
 
 /** Distinct 12-digit seq ranges per phase: phases on one database never collide. */
-const SEQ_BASE = { fullMax: 100_000_000_000, fullRate: 200_000_000_000, bareMax: 300_000_000_000, bareRate: 400_000_000_000, mosquitto: 500_000_000_000 };
+const SEQ_BASE = { fullMax: 100_000_000_000, fullRate: 200_000_000_000, fullAdmin: 600_000_000_000, bareMax: 300_000_000_000, bareRate: 400_000_000_000, mosquitto: 500_000_000_000 };
 
 function phase(options: Options) {
 	return {
@@ -98,6 +107,8 @@ function phase(options: Options) {
 interface FullPathFigures {
 	max: PhaseResult;
 	rate: PhaseResult;
+	/** At --rate while a registry import and a run of letters go on (null: --admin-rows 0 and --admin-letters 0). */
+	admin: { phase: PhaseResult; importMs: number; lettersMs: number; imported: number; issued: number; endedInWindow: boolean; pubacksRowsMismatch: number } | null;
 	rowsAfterMax: number;
 	rowsAfterRate: number;
 	rollupMinuteN: number;
@@ -167,6 +178,7 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 		const rate = await runPhase({ ...phase(options), target: full, mode: { kind: 'rate', rate: options.rate }, seqBase: SEQ_BASE.fullRate });
 		await full.settle();
 		const counts = await full.counts();
+		const admin = options.adminRows + options.adminLetters > 0 ? await underAdminLoad(options, full, counts.rows) : null;
 		const rowsAfterRate = counts.rows;
 		console.log(`${full.name} at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
 		const m = full.ingest.metrics;
@@ -176,6 +188,7 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 			rssMb: rss,
 			max,
 			rate,
+			admin,
 			rowsAfterMax,
 			rowsAfterRate,
 			rollupMinuteN: counts.minuteN,
@@ -206,6 +219,44 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 	} finally {
 		stopSampling();
 		await full.close();
+	}
+}
+
+/**
+ * The rate phase again, with the admin's long work started when the measured window
+ * opens: the send → PUBACK latency of readings while it runs.
+ */
+async function underAdminLoad(options: Options, full: FullPath, rowsBefore: number): Promise<FullPathFigures['admin']> {
+	const load = await prepareAdminLoad(full.db, options.adminRows, options.adminLetters);
+	try {
+		let work: ReturnType<typeof load.run> | null = null;
+		let stoppedAt = 0;
+		const adminPhase = await runPhase({
+			...phase(options),
+			target: full,
+			mode: { kind: 'rate', rate: options.rate },
+			seqBase: SEQ_BASE.fullAdmin,
+			onMark: () => {
+				work = load.run();
+				work.catch(() => {}); // awaited below
+			},
+			onStop: () => {
+				stoppedAt = performance.now();
+			}
+		});
+		const startedAt = stoppedAt - options.durationS * 1000;
+		const done = await work!;
+		await full.settle();
+		const endedInWindow = startedAt + Math.max(done.importMs, done.lettersMs) <= stoppedAt;
+		console.log(
+			`${full.name} at ${options.rate}/s under admin load: p50 ${adminPhase.latency.p50?.toFixed(2)} ms, p99 ${adminPhase.latency.p99?.toFixed(2)} ms; ` +
+				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s` +
+				(endedInWindow ? '' : ' (longer than the window: --duration covers only part of it)')
+		);
+		const rowsAdded = (await full.counts()).rows - rowsBefore;
+		return { phase: adminPhase, ...done, endedInWindow, pubacksRowsMismatch: adminPhase.totalAcked - rowsAdded };
+	} finally {
+		await load.close();
 	}
 }
 
@@ -386,6 +437,12 @@ async function main() {
 		ratio_vs_bare_aedes: round(ratio, 3),
 		stored_latency_p50_ms: ms(rateR.latency.p50),
 		stored_latency_p99_ms: ms(rateR.latency.p99),
+		stored_latency_p99_under_admin_load_ms: full.admin ? ms(full.admin.phase.latency.p99) : null,
+		stored_latency_p50_under_admin_load_ms: full.admin ? ms(full.admin.phase.latency.p50) : null,
+		stored_latency_max_under_admin_load_ms: full.admin ? ms(full.admin.phase.latency.max) : null,
+		admin_load_pubacks_rows_mismatch: full.admin ? full.admin.pubacksRowsMismatch : null,
+		admin_load_import_s: full.admin ? round(full.admin.importMs / 1000, 2) : null,
+		admin_load_letters_s: full.admin ? round(full.admin.lettersMs / 1000, 2) : null,
 		stored_latency_p90_ms: ms(rateR.latency.p90),
 		stored_latency_max_ms: ms(rateR.latency.max),
 		stored_latency_acked_per_s: round(rateR.ackedPerS, 0),

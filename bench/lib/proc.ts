@@ -129,3 +129,13 @@ export function machineBusySeconds(): number | null {
 	const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
 	return Number.isFinite(busy) ? busy / clockTicks() : null;
 }
+
+/** A process's resident set size in MB (VmRSS in /proc/<pid>/status), or null when it cannot be read. */
+export function processRssMb(pid: number): number | null {
+	try {
+		const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return match ? Number(match[1]) / 1024 : null;
+	} catch {
+		return null;
+	}
+}

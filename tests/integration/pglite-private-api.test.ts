@@ -23,7 +23,10 @@ afterAll(async () => pg?.close());
 const join = (parts: Uint8Array[]) => {
 	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
 	let at = 0;
-	for (const p of parts) (out.set(p, at), (at += p.length));
+	for (const p of parts) {
+		out.set(p, at);
+		at += p.length;
+	}
 	return out;
 };
 
