@@ -39,7 +39,7 @@ async function startPgliteWorker(dataDir: string | null, dump: ArrayBuffer | nul
 		kind: 'pglite',
 		moduleUrl: workerModuleUrl,
 		workerData: { rukunDatabaseWorker: 'pglite', idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS },
-		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL, settings: process.env.RUKUN_EXPERIMENT_PGLITE ? process.env.RUKUN_EXPERIMENT_PGLITE.split(' ') : PGLITE_SETTINGS },
+		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL, settings: PGLITE_SETTINGS },
 		transfer: dump ? [dump] : [],
 		copyStatement: pgliteCopyStatement
 	});
