@@ -1,102 +1,66 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, devicesForBroker, type NewDevice } from '../../src/lib/server/devices/devices';
-import { mosquittoAcl, mosquittoPasswords } from '../../src/lib/server/devices/mosquitto';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { connectExternalBroker, type ExternalBroker } from '../../src/lib/server/mqtt/external';
 import { freshDatabase } from '../factories/db';
+import { APP_PASSWORD, processUid, startMosquitto, type TestMosquitto } from '../factories/mosquitto';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
-// A real Mosquitto from Debian (npm test installs it): the external-broker mode.
-const MOSQUITTO = '/usr/sbin/mosquitto';
-const APP_PASSWORD = 'app-secret-for-tests';
-
+// A real Mosquitto from Debian (npm test installs it) with the generated config: the
+// external-broker mode, two app instances in this process on the test's database.
 let db: Database;
 let rw: TestRw;
-let dir: string;
-let port: number;
-let mosquitto: ChildProcess;
+let mosquitto: TestMosquitto;
 let instances: { ingest: Ingest; link: ExternalBroker }[] = [];
 const secrets = new Map<string, string>();
 const clients: mqtt.MqttClient[] = [];
-
-const freePort = () =>
-	new Promise<number>((resolve) => {
-		const s = createServer().listen(0, '127.0.0.1', () => {
-			const p = (s.address() as { port: number }).port;
-			s.close(() => resolve(p));
-		});
-	});
+const BURST_DEVICES = ['m-wl-b1', 'm-wl-b2', 'm-wl-b3', 'm-wl-b4'];
 
 beforeAll(async () => {
-	expect(existsSync(MOSQUITTO), 'mosquitto is installed by scripts/test.sh').toBe(true);
 	db = await freshDatabase();
 	rw = await makeRw(db, 1, 1);
 	const admin = await makeMember(db, rw, 'rw_admin');
 	const sensor = (id: string): NewDevice => ({ id, kind: 'sensor', name: id, rtId: null, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 100, siaga2Cm: 150, siaga1Cm: 200 });
-	for (const id of ['m-wl-01', 'm-wl-02']) {
+	for (const id of ['m-wl-01', 'm-wl-02', ...BURST_DEVICES]) {
 		const created = await createDevice(db, admin, sensor(id));
 		if (!created.ok) throw new Error(created.reason);
 		secrets.set(id, created.secret);
 	}
-	dir = await mkdtemp(path.join(os.tmpdir(), 'rukun-mosq-'));
-	// Started as root, Mosquitto drops to its own user, which must read these files.
-	await chmod(dir, 0o755);
-	port = await freePort();
-	const devices = await devicesForBroker(db);
-	const appUsers = ['rukun-app-1', 'rukun-app-2'];
-	await writeFile(path.join(dir, 'passwd'), mosquittoPasswords(devices, { users: appUsers, password: APP_PASSWORD }));
-	await writeFile(path.join(dir, 'acl'), mosquittoAcl(devices, appUsers));
-	await writeFile(
-		path.join(dir, 'mosquitto.conf'),
-		[`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${dir}/passwd`, `acl_file ${dir}/acl`, 'use_username_as_clientid true', 'persistence false', 'log_dest stderr', 'log_type all', ''].join('\n')
-	);
-	for (const f of ['passwd', 'acl', 'mosquitto.conf']) await chmod(path.join(dir, f), 0o644);
-	mosquitto = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-	await new Promise<void>((resolve, reject) => {
-		let out = '';
-		// stderr: unbuffered, so the "listening" line arrives when it happens.
-		mosquitto.stderr!.on('data', (d: Buffer) => {
-			out += d.toString();
-			if (/mosquitto version [\d.]+ running/.test(out)) resolve();
-		});
-		mosquitto.once('exit', (code) => reject(new Error(`mosquitto exited ${code}: ${out}`)));
-	});
+	mosquitto = await startMosquitto(await devicesForBroker(db), ['rukun-app-1', 'rukun-app-2']);
 	// Two app instances share the load through $share/rukun/… subscriptions.
 	for (let i = 0; i < 2; i++) {
 		const ingest = new Ingest(db);
-		const link = await connectExternalBroker({ url: `mqtt://127.0.0.1:${port}`, username: `rukun-app-${i + 1}`, password: APP_PASSWORD, ingest });
+		const user = `rukun-app-${i + 1}`;
+		const link = connectExternalBroker({ url: `mqtt://127.0.0.1:${mosquitto.port}`, username: user, password: APP_PASSWORD, clientId: user, sessionExpirySeconds: 60, receiveMaximum: 2000, ingest });
 		instances.push({ ingest, link });
 	}
+	await Promise.all(instances.map((i) => i.link.ready));
 });
 
 afterAll(async () => {
 	for (const c of clients) c.end(true);
 	for (const i of instances) await i.link.close();
 	instances = [];
-	mosquitto?.kill('SIGTERM');
+	await mosquitto?.stop();
 	await db?.close();
-	if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function connect(id: string, password: string) {
 	return new Promise<{ client: mqtt.MqttClient; error?: Error }>((resolve) => {
-		const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: id, username: id, password, reconnectPeriod: 0 });
+		const client = mqtt.connect(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: id, username: id, password, reconnectPeriod: 0 });
 		clients.push(client);
 		client.once('connect', () => resolve({ client }));
 		client.once('error', (error) => resolve({ client, error }));
 	});
 }
 
-/** Waits for a condition on the database, failing after the deadline (no fixed sleeps). */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
+/** Waits for a condition, failing after the deadline (no fixed sleeps). */
+async function until<T>(read: () => Promise<T> | T, done: (v: T) => boolean, ms = 15_000): Promise<T> {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		const value = await read();
@@ -109,6 +73,18 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10
 const seqs = (id: string) => db.query<{ seq: number }>('select seq::int from reading where device_id = $1 order by seq', [id]).then((r) => r.map((x) => x.seq));
 
 describe('external broker mode on a real Mosquitto', () => {
+	it('runs the generated config under the broker user when started as root, and can write its persistence', async () => {
+		if (process.getuid?.() === 0) {
+			const uid = Number(execFileSync('id', ['-u', 'mosquitto'], { encoding: 'utf8' }).trim());
+			expect(processUid(mosquitto.process.pid!)).toBe(uid);
+		}
+		// SIGUSR1 makes Mosquitto write its persistence database now (as the dropped user).
+		const db = path.join(mosquitto.dir, 'data', 'mosquitto.db');
+		mosquitto.process.kill('SIGUSR1');
+		await until(() => existsSync(db) && statSync(db).size > 0, (ok) => ok);
+		expect(mosquitto.log()).not.toMatch(/Unable to open pwfile|Error/);
+	});
+
 	it('refuses a wrong device password (generated password file)', async () => {
 		const { error } = await connect('m-wl-01', 'wrong');
 		expect(error?.message).toMatch(/Not authorized|Bad username or password/);
@@ -132,5 +108,32 @@ describe('external broker mode on a real Mosquitto', () => {
 		await client.publishAsync(`rw/${rw.code}/sensor/m-wl-02/level`, JSON.stringify({ distance_cm: 1, seq: 1 }), { qos: 1 });
 		await until(() => seqs('m-wl-02'), (s) => s.length === 1);
 		expect(await seqs('m-wl-01')).not.toContain(999);
+	});
+
+	it('stores a burst of 20,000 QoS 1 readings exactly once, in batches', async () => {
+		const perDevice = 5000;
+		const devices = await Promise.all(BURST_DEVICES.map((id) => connect(id, secrets.get(id)!)));
+		// Every reading at once, without waiting for PUBACKs (mqtt.js keeps them all in flight).
+		await Promise.all(
+			devices.flatMap(({ client }, d) =>
+				Array.from({ length: perDevice }, (_, i) =>
+					client.publishAsync(`rw/${rw.code}/sensor/${BURST_DEVICES[d]}/level`, JSON.stringify({ distance_cm: 100 + (i % 50), seq: i + 1, boot: 7 }), { qos: 1 })
+				)
+			)
+		);
+		const count = () =>
+			db
+				.query<{ n: number; distinct_n: number }>('select count(*)::int as n, count(distinct (device_id, seq))::int as distinct_n from reading where device_id = any($1)', [BURST_DEVICES])
+				.then((r) => r[0]!);
+		const stored = await until(count, (c) => c.n >= BURST_DEVICES.length * perDevice, 60_000);
+		expect(stored).toEqual({ n: 20_000, distinct_n: 20_000 });
+		await Promise.all(instances.map((i) => i.ingest.flush()));
+		const [rollup] = await db.query<{ n: number }>('select coalesce(sum(n), 0)::int as n from reading_minute where device_id = any($1)', [BURST_DEVICES]);
+		expect(rollup!.n).toBe(20_000);
+		// Batched like the embedded path: an instance takes what arrived during a write.
+		expect(Math.max(...instances.map((i) => i.ingest.readings.stats.maxBatch))).toBeGreaterThan(1);
+		expect(mosquitto.log()).not.toMatch(/dropped/i);
+		// Every message was acknowledged to the broker once stored.
+		await until(() => instances.map((i) => i.link.stats().pendingAcks), (p) => p.every((n) => n === 0));
 	});
 });

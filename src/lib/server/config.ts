@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -32,7 +33,10 @@ const schema = z.object({
 	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 	MQTT_URL: z.string().url().optional(),
 	MQTT_USERNAME: z.string().optional(),
-	MQTT_PASSWORD: z.string().optional()
+	MQTT_PASSWORD: z.string().optional(),
+	MQTT_CLIENT_ID: z.string().max(128).optional(),
+	MQTT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(4_294_967_295).default(3600),
+	MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(5000)
 });
 
 export interface Config {
@@ -57,6 +61,12 @@ export interface Config {
 	mqttUrl: string | undefined;
 	mqttUsername: string | undefined;
 	mqttPassword: string | undefined;
+	/** The app's client id on the external broker: stable across restarts of one instance. */
+	mqttClientId: string;
+	/** How long the external broker keeps this instance's session while it is away. */
+	mqttSessionExpirySeconds: number;
+	/** QoS 1 messages the external broker may have in flight to this instance. */
+	mqttReceiveMaximum: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -84,6 +94,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		readingRetentionDays: e.READING_RETENTION_DAYS,
 		mqttUrl: e.MQTT_URL || undefined,
 		mqttUsername: e.MQTT_USERNAME || undefined,
-		mqttPassword: e.MQTT_PASSWORD || undefined
+		mqttPassword: e.MQTT_PASSWORD || undefined,
+		// One MQTT user per instance (README): its name is a stable id by default, and
+		// Mosquitto's use_username_as_clientid makes it the client id anyway.
+		mqttClientId: e.MQTT_CLIENT_ID || (e.MQTT_USERNAME ? e.MQTT_USERNAME : `rukun-${hostname()}`),
+		mqttSessionExpirySeconds: e.MQTT_SESSION_EXPIRY_SECONDS,
+		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM
 	};
 }

@@ -67,7 +67,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		// RWs that predate the letters catalogue get it seeded from layanan.json.
 		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
-			const external = await connectExternalBroker({ url: config.mqttUrl, username: config.mqttUsername, password: config.mqttPassword, ingest, log });
+			// Not awaited: the app serves (and /healthz answers 503) until the broker is reachable.
+			const external = connectExternalBroker({
+				url: config.mqttUrl,
+				username: config.mqttUsername,
+				password: config.mqttPassword,
+				clientId: config.mqttClientId,
+				sessionExpirySeconds: config.mqttSessionExpirySeconds,
+				receiveMaximum: config.mqttReceiveMaximum,
+				ingest,
+				log
+			});
 			broker = {
 				mode: 'external',
 				tcpPort: null,

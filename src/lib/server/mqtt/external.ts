@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import mqtt from 'mqtt';
 import type { Ingest } from '../ingest/ingest';
+import { OrderedAcks } from './ordered-acks';
 
 /** Topics the app ingests, as MQTT 5 shared subscriptions: instances split the load. */
 export const SHARED_SUBSCRIPTIONS = [
@@ -11,60 +10,136 @@ export const SHARED_SUBSCRIPTIONS = [
 	'$share/rukun/rw/+/pump/+/state'
 ];
 
+export interface ExternalBrokerOptions {
+	url: string;
+	username?: string;
+	password?: string;
+	/** Must stay the same across restarts of one instance: the broker keeps its session under it. */
+	clientId: string;
+	/** How long the broker keeps the session (and queues its share) while the instance is away. */
+	sessionExpirySeconds: number;
+	/** QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum). */
+	receiveMaximum: number;
+	ingest: Ingest;
+	log?: (message: string) => void;
+	/** Reconnect backoff: first delay, doubled up to the maximum (ms). */
+	backoff?: { minMs: number; maxMs: number };
+}
+
 export interface ExternalBroker {
 	isUp(): boolean;
+	/** Resolves once connected and subscribed (the app runs without it meanwhile). */
+	ready: Promise<void>;
+	stats(): { connects: number; acked: number; pendingAcks: number; storeRetries: number };
 	close(): Promise<void>;
 }
+
+/** Given to mqtt.js' handleMessage callback: "send no PUBACK, take the next packet". */
+const ACK_AFTER_STORE = new Error('acknowledged after the batch is stored');
 
 /**
  * MQTT_URL mode: no embedded broker; the app is a client of an external one
  * (Mosquitto, EMQX) whose ACL admits only registered devices to their topics
- * (`npm run mosquitto:config`). Store-then-ack holds here too: mqtt.js sends the
- * PUBACK for a message only when `handleMessage` calls back, after ingest stored it.
+ * (`npm run mosquitto:config`). What the device's PUBACK (from the broker) promised is
+ * kept from the broker to the database:
+ * - the session outlives the connection (Clean Start 0 + Session Expiry, a client id
+ *   stable across restarts), so what the broker holds for a crashed instance is
+ *   redelivered to it when it comes back;
+ * - a message is acknowledged to the broker only after the batch holding it is stored
+ *   (OrderedAcks). mqtt.js handles one message at a time and sends the PUBACK when
+ *   `handleMessage` calls back without error; called back with an error it sends none
+ *   and reads on (mqtt.js handlers/publish). So each message is handed to the group
+ *   commit, the callback releases mqtt.js at once with ACK_AFTER_STORE, and the PUBACK
+ *   is written once stored. Messages keep arriving while a write runs and join the
+ *   next batch; the Receive Maximum bounds how many wait;
+ * - a failed write is retried (with backoff) until stored: its PUBACK waits, and so do
+ *   those behind it, so the broker holds them meanwhile;
+ * - duplicates (a redelivery of a message stored before the crash) are stored once:
+ *   the ingest skips a stored (device, boot, seq), also across instances.
+ * The broker connection is retried with backoff; the app starts without it.
  */
-export async function connectExternalBroker(options: {
-	url: string;
-	username?: string;
-	password?: string;
-	ingest: Ingest;
-	log?: (message: string) => void;
-}): Promise<ExternalBroker> {
+export function connectExternalBroker(options: ExternalBrokerOptions): ExternalBroker {
 	const log = options.log ?? (() => {});
+	const backoff = options.backoff ?? { minMs: 500, maxMs: 30_000 };
+	let delay = backoff.minMs;
+	let connects = 0;
+	let storeRetries = 0;
+	let closing = false;
 	const client = mqtt.connect(options.url, {
 		protocolVersion: 5,
-		clientId: `rukun-app-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+		clientId: options.clientId,
 		username: options.username,
 		password: options.password,
-		clean: true,
-		reconnectPeriod: 2000,
+		clean: false,
+		properties: { sessionExpiryInterval: options.sessionExpirySeconds, receiveMaximum: options.receiveMaximum },
+		// The broker keeps the subscriptions in the session; they are renewed on each connect below.
+		resubscribe: false,
+		reconnectPeriod: delay,
 		connectTimeout: 10_000
 	});
+	const acks = new OrderedAcks((bytes) => {
+		// Written straight to the connection the messages came on (reset() on close
+		// drops what belongs to an older one).
+		if (client.connected && client.stream.writable) client.stream.write(bytes);
+	});
+
+	const store = (topic: string, payload: Buffer, done: () => void, attempt = 0): void => {
+		options.ingest.handle(null, topic, payload).then(done, (err: unknown) => {
+			if (closing) return;
+			storeRetries++;
+			const wait = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.min(attempt, 10));
+			log(`mqtt: not stored (${topic}), retrying in ${wait} ms; not acknowledged meanwhile: ${String(err)}`);
+			setTimeout(() => store(topic, payload, done, attempt + 1), wait).unref();
+		});
+	};
+
 	client.handleMessage = (packet, callback) => {
 		const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
 		// The broker enforced who may publish where; ingest checks the device and payload.
-		options.ingest.handle(null, packet.topic, payload).then(
-			() => callback(),
-			(err: unknown) => {
-				log(`mqtt: not stored, not acknowledged (${packet.topic}): ${String(err)}`);
-				callback(err instanceof Error ? err : new Error(String(err)));
-			}
-		);
+		if (packet.qos === 1 && packet.messageId !== undefined) {
+			store(packet.topic, payload, acks.track(packet.messageId));
+			callback(ACK_AFTER_STORE);
+		} else {
+			// QoS 0 (a status message) has no acknowledgement to hold back.
+			store(packet.topic, payload, () => {});
+			callback();
+		}
 	};
-	client.on('error', (err) => log(`mqtt: external broker: ${err.message}`));
-	const subscribed = new Promise<void>((resolve, reject) => {
-		client.on('connect', () => {
-			client.subscribe(SHARED_SUBSCRIPTIONS, { qos: 1 }, (err) => {
-				if (err) {
-					log(`mqtt: subscribe failed: ${err.message}`);
-					reject(err);
-				} else resolve();
-			});
+
+	let markReady: () => void = () => {};
+	const ready = new Promise<void>((resolve) => (markReady = resolve));
+	client.on('connect', (connack) => {
+		connects++;
+		delay = backoff.minMs;
+		client.options.reconnectPeriod = delay;
+		log(`mqtt: connected to ${options.url} as ${options.clientId}${connack.sessionPresent ? ' (session resumed)' : ''}`);
+		client.subscribe(SHARED_SUBSCRIPTIONS, { qos: 1 }, (err, granted) => {
+			const refused = granted?.filter((g) => g.qos > 1) ?? [];
+			if (err || refused.length > 0) {
+				log(`mqtt: subscribe failed: ${err?.message ?? refused.map((g) => `${g.topic} (${g.qos})`).join(', ')}`);
+				client.stream.destroy();
+			} else markReady();
 		});
-		client.once('error', reject);
 	});
-	await subscribed;
+	client.on('close', () => {
+		acks.reset();
+		if (closing) return;
+		// mqtt.js reconnects every reconnectPeriod (read when it schedules the next
+		// attempt): doubled after each failure while the broker stays away.
+		delay = Math.min(backoff.maxMs, delay * 2);
+		client.options.reconnectPeriod = delay;
+	});
+	client.on('error', (err) => log(`mqtt: external broker: ${err.message}`));
+
 	return {
 		isUp: () => client.connected,
-		close: () => client.endAsync()
+		ready,
+		stats: () => ({ connects, acked: acks.acked, pendingAcks: acks.pending, storeRetries }),
+		async close() {
+			closing = true;
+			// Everything handed to the ingest is written first, so its PUBACKs can go out.
+			await options.ingest.flush().catch(() => {});
+			await client.endAsync();
+		}
 	};
 }
