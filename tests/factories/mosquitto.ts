@@ -33,10 +33,10 @@ export interface TestMosquitto {
  * on a free loopback port, started as the user running the tests: as root it drops to
  * user `mosquitto` like Debian's service. Resolves once it is running.
  */
-export async function startMosquitto(devices: AclDevice[], appUsers: string[]): Promise<TestMosquitto> {
+export async function startMosquitto(devices: AclDevice[], appUsers: string[], options: { port?: number } = {}): Promise<TestMosquitto> {
 	if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} is missing: scripts/test.sh installs it (scripts/ensure-apt.sh)`);
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'rukun-mosq-'));
-	const port = await freePort();
+	const port = options.port ?? (await freePort());
 	await writeMosquittoFiles({ out: dir, port, host: '127.0.0.1', devices, appUsers, appPassword: APP_PASSWORD, extra: ['log_dest stderr', 'log_type all'] });
 	const child = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
 	let out = '';

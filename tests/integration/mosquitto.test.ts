@@ -5,10 +5,11 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, devicesForBroker, type NewDevice } from '../../src/lib/server/devices/devices';
+import { missedReadings } from '../../src/lib/server/ingest/gaps';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
 import { connectExternalBroker, type ExternalBroker } from '../../src/lib/server/mqtt/external';
 import { freshDatabase } from '../factories/db';
-import { APP_PASSWORD, processUid, startMosquitto, type TestMosquitto } from '../factories/mosquitto';
+import { APP_PASSWORD, freePort, processUid, startMosquitto, type TestMosquitto } from '../factories/mosquitto';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
 // A real Mosquitto from Debian (npm test installs it) with the generated config: the
@@ -135,5 +136,44 @@ describe('external broker mode on a real Mosquitto', () => {
 		expect(mosquitto.log()).not.toMatch(/dropped/i);
 		// Every message was acknowledged to the broker once stored.
 		await until(() => instances.map((i) => i.link.stats().pendingAcks), (p) => p.every((n) => n === 0));
+	});
+
+	it('reports a deliberately skipped seq, whichever instance stored the readings around it', async () => {
+		const { client } = await connect('m-wl-02', secrets.get('m-wl-02')!);
+		// seq 1 is stored (the ACL test); 2 and 4 follow, 3 never comes.
+		for (const seq of [2, 4]) await client.publishAsync(`rw/${rw.code}/sensor/m-wl-02/level`, JSON.stringify({ distance_cm: 1, seq }), { qos: 1 });
+		await until(() => seqs('m-wl-02'), (s) => s.length === 3);
+		await Promise.all(instances.map((i) => i.ingest.flush()));
+		expect((await missedReadings(db)).map((g) => [g.deviceId, g.missed])).toEqual([['m-wl-02', 1]]);
+	});
+
+	it('starts without the broker and connects once it is up (retried with backoff)', async () => {
+		const port = await freePort();
+		const ingest = new Ingest(db);
+		let refused!: () => void;
+		const firstRefusal = new Promise<void>((resolve) => (refused = resolve));
+		const link = connectExternalBroker({
+			url: `mqtt://127.0.0.1:${port}`,
+			username: 'rukun-app-1',
+			password: APP_PASSWORD,
+			clientId: 'rukun-app-late',
+			sessionExpirySeconds: 0,
+			receiveMaximum: 100,
+			ingest,
+			backoff: { minMs: 50, maxMs: 400 },
+			log: (m) => {
+				if (m.includes('ECONNREFUSED')) refused();
+			}
+		});
+		await firstRefusal;
+		expect(link.isUp()).toBe(false);
+		const late = await startMosquitto(await devicesForBroker(db), ['rukun-app-1'], { port });
+		try {
+			await link.ready;
+			expect(link.isUp()).toBe(true);
+		} finally {
+			await link.close();
+			await late.stop();
+		}
 	});
 });

@@ -14,6 +14,11 @@ export function deviceHealth(d: DeviceRow) {
 		lastSeen: d.last_seen_at ? formatDateTime(d.last_seen_at, locale()) : '—',
 		battery: d.battery_v === null ? '—' : `${d.battery_v.toFixed(2)} V`,
 		level,
+		/** "Missed N readings since …", or null when every counted reading arrived. */
+		missed:
+			d.missed_readings > 0
+				? t('devices.missed', { count: d.missed_readings, since: d.missed_since ? formatDateTime(d.missed_since, locale()) : '—' })
+				: null,
 		/** The level with its Siaga level, when the sensor has thresholds. */
 		levelSiaga: `${level}${siaga ? ` · ${t(`siaga.${siaga}`)}` : ''}`
 	};

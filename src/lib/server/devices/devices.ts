@@ -127,12 +127,22 @@ export interface DeviceRow {
 	battery_v: number | null;
 	disabled_at: string | null;
 	last_level_cm: number | null;
+	/** Readings the device counted (seq) that never arrived, over its stored history (device_seq_span). */
+	missed_readings: number;
+	/** Start of the earliest boot with a gap, when there is one. */
+	missed_since: string | null;
 }
 
 const DEVICE_ROW = `select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
         d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,
-        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm
-   from device d left join rt on rt.id = d.rt_id`;
+        (select m.last_cm from reading_minute m where m.device_id = d.id order by m.bucket desc limit 1) as last_level_cm,
+        coalesce(g.missed, 0) as missed_readings, g.since as missed_since
+   from device d left join rt on rt.id = d.rt_id
+   left join lateral (
+     -- Loss is never silent: seq numbers a device sent that were never stored.
+     select sum(s.last_seq - s.first_seq + 1 - s.received)::float8 as missed, min(s.first_ts) as since
+       from device_seq_span s where s.device_id = d.id and s.last_seq - s.first_seq + 1 > s.received
+   ) g on true`;
 
 /** Devices of the RW with their health (status, last seen, battery, last level). */
 export function listDevices(db: Database, user: SessionUser): Promise<DeviceRow[]> {

@@ -14,6 +14,7 @@ import type { ReadingRow } from './writer';
 export class Rollups {
 	private minutes = new Map<string, Aggregate>();
 	private seen = new Map<string, Seen>();
+	private spans = new Map<string, Span>();
 	private batches: string[] = [];
 	private chain: Promise<void> = Promise.resolve();
 	private timer: NodeJS.Timeout | null = null;
@@ -37,6 +38,7 @@ export class Rollups {
 		this.batches.push(batchAt);
 		for (const r of rows) {
 			const ts = r.ts.getTime();
+			addToSpan(this.spans, r, ts);
 			const seen = this.seen.get(r.deviceId);
 			if (!seen) this.seen.set(r.deviceId, { ts, battery: r.batteryV });
 			else if (ts >= seen.ts) {
@@ -103,9 +105,11 @@ export class Rollups {
 		if (this.batches.length === 0) return;
 		const minutes = this.minutes;
 		const seen = this.seen;
+		const spans = this.spans;
 		const batches = this.batches;
 		this.minutes = new Map();
 		this.seen = new Map();
+		this.spans = new Map();
 		this.batches = [];
 		this.inFlight = batches.length;
 		try {
@@ -115,7 +119,7 @@ export class Rollups {
 				// instance could not flush for over a minute): adding them again would count
 				// them twice. Roll back and leave them all to recover().
 				if (deleted.length !== batches.length) throw new AlreadyRecovered(batches.length - deleted.length);
-				await writeAggregates(tx, [...minutes.values()], seen);
+				await writeAggregates(tx, [...minutes.values()], seen, [...spans.values()]);
 			});
 		} catch (err) {
 			if (err instanceof AlreadyRecovered) {
@@ -125,7 +129,7 @@ export class Rollups {
 			}
 			// The database is away: keep the sums for the next flush, in front of newer ones.
 			this.stats.failures++;
-			this.merge(minutes, seen, batches);
+			this.merge(minutes, seen, spans, batches);
 			throw err;
 		} finally {
 			this.inFlight = 0;
@@ -133,7 +137,13 @@ export class Rollups {
 		this.stats.flushes++;
 	}
 
-	private merge(minutes: Map<string, Aggregate>, seen: Map<string, Seen>, batches: string[]) {
+	private merge(minutes: Map<string, Aggregate>, seen: Map<string, Seen>, spans: Map<string, Span>, batches: string[]) {
+		for (const [key, span] of this.spans) {
+			const older = spans.get(key);
+			if (older) foldSpan(older, span);
+			else spans.set(key, span);
+		}
+		this.spans = spans;
 		for (const [key, agg] of this.minutes) {
 			const older = minutes.get(key);
 			if (older) fold(older, agg);
@@ -181,7 +191,7 @@ export class Rollups {
 			 -- days; it should not widen the others'), then by received_at. Readings of a
 			 -- device deleted meanwhile are left out (the rollups keep a foreign key).
 			 fresh as (
-			   select r.device_id, r.rw_id, r.ts, r.level_cm, r.battery_v
+			   select r.device_id, r.rw_id, r.ts, r.level_cm, r.battery_v, r.boot, r.seq
 			     from claimed c
 			     join lateral (
 			       select * from reading r where r.ts between c.min_ts and c.max_ts and r.received_at = c.batch_at
@@ -190,6 +200,13 @@ export class Rollups {
 			 ),
 			 ${rollupFrom('fresh', 'm', 'minute')},
 			 ${rollupFrom('fresh', 'h', 'hour')},
+			 spans as (
+			   insert into device_seq_span (device_id, boot, rw_id, first_seq, last_seq, received, first_ts, last_ts)
+			   select device_id, boot, min(rw_id::text)::uuid, min(seq), max(seq), count(*), min(ts), max(ts)
+			     from fresh group by device_id, boot order by 1, 2
+			   on conflict (device_id, boot) do update set ${COMBINE_SPAN}
+			   returning 1
+			 ),
 			 seen as (
 			   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, s.ts), s.ts),
 			          battery_v = case when s.ts >= coalesce(d.last_seen_at, s.ts) then coalesce(s.battery_v, d.battery_v) else d.battery_v end,
@@ -245,6 +262,48 @@ interface Seen {
 	battery: number | null;
 }
 
+/** One device's stored seq range and count for one boot, in one flush (device_seq_span). */
+interface Span {
+	deviceId: string;
+	rwId: string;
+	boot: number;
+	firstSeq: number;
+	lastSeq: number;
+	received: number;
+	firstTs: number;
+	lastTs: number;
+}
+
+function addToSpan(spans: Map<string, Span>, r: ReadingRow, ts: number): void {
+	const key = `${r.deviceId}\u0000${r.boot}`;
+	const span = spans.get(key);
+	if (!span) {
+		spans.set(key, { deviceId: r.deviceId, rwId: r.rwId, boot: r.boot, firstSeq: r.seq, lastSeq: r.seq, received: 1, firstTs: ts, lastTs: ts });
+		return;
+	}
+	if (r.seq < span.firstSeq) span.firstSeq = r.seq;
+	if (r.seq > span.lastSeq) span.lastSeq = r.seq;
+	span.received++;
+	if (ts < span.firstTs) span.firstTs = ts;
+	if (ts > span.lastTs) span.lastTs = ts;
+}
+
+function foldSpan(into: Span, more: Span): void {
+	into.firstSeq = Math.min(into.firstSeq, more.firstSeq);
+	into.lastSeq = Math.max(into.lastSeq, more.lastSeq);
+	into.received += more.received;
+	into.firstTs = Math.min(into.firstTs, more.firstTs);
+	into.lastTs = Math.max(into.lastTs, more.lastTs);
+}
+
+/** `ON CONFLICT` of a device_seq_span row: the stored range and count widened by the new ones. */
+const COMBINE_SPAN = `
+      first_seq = least(device_seq_span.first_seq, excluded.first_seq),
+      last_seq = greatest(device_seq_span.last_seq, excluded.last_seq),
+      received = device_seq_span.received + excluded.received,
+      first_ts = least(device_seq_span.first_ts, excluded.first_ts),
+      last_ts = greatest(device_seq_span.last_ts, excluded.last_ts)`;
+
 function fold(into: Sums, more: Sums): void {
 	into.min = Math.min(into.min, more.min);
 	into.max = Math.max(into.max, more.max);
@@ -290,8 +349,8 @@ const upsertSums = (name: string, table: string, first: number) => {
 	   returning 1)`;
 };
 
-/** Minute sums, the hour sums made from them, and last-seen, in one statement. */
-async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, Seen>): Promise<void> {
+/** Minute sums, the hour sums made from them, last-seen and the seq spans, in one statement. */
+async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Promise<void> {
 	const hours = new Map<string, Aggregate>();
 	for (const m of minutes) {
 		const bucket = m.bucket - (m.bucket % 3_600_000);
@@ -317,6 +376,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 	minutes.sort(byKey);
 	const hourList = [...hours.values()].sort(byKey);
 	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	spans.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.boot - b.boot));
 	await tx.query(
 		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
 		 seen as (
@@ -324,9 +384,32 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		          battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
 		     from unnest($19::text[], $20::bigint[], $21::real[]) as s(id, t, b)
 		    where d.id = s.id
+		   returning 1),
+		 spans as (
+		   insert into device_seq_span (device_id, boot, rw_id, first_seq, last_seq, received, first_ts, last_ts)
+		   select d, b, r, f, l, n, to_timestamp(ft / 1000.0), to_timestamp(lt / 1000.0)
+		     from unnest($22::text[], $23::uuid[], $24::bigint[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::bigint[])
+		       as u(d, r, b, f, l, n, ft, lt)
+		    where exists (select 1 from device where device.id = u.d)
+		    order by d, b
+		   on conflict (device_id, boot) do update set ${COMBINE_SPAN}
 		   returning 1)
 		 select 1`,
-		[...columns(minutes), ...columns(hourList), devices.map(([id]) => id), devices.map(([, s]) => s.ts), devices.map(([, s]) => s.battery)]
+		[
+			...columns(minutes),
+			...columns(hourList),
+			devices.map(([id]) => id),
+			devices.map(([, s]) => s.ts),
+			devices.map(([, s]) => s.battery),
+			spans.map((x) => x.deviceId),
+			spans.map((x) => x.rwId),
+			spans.map((x) => x.boot),
+			spans.map((x) => x.firstSeq),
+			spans.map((x) => x.lastSeq),
+			spans.map((x) => x.received),
+			spans.map((x) => x.firstTs),
+			spans.map((x) => x.lastTs)
+		]
 	);
 }
 
