@@ -1,0 +1,194 @@
+// `npm run bench:ingest-external [-- --publishers 100 --duration 8 --window 32 --devices 100]`
+//
+// Scale-out ingest (README "External broker"): a throw-away PostgreSQL and Mosquitto
+// (Debian, started here with the config `npm run mosquitto:config` writes), two app
+// instances of the built app with DATABASE_URL + MQTT_URL, and the raw-socket QoS 1
+// generator of bench:ingest (its own process) at full speed against Mosquitto.
+//   1. full speed: readings stored per second, counted in the database; then every
+//      reading Mosquitto PUBACKed must be stored once (lost = PUBACKed − stored)
+//   2. the same while instance 1 is killed with SIGKILL a third into the window and
+//      started again: lost after the kill, counted the same way
+//   3. Mosquitto alone (no ACL, no persistence, anonymous), same generator: msgs/s
+// Bounded: each phase at most --duration s plus a drain of at most 180 s; everything
+// is stopped and removed at the end. Prints a table and writes
+// bench/results/ingest-external.json.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { freePort, killInstance, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor, type Instance } from './ingest-external/stack';
+import { runPhase, type PhaseResult } from './ingest/runner';
+import { startMosquitto } from './ingest/targets';
+import { ensureBuild } from './lib/app';
+import { startPostgres } from './lib/postgres';
+import { formatTable, round, writeResults, type Metrics } from './lib/report';
+
+const TARGET_READINGS_PER_S = 20_000;
+const DRAIN_TIMEOUT_MS = 180_000;
+/** 12-digit seq bases: the two phases never collide on one database. */
+const SEQ_BASE = { max: 100_000_000_000, kill: 200_000_000_000, bare: 300_000_000_000 };
+
+function options() {
+	const { values } = parseArgs({
+		options: {
+			publishers: { type: 'string', default: '100' },
+			devices: { type: 'string', default: '100' },
+			duration: { type: 'string', default: '8' },
+			window: { type: 'string', default: '32' },
+			warmup: { type: 'string', default: '1' }
+		}
+	});
+	const int = (name: string, raw: string, min: number, max: number) => {
+		const n = Number(raw);
+		if (!Number.isInteger(n) || n < min || n > max) {
+			console.error(`--${name} must be a whole number ${min}..${max}`);
+			process.exit(2);
+		}
+		return n;
+	};
+	return {
+		publishers: int('publishers', values.publishers, 1, 1000),
+		devices: int('devices', values.devices, 1, 1000),
+		durationS: int('duration', values.duration, 2, 60),
+		window: int('window', values.window, 1, 1000),
+		warmupS: int('warmup', values.warmup, 0, 10)
+	};
+}
+
+async function main() {
+	const o = options();
+	const started = performance.now();
+	console.log(`ingest-external: ${o.publishers} publishers over ${o.devices} devices, window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase; ${os.cpus().length} CPUs, node ${process.version}`);
+	await ensureBuild();
+	const pg = await startPostgres();
+	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
+	try {
+		const { db, devices } = await prepareDatabase(pg.url, Math.min(o.devices, o.publishers));
+		cleanup.unshift(() => db.close());
+		const users = ['rukun-app-1', 'rukun-app-2'];
+		const mosquitto = await startGeneratedMosquitto(await freePort(), devices, users);
+		cleanup.unshift(() => mosquitto.close());
+		const env = { databaseUrl: pg.url, mqttPort: mosquitto.port, dataKey: randomBytes(32).toString('base64') };
+		const instances: Instance[] = await Promise.all(users.map((u) => startInstance(u, env)));
+		cleanup.unshift(() => Promise.all(instances.map((i) => stopInstance(i))));
+		console.log(`PostgreSQL ${pg.version}, Mosquitto on ${mosquitto.port}, app instances ${instances.map((i) => i.app.url).join(', ')}`);
+
+		const stored = async (base: number) => {
+			const [row] = await db.query<{ n: number }>('select count(*)::int as n from reading where seq > $1 and seq <= $2', [base, base + 99_999_999_999]);
+			return row!.n;
+		};
+		const phase = async (seqBase: number, during?: () => Promise<void>) => {
+			let mark = { at: 0, rows: 0 };
+			let stop = { at: 0, rows: 0 };
+			let side: Promise<void> = Promise.resolve();
+			const result = await runPhase({
+				target: mosquitto,
+				publishers: o.publishers,
+				window: o.window,
+				generators: 1,
+				mode: { kind: 'max' },
+				warmupMs: o.warmupS * 1000,
+				durationMs: o.durationS * 1000,
+				seqBase,
+				onMark: async () => {
+					mark = { at: performance.now(), rows: await stored(seqBase) };
+					if (during) side = during();
+				},
+				onStop: async () => {
+					stop = { at: performance.now(), rows: await stored(seqBase) };
+				}
+			});
+			await side;
+			// Everything Mosquitto acknowledged must reach the database (queued in the
+			// broker while the instances catch up): wait for it, bounded.
+			const drainStart = performance.now();
+			await waitFor(async () => (await stored(seqBase)) >= result.totalAcked, DRAIN_TIMEOUT_MS, 'every PUBACKed reading stored').catch((err: unknown) =>
+				console.log(`  ${String(err)}`)
+			);
+			const rows = await stored(seqBase);
+			return {
+				result,
+				storedPerS: (stop.rows - mark.rows) / ((stop.at - mark.at) / 1000),
+				rows,
+				lost: Math.max(0, result.totalAcked - rows),
+				drainS: (performance.now() - drainStart) / 1000
+			};
+		};
+
+		const max = await phase(SEQ_BASE.max);
+		console.log(`full speed: ${Math.round(max.storedPerS)} stored/s, ${max.result.totalAcked} PUBACKed by Mosquitto, ${max.rows} stored, drained in ${max.drainS.toFixed(1)} s`);
+
+		let restartS = 0;
+		const kill = await phase(SEQ_BASE.kill, async () => {
+			await new Promise((resolve) => setTimeout(resolve, (o.durationS * 1000) / 3));
+			await killInstance(instances[0]!);
+			const t0 = performance.now();
+			instances[0] = await startInstance(users[0]!, env);
+			restartS = (performance.now() - t0) / 1000;
+		});
+		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
+		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
+		const [gaps] = await db.query<{ missed: number | null }>('select sum(last_seq - first_seq + 1 - received)::float8 as missed from device_seq_span');
+		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
+
+		const bare = await startMosquitto();
+		let bareResult: PhaseResult | null = null;
+		if (bare) {
+			try {
+				bareResult = await runPhase({ target: bare, publishers: o.publishers, window: o.window, generators: 1, mode: { kind: 'max' }, warmupMs: o.warmupS * 1000, durationMs: o.durationS * 1000, seqBase: SEQ_BASE.bare });
+			} finally {
+				await bare.close();
+			}
+		}
+
+		const pct = (v: number | null | undefined) => round(v ?? null, 0);
+		console.log('');
+		console.log(
+			formatTable(
+				['phase', 'stored/s (DB)', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'generator CPU %', 'Mosquitto CPU %', 'other CPU %'],
+				[
+					['full speed', Math.round(max.storedPerS), Math.round(max.result.ackedPerS), max.result.totalAcked, max.rows, max.lost, pct(max.result.generatorCpuPct), pct(max.result.serverCpuPct), pct(max.result.otherCpuPct)],
+					['SIGKILL + restart', Math.round(kill.storedPerS), Math.round(kill.result.ackedPerS), kill.result.totalAcked, kill.rows, kill.lost, pct(kill.result.generatorCpuPct), pct(kill.result.serverCpuPct), pct(kill.result.otherCpuPct)],
+					['Mosquitto alone', null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), pct(bareResult?.otherCpuPct)]
+				]
+			)
+		);
+		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; gaps reported by the app: ${gaps?.missed ?? 0}; Mosquitto "dropped" warnings: ${droppedByBroker}`);
+		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 ? 'PASS' : 'FAIL'}`);
+		if ((max.result.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
+
+		const metrics: Metrics = {
+			external_readings_per_s: round(max.storedPerS, 0),
+			mosquitto_msgs_per_s: bareResult ? round(bareResult.ackedPerS, 0) : null,
+			external_lost_readings: max.lost,
+			external_lost_readings_after_kill: kill.lost,
+			app_rss_mb: round(rss, 0),
+			external_mosquitto_acked_per_s: round(max.result.ackedPerS, 0),
+			external_pubacked: max.result.totalAcked,
+			external_stored: max.rows,
+			external_drain_s: round(max.drainS, 1),
+			external_after_kill_pubacked: kill.result.totalAcked,
+			external_after_kill_stored: kill.rows,
+			external_after_kill_readings_per_s: round(kill.storedPerS, 0),
+			external_restart_s: round(restartS, 1),
+			external_missed_reported: gaps?.missed ?? 0,
+			external_mosquitto_drop_warnings: droppedByBroker,
+			external_generator_cpu_pct: pct(max.result.generatorCpuPct),
+			external_mosquitto_cpu_pct: pct(max.result.serverCpuPct),
+			external_other_cpu_pct: pct(max.result.otherCpuPct),
+			mosquitto_generator_cpu_pct: pct(bareResult?.generatorCpuPct),
+			mosquitto_broker_cpu_pct: pct(bareResult?.serverCpuPct)
+		};
+		const file = await writeResults('ingest-external', { publishers: o.publishers, devices: Math.min(o.devices, o.publishers), duration_s: o.durationS, window: o.window, postgres: pg.version }, metrics);
+		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+	} finally {
+		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(err: unknown) => {
+		console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+		process.exit(1);
+	}
+);
