@@ -65,6 +65,8 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 	let connects = 0;
 	let storeRetries = 0;
 	let closing = false;
+	/** Connected and subscribed on the current connection: what /healthz reports as "broker up". */
+	let subscribed = false;
 	const client = mqtt.connect(options.url, {
 		protocolVersion: 5,
 		clientId: options.clientId,
@@ -118,10 +120,14 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 			if (err || refused.length > 0) {
 				log(`mqtt: subscribe failed: ${err?.message ?? refused.map((g) => `${g.topic} (${g.qos})`).join(', ')}`);
 				client.stream.destroy();
-			} else markReady();
+			} else {
+				subscribed = true;
+				markReady();
+			}
 		});
 	});
 	client.on('close', () => {
+		subscribed = false;
 		acks.reset();
 		if (closing) return;
 		// mqtt.js reconnects every reconnectPeriod (read when it schedules the next
@@ -132,7 +138,7 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 	client.on('error', (err) => log(`mqtt: external broker: ${err.message}`));
 
 	return {
-		isUp: () => client.connected,
+		isUp: () => client.connected && subscribed,
 		ready,
 		stats: () => ({ connects, acked: acks.acked, pendingAcks: acks.pending, storeRetries }),
 		async close() {
