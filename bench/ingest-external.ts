@@ -20,6 +20,7 @@ import { runPhase, type PhaseResult } from './ingest/runner';
 import { startMosquitto } from './ingest/targets';
 import { ensureBuild } from './lib/app';
 import { startPostgres } from './lib/postgres';
+import { processCpuSeconds, treeCpuDelta, treeCpuSeconds } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
 
 const TARGET_READINGS_PER_S = 20_000;
@@ -30,8 +31,8 @@ const SEQ_BASE = { max: 100_000_000_000, kill: 200_000_000_000, bare: 300_000_00
 function options() {
 	const { values } = parseArgs({
 		options: {
+			// One device per publisher (a device id is its client id: two connections would take over each other).
 			publishers: { type: 'string', default: '100' },
-			devices: { type: 'string', default: '100' },
 			duration: { type: 'string', default: '8' },
 			window: { type: 'string', default: '32' },
 			warmup: { type: 'string', default: '1' }
@@ -47,7 +48,6 @@ function options() {
 	};
 	return {
 		publishers: int('publishers', values.publishers, 1, 1000),
-		devices: int('devices', values.devices, 1, 1000),
 		durationS: int('duration', values.duration, 2, 60),
 		window: int('window', values.window, 1, 1000),
 		warmupS: int('warmup', values.warmup, 0, 10)
@@ -57,12 +57,12 @@ function options() {
 async function main() {
 	const o = options();
 	const started = performance.now();
-	console.log(`ingest-external: ${o.publishers} publishers over ${o.devices} devices, window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase; ${os.cpus().length} CPUs, node ${process.version}`);
+	console.log(`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase; ${os.cpus().length} CPUs, node ${process.version}`);
 	await ensureBuild();
 	const pg = await startPostgres();
 	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
 	try {
-		const { db, devices } = await prepareDatabase(pg.url, Math.min(o.devices, o.publishers));
+		const { db, devices } = await prepareDatabase(pg.url, o.publishers);
 		cleanup.unshift(() => db.close());
 		const users = ['rukun-app-1', 'rukun-app-2'];
 		const mosquitto = await startGeneratedMosquitto(await freePort(), devices, users);
@@ -76,9 +76,23 @@ async function main() {
 			const [row] = await db.query<{ n: number }>('select count(*)::int as n from reading where seq > $1 and seq <= $2', [base, base + 99_999_999_999]);
 			return row!.n;
 		};
+		/** CPU seconds of the app instances and of PostgreSQL (postmaster and backends) so far. */
+		const stackCpu = () => ({
+			app: instances.reduce((n, i) => n + (processCpuSeconds(i.app.pid) ?? 0), 0),
+			pg: pg.pid ? treeCpuSeconds(pg.pid) : new Map<number, number>()
+		});
+		/** Readings missing inside a phase's seq range: per device, max − min + 1 − stored. */
+		const gapsIn = async (base: number) => {
+			const [row] = await db.query<{ missed: number | null }>(
+				`select sum(n)::float8 as missed from (
+				   select max(seq) - min(seq) + 1 - count(*) as n from reading where seq > $1 and seq <= $2 group by device_id) g`,
+				[base, base + 99_999_999_999]
+			);
+			return row!.missed ?? 0;
+		};
 		const phase = async (seqBase: number, during?: () => Promise<void>) => {
-			let mark = { at: 0, rows: 0 };
-			let stop = { at: 0, rows: 0 };
+			let mark = { at: 0, rows: 0, cpu: stackCpu() };
+			let stop = { at: 0, rows: 0, cpu: stackCpu() };
 			let side: Promise<void> = Promise.resolve();
 			const result = await runPhase({
 				target: mosquitto,
@@ -90,11 +104,11 @@ async function main() {
 				durationMs: o.durationS * 1000,
 				seqBase,
 				onMark: async () => {
-					mark = { at: performance.now(), rows: await stored(seqBase) };
+					mark = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu() };
 					if (during) side = during();
 				},
 				onStop: async () => {
-					stop = { at: performance.now(), rows: await stored(seqBase) };
+					stop = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu() };
 				}
 			});
 			await side;
@@ -105,8 +119,17 @@ async function main() {
 				console.log(`  ${String(err)}`)
 			);
 			const rows = await stored(seqBase);
+			const windowS = (stop.at - mark.at) / 1000;
+			// The instances restarted in the kill phase are counted from their start.
+			const appCpuPct = (Math.max(0, stop.cpu.app - mark.cpu.app) / windowS) * 100;
+			const pgCpuPct = (treeCpuDelta(mark.cpu.pg, stop.cpu.pg) / windowS) * 100;
 			return {
 				result,
+				appCpuPct,
+				pgCpuPct,
+				// "Other" in runPhase is everything but the generator, Mosquitto and this process: here that includes the stack.
+				otherCpuPct: result.otherCpuPct === null ? null : Math.max(0, result.otherCpuPct - appCpuPct - pgCpuPct),
+				gaps: await gapsIn(seqBase),
 				storedPerS: (stop.rows - mark.rows) / ((stop.at - mark.at) / 1000),
 				rows,
 				lost: Math.max(0, result.totalAcked - rows),
@@ -127,7 +150,6 @@ async function main() {
 		});
 		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
-		const [gaps] = await db.query<{ missed: number | null }>('select sum(last_seq - first_seq + 1 - received)::float8 as missed from device_seq_span');
 		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
 
 		const bare = await startMosquitto();
@@ -144,17 +166,17 @@ async function main() {
 		console.log('');
 		console.log(
 			formatTable(
-				['phase', 'stored/s (DB)', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'generator CPU %', 'Mosquitto CPU %', 'other CPU %'],
+				['phase', 'stored/s (DB)', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'seq gaps', 'generator CPU %', 'Mosquitto CPU %', 'apps CPU %', 'PostgreSQL CPU %', 'other CPU %'],
 				[
-					['full speed', Math.round(max.storedPerS), Math.round(max.result.ackedPerS), max.result.totalAcked, max.rows, max.lost, pct(max.result.generatorCpuPct), pct(max.result.serverCpuPct), pct(max.result.otherCpuPct)],
-					['SIGKILL + restart', Math.round(kill.storedPerS), Math.round(kill.result.ackedPerS), kill.result.totalAcked, kill.rows, kill.lost, pct(kill.result.generatorCpuPct), pct(kill.result.serverCpuPct), pct(kill.result.otherCpuPct)],
-					['Mosquitto alone', null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), pct(bareResult?.otherCpuPct)]
+					['full speed', Math.round(max.storedPerS), Math.round(max.result.ackedPerS), max.result.totalAcked, max.rows, max.lost, max.gaps, pct(max.result.generatorCpuPct), pct(max.result.serverCpuPct), pct(max.appCpuPct), pct(max.pgCpuPct), pct(max.otherCpuPct)],
+					['SIGKILL + restart', Math.round(kill.storedPerS), Math.round(kill.result.ackedPerS), kill.result.totalAcked, kill.rows, kill.lost, kill.gaps, pct(kill.result.generatorCpuPct), pct(kill.result.serverCpuPct), pct(kill.appCpuPct), pct(kill.pgCpuPct), pct(kill.otherCpuPct)],
+					['Mosquitto alone', null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), null, null, pct(bareResult?.otherCpuPct)]
 				]
 			)
 		);
-		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; gaps reported by the app: ${gaps?.missed ?? 0}; Mosquitto "dropped" warnings: ${droppedByBroker}`);
+		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}`);
 		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 ? 'PASS' : 'FAIL'}`);
-		if ((max.result.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
+		if ((max.otherCpuPct ?? 0) > 25 || (kill.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
 
 		const metrics: Metrics = {
 			external_readings_per_s: round(max.storedPerS, 0),
@@ -170,15 +192,19 @@ async function main() {
 			external_after_kill_stored: kill.rows,
 			external_after_kill_readings_per_s: round(kill.storedPerS, 0),
 			external_restart_s: round(restartS, 1),
-			external_missed_reported: gaps?.missed ?? 0,
+			external_seq_gaps: max.gaps,
+			external_after_kill_seq_gaps: kill.gaps,
 			external_mosquitto_drop_warnings: droppedByBroker,
 			external_generator_cpu_pct: pct(max.result.generatorCpuPct),
 			external_mosquitto_cpu_pct: pct(max.result.serverCpuPct),
-			external_other_cpu_pct: pct(max.result.otherCpuPct),
+			external_apps_cpu_pct: pct(max.appCpuPct),
+			external_postgres_cpu_pct: pct(max.pgCpuPct),
+			external_other_cpu_pct: pct(max.otherCpuPct),
+			external_after_kill_other_cpu_pct: pct(kill.otherCpuPct),
 			mosquitto_generator_cpu_pct: pct(bareResult?.generatorCpuPct),
 			mosquitto_broker_cpu_pct: pct(bareResult?.serverCpuPct)
 		};
-		const file = await writeResults('ingest-external', { publishers: o.publishers, devices: Math.min(o.devices, o.publishers), duration_s: o.durationS, window: o.window, postgres: pg.version }, metrics);
+		const file = await writeResults('ingest-external', { publishers: o.publishers, duration_s: o.durationS, window: o.window, postgres: pg.version }, metrics);
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
 		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
