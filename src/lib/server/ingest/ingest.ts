@@ -73,6 +73,8 @@ export class Ingest {
 	readonly panics: GroupCommit<PanicRow, boolean>;
 	readonly rollups: Rollups;
 	private devices = new Map<string, { info: DeviceInfo | null; at: number }>();
+	/** Lookups in flight: messages of a device not cached yet share one query (an external broker delivers thousands at once). */
+	private lookups = new Map<string, Promise<DeviceInfo | null>>();
 	private decisions = new WeakMap<Principal, { topic: string; decision: PublishDecision }>();
 	private readonly futureMs: number;
 	private readonly maxAgeMs: number;
@@ -105,12 +107,27 @@ export class Ingest {
 	}
 
 	/** Device details, cached briefly; invalidated when the registry changes a device. */
-	async device(id: string): Promise<DeviceInfo | null> {
+	device(id: string): Promise<DeviceInfo | null> {
 		const cached = this.cachedDevice(id);
-		if (cached !== undefined) return cached;
-		const info = await lookupDevice(this.db, id);
-		this.devices.set(id, { info, at: Date.now() });
-		return info;
+		if (cached !== undefined) return Promise.resolve(cached);
+		const pending = this.lookups.get(id);
+		if (pending) return pending;
+		const lookup: Promise<DeviceInfo | null> = lookupDevice(this.db, id).then(
+			(info) => {
+				// Not when the registry changed the device meanwhile (invalidate()).
+				if (this.lookups.get(id) === lookup) {
+					this.lookups.delete(id);
+					this.devices.set(id, { info, at: Date.now() });
+				}
+				return info;
+			},
+			(err: unknown) => {
+				if (this.lookups.get(id) === lookup) this.lookups.delete(id);
+				throw err;
+			}
+		);
+		this.lookups.set(id, lookup);
+		return lookup;
 	}
 
 	/** The cached details, or undefined when they must be looked up (without a promise: a message per reading). */
@@ -121,6 +138,7 @@ export class Ingest {
 
 	invalidate(id: string): void {
 		this.devices.delete(id);
+		this.lookups.delete(id);
 	}
 
 	remember(info: DeviceInfo): void {
