@@ -150,6 +150,15 @@ async function main() {
 		});
 		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
+		// Batch sizes from the instances' own counters (/metrics answers loopback scrapers).
+		const batches = await Promise.all(
+			instances.map(async (i) => {
+				const text = await (await fetch(`${i.app.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+				const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+				return { batches: value('rukun_ingest_batches_total'), rows: value('rukun_mqtt_messages_accepted_total'), max: value('rukun_ingest_batch_rows_max') };
+			})
+		);
+		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
 		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
 
 		const bare = await startMosquitto();
@@ -174,7 +183,7 @@ async function main() {
 				]
 			)
 		);
-		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}`);
+		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.max))}`);
 		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 ? 'PASS' : 'FAIL'}`);
 		if ((max.otherCpuPct ?? 0) > 25 || (kill.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
 
@@ -188,6 +197,8 @@ async function main() {
 			external_pubacked: max.result.totalAcked,
 			external_stored: max.rows,
 			external_drain_s: round(max.drainS, 1),
+			external_batch_rows_mean: round(meanBatch, 0),
+			external_batch_rows_max: Math.max(...batches.map((b) => b.max)),
 			external_after_kill_pubacked: kill.result.totalAcked,
 			external_after_kill_stored: kill.rows,
 			external_after_kill_readings_per_s: round(kill.storedPerS, 0),
