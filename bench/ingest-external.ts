@@ -78,7 +78,7 @@ async function main() {
 		};
 		/** CPU seconds of the app instances and of PostgreSQL (postmaster and backends) so far. */
 		const stackCpu = () => ({
-			app: instances.reduce((n, i) => n + (processCpuSeconds(i.app.pid) ?? 0), 0),
+			app: new Map(instances.map((i) => [i.app.pid, processCpuSeconds(i.app.pid) ?? 0])),
 			pg: pg.pid ? treeCpuSeconds(pg.pid) : new Map<number, number>()
 		});
 		/** Readings missing inside a phase's seq range: per device, max − min + 1 − stored. */
@@ -120,8 +120,8 @@ async function main() {
 			);
 			const rows = await stored(seqBase);
 			const windowS = (stop.at - mark.at) / 1000;
-			// The instances restarted in the kill phase are counted from their start.
-			const appCpuPct = (Math.max(0, stop.cpu.app - mark.cpu.app) / windowS) * 100;
+			// An instance restarted in the window counts from its start (its start-up included).
+			const appCpuPct = (treeCpuDelta(mark.cpu.app, stop.cpu.app) / windowS) * 100;
 			const pgCpuPct = (treeCpuDelta(mark.cpu.pg, stop.cpu.pg) / windowS) * 100;
 			return {
 				result,
@@ -158,6 +158,8 @@ async function main() {
 				return { batches: value('rukun_ingest_batches_total'), rows: value('rukun_mqtt_messages_accepted_total'), max: value('rukun_ingest_batch_rows_max') };
 			})
 		);
+		const retries = instances.flatMap((i) => i.app.output().split('\n').filter((l) => l.includes('not stored')));
+		if (retries.length > 0) console.log(`store retries logged by the instances: ${retries.length}, first: ${retries[0]!.slice(0, 300)}`);
 		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
 		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
 
