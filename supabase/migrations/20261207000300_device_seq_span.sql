@@ -18,9 +18,12 @@ create table public.device_seq_span (
 create index device_seq_span_rw_idx on public.device_seq_span (rw_id);
 
 alter table public.device_seq_span enable row level security;
+-- Written only by the ingest (the owner); Supabase's default privileges grant new
+-- tables to both API roles: reading is all they get.
+revoke all on public.device_seq_span from anon, authenticated;
 grant select on public.device_seq_span to authenticated;
 create policy device_seq_span_read on public.device_seq_span for select to authenticated
-  using (rw_id in (select app.role_rw_ids(array['rw_admin', 'security_officer', 'rt_head'])));
+  using (rw_id in (select app.may_rws('devices.read')));
 
 -- The readings already stored, except batches still waiting for their rollup flush
 -- (those are added by the flush or by recovery, like every later batch).
