@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { createService, getPublicService, listServices, updateService } from '../../src/lib/server/letters/catalogue';
 import { decisionSchema } from '../../src/lib/schemas/letters';
@@ -12,6 +12,7 @@ import { acceptUpload } from '../../src/lib/server/storage/uploads';
 import { listNotifications } from '../../src/lib/server/notifications';
 import { mutationReferenceFor } from '../../src/lib/server/letters/mutation-reference';
 import { recordMutation } from '../../src/lib/server/registry/mutations';
+import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
@@ -70,6 +71,9 @@ beforeAll(async () => {
 afterAll(async () => {
 	await db?.close();
 	await files?.cleanup();
+});
+afterEach(() => {
+	vi.useRealTimers();
 });
 
 describe('catalogue', () => {
@@ -341,6 +345,7 @@ describe('after issue', () => {
 
 describe('letters that attest a registry event', () => {
 	it('show the RT head and RW admin the recorded death, and flag a different date', async () => {
+		fixClock(); // the dates below are days before it
 		const rizky = household.residentIds[1]!;
 		const data = { tanggal_meninggal: '2026-11-03', tempat_meninggal: 'RSUD Koja', sebab_meninggal: 'Sakit', keperluan: 'Akta kematian' };
 		const draft = await saveRequest(db, resident, { kind: 'SK-MATI', subjectId: rizky, data, submit: false });

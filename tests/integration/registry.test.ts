@@ -336,6 +336,7 @@ describe('registry reads and RLS', () => {
 	});
 
 	it('records mutations, updates status, and counts them per RT and month', async () => {
+		fixClock();
 		const target = (await db.query<{ id: string }>(`select id from resident where name = 'Warga 1499'`))[0]!;
 		const result = await recordMutation(db, head1, { residentId: target.id, kind: 'moved_out', occurredOn: '2026-11-02', note: 'Pindah ke Bekasi' });
 		expect(result.ok).toBe(true);
