@@ -14,7 +14,9 @@ export default defineConfig({
 			include: ['src/**/*.ts', 'src/**/*.svelte'],
 			exclude: ['src/**/*.spec.ts', 'src/**/*.d.ts'],
 			reporter: ['text-summary', 'json-summary', 'html'],
-			reportsDirectory: 'coverage'
+			reportsDirectory: 'coverage',
+			// Numbers also from a run with a failing test (say, one timed out on a busy machine).
+			reportOnFailure: true
 		},
 		projects: [
 			{

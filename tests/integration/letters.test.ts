@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
-import { createService, getPublicService, listServices, updateService } from '../../src/lib/server/letters/catalogue';
+import { createService, getPublicService, listServices, updateService, type ServiceInput } from '../../src/lib/server/letters/catalogue';
 import { decisionSchema } from '../../src/lib/schemas/letters';
 import { addAttachment, getRequest, listQueue, saveRequest, withdrawRequest } from '../../src/lib/server/letters/requests';
 import { decide, type IssueContext } from '../../src/lib/server/letters/review';
@@ -220,7 +220,7 @@ describe('rejecting and the catalogue', () => {
 
 	it('lets the RW admin edit a service and add one; the public catalogue follows, another RW cannot', async () => {
 		const original = (await listServices(db, rw.id)).find((s) => s.kind === 'SP-KERAMAIAN')!;
-		const { id: _id, kind: _kind, ...input } = original;
+		const input: ServiceInput = Object.fromEntries(Object.entries(original).filter(([key]) => key !== 'id' && key !== 'kind')) as ServiceInput;
 		const edited = { ...input, requirements: ['KTP-el', 'Surat pengantar RT'], days: 2, template: 'Yang bertanda tangan menerangkan bahwa {{nama}} untuk {{keperluan}}.' };
 		expect(await updateService(db, admin, 'SP-KERAMAIAN', edited)).toBe(true);
 		expect(await getPublicService(db, rw.id, 'SP-KERAMAIAN')).toMatchObject({ requirements: ['KTP-el', 'Surat pengantar RT'], days: 2, template: edited.template });
