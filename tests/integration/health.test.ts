@@ -18,7 +18,7 @@ beforeAll(async () => {
 	const config = loadConfig({ DATA_DIR: dataDir, MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SEED_DEMO: '0' });
 	runtime = await startRuntime(config, { log: () => {} });
 	setRuntime(runtime);
-});
+}, 180_000); // a runtime migrates its own new PGlite: seconds, more on a busy machine
 afterAll(async () => {
 	await runtime?.close();
 	await rm(dataDir, { recursive: true, force: true });
