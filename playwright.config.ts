@@ -9,6 +9,8 @@ const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/rukun-e2e-${port}`;
 export default defineConfig({
 	testDir: 'tests/e2e',
 	testMatch: '**/*.e2e.ts',
+	// A stray `test.only` would silently skip every other journey.
+	forbidOnly: true,
 	fullyParallel: false,
 	workers: 1,
 	retries: 0,

@@ -5,6 +5,19 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
 		expect: { requireAssertions: true },
+		// A stray `.only` would silently skip the rest of a suite: refused everywhere, not
+		// only when CI is set.
+		allowOnly: false,
+		// `npm run coverage` (unit + integration): which lines the real-parts tests reach.
+		coverage: {
+			provider: 'v8',
+			include: ['src/**/*.ts', 'src/**/*.svelte'],
+			exclude: ['src/**/*.spec.ts', 'src/**/*.d.ts'],
+			reporter: ['text-summary', 'json-summary', 'html'],
+			reportsDirectory: 'coverage',
+			// Numbers also from a run with a failing test (say, one timed out on a busy machine).
+			reportOnFailure: true
+		},
 		projects: [
 			{
 				extends: './vite.config.ts',

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { serverNodeFlags } from '../../scripts/node-flags';
 
 export interface RunningApp {
@@ -11,14 +13,49 @@ export interface RunningApp {
 	stop: () => Promise<number | null>;
 }
 
+/** The database the app under test uses: PGlite in its data dir, or (DATABASE_URL) a new PostgreSQL database. */
+export const appBackend = (): 'pglite' | 'postgres' => (process.env.DATABASE_URL ? 'postgres' : 'pglite');
+
+/**
+ * A new, empty database on the PostgreSQL server of `url` (the app migrates it at start),
+ * dropped again by `drop()`.
+ */
+async function throwawayDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+	const name = `rukun_app_${randomBytes(6).toString('hex')}`;
+	const admin = postgres(url, { max: 1, onnotice: () => {} });
+	await admin.unsafe(`create database ${name}`);
+	const dbUrl = new URL(url);
+	dbUrl.pathname = `/${name}`;
+	return {
+		url: dbUrl.toString(),
+		async drop() {
+			await admin.unsafe(`drop database if exists ${name} with (force)`);
+			await admin.end();
+		}
+	};
+}
+
 /**
  * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral
- * ports with its own data dir, and waits for its banner — no sleeping.
+ * ports with its own data dir, and waits for its banner — no sleeping. With DATABASE_URL set
+ * (scripts/with-postgres.sh) each app gets a database of its own on that server, seeded with
+ * the demo RW as PGlite is.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
+	const serverUrl = process.env.DATABASE_URL;
+	const database = serverUrl ? await throwawayDatabase(serverUrl) : null;
 	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
-		env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
+		env: {
+			...process.env,
+			PORT: '0',
+			HOST: '127.0.0.1',
+			MQTT_PORT: '0',
+			MQTT_HOST: '127.0.0.1',
+			DATA_DIR: dataDir,
+			...(database ? { DATABASE_URL: database.url, SEED_DEMO: '1' } : {}),
+			...env
+		},
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let out = '';
@@ -33,7 +70,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 		child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
 		child.once('exit', (code) => reject(new Error(`app exited with ${code} before it was ready:\n${out}`)));
 	});
-	const started = await ready;
+	const started = await ready.catch(async (err: unknown) => {
+		await database?.drop();
+		throw err;
+	});
 	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 	return {
 		...started,
@@ -42,6 +82,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 			if (child.exitCode === null) child.kill('SIGTERM');
 			const code = await exited;
 			await rm(dataDir, { recursive: true, force: true });
+			await database?.drop();
 			return code;
 		}
 	};

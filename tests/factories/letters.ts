@@ -60,3 +60,32 @@ export async function makeHousehold(
 	}
 	return { householdId: household!.id, residentIds, niks };
 }
+
+let letterSequence = 0;
+
+/**
+ * `n` SK-DOM letters already issued to `requesterId` for `subjectId` (written as the
+ * system: no PDF is drawn), for what comes after issue: pick-up, survey, cancelling.
+ * Returns the request ids.
+ */
+export async function issuedLetters(db: Database, rw: TestRw, people: { requesterId: string; subjectId: string; issuerId: string }, n: number): Promise<string[]> {
+	const first = letterSequence + 1;
+	letterSequence += n;
+	const rows = await db.query<{ request_id: string }>(
+		`with service as (select id from letter_service where rw_id = $1 and kind = 'SK-DOM'),
+		 req as (
+		   insert into letter_request (rw_id, rt_id, service_id, requester_id, subject_resident_id, status, data, submitted_at)
+		   select $1, $2, (select id from service), $3, $4, 'issued', '{"keperluan":"Uji"}', now() from generate_series(1, $6)
+		   returning id
+		 ),
+		 numbered as (select id, $7::int - 1 + row_number() over (order by id) as seq from req)
+		 insert into letter (rw_id, request_id, kind, year, seq, number, verify_token, holder_name, holder_nik_masked, service_name,
+		                     signer_name, signer_role, frozen, pdf_file_key, pdf_sha256, issued_by)
+		 select $1, id, 'SK-DOM-TEST', 2000, seq, 'TEST/' || seq, 'token-for-test-letter-' || seq || '-' || $1, 'Pemohon', '••••', 'Uji',
+		        'Penanda tangan', 'Ketua RW', '{}', 'none', repeat('0', 64), $5
+		   from numbered
+		 returning request_id`,
+		[rw.id, rw.rts[0]!.id, people.requesterId, people.subjectId, people.issuerId, n, first]
+	);
+	return rows.map((r) => r.request_id);
+}

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browserless, startApp, type RunningApp } from '../factories/app';
+import { appBackend, Browserless, startApp, type RunningApp } from '../factories/app';
 
 let app: RunningApp;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('start-up', () => {
 	it('reports health of database and broker', async () => {
 		const response = await fetch(`${app.url}/healthz`);
 		expect(response.status).toBe(200);
-		expect(await response.json()).toMatchObject({ status: 'ok', database: { up: true, kind: 'pglite' }, broker: { up: true } });
+		expect(await response.json()).toMatchObject({ status: 'ok', database: { up: true, kind: appBackend() }, broker: { up: true } });
 	});
 
 	it('refuses anonymous MQTT clients on the TCP port', async () => {

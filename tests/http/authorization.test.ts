@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/domain/roles';
+import { translate, type MessageKey } from '../../src/lib/i18n';
 import { Browserless, startApp, type RunningApp } from '../factories/app';
 
-/** The demo users seeded on first start (issue 3, item 6). */
+/** The demo users seeded on first start. */
 const DEMO: Record<Role, string> = {
 	resident: '081200000001',
 	rt_head: '081200000002',
@@ -12,52 +13,70 @@ const DEMO: Record<Role, string> = {
 };
 type Who = Role | 'visitor';
 const WHO: Who[] = ['visitor', 'resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];
+const MEMBERS: Who[] = ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];
+const REGISTRY: Who[] = ['rt_head', 'rw_admin'];
+/** A device the RW admin registers before the matrix runs, so its pages exist. */
+const DEVICE = 'matrix-pb-01';
+const NO_REQUEST = '00000000-0000-4000-8000-000000000000';
 
 /**
- * The authorization matrix: every protected route and action × every role.
- * `allow` lists who gets in; everyone else is refused (403 for members, login
- * redirect or 401 for visitors).
+ * Who may do what, every protected route and action × every role. Allowed means the
+ * feature works, not merely "not refused": a page answers 200 with its own title
+ * (`title`, an i18n key of the `<title>`), an action answers its validation error
+ * for the deliberately bad `fields` (SvelteKit's action JSON: failure 400), and an
+ * endpoint its 400. A page that vanished (404) or an action that stopped existing
+ * fails the row. Everyone else is refused: 403 for members, the login page for
+ * visitors (401 for a POST).
  */
-const MATRIX: { method: 'GET' | 'POST'; path: string; fields?: Record<string, string>; allow: Who[] }[] = [
-	{ method: 'GET', path: '/', allow: WHO },
-	{ method: 'GET', path: '/login', allow: ['visitor'] }, // members are sent on to their area
-	{ method: 'GET', path: '/healthz', allow: WHO },
-	{ method: 'GET', path: '/account', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
-	{ method: 'GET', path: '/rt', allow: ['rt_head'] },
-	{ method: 'POST', path: '/rt?/invite', fields: { role: 'resident' }, allow: ['rt_head'] },
+type Row = { path: string; allow: Who[] } & (
+	| { method: 'GET'; title: MessageKey; json?: never }
+	| { method: 'GET'; json: string; title?: never }
+	| { method: 'POST'; fields: Record<string, string>; endpoint?: true }
+);
+const MATRIX: Row[] = [
+	{ method: 'GET', path: '/', title: 'app.tagline', allow: WHO },
+	{ method: 'GET', path: '/login', title: 'login.title', allow: ['visitor'] }, // members are sent on to their area
+	{ method: 'GET', path: '/healthz', json: 'database', allow: WHO },
+	{ method: 'GET', path: '/account', title: 'account.title', allow: MEMBERS },
+	{ method: 'GET', path: '/rt', title: 'nav.rt', allow: ['rt_head'] },
+	{ method: 'POST', path: '/rt?/invite', fields: { role: 'nonsense' }, allow: ['rt_head'] },
 	{ method: 'POST', path: '/rt?/revoke', fields: { id: 'x' }, allow: ['rt_head'] },
-	{ method: 'GET', path: '/rt/surat', allow: ['rt_head'] },
-	{ method: 'POST', path: '/rt/surat/00000000-0000-4000-8000-000000000000?/decide', fields: { decision: 'approve' }, allow: ['rt_head'] },
-	{ method: 'GET', path: '/rw', allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/members', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rt/surat', title: 'letters.rt_queue', allow: ['rt_head'] },
+	{ method: 'POST', path: `/rt/surat/${NO_REQUEST}?/decide`, fields: { decision: 'nonsense' }, allow: ['rt_head'] },
+	{ method: 'GET', path: '/rw', title: 'rw.title', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rw/members', title: 'rw.members_title', allow: ['rw_admin'] },
 	{ method: 'POST', path: '/rw/members?/reset', fields: { id: 'x' }, allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/invites', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rw/invites', title: 'rw.invites_title', allow: ['rw_admin'] },
 	{ method: 'POST', path: '/rw/invites?/invite', fields: { role: 'nonsense' }, allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/surat', allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/devices/no-such-device', allow: ['rw_admin'] },
-	{ method: 'GET', path: '/security/devices/no-such-device', allow: ['security_officer'] },
-	{ method: 'POST', path: '/rw/surat/00000000-0000-4000-8000-000000000000?/decide', fields: { decision: 'approve' }, allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/surat/laporan', allow: ['rw_admin'] },
-	{ method: 'GET', path: '/rw/layanan', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rw/devices', title: 'devices.title', allow: ['rw_admin'] },
+	{ method: 'POST', path: '/rw/devices?/create', fields: { id: '!' }, allow: ['rw_admin'] },
+	{ method: 'POST', path: '/rw/devices?/rotate', fields: { id: '!' }, allow: ['rw_admin'] },
+	{ method: 'POST', path: '/rw/devices?/disable', fields: { id: '!' }, allow: ['rw_admin'] },
+	{ method: 'GET', path: `/rw/devices/${DEVICE}`, title: 'devices.title', allow: ['rw_admin'] },
+	{ method: 'GET', path: `/security/devices/${DEVICE}`, title: 'devices.title', allow: ['security_officer'] },
+	{ method: 'GET', path: '/rw/surat', title: 'letters.rw_desk', allow: ['rw_admin'] },
+	{ method: 'POST', path: `/rw/surat/${NO_REQUEST}?/decide`, fields: { decision: 'nonsense' }, allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rw/surat/laporan', title: 'letters.report', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rw/layanan', title: 'letters.manage_catalogue', allow: ['rw_admin'] },
 	{ method: 'POST', path: '/rw/layanan?/settings', fields: { number_format: '{seq}' }, allow: ['rw_admin'] },
-	{ method: 'GET', path: '/treasurer', allow: ['treasurer'] },
-	{ method: 'GET', path: '/security', allow: ['security_officer'] },
-	{ method: 'GET', path: '/household', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
-	{ method: 'GET', path: '/layanan', allow: WHO },
-	{ method: 'GET', path: '/surat', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
-	{ method: 'GET', path: '/surat/baru?layanan=SK-DOM', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
-	{ method: 'GET', path: '/notifikasi', allow: ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] },
-	{ method: 'GET', path: '/registry', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry?q=siti&rt=1', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/new', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'POST', path: '/registry/new', fields: { nik: '123' }, allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/import', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'POST', path: '/registry/import', fields: {}, allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/stats', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/mutations', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/corrections', allow: ['rt_head', 'rw_admin'] },
-	{ method: 'GET', path: '/registry/access-log', allow: ['rw_admin'] },
-	{ method: 'POST', path: '/registry/export', fields: { reason: '' }, allow: ['rt_head', 'rw_admin'] }
+	{ method: 'GET', path: '/treasurer', title: 'treasurer.title', allow: ['treasurer'] },
+	{ method: 'GET', path: '/security', title: 'security.title', allow: ['security_officer'] },
+	{ method: 'GET', path: '/household', title: 'household.title', allow: MEMBERS },
+	{ method: 'GET', path: '/layanan', title: 'letters.catalogue', allow: WHO },
+	{ method: 'GET', path: '/surat', title: 'letters.my_requests', allow: MEMBERS },
+	{ method: 'GET', path: '/surat/baru?layanan=SK-DOM', title: 'letters.new_request', allow: MEMBERS },
+	{ method: 'GET', path: '/notifikasi', title: 'notify.title', allow: MEMBERS },
+	{ method: 'GET', path: '/registry', title: 'registry.title', allow: REGISTRY },
+	{ method: 'GET', path: '/registry?q=siti&rt=1', title: 'registry.title', allow: REGISTRY },
+	{ method: 'GET', path: '/registry/new', title: 'new.title', allow: REGISTRY },
+	{ method: 'POST', path: '/registry/new', fields: { nik: '123' }, allow: REGISTRY },
+	{ method: 'GET', path: '/registry/import', title: 'import.title', allow: REGISTRY },
+	{ method: 'POST', path: '/registry/import', fields: {}, allow: REGISTRY },
+	{ method: 'GET', path: '/registry/stats', title: 'stats.title', allow: REGISTRY },
+	{ method: 'GET', path: '/registry/mutations', title: 'registry.mutations', allow: REGISTRY },
+	{ method: 'GET', path: '/registry/corrections', title: 'registry.corrections', allow: REGISTRY },
+	{ method: 'GET', path: '/registry/access-log', title: 'registry.access_log', allow: ['rw_admin'] },
+	{ method: 'POST', path: '/registry/export', fields: { reason: '' }, endpoint: true, allow: REGISTRY }
 ];
 
 let app: RunningApp;
@@ -70,10 +89,32 @@ beforeAll(async () => {
 		if (who !== 'visitor') await client.login(DEMO[who], 'rukun-demo');
 		clients.set(who, client);
 	}
+	const created = await clients.get('rw_admin')!.post('/rw/devices?/create', { id: DEVICE, kind: 'panic', name: 'Tombol matriks' }, ACTION);
+	expect(await created.json()).toMatchObject({ type: 'success' });
 });
 afterAll(async () => {
 	expect(await app?.stop()).toBe(0);
 });
+
+/** What `use:enhance` sends: the action answers JSON (`type`, `status`) instead of a page. */
+const ACTION = { 'x-sveltekit-action': 'true', accept: 'application/json' };
+
+const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '(no title)';
+
+async function expectAllowed(route: Row, response: Response) {
+	if (route.method === 'POST' && route.endpoint) {
+		expect(response.status).toBe(400);
+	} else if (route.method === 'POST') {
+		expect(response.status).toBe(200);
+		expect(await response.json()).toMatchObject({ type: 'failure', status: 400 });
+	} else if (route.json) {
+		expect(response.status).toBe(200);
+		expect(await response.json()).toHaveProperty(route.json);
+	} else {
+		expect(response.status).toBe(200);
+		expect(titleOf(await response.text())).toContain(translate('id', route.title!));
+	}
+}
 
 describe('authorization matrix', () => {
 	for (const route of MATRIX) {
@@ -81,12 +122,9 @@ describe('authorization matrix', () => {
 			const allowed = route.allow.includes(who);
 			it(`${route.method} ${route.path} as ${who} → ${allowed ? 'allowed' : 'refused'}`, async () => {
 				const client = clients.get(who)!;
-				const response =
-					route.method === 'GET' ? await client.get(route.path) : await client.post(route.path, route.fields ?? {});
-				if (allowed) {
-					// Allowed: the page renders, or the action validates the (deliberately bad) input.
-					expect([200, 400, 404]).toContain(response.status);
-				} else if (route.path === '/login') {
+				const response = route.method === 'GET' ? await client.get(route.path) : await client.post(route.path, route.fields, route.endpoint ? {} : ACTION);
+				if (allowed) await expectAllowed(route, response);
+				else if (route.path === '/login') {
 					expect(response.status).toBe(303);
 				} else if (who === 'visitor') {
 					expect(response.status).toBe(route.method === 'GET' ? 303 : 401);

@@ -57,6 +57,21 @@ describe('login', () => {
 		expect((await attempt(member.phone, TEST_PASSWORD, { ip: '10.9.9.10' })).ok).toBe(true);
 	});
 
+	it('writes every login and failed login to the audit log, with the address and never the password', async () => {
+		const member = await makeMember(db, rw, 'treasurer');
+		expect((await attempt(member.phone, 'sandi-keliru-1', { ip: '10.5.0.1' })).ok).toBe(false);
+		expect((await attempt(member.phone, TEST_PASSWORD, { ip: '10.5.0.2' })).ok).toBe(true);
+		const log = await db.query<{ rw_id: string; action: string; ip: string; detail: unknown }>(
+			'select rw_id, action, ip, detail from audit_log where actor_id = $1 order by id',
+			[member.id]
+		);
+		expect(log.map(({ action, ip, rw_id }) => ({ action, ip, rw_id }))).toEqual([
+			{ action: 'login.failed', ip: '10.5.0.1', rw_id: rw.id },
+			{ action: 'login', ip: '10.5.0.2', rw_id: rw.id }
+		]);
+		expect(JSON.stringify(log)).not.toContain('sandi-keliru-1');
+	});
+
 	it('rotates the session on login: the previous token stops working', async () => {
 		const member = await makeMember(db, rw, 'treasurer');
 		expect(await readSession(db, member.token, 30)).not.toBeNull();
@@ -104,6 +119,43 @@ describe('password reset by one-time code', () => {
 			ok: false,
 			reason: 'invalid_code'
 		});
+	});
+
+	it('refuses an expired code and leaves the password as it was', async () => {
+		const admin = await makeMember(db, rw, 'rw_admin');
+		const member = await makeMember(db, rw, 'treasurer');
+		const issued = await issueResetCode(db, admin, member.id);
+		if (!issued.ok) throw new Error(issued.reason);
+		// Valid for 24 hours: a day and a second later it no longer works.
+		const [code] = await db.query<{ hours: number }>(`select extract(epoch from expires_at - created_at) / 3600 as hours from password_reset where user_id = $1`, [member.id]);
+		expect(Number(code!.hours)).toBeCloseTo(24, 1);
+		await db.query(`update password_reset set expires_at = now() - interval '1 second' where user_id = $1`, [member.id]);
+		expect(await resetPassword(db, { phone: member.phone, code: issued.code, password: 'sandi-baru-123', ip: '10.3.0.1' })).toEqual({ ok: false, reason: 'invalid_code' });
+		expect((await attempt(member.phone, TEST_PASSWORD, { ip: '10.3.0.2' })).ok).toBe(true);
+		expect(await readSession(db, member.token, 30)).not.toBeNull();
+	});
+
+	it('locks redemption for a phone, and for an address, after repeated wrong codes, even for the right code', async () => {
+		const admin = await makeMember(db, rw, 'rw_admin');
+		const member = await makeMember(db, rw, 'security_officer');
+		const issued = await issueResetCode(db, admin, member.id);
+		if (!issued.ok) throw new Error(issued.reason);
+		for (let i = 0; i < LIMITS.redeemPerPhone.max; i++) {
+			expect(await resetPassword(db, { phone: member.phone, code: `SALAH${i}`, password: 'sandi-baru-123', ip: `10.4.0.${i}` })).toEqual({ ok: false, reason: 'invalid_code' });
+		}
+		const locked = await resetPassword(db, { phone: member.phone, code: issued.code, password: 'sandi-baru-123', ip: '10.4.1.1' });
+		expect(locked).toMatchObject({ ok: false, reason: 'locked' });
+		if (!locked.ok && locked.reason === 'locked') expect(locked.retryAfterSeconds).toBeGreaterThan(0);
+		// The code was not spent: it stays unused while the phone is locked.
+		expect(await db.query('select 1 from password_reset where user_id = $1 and used_at is null', [member.id])).toHaveLength(1);
+
+		// One address trying codes for many phones is locked too.
+		for (let i = 0; i < LIMITS.redeemPerIp.max; i++) await resetPassword(db, { phone: uniquePhone(), code: 'SALAH', password: 'sandi-baru-123', ip: '10.4.9.9' });
+		const other = await makeMember(db, rw, 'treasurer');
+		const second = await issueResetCode(db, admin, other.id);
+		if (!second.ok) throw new Error(second.reason);
+		expect(await resetPassword(db, { phone: other.phone, code: second.code, password: 'sandi-baru-123', ip: '10.4.9.9' })).toMatchObject({ ok: false, reason: 'locked' });
+		expect(await resetPassword(db, { phone: other.phone, code: second.code, password: 'sandi-baru-123', ip: '10.4.9.10' })).toEqual({ ok: true });
 	});
 
 	it('refuses codes for members of another RW and from non-admins', async () => {

@@ -180,6 +180,59 @@ describe('broker access', () => {
 		expect(ingest.renderMetrics()).toMatch(/rukun_mqtt_messages_rejected_total\{reason="forbidden_topic",device="t-wl-03"\} 2/);
 	});
 
+	it('stores a level_cm payload as sent, without a distance, and refuses both or neither', async () => {
+		const { client } = await connect('t-wl-03');
+		const topic = `rw/${rw.code}/sensor/t-wl-03/level`;
+		await client.publishAsync(topic, JSON.stringify({ level_cm: 42.5, seq: 101 }), { qos: 1 });
+		const [row] = await db.query<{ level_cm: number; distance_cm: number | null }>('select level_cm, distance_cm from reading where device_id = $1 and seq = 101', ['t-wl-03']);
+		expect(row).toEqual({ level_cm: 42.5, distance_cm: null });
+		const before = ingest.metrics.rejectedTotal('bad_fields');
+		await client.publishAsync(topic, JSON.stringify({ level_cm: 40, distance_cm: 260, seq: 102 }), { qos: 1 });
+		await client.publishAsync(topic, JSON.stringify({ seq: 103 }), { qos: 1 });
+		expect(ingest.metrics.rejectedTotal('bad_fields')).toBe(before + 2);
+		expect(await db.query('select 1 from reading where device_id = $1 and seq in (102, 103)', ['t-wl-03'])).toEqual([]);
+	});
+
+	it('trusts a device clock from 7 days back to 5 minutes ahead, else stores server time with clock_skew', async () => {
+		const { client } = await connect('t-wl-03');
+		const topic = `rw/${rw.code}/sensor/t-wl-03/level`;
+		const now = Date.now();
+		const cases: [number, string, boolean][] = [
+			[201, new Date(now - 6 * 86_400_000).toISOString(), false], // a replay after an outage: kept
+			[202, new Date(now + 60_000).toISOString(), false],
+			[203, new Date(now + 3600_000).toISOString(), true], // an hour ahead
+			[204, new Date(now - 8 * 86_400_000).toISOString(), true], // older than a week
+			[205, 'kemarin', true]
+		];
+		for (const [seq, ts] of cases) await client.publishAsync(topic, JSON.stringify({ distance_cm: 100, ts, seq }), { qos: 1 });
+		const rows = await db.query<{ seq: string; ts: Date; clock_skew: boolean; received_at: Date }>(
+			'select seq::text, ts, clock_skew, received_at from reading where device_id = $1 and seq between 201 and 205 order by seq',
+			['t-wl-03']
+		);
+		expect(rows.map((r) => [Number(r.seq), r.clock_skew])).toEqual(cases.map(([seq, , skew]) => [seq, skew]));
+		for (const [i, r] of rows.entries()) {
+			const [, ts, skew] = cases[i]!;
+			// Distrusted: the server's time of arrival instead, within the test's own span.
+			if (skew) expect(Math.abs(new Date(r.ts).getTime() - new Date(r.received_at).getTime())).toBeLessThan(60_000);
+			else expect(new Date(r.ts).toISOString()).toBe(ts);
+		}
+	});
+
+	it('drops and counts messages of devices it does not know, disabled, or of another RW, without a crash', async () => {
+		// Development (anonymous) clients reach ingest too; a device id nobody registered is dropped.
+		const devIngest = new Ingest(db);
+		const verdict = await devIngest.handle({ kind: 'anonymous' }, `rw/${rw.code}/sensor/ghost-01/level`, Buffer.from(level(1)));
+		expect(verdict).toBe('drop');
+		expect(devIngest.metrics.rejectedTotal('unknown_device')).toBe(1);
+		// A registered device published under another RW's code, and a will of a device since deleted.
+		expect(await devIngest.handle({ kind: 'anonymous' }, `rw/${other.code}/sensor/t-wl-01/level`, Buffer.from(level(2)))).toBe('drop');
+		expect(await devIngest.handle(null, `rw/${rw.code}/device/ghost-02/status`, Buffer.from('offline'))).toBe('drop');
+		expect(devIngest.metrics.rejectedTotal('unknown_device')).toBe(3);
+		expect(devIngest.renderMetrics()).toMatch(/rukun_mqtt_messages_rejected_total\{reason="unknown_device",device="ghost-01"\} 1/);
+		expect(await db.query(`select 1 from reading where device_id in ('ghost-01', 'ghost-02')`)).toEqual([]);
+		await devIngest.close();
+	});
+
 	it('stores panic presses and device status from the retained LWT', async () => {
 		const { client } = await connect('t-pb-01', secrets.get('t-pb-01'), {
 			will: { topic: `rw/${rw.code}/device/t-pb-01/status`, payload: Buffer.from('offline'), qos: 1, retain: true }
@@ -232,6 +285,14 @@ describe('broker access', () => {
 		expect(ingest.metrics.rejectedTotal('forbidden_topic')).toBe(before + 1);
 		const expired = mintDashboardToken(tokenKey, { userId: 'u1', rwCode: rw.code, rwId: rw.id }, -1);
 		expect((await connect('dash-2', expired, { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
+		// Signed with another key, or its claims changed to another RW under the old signature.
+		const foreign = mintDashboardToken(randomBytes(32), { userId: 'u1', rwCode: rw.code, rwId: rw.id });
+		expect((await connect('dash-3', foreign, { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
+		const [body, mac] = token.split('.');
+		const claims = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as Record<string, unknown>;
+		const moved = `${Buffer.from(JSON.stringify({ ...claims, rwCode: other.code, rwId: other.id })).toString('base64url')}.${mac}`;
+		expect((await connect('dash-4', moved, { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
+		expect((await connect('dash-5', 'not-a-token', { username: 'dashboard' })).error?.message).toMatch(/Bad username or password/);
 	});
 });
 

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
-import { listServices } from '../../src/lib/server/letters/catalogue';
+import { createService, getPublicService, listServices, updateService, type ServiceInput } from '../../src/lib/server/letters/catalogue';
+import { decisionSchema } from '../../src/lib/schemas/letters';
 import { addAttachment, getRequest, listQueue, saveRequest, withdrawRequest } from '../../src/lib/server/letters/requests';
 import { decide, type IssueContext } from '../../src/lib/server/letters/review';
 import { bookPickup, cancelLetter, downloadLetter, openSlots, submitSurvey, verifyLetter } from '../../src/lib/server/letters/issued';
@@ -11,6 +12,7 @@ import { acceptUpload } from '../../src/lib/server/storage/uploads';
 import { listNotifications } from '../../src/lib/server/notifications';
 import { mutationReferenceFor } from '../../src/lib/server/letters/mutation-reference';
 import { recordMutation } from '../../src/lib/server/registry/mutations';
+import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
@@ -69,6 +71,9 @@ beforeAll(async () => {
 afterAll(async () => {
 	await db?.close();
 	await files?.cleanup();
+});
+afterEach(() => {
+	vi.useRealTimers();
 });
 
 describe('catalogue', () => {
@@ -193,6 +198,55 @@ describe('request → RT → RW', () => {
 	});
 });
 
+describe('rejecting and the catalogue', () => {
+	it('rejects with a reason the resident sees; a rejected request is final', async () => {
+		expect(decisionSchema.safeParse({ decision: 'reject', note: '' }).success).toBe(false);
+		const id = await submittedRequest('Ditolak');
+		expect(await decide(db, head1, id, 'rt', 'reject', 'Bukan warga RT 001', ctx)).toEqual({ ok: true, status: 'rejected', number: undefined });
+		const seen = (await getRequest(db, resident, id))!;
+		expect(seen).toMatchObject({ status: 'rejected', reason: 'Bukan warga RT 001' });
+		expect(seen.events.at(-1)).toMatchObject({ action: 'rejected', actor_role: 'rt_head', note: 'Bukan warga RT 001' });
+		expect((await listNotifications(db, resident)).find((n) => n.kind === 'letter.rejected' && n.link === `/surat/${id}`)?.params).toMatchObject({ note: 'Bukan warga RT 001' });
+		// Nobody takes it further: not the RT again, not the RW, not the resident by resubmitting.
+		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan: 'Lagi' }, submit: true, requestId: id })).toEqual({ ok: false, reason: 'not_editable' });
+		// The RW admin rejects at its own step the same way.
+		const second = await submittedRequest('Ditolak RW');
+		await decide(db, head1, second, 'rt', 'approve', '', ctx);
+		expect(await decide(db, admin, second, 'rw', 'reject', 'Data tidak sesuai', ctx)).toMatchObject({ ok: true, status: 'rejected' });
+		expect((await getRequest(db, resident, second))!.reason).toBe('Data tidak sesuai');
+	});
+
+	it('lets the RW admin edit a service and add one; the public catalogue follows, another RW cannot', async () => {
+		const original = (await listServices(db, rw.id)).find((s) => s.kind === 'SP-KERAMAIAN')!;
+		const input: ServiceInput = Object.fromEntries(Object.entries(original).filter(([key]) => key !== 'id' && key !== 'kind')) as ServiceInput;
+		const edited = { ...input, requirements: ['KTP-el', 'Surat pengantar RT'], days: 2, template: 'Yang bertanda tangan menerangkan bahwa {{nama}} untuk {{keperluan}}.' };
+		expect(await updateService(db, admin, 'SP-KERAMAIAN', edited)).toBe(true);
+		expect(await getPublicService(db, rw.id, 'SP-KERAMAIAN')).toMatchObject({ requirements: ['KTP-el', 'Surat pengantar RT'], days: 2, template: edited.template });
+		// Another RW's admin (even claiming this RW) or an RT head changes nothing (RLS).
+		expect(await updateService(db, { ...otherAdmin, rwId: rw.id }, 'SP-KERAMAIAN', { ...edited, name: 'Diubah RW lain' })).toBe(false);
+		expect(await updateService(db, head1, 'SP-KERAMAIAN', { ...edited, name: 'Diubah RT' })).toBe(false);
+		expect((await getPublicService(db, rw.id, 'SP-KERAMAIAN'))!.name).toBe(original.name);
+		// Switched off: gone from the public catalogue, and no request can be made for it.
+		expect(await updateService(db, admin, 'SP-KERAMAIAN', { ...edited, active: false })).toBe(true);
+		expect((await listServices(db, rw.id)).map((s) => s.kind)).not.toContain('SP-KERAMAIAN');
+		expect((await listServices(db, rw.id, { includeInactive: true })).map((s) => s.kind)).toContain('SP-KERAMAIAN');
+		expect(await saveRequest(db, resident, { kind: 'SP-KERAMAIAN', subjectId: household.residentIds[0]!, data: {}, submit: false })).toEqual({ ok: false, reason: 'no_service' });
+		// A service of the RW's own, once per kind code.
+		expect(await createService(db, admin, 'SK-RONDA', { ...edited, name: 'Surat Keterangan Ronda', active: true })).toBe('ok');
+		expect(await createService(db, admin, 'SK-RONDA', { ...edited, name: 'Dua kali' })).toBe('exists');
+		expect((await listServices(db, rw.id)).find((s) => s.kind === 'SK-RONDA')).toMatchObject({ name: 'Surat Keterangan Ronda' });
+		expect(await listServices(db, otherRw.id)).not.toContainEqual(expect.objectContaining({ kind: 'SK-RONDA' }));
+		const audited = await db.query<{ action: string; target: string }>(`select action, target from audit_log where rw_id = $1 and action like 'letters.service.%' order by id`, [rw.id]);
+		expect(audited).toEqual([
+			{ action: 'letters.service.update', target: 'SP-KERAMAIAN' },
+			{ action: 'letters.service.update', target: 'SP-KERAMAIAN' },
+			{ action: 'letters.service.create', target: 'SK-RONDA' }
+		]);
+	});
+});
+
 describe('numbering register', () => {
 	/** Requests already approved by the RT, written as the system, ready for the RW. */
 	async function approvedRequests(kind: string, n: number): Promise<string[]> {
@@ -267,13 +321,22 @@ describe('after issue', () => {
 	});
 
 	it('counts requests per service and RT and the median time to finish', async () => {
+		const before = await letterStats(db, admin);
+		const totalOf = (stats: typeof before) => stats.byService.find((s) => s.name === 'Surat Keterangan Domisili')?.total ?? 0;
+		const rtOf = (stats: typeof before) => stats.byRt.find((r) => r.rt_number === 1)?.total ?? 0;
+		const issuedOf = (stats: typeof before) => stats.medianHours.find((m) => m.name === 'Surat Keterangan Domisili')?.issued ?? 0;
+		// Two requests of its own: one issued, one still waiting for the RT.
+		const [issued, waiting] = [await submittedRequest('Statistik 1'), await submittedRequest('Statistik 2')];
+		expect(await decide(db, head1, issued, 'rt', 'approve', '', ctx)).toMatchObject({ ok: true });
+		expect(await decide(db, admin, issued, 'rw', 'approve', '', ctx)).toMatchObject({ ok: true });
+		expect(waiting).not.toBe(issued);
+
 		const stats = await letterStats(db, admin);
 		expect(stats.months).toHaveLength(12);
-		const dom = stats.byService.find((s) => s.name === 'Surat Keterangan Domisili')!;
-		expect(dom.total).toBeGreaterThanOrEqual(4);
-		expect(stats.byRt.find((r) => r.rt_number === 1)!.total).toBeGreaterThanOrEqual(4);
+		expect(totalOf(stats)).toBe(totalOf(before) + 2);
+		expect(rtOf(stats)).toBe(rtOf(before) + 2);
 		const median = stats.medianHours.find((m) => m.name === 'Surat Keterangan Domisili')!;
-		expect(median.issued).toBeGreaterThanOrEqual(3);
+		expect(median.issued).toBe(issuedOf(before) + 1);
 		expect(median.hours).not.toBeNull();
 		// Another RW's admin sees none of it.
 		expect((await letterStats(db, otherAdmin)).byService).toEqual([]);
@@ -282,6 +345,7 @@ describe('after issue', () => {
 
 describe('letters that attest a registry event', () => {
 	it('show the RT head and RW admin the recorded death, and flag a different date', async () => {
+		fixClock(); // the dates below are days before it
 		const rizky = household.residentIds[1]!;
 		const data = { tanggal_meninggal: '2026-11-03', tempat_meninggal: 'RSUD Koja', sebab_meninggal: 'Sakit', keperluan: 'Akta kematian' };
 		const draft = await saveRequest(db, resident, { kind: 'SK-MATI', subjectId: rizky, data, submit: false });

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { listMutations } from '../../src/lib/server/registry/mutations';
 import { checkDocument, readMutationDocument, recordMutationWithDocument } from '../../src/lib/server/registry/mutation-documents';
 import type { AcceptedUpload } from '../../src/lib/server/storage/uploads';
+import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { makeHousehold, tempFileStore, testPii } from '../factories/letters';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
@@ -65,6 +66,12 @@ beforeAll(async () => {
 afterAll(async () => {
 	await db?.close();
 	await files?.cleanup();
+});
+
+// Dates below are days before the fixed now (TEST_NOW), whenever the suite runs.
+beforeEach(() => fixClock());
+afterEach(() => {
+	vi.useRealTimers();
 });
 
 describe('mutation documents', () => {

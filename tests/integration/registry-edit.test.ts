@@ -1,7 +1,7 @@
 // Correcting a resident record, linking records to the accounts of the people they
 // describe, and correction requests that keep NIK/KK masked.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInvite, redeemInvite } from '../../src/lib/server/auth/invites';
 import { decryptPii, piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
@@ -12,6 +12,7 @@ import { recordMutation } from '../../src/lib/server/registry/mutations';
 import { updateResident } from '../../src/lib/server/registry/resident-edit';
 import { getResident, myHouseholds, searchResidents } from '../../src/lib/server/registry/residents';
 import { residentFiltersSchema } from '../../src/lib/schemas/registry';
+import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { newKk, nikFor, residentRow } from '../factories/registry';
 import { makeMember, makeRw, uniquePhone, type TestRw } from '../factories/tenancy';
@@ -53,6 +54,12 @@ const formOf = (values: Record<string, string | undefined>, changes: Record<stri
 	occupation: values.occupation!,
 	phone: '',
 	...changes
+});
+
+// Dates below are days before the fixed now (TEST_NOW), whenever the suite runs.
+beforeEach(() => fixClock());
+afterEach(() => {
+	vi.useRealTimers();
 });
 
 describe('correcting a resident record', () => {

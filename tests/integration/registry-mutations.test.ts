@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { isHttpError, type ActionFailure } from '@sveltejs/kit';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { withUser } from '../../src/lib/server/db/with-user';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
@@ -11,6 +11,7 @@ import type { Database } from '../../src/lib/server/db/types';
 import { commitRows } from '../../src/lib/server/registry/import';
 import { listMutations, mutationReport, recordMutation, registerResident } from '../../src/lib/server/registry/mutations';
 import { setRuntime, type Runtime } from '../../src/lib/server/runtime';
+import { fixClock } from '../factories/clock';
 import { freshDatabase, throwawayPostgres } from '../factories/db';
 import { tempFileStore } from '../factories/letters';
 import { newKk, residentRow } from '../factories/registry';
@@ -40,6 +41,9 @@ afterAll(async () => {
 	await db?.close();
 	await files?.cleanup();
 });
+// Dates below are days before the fixed now (TEST_NOW), whenever the suite runs;
+// a test that needs another instant moves the clock with clockAt.
+beforeEach(() => fixClock());
 afterEach(() => {
 	vi.useRealTimers();
 });
@@ -58,10 +62,7 @@ const statusOf = async (id: string) => (await db.query<{ status: string }>('sele
 const mutationsOf = async (id: string) =>
 	db.query<{ kind: string; occurred_on: string }>('select kind, occurred_on::text as occurred_on from mutation where resident_id = $1 order by created_at', [id]);
 /** Pretends the clock reads `iso` (UTC); only Date is faked. */
-const clockAt = (iso: string) => {
-	vi.useFakeTimers({ toFake: ['Date'] });
-	vi.setSystemTime(new Date(iso));
-};
+const clockAt = (iso: string) => fixClock(iso);
 
 describe('mutation rules', () => {
 	it('records a death once: a second death or a move in afterwards is refused and not counted', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
@@ -12,6 +12,7 @@ import { renderHouseholdPdf } from '../../src/lib/server/registry/household-pdf'
 import { pdfText } from '../factories/pdf';
 import { demographics } from '../../src/lib/server/registry/demographics';
 import { residentFiltersSchema } from '../../src/lib/schemas/registry';
+import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { newKk, nikFor, residentRow } from '../factories/registry';
@@ -37,6 +38,18 @@ beforeAll(async () => {
 	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
 });
 afterAll(async () => db?.close());
+afterEach(() => {
+	vi.useRealTimers();
+});
+
+let addedLine = 10_000;
+/** People in households of their own, written by the RW admin; returns their ids in order. */
+async function addPeople(people: ({ name: string; rt?: string } & Record<string, string>)[]): Promise<string[]> {
+	const rows = people.map((p) => residentRow(++addedLine, { kk: newKk(), rt: '1', ...p }));
+	expect(await commitRows(db, keys, admin, rows)).toMatchObject({ ok: true });
+	const found = await db.query<{ id: string; name: string }>('select id, name from resident where rw_id = $1 and name = any ($2::text[])', [rw.id, people.map((p) => p.name)]);
+	return people.map((p) => found.find((f) => f.name === p.name)!.id);
+}
 
 describe('registry writes', () => {
 	it('stores NIK and KK encrypted: the raw columns do not contain them', async () => {
@@ -220,17 +233,39 @@ describe('registry reads and RLS', () => {
 	});
 
 	it('keeps an RT head to their RT and another RW out entirely', async () => {
+		const [own, other] = await addPeople([
+			{ name: 'Sekat Satu', rt: '1' },
+			{ name: 'Sekat Dua', rt: '2' }
+		]);
 		const rt2 = await searchResidents(db, head2, filters({ status: 'all' }));
-		expect(rt2.rows.length).toBeGreaterThan(0);
+		expect(rt2.rows.map((r) => r.id)).toContain(other);
 		expect(rt2.rows.every((r) => r.rt_number === 2)).toBe(true);
-		const budi = (await db.query<{ id: string }>(`select id from resident where name = 'Budi Santoso'`))[0]!;
-		expect(await getResident(db, head2, budi.id)).toBeNull();
+		expect(await getResident(db, head2, own!)).toBeNull();
+		expect(await getResident(db, head2, other!)).toMatchObject({ name: 'Sekat Dua' });
 		const outsider = await makeMember(db, otherRw, 'rw_admin');
 		expect((await searchResidents(db, { ...outsider, rwId: rw.id }, filters())).rows).toEqual([]);
 		const updated = await withUser(db, { sub: head2.id, rw_id: rw.id }, (tx) =>
-			tx.query(`update resident set name = 'X' where id = $1 returning id`, [budi.id])
+			tx.query(`update resident set name = 'X' where id = $1 returning id`, [own])
 		);
 		expect(updated).toHaveLength(0);
+	});
+
+	it('filters by age group on the WIB calendar day', async () => {
+		// 00:30 WIB on 1 December 2026, still 30 November in UTC: whoever was born on
+		// 1 December turns 18 (or 60) today in Jakarta.
+		fixClock('2026-11-30T17:30:00Z');
+		const [child, eighteen, fiftyNine, sixty] = await addPeople([
+			{ name: 'Umur Anak', birth_date: '2008-12-02' },
+			{ name: 'Umur Delapanbelas', birth_date: '2008-12-01' },
+			{ name: 'Umur Limapuluhsembilan', birth_date: '1966-12-02' },
+			{ name: 'Umur Enampuluh', birth_date: '1966-12-01' }
+		]);
+		const group = async (age: string) => (await searchResidents(db, admin, filters({ q: 'umur', age }))).rows.map((r) => r.id).sort();
+		expect(await group('child')).toEqual([child]);
+		expect(await group('adult')).toEqual([eighteen, fiftyNine].sort());
+		expect(await group('elderly')).toEqual([sixty]);
+		// The same people without an age group: all four.
+		expect((await searchResidents(db, admin, filters({ q: 'umur' }))).rows).toHaveLength(4);
 	});
 
 	it('reveals a full NIK only to authorised officers, and logs every reveal', async () => {
@@ -301,6 +336,7 @@ describe('registry reads and RLS', () => {
 	});
 
 	it('records mutations, updates status, and counts them per RT and month', async () => {
+		fixClock();
 		const target = (await db.query<{ id: string }>(`select id from resident where name = 'Warga 1499'`))[0]!;
 		const result = await recordMutation(db, head1, { residentId: target.id, kind: 'moved_out', occurredOn: '2026-11-02', note: 'Pindah ke Bekasi' });
 		expect(result.ok).toBe(true);
