@@ -217,6 +217,7 @@ export const id = {
 	'import.check_again': 'Kembali ke pemeriksaan',
 	'registry.title': 'Data warga',
 	'registry.search': 'Cari nama',
+	'registry.search_invalid': 'Pencarian tidak dapat dibaca: paling banyak 60 huruf untuk nama dan 30 untuk rumah, tanpa karakter kendali. Ubah pencarian lalu coba lagi.',
 	'registry.house_search': 'Rumah (blok dan nomor)',
 	'registry.house_search_hint': 'contoh A1 12',
 	'registry.nik_last4': '4 angka terakhir NIK',
