@@ -82,6 +82,7 @@ describe('login limits under parallel requests', () => {
 describe('/metrics', () => {
 	it('is closed to a visitor from localhost and to a resident, open to the token and to an RW admin', async () => {
 		expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
+		expect((await fetch(`${app.url}/metrics`, { headers: from('127.0.0.1') })).status).toBe(401);
 		expect((await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
 		const scraped = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
 		expect(scraped.status).toBe(200);

@@ -178,7 +178,7 @@ const searchText = (max: number) =>
 		.string()
 		.trim()
 		.max(max, 'errors.too_long')
-		.refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'registry.search_invalid')
+		.refine((v) => ![...v].some((c) => c < ' ' || c === '\u007f'), 'registry.search_invalid')
 		.optional()
 		.transform((v) => v || undefined);
 
