@@ -118,7 +118,7 @@ describe('registry over HTTP', () => {
 		expect(json.status).toBe(200);
 		const data = (await json.json()) as { households: { kk_masked: string; members: { name: string; nik_masked: string }[] }[] };
 		const member = data.households[0]!.members.find((m) => m.name === 'Siti Rahmawati')!;
-		expect(member.nik_masked).toMatch(/^\d{4}•{8}\d{4}$/);
+		expect(member.nik_masked).toMatch(/^•{12}\d{4}$/);
 
 		const pdf = await siti.get('/household/export?format=pdf');
 		expect(pdf.status).toBe(200);
