@@ -63,6 +63,26 @@ const handleGuard: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * A form field holding a NUL character is refused with a 400 before any action reads
+ * it: no one types one, and PostgreSQL refuses it in text, so it would end as a 500
+ * wherever a field reaches the database. Files in a multipart form may hold any byte.
+ */
+const handleFormText: Handle = async ({ event, resolve }) => {
+	const type = event.request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+	if (event.request.method === 'POST' && FORM_TYPES.includes(type)) {
+		const form = await event.request.clone().formData().catch(() => null);
+		for (const [, value] of form ?? []) {
+			if (typeof value === 'string' && value.includes('\u0000')) {
+				error(400, { message: translate(event.locals.locale, 'error.400_nul'), key: 'error.400_nul' });
+			}
+		}
+	}
+	return resolve(event);
+};
+
 /**
  * Headers beyond the CSP that svelte.config.js sets. The server sets them on every
  * answer before the hooks run (`sendSecurityHeaders` in `init`); they are set here as
@@ -76,7 +96,7 @@ const handleHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(handleSession, handleGuard, handleHeaders);
+export const handle = sequence(handleSession, handleGuard, handleFormText, handleHeaders);
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	if (status !== 404) console.error(`[${event.request.method} ${event.url.pathname}]`, err);

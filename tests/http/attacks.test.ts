@@ -59,6 +59,19 @@ describe('registry search input', () => {
 	});
 });
 
+describe('form input', () => {
+	it('answers a NUL in a form field (urlencoded or multipart) with a 400 that says why', async () => {
+		const client = await admin('10.66.0.1');
+		const refused = await client.post('/rw/invites?/invite', { role: 'treasurer', note: 'a\u0000b', validDays: '7' });
+		expect(refused.status).toBe(400);
+		expect(await refused.text()).toContain('karakter yang tidak diizinkan');
+		const multipart = new FormData();
+		multipart.set('note', 'x\u0000y');
+		expect((await client.postForm('/rw/invites?/invite', multipart)).status).toBe(400);
+		expect((await client.post('/rw/invites?/invite', { role: 'treasurer', note: 'Bu Dewi', validDays: '7' })).status).toBe(200);
+	});
+});
+
 describe('login limits under parallel requests', () => {
 	it('tries only 5 of 30 simultaneous wrong passwords for one phone', async () => {
 		const responses = await Promise.all(

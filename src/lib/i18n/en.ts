@@ -101,6 +101,7 @@ export const en: Record<MessageKey, string> = {
 	'error.title': 'Something went wrong',
 	'error.403': 'You do not have access to this page.',
 	'error.404': 'Page not found.',
+	'error.400_nul': 'The form holds a character that is not allowed (NUL). Check it and send it again.',
 	'error.500': 'Server error. Please try again shortly.',
 	'error.back_home': 'Back to home',
 

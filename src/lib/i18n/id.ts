@@ -99,6 +99,7 @@ export const id = {
 	'error.title': 'Terjadi kesalahan',
 	'error.403': 'Anda tidak memiliki akses ke halaman ini.',
 	'error.404': 'Halaman tidak ditemukan.',
+	'error.400_nul': 'Isian berisi karakter yang tidak diizinkan (NUL). Periksa isian lalu kirim lagi.',
 	'error.500': 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
 	'error.back_home': 'Kembali ke beranda',
 
