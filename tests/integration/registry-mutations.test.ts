@@ -351,7 +351,7 @@ describe('migration 20261201000100_registry_rules', () => {
 
 			expect(await old.query('select field, requested_value from correction_request where rw_id = $1 order by field', [rwId])).toEqual([
 				{ field: 'kk', requested_value: '••••' },
-				{ field: 'nik', requested_value: '••••••••••••0009' },
+				{ field: 'nik', requested_value: '3172••••••••0009' },
 				{ field: 'occupation', requested_value: 'Guru 1234567890123456' }
 			]);
 			const houses = await old.query<{ id: string; rt_id: string; block: string; number: string; lat: number | null }>(
