@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { freePort, killInstance, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor, type Instance } from './ingest-external/stack';
+import { freePort, killInstance, METRICS_TOKEN, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor, type Instance } from './ingest-external/stack';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { startMosquitto } from './ingest/targets';
 import { ensureBuild } from './lib/app';
@@ -150,10 +150,10 @@ async function main() {
 		});
 		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
-		// Batch sizes from the instances' own counters (/metrics answers loopback scrapers).
+		// Batch sizes from the instances' own counters (/metrics with the METRICS_TOKEN bearer token).
 		const batches = await Promise.all(
 			instances.map(async (i) => {
-				const text = await (await fetch(`${i.app.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+				const text = await (await fetch(`${i.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) })).text();
 				const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 				return { batches: value('rukun_ingest_batches_total'), rows: value('rukun_mqtt_messages_accepted_total'), max: value('rukun_ingest_batch_rows_max') };
 			})

@@ -7,6 +7,7 @@ import { isLocale, LOCALE_COOKIE, translate } from '$lib/i18n';
 import { loadConfig } from '$lib/server/config';
 import { bootHttpServer, getRuntime, hasRuntime, setRuntime, startRuntime } from '$lib/server/runtime';
 import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
+import { SECURITY_HEADERS, sendSecurityHeaders } from '$lib/server/security-headers';
 
 /**
  * Starts the runtime (database, migrations, demo seed, broker) once per process.
@@ -15,7 +16,9 @@ import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
  */
 export const init: ServerInit = async () => {
 	if (building || hasRuntime()) return;
-	setRuntime(await startRuntime(loadConfig(), { httpServer: bootHttpServer() }));
+	const httpServer = bootHttpServer();
+	if (httpServer) sendSecurityHeaders(httpServer);
+	setRuntime(await startRuntime(loadConfig(), { httpServer }));
 };
 
 /** Session cookie → locals.user, verified against the database on every request. */
@@ -60,20 +63,40 @@ const handleGuard: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-/** Headers beyond the CSP that svelte.config.js sets. */
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * A form field holding a NUL character is refused with a 400 before any action reads
+ * it: no one types one, and PostgreSQL refuses it in text, so it would end as a 500
+ * wherever a field reaches the database. Files in a multipart form may hold any byte.
+ */
+const handleFormText: Handle = async ({ event, resolve }) => {
+	const type = event.request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+	if (event.request.method === 'POST' && FORM_TYPES.includes(type)) {
+		const form = await event.request.clone().formData().catch(() => null);
+		for (const [, value] of form ?? []) {
+			if (typeof value === 'string' && value.includes('\u0000')) {
+				error(400, { message: translate(event.locals.locale, 'error.400_nul'), key: 'error.400_nul' });
+			}
+		}
+	}
+	return resolve(event);
+};
+
+/**
+ * Headers beyond the CSP that svelte.config.js sets. The server sets them on every
+ * answer before the hooks run (`sendSecurityHeaders` in `init`); they are set here as
+ * well for a server without that entry (`vite dev`).
+ */
 const handleHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	const headers = response.headers;
-	headers.set('X-Content-Type-Options', 'nosniff');
-	headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-	headers.set('X-Frame-Options', 'DENY');
-	headers.set('Permissions-Policy', 'geolocation=(self), camera=(self), microphone=()');
-	headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
 	if (event.locals.user && !headers.has('Cache-Control')) headers.set('Cache-Control', 'private, no-store');
 	return response;
 };
 
-export const handle = sequence(handleSession, handleGuard, handleHeaders);
+export const handle = sequence(handleSession, handleGuard, handleFormText, handleHeaders);
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	if (status !== 404) console.error(`[${event.request.method} ${event.url.pathname}]`, err);

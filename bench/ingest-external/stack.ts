@@ -97,6 +97,9 @@ export interface Instance {
 }
 
 /** One app instance (`npm start`'s process) in scale-out mode; resolves once /healthz says the broker is connected. */
+/** The instances' /metrics bearer token (METRICS_TOKEN): the bench reads their counters with it. */
+export const METRICS_TOKEN = randomBytes(24).toString('base64url');
+
 export async function startInstance(user: string, env: { databaseUrl: string; mqttPort: number; dataKey: string }): Promise<Instance> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-app-'));
 	const app = await startApp({
@@ -106,7 +109,8 @@ export async function startInstance(user: string, env: { databaseUrl: string; mq
 		RUKUN_DATA_KEY: env.dataKey,
 		MQTT_URL: `mqtt://${HOST}:${env.mqttPort}`,
 		MQTT_USERNAME: user,
-		MQTT_PASSWORD: APP_PASSWORD
+		MQTT_PASSWORD: APP_PASSWORD,
+		METRICS_TOKEN
 	});
 	await waitFor(async () => (await fetch(`${app.url}/healthz`, { signal: AbortSignal.timeout(5000) })).status === 200, 60_000, `${user} healthy`);
 	return { user, app, dataDir };

@@ -110,6 +110,7 @@ describe('the public catalogue and verification page', () => {
 		expect(list.status).toBe(303);
 		expect(list.headers.get('location')).toBe('/login?next=%2Fsurat');
 		const verify = await visitor.get(`/v/${crypto.randomUUID().replaceAll('-', '')}`);
+		expect(verify.status).toBe(404);
 		const html = await verify.text();
 		expect(html).toContain('data-verdict="not_found"');
 		expect(html).not.toContain('data-verdict="genuine"');

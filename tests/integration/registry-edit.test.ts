@@ -93,7 +93,7 @@ describe('correcting a resident record', () => {
 		});
 		const [row] = await db.query<{ nik_enc: string; nik_masked: string; nik_last4: string }>('select nik_enc, nik_masked, nik_last4 from resident where id = $1', [sari.id]);
 		expect(decryptPii(keys, 'nik', row!.nik_enc)).toBe(nik);
-		expect(row!.nik_masked).toBe(`${nik.slice(0, 4)}••••••••${nik.slice(-4)}`);
+		expect(row!.nik_masked).toBe(`••••••••••••${nik.slice(-4)}`);
 		expect(row!.nik_last4).toBe(nik.slice(-4));
 		expect(JSON.stringify(row)).not.toContain(nik);
 	});
@@ -290,7 +290,7 @@ describe('correction requests', () => {
 		expect(await requestCorrection(db, member, { householdId: household!.id, residentId: ani.id, field: 'occupation', requestedValue: 'Perawat', note: '' })).toBe(true);
 		const rows = await db.query<{ field: string; requested_value: string }>('select field, requested_value from correction_request where resident_id = $1 order by field', [ani.id]);
 		expect(rows).toEqual([
-			{ field: 'nik', requested_value: '3172••••••••0999' },
+			{ field: 'nik', requested_value: '••••••••••••0999' },
 			{ field: 'occupation', requested_value: 'Perawat' }
 		]);
 		// Part of a number (the digits said to be wrong) is not kept at all.

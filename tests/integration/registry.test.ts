@@ -64,7 +64,8 @@ describe('registry writes', () => {
 		expect(dump).not.toContain(nik);
 		expect(dump).not.toContain(kk);
 		expect(dump).not.toContain(nik.slice(4, 12));
-		expect(raw[0]!.nik_masked).toBe(`${nik.slice(0, 4)}••••••••${nik.slice(-4)}`);
+		expect(raw[0]!.nik_masked).toBe(`••••••••••••${nik.slice(-4)}`);
+		expect(raw[0]!.kk_masked).toBe(`••••••••••••${kk.slice(-4)}`);
 	});
 
 	it('dry run reports every row’s errors and writes nothing; commit refuses the same rows', async () => {

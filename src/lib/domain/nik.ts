@@ -90,7 +90,12 @@ export function checkKk(input: string): IdError | null {
 	return null;
 }
 
-/** `3175014101900001` → `3175••••••••0001` (UU 27/2022: shown masked everywhere). */
+/**
+ * `3175014101900001` → `••••••••••••0001` (UU 27/2022: shown masked everywhere).
+ * Only the last four digits: the first four are the region code, which with the
+ * RW's region and the birth date shown beside the mask would give the whole number
+ * away. The same mask as `app.mask_id` in SQL.
+ */
 export function maskId(id: string): string {
-	return `${id.slice(0, 4)}${'•'.repeat(8)}${id.slice(-4)}`;
+	return `${'•'.repeat(12)}${id.slice(-4)}`;
 }

@@ -101,6 +101,7 @@ export const en: Record<MessageKey, string> = {
 	'error.title': 'Something went wrong',
 	'error.403': 'You do not have access to this page.',
 	'error.404': 'Page not found.',
+	'error.400_nul': 'The form holds a character that is not allowed (NUL). Check it and send it again.',
 	'error.500': 'Server error. Please try again shortly.',
 	'error.back_home': 'Back to home',
 
@@ -218,6 +219,7 @@ export const en: Record<MessageKey, string> = {
 	'import.check_again': 'Back to the check',
 	'registry.title': 'Residents',
 	'registry.search': 'Search name',
+	'registry.search_invalid': 'This search cannot be read: at most 60 characters for a name and 30 for a house, without control characters. Change the search and try again.',
 	'registry.house_search': 'House (block and number)',
 	'registry.house_search_hint': 'e.g. A1 12',
 	'registry.nik_last4': 'Last 4 NIK digits',

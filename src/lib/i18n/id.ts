@@ -99,6 +99,7 @@ export const id = {
 	'error.title': 'Terjadi kesalahan',
 	'error.403': 'Anda tidak memiliki akses ke halaman ini.',
 	'error.404': 'Halaman tidak ditemukan.',
+	'error.400_nul': 'Isian berisi karakter yang tidak diizinkan (NUL). Periksa isian lalu kirim lagi.',
 	'error.500': 'Terjadi kesalahan di server. Coba lagi sebentar lagi.',
 	'error.back_home': 'Kembali ke beranda',
 
@@ -217,6 +218,7 @@ export const id = {
 	'import.check_again': 'Kembali ke pemeriksaan',
 	'registry.title': 'Data warga',
 	'registry.search': 'Cari nama',
+	'registry.search_invalid': 'Pencarian tidak dapat dibaca: paling banyak 60 huruf untuk nama dan 30 untuk rumah, tanpa karakter kendali. Ubah pencarian lalu coba lagi.',
 	'registry.house_search': 'Rumah (blok dan nomor)',
 	'registry.house_search_hint': 'contoh A1 12',
 	'registry.nik_last4': '4 angka terakhir NIK',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { householdSchema, parseRt, residentSchema } from './registry';
+import { householdSchema, parseRt, residentFiltersSchema, residentSchema } from './registry';
 
 // A valid man born 1980-05-17 in region 317206, and his KK.
 const NIK = '3172061705800001';
@@ -117,5 +117,19 @@ describe('householdSchema', () => {
 		['a four-digit RT', '1000', 'errors.unknown_rt']
 	])('explains %s in the RT column', (_, rt, message) => {
 		expect(errorsOf(householdSchema.safeParse({ ...house, rt }))).toEqual([['rt', message]]);
+	});
+});
+
+describe('residentFiltersSchema', () => {
+	it('refuses a crafted search word (too long, control characters) instead of passing it on', () => {
+		expect(residentFiltersSchema.safeParse({ q: 'a'.repeat(5000) }).success).toBe(false);
+		expect(residentFiltersSchema.safeParse({ q: 'si\u0000ti' }).success).toBe(false);
+		expect(residentFiltersSchema.safeParse({ house: 'A1\u000012' }).success).toBe(false);
+		expect(residentFiltersSchema.safeParse({ house: 'x'.repeat(31) }).success).toBe(false);
+	});
+
+	it('keeps what the form sends, and ignores filters it does not know', () => {
+		expect(residentFiltersSchema.parse({ q: ' sit han ', house: 'A1 12', rt: '2', page: 'x' })).toMatchObject({ q: 'sit han', house: 'A1 12', rt: 2, page: 1 });
+		expect(residentFiltersSchema.parse({ q: '', rt: 'abc' })).toMatchObject({ q: undefined, rt: undefined });
 	});
 });

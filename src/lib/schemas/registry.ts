@@ -168,10 +168,24 @@ export const householdSchema = z.object({
 
 export type HouseholdInput = z.output<typeof householdSchema>;
 
-/** Search and filters of the resident list (query string). */
+/**
+ * A search word as the list's form sends it: at most `max` characters (the form's
+ * maxlength; a longer one is not typed, it is crafted) and no control characters
+ * (PostgreSQL refuses a NUL in text).
+ */
+const searchText = (max: number) =>
+	z
+		.string()
+		.trim()
+		.max(max, 'errors.too_long')
+		.refine((v) => ![...v].some((c) => c < ' ' || c === '\u007f'), 'registry.search_invalid')
+		.optional()
+		.transform((v) => v || undefined);
+
+/** Search and filters of the resident list (query string); parse with safeParse: bad words are a 400. */
 export const residentFiltersSchema = z.object({
-	q: z.string().trim().max(60).optional().transform((v) => v || undefined),
-	house: z.string().trim().max(30).optional().transform((v) => v || undefined),
+	q: searchText(60),
+	house: searchText(30),
 	nik: z
 		.string()
 		.trim()

@@ -36,7 +36,9 @@ const schema = z.object({
 	MQTT_PASSWORD: z.string().optional(),
 	MQTT_CLIENT_ID: z.string().max(128).optional(),
 	MQTT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(4_294_967_295).default(3600),
-	MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(5000)
+	MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(5000),
+	// A scraper's shared secret: long enough that guessing it is hopeless.
+	METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional().or(z.literal(''))
 });
 
 export interface Config {
@@ -67,6 +69,8 @@ export interface Config {
 	mqttSessionExpirySeconds: number;
 	/** QoS 1 messages the external broker may have in flight to this instance. */
 	mqttReceiveMaximum: number;
+	/** Bearer token that opens /metrics to a scraper (else only RW admins' sessions). */
+	metricsToken: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -99,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		// Mosquitto's use_username_as_clientid makes it the client id anyway.
 		mqttClientId: e.MQTT_CLIENT_ID || (e.MQTT_USERNAME ? e.MQTT_USERNAME : `rukun-${hostname()}`),
 		mqttSessionExpirySeconds: e.MQTT_SESSION_EXPIRY_SECONDS,
-		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM
+		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM,
+		metricsToken: e.METRICS_TOKEN || undefined
 	};
 }

@@ -20,12 +20,6 @@ export function setSessionCookie(cookies: Cookies, url: URL, token: string, expi
 	});
 }
 
-/** Only same-site relative paths may be redirect targets (no open redirects). */
-export function safeNext(next: string | null | undefined, fallback: string): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-	return next;
-}
-
 export const minutesFrom = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
 /**

@@ -6,6 +6,7 @@ import { startBroker, type BrokerStats } from './mqtt/broker';
 import { connectExternalBroker } from './mqtt/external';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessions';
+import { listenForSessionChanges, type SessionChanges } from './auth/session-changes';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
 import { pruneReadings } from './ingest/retention';
@@ -58,11 +59,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		log('warning: DATABASE_URL without RUKUN_DATA_KEY — NIK/KK key kept in DATA_DIR/keys; every instance needs the same key');
 	}
 	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-	cacheSessions(db, new SessionCache(config.sessionCacheSeconds * 1000));
+	const sessionCache = new SessionCache(config.sessionCacheSeconds * 1000);
+	cacheSessions(db, sessionCache);
 	let broker: MqttSide;
 	let seeded = false;
+	let sessionChanges: SessionChanges | null = null;
 	const ingest = new Ingest(db, { log });
 	try {
+		// Other instances share the database: their logouts and role changes reach this cache at once.
+		if (config.databaseUrl && sessionCache.ttlMs > 0) sessionChanges = await listenForSessionChanges(config.databaseUrl, sessionCache);
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		// RWs that predate the letters catalogue get it seeded from layanan.json.
 		await seedMissingCatalogues(db);
@@ -99,6 +104,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			broker = { mode: 'embedded', ...embedded };
 		}
 	} catch (err) {
+		await sessionChanges?.close();
 		await db.close();
 		throw err;
 	}
@@ -140,6 +146,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 				try {
 					await broker.close();
 					await ingest.close();
+					await sessionChanges?.close();
 				} finally {
 					await db.close();
 				}

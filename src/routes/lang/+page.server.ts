@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { isLocale, LOCALE_COOKIE } from '$lib/i18n';
-import { safeNext } from '$lib/server/http';
+import { safeNext } from '$lib/server/safe-next';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => redirect(303, '/');

@@ -1,17 +1,23 @@
-import { error } from '@sveltejs/kit';
-import { clientIp } from '$lib/server/http';
+import { bearerMatches } from '$lib/server/auth/tokens';
 import { missedReadings, renderGaps } from '$lib/server/ingest/gaps';
 import { metric } from '$lib/server/ingest/metrics';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
-/** Ingest and broker counters in the Prometheus text format: RW admins, or a scraper on this machine. */
+/**
+ * Ingest and broker counters in the Prometheus text format, for an RW admin's session
+ * or a scraper with the METRICS_TOKEN bearer token. Never by address: behind a reverse
+ * proxy on the same host every visitor comes from localhost.
+ */
 export const GET: RequestHandler = async (event) => {
-	const user = event.locals.user;
-	if (!user?.roles.includes('rw_admin') && !LOOPBACK.has(clientIp(event))) error(403, { message: 'Forbidden', key: 'error.403' });
-	const { db, ingest, broker } = getRuntime();
+	const { db, ingest, broker, config } = getRuntime();
+	const admin = event.locals.user?.roles.includes('rw_admin') ?? false;
+	if (!admin && !bearerMatches(event.request.headers.get('authorization'), config.metricsToken)) {
+		return new Response('Unauthorized\n', {
+			status: 401,
+			headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"', 'cache-control': 'no-store' }
+		});
+	}
 	const stats = broker.stats();
 	const body =
 		ingest.renderMetrics() +

@@ -1,3 +1,4 @@
+import { error } from '@sveltejs/kit';
 import { residentFiltersSchema } from '$lib/schemas/registry';
 import { searchResidents } from '$lib/server/registry/residents';
 import { renderOnly } from '$lib/server/render-only';
@@ -7,7 +8,9 @@ import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async (event) => {
 	const user = event.locals.user!;
-	const filters = residentFiltersSchema.parse(Object.fromEntries(event.url.searchParams));
+	const parsed = residentFiltersSchema.safeParse(Object.fromEntries(event.url.searchParams));
+	if (!parsed.success) error(400, { message: 'Bad search', key: 'registry.search_invalid' });
+	const filters = parsed.data;
 	const { rows, hasNext } = await searchResidents(getRuntime().db, user, filters);
 	return { list: renderOnly(event, { filters, rows, hasNext }), isAdmin: may(user, 'audit.read') };
 };

@@ -3,7 +3,7 @@ import { may, mayAnywhere } from '$lib/domain/permissions';
 import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { hashPassword, verifyPassword } from './passwords';
-import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
+import { clearAttempts, forgiveAttempt, LIMITS, takeAttempt } from './rate-limit';
 import { createSession, forgetUserSessions } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
 import type { SessionUser } from './sessions';
@@ -111,7 +111,7 @@ export async function redeemInvite(
 ): Promise<RedeemResult> {
 	const ipKey = `redeem:ip:${input.ip}`;
 	const phoneKey = `redeem:phone:${input.phone}`;
-	const wait = await lockedForAny(db, [
+	const wait = await takeAttempt(db, [
 		[ipKey, LIMITS.redeemPerIp],
 		[phoneKey, LIMITS.redeemPerPhone]
 	]);
@@ -177,13 +177,12 @@ export async function redeemInvite(
 	});
 
 	if (!outcome.ok) {
-		if (outcome.reason !== 'already_member') {
-			await recordFailure(db, ipKey, LIMITS.redeemPerIp);
-			await recordFailure(db, phoneKey, LIMITS.redeemPerPhone);
-		}
+		// A member joining again guessed nothing: that attempt is not a failure.
+		if (outcome.reason === 'already_member') await forgiveAttempt(db, [ipKey, phoneKey]);
 		return outcome;
 	}
-	await clearFailures(db, phoneKey);
+	await clearAttempts(db, phoneKey);
+	await forgiveAttempt(db, [ipKey]);
 	// An existing user's open sessions gain the new role now, not when their cache entry ends.
 	forgetUserSessions(db, outcome.userId);
 	const session = await createSession(db, {

@@ -1,7 +1,7 @@
 import type { Database } from '../db';
 import { audit } from '../audit';
 import { burnVerify, verifyPassword } from './passwords';
-import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
+import { clearAttempts, forgiveAttempt, LIMITS, takeAttempt } from './rate-limit';
 import { createSession, deleteSession } from './sessions';
 
 export type LoginResult =
@@ -11,8 +11,9 @@ export type LoginResult =
 
 /**
  * Phone + password login. Unknown phone and wrong password answer alike (and take
- * the same time). Failures count per phone and per address; past the limit the
- * phone is locked for the rest of the window. A successful login rotates the
+ * the same time). Attempts count per phone and per address before the password is
+ * checked; past the limit the phone (or address) is locked for the rest of the
+ * window, and a successful login gives its attempt back. A successful login rotates the
  * session: the old token (if any) is deleted and a new one issued.
  */
 export async function login(
@@ -21,7 +22,7 @@ export async function login(
 ): Promise<LoginResult> {
 	const phoneKey = `login:phone:${input.phone}`;
 	const ipKey = `login:ip:${input.ip}`;
-	const wait = await lockedForAny(db, [
+	const wait = await takeAttempt(db, [
 		[phoneKey, LIMITS.loginPerPhone],
 		[ipKey, LIMITS.loginPerIp]
 	]);
@@ -36,13 +37,12 @@ export async function login(
 	const user = rows[0];
 	const valid = user ? await verifyPassword(user.password_hash, input.password) : (await burnVerify(input.password), false);
 	if (!user || !valid) {
-		await recordFailure(db, phoneKey, LIMITS.loginPerPhone);
-		await recordFailure(db, ipKey, LIMITS.loginPerIp);
 		if (user) await audit(db, { rwId: user.rw_id, actorId: user.id, action: 'login.failed', ip: input.ip });
 		return { ok: false, reason: 'invalid' };
 	}
 
-	await clearFailures(db, phoneKey);
+	await clearAttempts(db, phoneKey);
+	await forgiveAttempt(db, [ipKey]);
 	if (input.previousToken) await deleteSession(db, input.previousToken);
 	const session = await createSession(db, {
 		userId: user.id,

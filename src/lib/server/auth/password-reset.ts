@@ -1,7 +1,7 @@
 import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { hashPassword } from './passwords';
-import { clearFailures, LIMITS, lockedForAny, recordFailure } from './rate-limit';
+import { clearAttempts, forgiveAttempt, LIMITS, takeAttempt } from './rate-limit';
 import { deleteUserSessions, type SessionUser } from './sessions';
 import { newCode, normalizeCode, sha256 } from './tokens';
 import { may } from '$lib/domain/permissions';
@@ -48,7 +48,7 @@ export async function resetPassword(
 ): Promise<ResetResult> {
 	const phoneKey = `reset:phone:${input.phone}`;
 	const ipKey = `reset:ip:${input.ip}`;
-	const wait = await lockedForAny(db, [
+	const wait = await takeAttempt(db, [
 		[phoneKey, LIMITS.redeemPerPhone],
 		[ipKey, LIMITS.redeemPerIp]
 	]);
@@ -69,12 +69,9 @@ export async function resetPassword(
 		await audit(tx, { rwId: reset.rw_id, actorId: reset.user_id, action: 'password_reset.redeem', ip: input.ip });
 		return reset.user_id;
 	});
-	if (!userId) {
-		await recordFailure(db, phoneKey, LIMITS.redeemPerPhone);
-		await recordFailure(db, ipKey, LIMITS.redeemPerIp);
-		return { ok: false, reason: 'invalid_code' };
-	}
-	await clearFailures(db, phoneKey);
+	if (!userId) return { ok: false, reason: 'invalid_code' };
+	await clearAttempts(db, phoneKey);
+	await forgiveAttempt(db, [ipKey]);
 	await deleteUserSessions(db, userId);
 	return { ok: true };
 }

@@ -55,7 +55,7 @@ export async function createSession(
  * data, a busy officer) does not read the same session row each time: on the embedded
  * database that read is a third of an empty signed-in page's cost. Logout, password
  * reset and a new membership forget the entries they affect at once in this process;
- * other instances sharing the database notice within the time to live.
+ * on PostgreSQL other instances hear of it at once too (session-changes.ts).
  */
 export class SessionCache {
 	readonly #entries = new Map<string, { user: SessionUser; until: number }>();
@@ -102,6 +102,12 @@ export class SessionCache {
 	forgetUser(userId: string): void {
 		this.#generation++;
 		for (const [id, entry] of this.#entries) if (entry.user.id === userId) this.#entries.delete(id);
+	}
+
+	/** Forgets everything (changes may have been missed). */
+	clear(): void {
+		this.#generation++;
+		this.#entries.clear();
 	}
 
 	get size(): number {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** 256-bit random token for cookies and links. */
 export function newToken(): string {
@@ -22,4 +22,16 @@ export function newCode(length = 10): string {
 /** What people type back: case, spaces and dashes do not matter. */
 export function normalizeCode(input: string): string {
 	return input.toUpperCase().replace(/[\s-]/g, '');
+}
+
+/**
+ * Whether an `Authorization: Bearer …` header carries `expected` (never when nothing
+ * is expected). Compared as hashes in constant time, so the answer's timing says
+ * nothing about how much of a guess was right.
+ */
+export function bearerMatches(header: string | null, expected: string | undefined): boolean {
+	if (!expected || !header) return false;
+	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+	if (!match) return false;
+	return timingSafeEqual(createHash('sha256').update(match[1]!).digest(), createHash('sha256').update(expected).digest());
 }

@@ -17,7 +17,8 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; reaso
 
 /** The rules, supplied by the runtime; the broker only transports. */
 export interface BrokerHooks {
-	authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
+	/** `address`: the client's IP address (of the TCP socket, or of the WebSocket's HTTP request). */
+	authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, address: string): Promise<AuthResult>;
 	/** Runs before the PUBACK: store first, then answer (null principal: a will after its client left). */
 	publish(principal: Principal | null, topic: string, payload: Buffer): Promise<'deliver' | 'drop'>;
 	subscribe(principal: Principal, filter: string): boolean;
@@ -62,6 +63,12 @@ function defaultHooks(allowAnonymous: boolean): BrokerHooks {
 
 type RukunClient = Client & { rukun?: Principal };
 
+/** The peer's address: the TCP socket's, or for MQTT over WebSocket the upgrade request's socket. */
+function clientAddress(client: Client): string {
+	const socket = client.req?.socket ?? (client.conn as { remoteAddress?: string });
+	return socket.remoteAddress ?? 'unknown';
+}
+
 /**
  * The embedded aedes broker on TCP and, when an HTTP server is given, on
  * WebSocket at /mqtt of that server (DESIGN.md, "One process"). Access rules
@@ -73,7 +80,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 	let refused = 0;
 	const aedes = await Aedes.createBroker({
 		authenticate: (client: RukunClient, username, password, done) => {
-			hooks.authenticate(client.id, username, password).then(
+			hooks.authenticate(client.id, username, password, clientAddress(client)).then(
 				(result) => {
 					if (result.ok) {
 						client.rukun = result.principal;

@@ -1,14 +1,18 @@
 import type { Database } from '../db';
+import { clearAttempts, forgiveAttempt, LIMITS, takeAttempt } from '../auth/rate-limit';
 import { authenticateDevice } from '../devices/devices';
 import type { Ingest } from '../ingest/ingest';
 import { canSubscribe } from './acl';
-import type { BrokerHooks } from './broker';
+import type { AuthResult, BrokerHooks } from './broker';
 import { verifyDashboardToken } from './dashboard-token';
 
 /**
  * The broker's rules: devices by id + secret (client id must equal the id),
  * dashboards by a short-lived token from their session, anonymous only in
  * development; every message through ingest; subscriptions by the ACL.
+ * Credentials are throttled as the HTTP login is: each attempt counts before it is
+ * checked, and past the limit the connection is refused unchecked until the window
+ * ends; a right one gives its count back.
  */
 export function brokerHooks(options: { db: Database; ingest: Ingest; allowAnonymous: boolean; tokenKey: Buffer }): BrokerHooks {
 	const { db, ingest } = options;
@@ -16,26 +20,39 @@ export function brokerHooks(options: { db: Database; ingest: Ingest; allowAnonym
 		ingest.metrics.refuse(reason);
 		return { ok: false as const, reason, code };
 	};
+	const check = async (clientId: string, username: string, secret: string): Promise<AuthResult> => {
+		if (username === 'dashboard') {
+			const principal = verifyDashboardToken(options.tokenKey, secret);
+			return principal ? { ok: true, principal } : refuse('bad_token');
+		}
+		// A device's client id is its id, so two connections cannot pose as one device.
+		if (clientId !== username) return refuse('client_id_mismatch', 5);
+		const device = await authenticateDevice(db, username, secret);
+		if (device === 'disabled') return refuse('disabled', 5);
+		if (!device) return refuse('bad_credentials');
+		ingest.remember(device);
+		return {
+			ok: true,
+			principal: { kind: 'device', deviceId: device.id, deviceKind: device.kind, rwCode: device.rwCode, rwId: device.rwId }
+		};
+	};
 	return {
-		async authenticate(clientId, username, password) {
+		async authenticate(clientId, username, password, address) {
 			if (!username) {
 				return options.allowAnonymous ? { ok: true, principal: { kind: 'anonymous' } } : refuse('no_credentials');
 			}
-			const secret = password?.toString('utf8') ?? '';
-			if (username === 'dashboard') {
-				const principal = verifyDashboardToken(options.tokenKey, secret);
-				return principal ? { ok: true, principal } : refuse('bad_token');
-			}
-			// A device's client id is its id, so two connections cannot pose as one device.
-			if (clientId !== username) return refuse('client_id_mismatch', 5);
-			const device = await authenticateDevice(db, username, secret);
-			if (device === 'disabled') return refuse('disabled', 5);
-			if (!device) return refuse('bad_credentials');
-			ingest.remember(device);
-			return {
-				ok: true,
-				principal: { kind: 'device', deviceId: device.id, deviceKind: device.kind, rwCode: device.rwCode, rwId: device.rwId }
-			};
+			// Per device as seen from one address, and per address: a device's count is not
+			// global, so nobody elsewhere can keep a flood sensor from reconnecting by
+			// guessing its id. Dashboard tokens are signed and count per address only.
+			const ipKey = `mqtt:ip:${address}`;
+			const deviceKey = username === 'dashboard' ? null : `mqtt:device:${username}:${address}`;
+			const wait = await takeAttempt(db, deviceKey ? [[deviceKey, LIMITS.mqttPerDevice], [ipKey, LIMITS.mqttPerIp]] : [[ipKey, LIMITS.mqttPerIp]]);
+			if (wait > 0) return refuse('throttled', 5);
+			const principal = await check(clientId, username, password?.toString('utf8') ?? '');
+			if (!principal.ok) return principal;
+			if (deviceKey) await clearAttempts(db, deviceKey);
+			await forgiveAttempt(db, [ipKey]);
+			return principal;
 		},
 		publish: (principal, topic, payload) => ingest.handle(principal, topic, payload),
 		subscribe: (principal, filter) => canSubscribe(principal, filter)

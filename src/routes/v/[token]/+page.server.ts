@@ -1,12 +1,17 @@
+import { error } from '@sveltejs/kit';
 import { verifyLetter } from '$lib/server/letters/issued';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
 /**
- * Public verification of an issued letter (issue 6, item 6): the QR code opens this
- * page. It shows only what proves the letter genuine; the NIK stays masked.
+ * Public verification of an issued letter: the QR code opens this page. It shows only
+ * what proves the letter genuine; the NIK stays masked. A code that was never issued
+ * is a 404 (so a checker or a crawler cannot take it for a page that exists); this
+ * folder's +error.svelte still explains it to the visitor.
  */
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	setHeaders({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex' });
-	return { letter: await verifyLetter(getRuntime().db, params.token) };
+	const letter = await verifyLetter(getRuntime().db, params.token);
+	if (!letter) error(404, { message: 'Not found', key: 'verify.not_found' });
+	return { letter };
 };
