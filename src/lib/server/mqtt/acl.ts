@@ -2,7 +2,9 @@
  * Who may publish and subscribe to what on the broker: the one rule table
  * (DESIGN.md, "MQTT"). The aedes hooks ask these functions and nothing else.
  */
-export type DeviceKind = 'sensor' | 'panic' | 'pump';
+import type { DeviceKind } from '$lib/views/devices';
+
+export type { DeviceKind };
 
 export type Principal =
 	| { kind: 'device'; deviceId: string; deviceKind: DeviceKind; rwCode: string; rwId: string }
