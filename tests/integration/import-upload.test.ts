@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
 import { setRuntime, type Runtime } from '../../src/lib/server/runtime';
-import { checkOrCommit, loadUpload, suggestMapping, uploadAction } from '../../src/lib/server/registry/import-actions';
+import { checkOrCommit, loadUpload, suggestMapping, uploadAction } from '../../src/lib/web/registry/import-actions.server';
 import { getImportJob } from '../../src/lib/server/registry/import-jobs';
 import { putTemp } from '../../src/lib/server/storage/temp-files';
 import { freshDatabase } from '../factories/db';

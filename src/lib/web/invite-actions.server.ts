@@ -1,8 +1,8 @@
 import { fail, type RequestEvent } from '@sveltejs/kit';
 import { idSchema, inviteSchema } from '$lib/schemas/auth';
 import { parseForm } from '$lib/schemas/form';
-import { createInvite, revokeInvite } from './auth/invites';
-import { getRuntime } from './runtime';
+import { createInvite, revokeInvite } from '$lib/server/auth/invites';
+import { getRuntime } from '$lib/server/runtime';
 
 /** Form actions shared by /rt and /rw/invites: create and revoke invites. */
 export async function createInviteAction(event: RequestEvent) {

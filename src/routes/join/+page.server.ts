@@ -4,7 +4,8 @@ import { joinSchema } from '$lib/schemas/auth';
 import { parseForm } from '$lib/schemas/form';
 import { redeemInvite } from '$lib/server/auth/invites';
 import { readSession } from '$lib/server/auth/sessions';
-import { clientIp, minutesFrom, setSessionCookie } from '$lib/server/http';
+import { minutesFrom } from '$lib/server/http';
+import { clientIp, setSessionCookie } from '$lib/web/http.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

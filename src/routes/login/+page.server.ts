@@ -4,7 +4,8 @@ import { loginSchema } from '$lib/schemas/auth';
 import { parseForm } from '$lib/schemas/form';
 import { login } from '$lib/server/auth/login';
 import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
-import { clientIp, minutesFrom, safeNext, setSessionCookie } from '$lib/server/http';
+import { minutesFrom, safeNext } from '$lib/server/http';
+import { clientIp, setSessionCookie } from '$lib/web/http.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { clientIp } from '$lib/server/http';
+import { clientIp } from '$lib/web/http.server';
 import { missedReadings, renderGaps } from '$lib/server/ingest/gaps';
 import { metric } from '$lib/server/ingest/metrics';
 import { getRuntime } from '$lib/server/runtime';

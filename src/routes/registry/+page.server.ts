@@ -1,6 +1,6 @@
 import { residentFiltersSchema } from '$lib/schemas/registry';
 import { searchResidents } from '$lib/server/registry/residents';
-import { renderOnly } from '$lib/server/render-only';
+import { renderOnly } from '$lib/web/render-only.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';

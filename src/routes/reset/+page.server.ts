@@ -2,7 +2,8 @@ import { fail, redirect } from '@sveltejs/kit';
 import { resetSchema } from '$lib/schemas/auth';
 import { parseForm } from '$lib/schemas/form';
 import { resetPassword } from '$lib/server/auth/password-reset';
-import { clientIp, minutesFrom } from '$lib/server/http';
+import { minutesFrom } from '$lib/server/http';
+import { clientIp } from '$lib/web/http.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions } from './$types';
 

@@ -2,12 +2,12 @@ import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { decisionSchema, requestDataSchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import type { FieldErrors } from '$lib/schemas/form';
-import { getRuntime } from '../runtime';
-import { withUser } from '../db';
-import { acceptUpload } from '../storage/uploads';
-import { getService } from './catalogue';
-import { decide } from './review';
-import { addAttachment, listAttachments, removeAttachment, saveRequest, MAX_ATTACHMENTS } from './requests';
+import { getRuntime } from '$lib/server/runtime';
+import { withUser } from '$lib/server/db';
+import { acceptUpload } from '$lib/server/storage/uploads';
+import { getService } from '$lib/server/letters/catalogue';
+import { decide } from '$lib/server/letters/review';
+import { addAttachment, listAttachments, removeAttachment, saveRequest, MAX_ATTACHMENTS } from '$lib/server/letters/requests';
 
 /**
  * The resident's request form, shared by "new request" and "edit draft / fix a returned

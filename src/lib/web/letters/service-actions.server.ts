@@ -1,8 +1,8 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { serviceSchema, fieldsToText } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
-import { getRuntime } from '../runtime';
-import { createService, updateService, type LetterService } from './catalogue';
+import { getRuntime } from '$lib/server/runtime';
+import { createService, updateService, type LetterService } from '$lib/server/letters/catalogue';
 
 /** The editor's form values for a stored service. */
 export function serviceFormValues(s: LetterService): Record<string, string> {

@@ -1,11 +1,11 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { getRuntime } from '../runtime';
-import { deleteTemp, getTemp, putTemp, TEMP_KINDS } from '../storage/temp-files';
-import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from './column-mapping';
-import { dryRun, rowsFromSheet } from './import';
-import { startImportJob } from './import-jobs';
-import { MAX_BYTES, readSpreadsheet, type Sheet } from './spreadsheet';
-import { Recent } from '../recent';
+import { getRuntime } from '$lib/server/runtime';
+import { deleteTemp, getTemp, putTemp, TEMP_KINDS } from '$lib/server/storage/temp-files';
+import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from '$lib/server/registry/column-mapping';
+import { dryRun, rowsFromSheet } from '$lib/server/registry/import';
+import { startImportJob } from '$lib/server/registry/import-jobs';
+import { MAX_BYTES, readSpreadsheet, type Sheet } from '$lib/server/registry/spreadsheet';
+import { Recent } from '$lib/server/recent';
 
 const KIND = TEMP_KINDS.registryImport;
 

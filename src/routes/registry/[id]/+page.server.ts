@@ -4,7 +4,7 @@ import { todayWib } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { blindIndex } from '$lib/server/crypto/pii';
-import { clientIp } from '$lib/server/http';
+import { clientIp } from '$lib/web/http.server';
 import { listMutations } from '$lib/server/registry/mutations';
 import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
 import { findHouseholdByKk } from '$lib/server/registry/households';

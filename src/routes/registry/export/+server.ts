@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { todayWib } from '$lib/domain/time';
 import { exportRegistry } from '$lib/server/registry/export';
-import { clientIp } from '$lib/server/http';
+import { clientIp } from '$lib/web/http.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 

@@ -1,5 +1,5 @@
 import { listInvites } from '$lib/server/auth/invites';
-import { createInviteAction, revokeInviteAction } from '$lib/server/invite-actions';
+import { createInviteAction, revokeInviteAction } from '$lib/web/invite-actions.server';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';

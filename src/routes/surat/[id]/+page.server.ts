@@ -4,7 +4,7 @@ import { parseForm } from '$lib/schemas/form';
 import { SKM_ELEMENTS } from '$lib/domain/letters';
 import { getRequest, listSubjects, withdrawRequest } from '$lib/server/letters/requests';
 import { bookPickup, openSlots, submitSurvey } from '$lib/server/letters/issued';
-import { removeAttachmentAction, saveRequestAction } from '$lib/server/letters/request-actions';
+import { removeAttachmentAction, saveRequestAction } from '$lib/web/letters/request-actions.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

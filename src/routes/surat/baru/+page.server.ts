@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { getService } from '$lib/server/letters/catalogue';
 import { listSubjects } from '$lib/server/letters/requests';
-import { saveRequestAction } from '$lib/server/letters/request-actions';
+import { saveRequestAction } from '$lib/web/letters/request-actions.server';
 import { withUser } from '$lib/server/db';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';

@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { getRequest } from '$lib/server/letters/requests';
 import { mutationReferenceFor } from '$lib/server/letters/mutation-reference';
-import { decideAction } from '$lib/server/letters/request-actions';
+import { decideAction } from '$lib/web/letters/request-actions.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getService } from '$lib/server/letters/catalogue';
-import { saveServiceAction, serviceFormValues } from '$lib/server/letters/service-actions';
+import { saveServiceAction, serviceFormValues } from '$lib/web/letters/service-actions.server';
 import { withUser } from '$lib/server/db';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';

@@ -4,7 +4,7 @@ import { parseForm } from '$lib/schemas/form';
 import { getRequest } from '$lib/server/letters/requests';
 import { cancelLetter, markPickedUp } from '$lib/server/letters/issued';
 import { mutationReferenceFor } from '$lib/server/letters/mutation-reference';
-import { decideAction } from '$lib/server/letters/request-actions';
+import { decideAction } from '$lib/web/letters/request-actions.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

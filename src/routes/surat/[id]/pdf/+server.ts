@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { downloadLetter } from '$lib/server/letters/issued';
-import { clientIp, storedFileResponse } from '$lib/server/http';
+import { storedFileResponse } from '$lib/server/http';
+import { clientIp } from '$lib/web/http.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
