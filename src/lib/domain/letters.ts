@@ -45,6 +45,35 @@ export function nextStatus(status: RequestStatus, action: LetterAction): Request
 	return FROM[action].includes(status) ? TO[action] : null;
 }
 
+/** What a requester may do with their own request now. */
+export interface RequesterActions {
+	/** Change the draft, or fix a returned request and send it again. */
+	edit: boolean;
+	withdraw: boolean;
+	/** Book a pick-up slot: the letter is issued, not cancelled, not yet picked up. */
+	book: boolean;
+	/** Answer the SKM survey: once per issued letter. */
+	survey: boolean;
+}
+
+/**
+ * The requester's actions on a request (docs/domain.md, "Administrative letters"):
+ * the same transitions the services enforce, so the page offers only what would work.
+ */
+export function requesterActions(request: {
+	status: RequestStatus;
+	surveyed: boolean;
+	letter: { cancelled_at: string | null; picked_up_at: string | null } | null;
+}): RequesterActions {
+	const { status, letter } = request;
+	return {
+		edit: nextStatus(status, 'submit') !== null,
+		withdraw: nextStatus(status, 'withdraw') !== null,
+		book: letter !== null && !letter.cancelled_at && !letter.picked_up_at,
+		survey: status === 'issued' && !request.surveyed
+	};
+}
+
 /** Statuses that still wait for someone (shown on queues, counted by the SLA clock). */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['submitted', 'rt_approved'];
 

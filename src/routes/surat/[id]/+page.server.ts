@@ -1,7 +1,7 @@
 import { error, fail } from '@sveltejs/kit';
 import { bookingSchema, surveySchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
-import { SKM_ELEMENTS } from '$lib/domain/letters';
+import { requesterActions, SKM_ELEMENTS } from '$lib/domain/letters';
 import { getRequest, listSubjects, withdrawRequest } from '$lib/server/letters/requests';
 import { bookPickup, openSlots, submitSurvey } from '$lib/server/letters/issued';
 import { removeAttachmentAction, saveRequestAction } from '$lib/web/letters/request-actions.server';
@@ -15,15 +15,13 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const request = await getRequest(db, user, params.id);
 	if (!request) error(404, { message: 'Not found', key: 'error.404' });
 	const mine = request.requester_id === user.id;
-	const editable = mine && (request.status === 'draft' || request.status === 'returned');
-	const canBook = mine && request.letter !== null && !request.letter.cancelled_at && !request.letter.picked_up_at;
+	// Only the requester acts on a request; others (an RT head opening it) only read it.
+	const may = mine ? requesterActions(request) : { edit: false, withdraw: false, book: false, survey: false };
 	return {
 		request,
-		mine,
-		editable,
-		subjects: editable ? await listSubjects(db, user) : [],
-		slots: canBook ? await openSlots(db, user) : [],
-		canBook,
+		may,
+		subjects: may.edit ? await listSubjects(db, user) : [],
+		slots: may.book ? await openSlots(db, user) : [],
 		flash: url.searchParams.has('sent') ? 'letters.sent' : url.searchParams.has('saved') ? 'letters.saved' : null
 	};
 };
