@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { todayWib } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
-import { blindIndex } from '$lib/server/crypto/pii';
 import { clientIp } from '$lib/web/http.server';
 import { listMutations } from '$lib/server/registry/mutations';
 import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
@@ -59,7 +58,7 @@ export const actions: Actions = {
 		const user = locals.user!;
 		let toHouseholdId: string | null = null;
 		if (parsed.data.kind === 'changed_household') {
-			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, user, blindIndex(pii, 'kk', parsed.data.toKk)) : null;
+			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, pii, user, parsed.data.toKk) : null;
 			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string>, values } });
 		}
 		const input = { residentId: id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId };
