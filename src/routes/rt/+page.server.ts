@@ -1,6 +1,7 @@
 import { listInvites } from '$lib/server/auth/invites';
 import { createInviteAction, revokeInviteAction } from '$lib/web/invite-actions.server';
-import { listHouses, listRtSummaries } from '$lib/server/tenancy/rw';
+import { listRtSummaries } from '$lib/server/tenancy/rw';
+import { listHouses } from '$lib/server/registry/houses';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';

@@ -1,4 +1,4 @@
-import { houseCategoryCounts } from '$lib/server/tenancy/rw';
+import { houseCategoryCounts } from '$lib/server/registry/houses';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 

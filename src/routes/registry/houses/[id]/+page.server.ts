@@ -2,7 +2,7 @@ import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { houseSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
-import { getHouse, updateHouse } from '$lib/server/tenancy/rw';
+import { getHouse, updateHouse } from '$lib/server/registry/houses';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
