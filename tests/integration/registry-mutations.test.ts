@@ -8,7 +8,7 @@ import { withUser } from '../../src/lib/server/db/with-user';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
 import type { Database } from '../../src/lib/server/db/types';
-import { commitRows } from '../../src/lib/server/registry/import';
+import { commitRows } from '../../src/lib/server/registry/registration';
 import { listMutations, mutationReport, recordMutation, registerResident } from '../../src/lib/server/registry/mutations';
 import { setRuntime, type Runtime } from '../../src/lib/server/runtime';
 import { fixClock } from '../factories/clock';

@@ -8,6 +8,13 @@ import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from
 import type { Sheet } from './spreadsheet';
 import { may } from '$lib/domain/permissions';
 
+/*
+ * The registry's one write path: rows of people and their households are checked (on
+ * their own, then against the registry as the user sees it) and written in one
+ * transaction. The spreadsheet import, its dry run and the single add form
+ * (registerResident in mutations.ts) all go through it.
+ */
+
 /**
  * One row to register: resident fields + household fields, as text (form or
  * spreadsheet). `spoilt`: fields whose cell the file itself made wrong, with the

@@ -2,7 +2,7 @@ import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { deleteTemp, getTemp, putTemp, TEMP_KINDS } from '$lib/server/storage/temp-files';
 import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from '$lib/server/registry/column-mapping';
-import { dryRun, rowsFromSheet } from '$lib/server/registry/import';
+import { dryRun, rowsFromSheet } from '$lib/server/registry/registration';
 import { startImportJob } from '$lib/server/registry/import-jobs';
 import { MAX_BYTES, readSpreadsheet, type Sheet } from '$lib/server/registry/spreadsheet';
 import { Recent } from '$lib/server/recent';
