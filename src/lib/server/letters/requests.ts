@@ -8,9 +8,10 @@ import type { AttachmentRow, RequestDetail, RequestEvent, RequestSummary, Subjec
 import { notify } from '../notifications';
 import { nextStatus, type RequestStatus } from '$lib/domain/letters';
 import { rtsWhere } from '$lib/domain/permissions';
+import { isUuid } from '$lib/domain/ids';
 
 /**
- * The resident's side of a letter request (issue 6, items 2 and 3): drafts, attachments,
+ * The resident's side of a letter request: drafts, attachments,
  * submit and resubmit, withdraw, and reading a request with its timeline. Every query
  * runs under the user's RLS; the requester is always the logged-in user.
  */
@@ -252,7 +253,7 @@ export function listQueue(db: Database, user: SessionUser, stage: 'rt' | 'rw', v
 
 /** One request with its service, subject, timeline, files and letter, if the user may see it. */
 export async function getRequest(db: Database, user: SessionUser, requestId: string): Promise<RequestDetail | null> {
-	if (!/^[0-9a-f-]{36}$/.test(requestId)) return null;
+	if (!isUuid(requestId)) return null;
 	return withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<Omit<RequestDetail, 'service' | 'subject' | 'events' | 'attachments' | 'letter' | 'booking' | 'surveyed' | 'requester_name'> & { kind: string; subject_id: string }>(
 			`select q.id, q.rw_id, q.rt_id, q.requester_id, q.status, q.data, q.reason, q.returned_by_role, q.submitted_at,

@@ -8,6 +8,7 @@ import { acceptUpload } from '$lib/server/storage/uploads';
 import { getService } from '$lib/server/letters/catalogue';
 import { decide } from '$lib/server/letters/review';
 import { addAttachment, listAttachments, removeAttachment, saveRequest, MAX_ATTACHMENTS } from '$lib/server/letters/requests';
+import { isUuid } from '$lib/domain/ids';
 
 /**
  * The resident's request form, shared by "new request" and "edit draft / fix a returned
@@ -31,7 +32,7 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 	const raw: Record<string, string> = {};
 	for (const field of service.fields) raw[field.key] = String(form.get(`f_${field.key}`) ?? '').trim().slice(0, 500);
 	const errors: FieldErrors = {};
-	if (!/^[0-9a-f-]{36}$/.test(subjectId)) errors.subject = 'errors.required';
+	if (!isUuid(subjectId)) errors.subject = 'errors.required';
 
 	const uploads = form.getAll('files').filter((f): f is File => typeof f === 'object' && f !== null && 'size' in f && f.size > 0);
 	const checked = await Promise.all(
@@ -41,7 +42,7 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 
 	// 1. Keep what was typed, as a draft (only possible once a person is chosen).
 	const formId = String(form.get('id') ?? '');
-	let id = requestId ?? (/^[0-9a-f-]{36}$/.test(formId) ? formId : null);
+	let id = requestId ?? (isUuid(formId) ? formId : null);
 	if (!errors.subject) {
 		const saved = await saveRequest(db, user, { kind, subjectId, data: raw, submit: false, requestId: id });
 		if (!saved.ok) {

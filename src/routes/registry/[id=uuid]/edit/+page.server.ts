@@ -1,17 +1,11 @@
-import { error, fail, redirect } from '@sveltejs/kit';
-import { z } from 'zod';
+import { fail, redirect } from '@sveltejs/kit';
 import { getResident } from '$lib/server/registry/residents';
 import { EDITABLE_FIELDS, updateResident } from '$lib/server/registry/resident-edit';
 import { getRuntime } from '$lib/server/runtime';
+import { notFound } from '$lib/web/not-found.server';
 import type { Actions, PageServerLoad } from './$types';
 
-const uuid = z.uuid();
-function notFound(): never {
-	error(404, { message: 'Not found', key: 'error.404' });
-}
-
 export const load: PageServerLoad = async ({ locals, params }) => {
-	if (!uuid.safeParse(params.id).success) notFound();
 	const resident = await getResident(getRuntime().db, locals.user!, params.id);
 	if (!resident) notFound();
 	return { resident };
@@ -19,7 +13,6 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 export const actions: Actions = {
 	default: async ({ locals, params, request }) => {
-		if (!uuid.safeParse(params.id).success) notFound();
 		const form = await request.formData();
 		const values: Record<string, string> = {};
 		for (const field of EDITABLE_FIELDS) {

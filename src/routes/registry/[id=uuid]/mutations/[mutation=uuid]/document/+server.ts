@@ -1,11 +1,8 @@
 import { error } from '@sveltejs/kit';
-import { z } from 'zod';
 import { readMutationDocument } from '$lib/server/registry/mutation-documents';
 import { getRuntime } from '$lib/server/runtime';
 import { storedFileResponse } from '$lib/server/http';
 import type { RequestHandler } from './$types';
-
-const uuid = z.uuid();
 
 /**
  * A mutation's document, for the RT head of its RT or the RW admin (RLS decides; the
@@ -14,7 +11,6 @@ const uuid = z.uuid();
  */
 export const GET: RequestHandler = async ({ locals, params }) => {
 	if (!locals.user) error(403, { message: 'Forbidden', key: 'error.403' });
-	if (!uuid.safeParse(params.id).success || !uuid.safeParse(params.mutation).success) error(404, { message: 'Not found', key: 'error.404' });
 	const { db, files } = getRuntime();
 	const file = await readMutationDocument(db, files, locals.user, params.id, params.mutation);
 	if (!file) error(404, { message: 'Not found', key: 'error.404' });

@@ -1,5 +1,4 @@
 import { error, fail } from '@sveltejs/kit';
-import { z } from 'zod';
 import { todayWib } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
@@ -12,16 +11,8 @@ import { revealIdentity } from '$lib/server/registry/reveal';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
-const uuid = z.uuid();
-
-/** The resident id of the URL; a malformed one is a page that does not exist (not a database error). */
-function residentId(params: { id: string }): string {
-	if (!uuid.safeParse(params.id).success) error(404, { message: 'Not found', key: 'error.404' });
-	return params.id;
-}
-
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const id = residentId(params);
+	const id = params.id;
 	const { db } = getRuntime();
 	const resident = await getResident(db, locals.user!, id);
 	if (!resident) error(404, { message: 'Not found', key: 'error.404' });
@@ -31,7 +22,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 export const actions: Actions = {
 	reveal: async (event) => {
-		const id = residentId(event.params);
+		const id = event.params.id;
 		const parsed = parseForm(revealSchema, await event.request.formData());
 		if (!parsed.ok) return fail(400, { reveal: { errors: parsed.errors } });
 		const { db, pii } = getRuntime();
@@ -45,7 +36,7 @@ export const actions: Actions = {
 		return { revealed: { field: parsed.data.field, value: result.value } };
 	},
 	mutation: async ({ locals, params, request }) => {
-		const id = residentId(params);
+		const id = params.id;
 		const form = await request.formData();
 		const parsed = parseForm(mutationSchema, form);
 		// The document is checked even when a field is wrong, so every problem shows at once.

@@ -7,7 +7,6 @@ import type { RequestHandler } from './$types';
 /** An attachment of a request, for its requester, RT head or RW admin (RLS decides). */
 export const GET: RequestHandler = async ({ locals, params }) => {
 	if (!locals.user) error(403, { message: 'Forbidden', key: 'error.403' });
-	if (!/^[0-9a-f-]{36}$/.test(params.id) || !/^[0-9a-f-]{36}$/.test(params.attachment)) error(404, { message: 'Not found', key: 'error.404' });
 	const { db, files } = getRuntime();
 	const file = await readAttachment(db, files, locals.user, params.id, params.attachment);
 	if (!file) error(404, { message: 'Not found', key: 'error.404' });

@@ -1,28 +1,19 @@
 import { error, fail } from '@sveltejs/kit';
-import { z } from 'zod';
 import { houseSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { getHouse, updateHouse } from '$lib/server/registry/houses';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
-const uuid = z.uuid();
-
-/** The house id of the URL; a malformed one is a page that does not exist (not a database error). */
-function houseId(params: { id: string }): string {
-	if (!uuid.safeParse(params.id).success) error(404, { message: 'Not found', key: 'error.404' });
-	return params.id;
-}
-
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const house = await getHouse(getRuntime().db, locals.user!, houseId(params));
+	const house = await getHouse(getRuntime().db, locals.user!, params.id);
 	if (!house) error(404, { message: 'Not found', key: 'error.404' });
 	return { house };
 };
 
 export const actions: Actions = {
 	default: async ({ locals, params, request }) => {
-		const id = houseId(params);
+		const id = params.id;
 		const parsed = parseForm(houseSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { errors: parsed.errors });
 		const ok = await updateHouse(getRuntime().db, locals.user!, id, parsed.data);
