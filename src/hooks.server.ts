@@ -43,7 +43,7 @@ const handleSession: Handle = async ({ event, resolve }) => {
 	});
 };
 
-/** Role areas: no login → login page; login without the role → 403 (issue 3, item 5). */
+/** Role areas: no login → login page; login without the role → 403 (roles and their areas: src/lib/domain/roles.ts, docs/domain.md "People and roles"). */
 const handleGuard: Handle = async ({ event, resolve }) => {
 	const needs = requiredAction(event.url.pathname);
 	if (needs === null) return resolve(event);

@@ -1,5 +1,5 @@
 /**
- * Rules of the letter flow (issue 6): which step may follow which, the SLA clock,
+ * Rules of the letter flow (docs/domain.md, "Administrative letters"): which step may follow which, the SLA clock,
  * the SKM index and the body template. Pure: no I/O.
  */
 

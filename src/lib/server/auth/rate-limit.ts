@@ -6,7 +6,7 @@ export interface Limit {
 	windowSeconds: number;
 }
 
-/** Login and code redemption: per phone and per address (issue 3, item 5). */
+/** Login and code redemption: per phone and per address, kept in the database so every instance counts the same attempts. */
 export const LIMITS = {
 	loginPerPhone: { max: 5, windowSeconds: 15 * 60 },
 	loginPerIp: { max: 30, windowSeconds: 15 * 60 },

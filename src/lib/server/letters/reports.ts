@@ -5,7 +5,7 @@ import type { LetterStats } from '$lib/views/letters';
 
 export type { LetterStats };
 
-/** Letter statistics and the SKM survey report for the RW (issue 6, items 8 and 9). */
+/** Letter statistics and the SKM survey report for the RW (SKM: Permenpan RB 14/2017, docs/domain.md "Administrative letters"). */
 
 
 export async function letterStats(db: Database, user: SessionUser, now = new Date()): Promise<LetterStats> {

@@ -63,7 +63,7 @@ export const actions: Actions = {
 		const { db, broker, ingest } = getRuntime();
 		if (!(await setDisabled(db, locals.user!, parsed.data.id, disable))) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
 		ingest.invalidate(parsed.data.id);
-		if (disable) broker.disconnect(parsed.data.id); // at once (issue 4)
+		if (disable) broker.disconnect(parsed.data.id); // at once: a disabled device must not keep its session
 		return { toggled: parsed.data.id };
 	}
 };

@@ -3,7 +3,7 @@ import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
 /**
- * Public verification of an issued letter (issue 6, item 6): the QR code opens this
+ * Public verification of an issued letter: the QR code opens this
  * page. It shows only what proves the letter genuine; the NIK stays masked.
  */
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
