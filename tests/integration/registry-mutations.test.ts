@@ -5,6 +5,7 @@ import type { ActionFailure } from '@sveltejs/kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { withUser } from '../../src/lib/server/db/with-user';
+import { userDb } from '../../src/lib/server/db/user-db';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
 import type { Database } from '../../src/lib/server/db/types';
@@ -387,7 +388,7 @@ describe('registry routes', () => {
 	};
 	const event = (user: Member, params: Record<string, string>, fields: Record<string, string> = {}) =>
 		({
-			locals: { user },
+			locals: { user, db: userDb(db, user) },
 			params,
 			request: new Request('http://rukun.test/registry', { method: 'POST', body: form(fields) }),
 			getClientAddress: () => '127.0.0.1'

@@ -13,11 +13,10 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
 	const id = params.id;
-	const { db } = getRuntime();
-	const resident = await getResident(db, locals.user!, id);
+	const resident = await locals.db.run(getResident, id);
 	if (!resident) error(404, { message: 'Not found', key: 'error.404' });
 	// The latest day the date field accepts: today in WIB, whatever the phone's clock zone.
-	return { resident, mutations: await listMutations(db, locals.user!, id), today: todayWib() };
+	return { resident, mutations: await locals.db.run(listMutations, id), today: todayWib() };
 };
 
 export const actions: Actions = {

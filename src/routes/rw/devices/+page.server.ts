@@ -8,8 +8,8 @@ import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-	const { db, broker } = getRuntime();
-	const [devices, rts] = await Promise.all([listDevices(db, locals.user!), listRtSummaries(db, locals.user!)]);
+	const { broker } = getRuntime();
+	const [devices, rts] = await Promise.all([locals.db.run(listDevices), locals.db.run(listRtSummaries)]);
 	return {
 		devices,
 		rts: rts.map(({ id, name }) => ({ id, name })),
@@ -33,7 +33,7 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const parsed = parseForm(deviceSchema, form);
 		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
-		const result = await createDevice(getRuntime().db, locals.user!, parsed.data);
+		const result = await locals.db.run(createDevice, parsed.data);
 		if (!result.ok) {
 			const errors: Record<string, string> = result.reason === 'taken' ? { id: 'errors.device_taken' } : { form: 'errors.forbidden' };
 			return fail(400, { errors, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])) });
@@ -45,13 +45,13 @@ export const actions: Actions = {
 	rotate: async ({ locals, request }) => {
 		const parsed = parseForm(idSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
-		const { db, broker, ingest } = getRuntime();
-		const secret = await rotateSecret(db, locals.user!, parsed.data.id);
+		const { broker, ingest } = getRuntime();
+		const secret = await locals.db.run(rotateSecret, parsed.data.id);
 		if (!secret) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
 		// The old secret stops working now: drop the live connection too.
 		ingest.invalidate(parsed.data.id);
 		broker.disconnect(parsed.data.id);
-		const d = (await listDevices(db, locals.user!)).find((x) => x.id === parsed.data.id);
+		const d = (await locals.db.run(listDevices)).find((x) => x.id === parsed.data.id);
 		const spec = d?.kind === 'sensor' ? { report_interval_s: d.report_interval_s, mounting_height_cm: d.mounting_height_cm, max_range_cm: 400, siaga3_cm: d.siaga3_cm, siaga2_cm: d.siaga2_cm, siaga1_cm: d.siaga1_cm } : {};
 		return { secret: { id: parsed.data.id, kind: d?.kind ?? 'sensor', value: secret, spec } };
 	},
@@ -60,8 +60,8 @@ export const actions: Actions = {
 		const parsed = parseForm(idSchema, form);
 		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
 		const disable = form.get('disabled') !== 'false';
-		const { db, broker, ingest } = getRuntime();
-		if (!(await setDisabled(db, locals.user!, parsed.data.id, disable))) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		const { broker, ingest } = getRuntime();
+		if (!(await locals.db.run(setDisabled, parsed.data.id, disable))) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
 		ingest.invalidate(parsed.data.id);
 		if (disable) broker.disconnect(parsed.data.id); // at once: a disabled device must not keep its session
 		return { toggled: parsed.data.id };

@@ -17,7 +17,7 @@ export const actions: Actions = {
 	settings: async ({ locals, request }) => {
 		const parsed = parseForm(settingsSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
-		await updateSettings(getRuntime().db, locals.user!, parsed.data);
+		await locals.db.run(updateSettings, parsed.data);
 		return { done: 'letters.settings_saved' };
 	}
 };

@@ -30,14 +30,14 @@ export const actions: Actions = {
 	save: (event) => saveRequestAction(event, event.params.id),
 	remove: (event) => removeAttachmentAction(event, event.params.id),
 	withdraw: async ({ locals, params }) => {
-		const result = await withdrawRequest(getRuntime().db, locals.user!, params.id);
+		const result = await locals.db.run(withdrawRequest, params.id);
 		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.withdrawn' };
 	},
 	book: async ({ locals, params, request }) => {
 		const parsed = parseForm(bookingSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { message: 'letters.errors.slot' });
-		const result = await bookPickup(getRuntime().db, locals.user!, params.id, new Date(parsed.data.slot));
+		const result = await locals.db.run(bookPickup, params.id, new Date(parsed.data.slot));
 		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.booked' };
 	},
@@ -45,7 +45,7 @@ export const actions: Actions = {
 		const parsed = parseForm(surveySchema, await request.formData());
 		if (!parsed.ok) return fail(400, { surveyErrors: parsed.errors, message: 'errors.form' });
 		const scores = SKM_ELEMENTS.map((e) => parsed.data[e]);
-		const result = await submitSurvey(getRuntime().db, locals.user!, params.id, scores, parsed.data.comment);
+		const result = await locals.db.run(submitSurvey, params.id, scores, parsed.data.comment);
 		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.survey_${result}` });
 		return { done: 'letters.survey_thanks' };
 	}

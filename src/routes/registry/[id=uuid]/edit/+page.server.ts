@@ -6,7 +6,7 @@ import { notFound } from '$lib/web/not-found.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const resident = await getResident(getRuntime().db, locals.user!, params.id);
+	const resident = await locals.db.run(getResident, params.id);
 	if (!resident) notFound();
 	return { resident };
 };

@@ -2,11 +2,10 @@ import { error, fail } from '@sveltejs/kit';
 import { houseSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { getHouse, updateHouse } from '$lib/server/registry/houses';
-import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const house = await getHouse(getRuntime().db, locals.user!, params.id);
+	const house = await locals.db.run(getHouse, params.id);
 	if (!house) error(404, { message: 'Not found', key: 'error.404' });
 	return { house };
 };
@@ -16,7 +15,7 @@ export const actions: Actions = {
 		const id = params.id;
 		const parsed = parseForm(houseSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { errors: parsed.errors });
-		const ok = await updateHouse(getRuntime().db, locals.user!, id, parsed.data);
+		const ok = await locals.db.run(updateHouse, id, parsed.data);
 		return ok ? { saved: true } : fail(403, { errors: { form: 'errors.forbidden' } as Record<string, string> });
 	}
 };

@@ -5,14 +5,12 @@ import { getRequest } from '$lib/server/letters/requests';
 import { cancelLetter, markPickedUp } from '$lib/server/letters/issued';
 import { mutationReferenceFor } from '$lib/server/letters/mutation-reference';
 import { decideAction } from '$lib/web/letters/request-actions.server';
-import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const { db } = getRuntime();
-	const request = await getRequest(db, locals.user!, params.id);
+	const request = await locals.db.run(getRequest, params.id);
 	if (!request || request.status === 'draft') error(404, { message: 'Not found', key: 'error.404' });
-	return { request, mutation: await mutationReferenceFor(db, locals.user!, request) };
+	return { request, mutation: await locals.db.run(mutationReferenceFor, request) };
 };
 
 export const actions: Actions = {
@@ -20,12 +18,12 @@ export const actions: Actions = {
 	cancel: async ({ locals, params, request }) => {
 		const parsed = parseForm(cancelSchema, await request.formData());
 		if (!parsed.ok) return fail(400, { cancelErrors: parsed.errors });
-		const result = await cancelLetter(getRuntime().db, locals.user!, params.id, parsed.data.reason);
+		const result = await locals.db.run(cancelLetter, params.id, parsed.data.reason);
 		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.cancelled_done' };
 	},
 	pickedUp: async ({ locals, params }) => {
-		const result = await markPickedUp(getRuntime().db, locals.user!, params.id);
+		const result = await locals.db.run(markPickedUp, params.id);
 		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.picked_up_done' };
 	}
