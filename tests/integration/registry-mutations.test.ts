@@ -397,10 +397,10 @@ describe('registry routes', () => {
 	it('shows a refused mutation as an error on its field', async () => {
 		const { actions } = await import('../../src/routes/registry/[id=uuid]/+page.server');
 		const { id } = await addResident(head1);
-		expect(await actions.mutation!(event(head1, { id }, { kind: 'died', occurredOn: '2026-11-01', note: '' }))).toEqual({ mutationSaved: true });
-		const again = (await actions.mutation!(event(head1, { id }, { kind: 'died', occurredOn: '2026-11-02', note: '' }))) as ActionFailure<{ mutation: { errors: Record<string, string> } }>;
+		expect(await actions.mutation!(event(head1, { id }, { kind: 'died', occurredOn: '2026-11-01', note: '' }))).toEqual({ form: 'mutation', done: 'mutation.saved' });
+		const again = (await actions.mutation!(event(head1, { id }, { kind: 'died', occurredOn: '2026-11-02', note: '' }))) as ActionFailure<{ form: string; errors: Record<string, string> }>;
 		expect(again.status).toBe(400);
-		expect(again.data.mutation.errors).toEqual({ kind: 'mutation.rule_died' });
+		expect(again.data).toMatchObject({ form: 'mutation', errors: { kind: 'mutation.rule_died' } });
 	});
 
 	it('give the mutation form today in WIB as its latest date, and name the export after the WIB day', async () => {

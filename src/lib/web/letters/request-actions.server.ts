@@ -1,4 +1,4 @@
-import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { decisionSchema, requestDataSchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import type { FieldErrors } from '$lib/schemas/form';
@@ -9,6 +9,7 @@ import { getService } from '$lib/server/letters/catalogue';
 import { decide } from '$lib/server/letters/review';
 import { addAttachment, listAttachments, removeAttachment, saveRequest, MAX_ATTACHMENTS } from '$lib/server/letters/requests';
 import { isUuid } from '$lib/domain/ids';
+import { refuse } from '$lib/web/action-result.server';
 
 /**
  * The resident's request form, shared by "new request" and "edit draft / fix a returned
@@ -27,7 +28,7 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 	const intent = form.get('intent') === 'submit' ? 'submit' : 'draft';
 	const subjectId = String(form.get('subject') ?? '');
 	const service = await withUser(db, { sub: user.id, rw_id: user.rwId }, (tx) => getService(tx, user.rwId!, kind));
-	if (!service || service.mode !== 'online' || !service.active) return fail(400, { message: 'letters.errors.no_service' });
+	if (!service || service.mode !== 'online' || !service.active) return refuse(400, { message: 'letters.errors.no_service' });
 
 	const raw: Record<string, string> = {};
 	for (const field of service.fields) raw[field.key] = String(form.get(`f_${field.key}`) ?? '').trim().slice(0, 500);
@@ -47,7 +48,7 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 		const saved = await saveRequest(db, user, { kind, subjectId, data: raw, submit: false, requestId: id });
 		if (!saved.ok) {
 			if (saved.reason === 'no_subject') errors.subject = 'errors.invalid_choice';
-			else return fail(saved.reason === 'not_found' ? 404 : 409, { message: `letters.errors.${saved.reason}`, values: raw, subject: subjectId });
+			else return refuse(saved.reason === 'not_found' ? 404 : 409, { message: `letters.errors.${saved.reason}`, values: raw }, { subject: subjectId });
 		} else id = saved.id;
 	}
 	// 2. Store the files that passed the checks.
@@ -66,12 +67,12 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 		if (Object.keys(errors).length === 0 && fileErrors.length === 0 && id) {
 			const submitted = await saveRequest(db, user, { kind, subjectId, data: parsed.data!, submit: true, requestId: id });
 			if (submitted.ok) redirect(303, `/surat/${submitted.id}?sent=1`);
-			return fail(400, { message: `letters.errors.${submitted.reason}`, values: raw, subject: subjectId, id, fileErrors });
+			return refuse(400, { message: `letters.errors.${submitted.reason}`, values: raw }, { subject: subjectId, id, fileErrors });
 		}
 	}
 	if (Object.keys(errors).length > 0 || fileErrors.length > 0) {
 		const attachments = id ? await listAttachments(db, user, id) : [];
-		return fail(400, { errors, message: 'errors.form', values: raw, subject: subjectId, id, fileErrors, attachments });
+		return refuse(400, { errors, message: 'errors.form', values: raw }, { subject: subjectId, id, fileErrors, attachments });
 	}
 	redirect(303, `/surat/${id}?saved=1`);
 }
@@ -81,7 +82,7 @@ export async function removeAttachmentAction(event: RequestEvent, requestId: str
 	const { db, files } = getRuntime();
 	const form = await event.request.formData();
 	const removed = await removeAttachment(db, files, user, requestId, String(form.get('attachment') ?? ''));
-	if (!removed) return fail(404, { message: 'letters.errors.not_found' });
+	if (!removed) return refuse(404, { message: 'letters.errors.not_found' });
 	return { removed: true };
 }
 
@@ -90,13 +91,13 @@ export { MAX_ATTACHMENTS };
 /** RT head or RW admin decides on a request (one schema: approve / return / reject with a reason). */
 export async function decideAction(event: RequestEvent, stage: 'rt' | 'rw') {
 	const parsed = parseForm(decisionSchema, await event.request.formData());
-	if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
+	if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
 	const { db, pii, files, config } = getRuntime();
 	const result = await decide(db, event.locals.user!, event.params.id!, stage, parsed.data.decision, parsed.data.note, {
 		pii,
 		store: files,
 		origin: config.origin ?? event.url.origin
 	});
-	if (!result.ok) return fail(result.reason === 'not_found' ? 404 : result.reason === 'forbidden' ? 403 : 409, { message: `letters.errors.${result.reason}` });
+	if (!result.ok) return refuse(result.reason === 'not_found' ? 404 : result.reason === 'forbidden' ? 403 : 409, { message: `letters.errors.${result.reason}` });
 	return { done: `letters.decided.${result.status}`, number: result.number ?? null };
 }

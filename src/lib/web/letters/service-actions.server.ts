@@ -1,8 +1,9 @@
-import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { serviceSchema, fieldsToText } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import { getRuntime } from '$lib/server/runtime';
 import { createService, updateService, type LetterService } from '$lib/server/letters/catalogue';
+import { refuse } from '$lib/web/action-result.server';
 
 /** The editor's form values for a stored service. */
 export function serviceFormValues(s: LetterService): Record<string, string> {
@@ -36,16 +37,16 @@ export async function saveServiceAction(event: RequestEvent, kind: string | null
 		const errors = parsed.ok ? {} : parsed.errors;
 		if (kindError) errors.kind = kindError;
 		const values = parsed.ok ? Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])) : parsed.values;
-		return fail(400, { errors, values, message: 'errors.form' });
+		return refuse(400, { errors, values, message: 'errors.form' });
 	}
 	const { db } = getRuntime();
 	const input = { ...parsed.data, fee_rp: parsed.data.fee_rp };
 	if (kind === null) {
 		const created = await createService(db, event.locals.user!, newKind, input);
-		if (created === 'exists') return fail(409, { errors: { kind: 'letters.errors.kind_taken' }, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])), message: 'errors.form' });
+		if (created === 'exists') return refuse(409, { errors: { kind: 'letters.errors.kind_taken' }, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])), message: 'errors.form' });
 		redirect(303, `/rw/layanan/${newKind}?saved=1`);
 	}
 	const ok = await updateService(db, event.locals.user!, kind, input);
-	if (!ok) return fail(404, { message: 'letters.errors.no_service' });
+	if (!ok) return refuse(404, { message: 'letters.errors.no_service' });
 	return { done: 'letters.service_saved' };
 }

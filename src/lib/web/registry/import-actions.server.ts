@@ -1,4 +1,4 @@
-import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { deleteTemp, getTemp, putTemp, TEMP_KINDS } from '$lib/server/storage/temp-files';
 import { IMPORT_FIELDS, missingRequired, suggestMapping, type Mapping } from '$lib/server/registry/column-mapping';
@@ -6,6 +6,7 @@ import { dryRun, rowsFromSheet } from '$lib/server/registry/registration';
 import { startImportJob } from '$lib/server/registry/import-jobs';
 import { MAX_BYTES, readSpreadsheet, type Sheet } from '$lib/server/registry/spreadsheet';
 import { Recent } from '$lib/server/recent';
+import { refuse } from '$lib/web/action-result.server';
 
 const KIND = TEMP_KINDS.registryImport;
 
@@ -27,11 +28,11 @@ function tempStore() {
 export async function uploadAction(event: RequestEvent) {
 	const user = event.locals.user!;
 	const file = (await event.request.formData()).get('file');
-	if (!(file instanceof File) || file.size === 0) return fail(400, { message: 'errors.file_required' });
-	if (file.size > MAX_BYTES) return fail(413, { message: 'errors.file_too_large' });
+	if (!(file instanceof File) || file.size === 0) return refuse(400, { message: 'errors.file_required' });
+	if (file.size > MAX_BYTES) return refuse(413, { message: 'errors.file_too_large' });
 	const bytes = new Uint8Array(await file.arrayBuffer());
 	const read = await readSpreadsheet(bytes);
-	if (!read.ok) return fail(400, { message: `errors.file_${read.error}` });
+	if (!read.ok) return refuse(400, { message: `errors.file_${read.error}` });
 	const id = await putTemp(tempStore(), KIND, user.id, file.name, bytes);
 	parsed.set(parsedKey(id, user.id), read.sheet);
 	redirect(303, `/registry/import/${id}`);
@@ -65,10 +66,10 @@ export { suggestMapping };
 /** Step 2 and 3: dry run (check every row) or commit (check again, then write all or nothing). */
 export async function checkOrCommit(event: RequestEvent, id: string, commit: boolean) {
 	const upload = await loadUpload(event, id);
-	if (!upload) return fail(410, { message: 'import.expired' });
+	if (!upload) return refuse(410, { message: 'import.expired' });
 	const mapping = mappingFrom(await event.request.formData(), upload.sheet.headers.length);
 	const missing = missingRequired(mapping);
-	if (missing.length > 0) return fail(400, { mapping, missing });
+	if (missing.length > 0) return refuse(400, {}, { mapping, missing });
 	const rows = rowsFromSheet(upload.sheet, mapping);
 	const { db, pii, config } = getRuntime();
 	const user = event.locals.user!;

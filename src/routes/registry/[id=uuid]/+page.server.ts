@@ -1,8 +1,9 @@
-import { error, fail } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import { todayWib } from '$lib/domain/time';
 import { mutationSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { clientIp } from '$lib/web/http.server';
+import { refuse, typedValues } from '$lib/web/action-result.server';
 import { listMutations } from '$lib/server/registry/mutations';
 import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
 import { findHouseholdByKk } from '$lib/server/registry/households';
@@ -23,7 +24,7 @@ export const actions: Actions = {
 	reveal: async (event) => {
 		const id = event.params.id;
 		const parsed = parseForm(revealSchema, await event.request.formData());
-		if (!parsed.ok) return fail(400, { reveal: { errors: parsed.errors } });
+		if (!parsed.ok) return refuse(400, { form: 'reveal', errors: parsed.errors, values: parsed.values });
 		const { db, pii } = getRuntime();
 		const result = await revealIdentity(db, pii, event.locals.user!, {
 			residentId: id,
@@ -31,8 +32,8 @@ export const actions: Actions = {
 			reason: parsed.data.reason,
 			ip: clientIp(event)
 		});
-		if (!result.ok) return fail(403, { reveal: { errors: { form: 'errors.forbidden' } as Record<string, string> } });
-		return { revealed: { field: parsed.data.field, value: result.value } };
+		if (!result.ok) return refuse(403, { form: 'reveal', message: 'errors.forbidden' });
+		return { form: 'reveal', revealed: { field: parsed.data.field, value: result.value } };
 	},
 	mutation: async ({ locals, params, request }) => {
 		const id = params.id;
@@ -40,28 +41,23 @@ export const actions: Actions = {
 		const parsed = parseForm(mutationSchema, form);
 		// The document is checked even when a field is wrong, so every problem shows at once.
 		const document = await checkDocument(form.get('document'));
-		const values = stringValues(form);
+		const values = typedValues(form);
 		const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
 		if (!document.ok) errors.document = document.problem;
-		if (!parsed.ok || !document.ok) return fail(400, { mutation: { errors, values } });
+		if (!parsed.ok || !document.ok) return refuse(400, { form: 'mutation', errors, values });
 		const { db, pii, files } = getRuntime();
 		const user = locals.user!;
 		let toHouseholdId: string | null = null;
 		if (parsed.data.kind === 'changed_household') {
 			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, pii, user, parsed.data.toKk) : null;
-			if (!toHouseholdId) return fail(400, { mutation: { errors: { toKk: 'mutation.needs_household' } as Record<string, string>, values } });
+			if (!toHouseholdId) return refuse(400, { form: 'mutation', errors: { toKk: 'mutation.needs_household' }, values });
 		}
 		const input = { residentId: id, kind: parsed.data.kind, occurredOn: parsed.data.occurredOn, note: parsed.data.note, toHouseholdId };
 		const result = await recordMutationWithDocument(db, files, user, input, document.file);
 		if (!result.ok) {
-			const refusal: Record<string, string> = result.reason === 'refused' ? { [result.field]: result.message } : { form: `mutation.${result.reason}` };
-			return fail(400, { mutation: { errors: refusal, values } });
+			if (result.reason === 'refused') return refuse(400, { form: 'mutation', errors: { [result.field]: result.message }, values });
+			return refuse(400, { form: 'mutation', message: `mutation.${result.reason}`, values });
 		}
-		return { mutationSaved: true };
+		return { form: 'mutation', done: 'mutation.saved' };
 	}
 };
-
-/** The typed text fields, echoed back on a refusal so nothing is lost (a file cannot be). */
-function stringValues(form: FormData): Record<string, string> {
-	return Object.fromEntries([...form.entries()].filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}

@@ -1,7 +1,8 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { registerResident } from '$lib/server/registry/mutations';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
+import { refuse } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';
 
@@ -24,7 +25,7 @@ export const actions: Actions = {
 		if (!result.ok) {
 			const errors: Record<string, string> = {};
 			for (const e of result.errors) errors[e.field] ??= e.message;
-			return fail(400, { errors, values });
+			return refuse(400, { errors, values });
 		}
 		redirect(303, '/registry?saved=1');
 	}

@@ -1,8 +1,8 @@
-import { fail } from '@sveltejs/kit';
 import { settingsSchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import { listServices, readSettings, updateSettings } from '$lib/server/letters/catalogue';
 import { getRuntime } from '$lib/server/runtime';
+import { refuse } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
 /** RW admin: the catalogue (active and inactive) and the letter settings (numbering, office hours). */
@@ -16,7 +16,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 export const actions: Actions = {
 	settings: async ({ locals, request }) => {
 		const parsed = parseForm(settingsSchema, await request.formData());
-		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
+		if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
 		await locals.db.run(updateSettings, parsed.data);
 		return { done: 'letters.settings_saved' };
 	}

@@ -1,4 +1,4 @@
-import { error, fail } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import { bookingSchema, surveySchema } from '$lib/schemas/letters';
 import { parseForm } from '$lib/schemas/form';
 import { requesterActions, SKM_ELEMENTS } from '$lib/domain/letters';
@@ -6,6 +6,7 @@ import { getRequest, listSubjects, withdrawRequest } from '$lib/server/letters/r
 import { bookPickup, openSlots, submitSurvey } from '$lib/server/letters/issued';
 import { removeAttachmentAction, saveRequestAction } from '$lib/web/letters/request-actions.server';
 import { getRuntime } from '$lib/server/runtime';
+import { refuse } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
 /** A request as its requester sees it: timeline, fixes, download, pick-up, survey. */
@@ -31,22 +32,22 @@ export const actions: Actions = {
 	remove: (event) => removeAttachmentAction(event, event.params.id),
 	withdraw: async ({ locals, params }) => {
 		const result = await locals.db.run(withdrawRequest, params.id);
-		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		if (result !== 'ok') return refuse(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.withdrawn' };
 	},
 	book: async ({ locals, params, request }) => {
 		const parsed = parseForm(bookingSchema, await request.formData());
-		if (!parsed.ok) return fail(400, { message: 'letters.errors.slot' });
+		if (!parsed.ok) return refuse(400, { message: 'letters.errors.slot' });
 		const result = await locals.db.run(bookPickup, params.id, new Date(parsed.data.slot));
-		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
+		if (result !== 'ok') return refuse(result === 'not_found' ? 404 : 409, { message: `letters.errors.${result}` });
 		return { done: 'letters.booked' };
 	},
 	survey: async ({ locals, params, request }) => {
 		const parsed = parseForm(surveySchema, await request.formData());
-		if (!parsed.ok) return fail(400, { surveyErrors: parsed.errors, message: 'errors.form' });
+		if (!parsed.ok) return refuse(400, { form: 'survey', errors: parsed.errors, values: parsed.values, message: 'errors.form' });
 		const scores = SKM_ELEMENTS.map((e) => parsed.data[e]);
 		const result = await locals.db.run(submitSurvey, params.id, scores, parsed.data.comment);
-		if (result !== 'ok') return fail(result === 'not_found' ? 404 : 409, { message: `letters.errors.survey_${result}` });
+		if (result !== 'ok') return refuse(result === 'not_found' ? 404 : 409, { message: `letters.errors.survey_${result}` });
 		return { done: 'letters.survey_thanks' };
 	}
 };

@@ -1,8 +1,9 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { getResident } from '$lib/server/registry/residents';
 import { EDITABLE_FIELDS, updateResident } from '$lib/server/registry/resident-edit';
 import { getRuntime } from '$lib/server/runtime';
 import { notFound } from '$lib/web/not-found.server';
+import { refuse } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -22,7 +23,7 @@ export const actions: Actions = {
 		const { db, pii } = getRuntime();
 		const result = await updateResident(db, pii, locals.user!, params.id, values);
 		if (!result) notFound();
-		if (!result.ok) return fail(400, { errors: result.errors, values: { ...values, nik: '' } });
+		if (!result.ok) return refuse(400, { errors: result.errors, values: { ...values, nik: '' } });
 		redirect(303, `/registry/${params.id}?updated=${result.changed.length}`);
 	}
 };

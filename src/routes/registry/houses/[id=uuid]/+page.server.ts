@@ -1,7 +1,8 @@
-import { error, fail } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import { houseSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { getHouse, updateHouse } from '$lib/server/registry/houses';
+import { refuse } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -14,8 +15,8 @@ export const actions: Actions = {
 	default: async ({ locals, params, request }) => {
 		const id = params.id;
 		const parsed = parseForm(houseSchema, await request.formData());
-		if (!parsed.ok) return fail(400, { errors: parsed.errors });
+		if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values });
 		const ok = await locals.db.run(updateHouse, id, parsed.data);
-		return ok ? { saved: true } : fail(403, { errors: { form: 'errors.forbidden' } as Record<string, string> });
+		return ok ? { done: 'house.saved' } : refuse(403, { message: 'errors.forbidden' });
 	}
 };
