@@ -6,7 +6,7 @@ import type { PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async (event) => {
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	const filters = residentFiltersSchema.parse(Object.fromEntries(event.url.searchParams));
 	const { rows, hasNext } = await searchResidents(getRuntime().db, user, filters);
 	return { list: renderOnly(event, { filters, rows, hasNext }), isAdmin: may(user, 'audit.read') };

@@ -7,7 +7,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async ({ locals }) => {
-	const user = locals.user!;
+	const user = locals.db.user;
 	const { db } = getRuntime();
 	const rts = (await listRtSummaries(db, user)).filter((rt) => may(user, 'area.rt', { rtId: rt.id }));
 	const [houses, invites] = await Promise.all([listHouses(db, user), listInvites(db, user)]);

@@ -21,7 +21,7 @@ import { refuse } from '$lib/web/action-result.server';
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 export async function saveRequestAction(event: RequestEvent, requestId: string | null) {
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	const { db, files } = getRuntime();
 	const form = await event.request.formData();
 	const kind = String(form.get('kind') ?? '');
@@ -78,7 +78,7 @@ export async function saveRequestAction(event: RequestEvent, requestId: string |
 }
 
 export async function removeAttachmentAction(event: RequestEvent, requestId: string) {
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	const { db, files } = getRuntime();
 	const form = await event.request.formData();
 	const removed = await removeAttachment(db, files, user, requestId, String(form.get('attachment') ?? ''));
@@ -93,7 +93,7 @@ export async function decideAction(event: RequestEvent, stage: 'rt' | 'rw') {
 	const parsed = parseForm(decisionSchema, await event.request.formData());
 	if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
 	const { db, pii, files, config } = getRuntime();
-	const result = await decide(db, event.locals.user!, event.params.id!, stage, parsed.data.decision, parsed.data.note, {
+	const result = await decide(db, event.locals.db.user, event.params.id!, stage, parsed.data.decision, parsed.data.note, {
 		pii,
 		store: files,
 		origin: config.origin ?? event.url.origin

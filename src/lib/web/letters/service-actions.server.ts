@@ -42,11 +42,11 @@ export async function saveServiceAction(event: RequestEvent, kind: string | null
 	const { db } = getRuntime();
 	const input = { ...parsed.data, fee_rp: parsed.data.fee_rp };
 	if (kind === null) {
-		const created = await createService(db, event.locals.user!, newKind, input);
+		const created = await createService(db, event.locals.db.user, newKind, input);
 		if (created === 'exists') return refuse(409, { errors: { kind: 'letters.errors.kind_taken' }, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])), message: 'errors.form' });
 		redirect(303, `/rw/layanan/${newKind}?saved=1`);
 	}
-	const ok = await updateService(db, event.locals.user!, kind, input);
+	const ok = await updateService(db, event.locals.db.user, kind, input);
 	if (!ok) return refuse(404, { message: 'letters.errors.no_service' });
 	return { done: 'letters.service_saved' };
 }

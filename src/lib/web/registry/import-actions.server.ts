@@ -26,7 +26,7 @@ function tempStore() {
 
 /** Step 1: the upload, checked by content and size before it is kept. */
 export async function uploadAction(event: RequestEvent) {
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	const file = (await event.request.formData()).get('file');
 	if (!(file instanceof File) || file.size === 0) return refuse(400, { message: 'errors.file_required' });
 	if (file.size > MAX_BYTES) return refuse(413, { message: 'errors.file_too_large' });
@@ -40,7 +40,7 @@ export async function uploadAction(event: RequestEvent) {
 
 /** The uploaded sheet of this user, read again (never trusted from the client). */
 export async function loadUpload(event: RequestEvent, id: string) {
-	const owner = event.locals.user!.id;
+	const owner = event.locals.db.user.id;
 	const temp = await getTemp(tempStore(), KIND, id, owner);
 	if (!temp) return null;
 	const known = parsed.get(parsedKey(id, owner));
@@ -72,7 +72,7 @@ export async function checkOrCommit(event: RequestEvent, id: string, commit: boo
 	if (missing.length > 0) return refuse(400, {}, { mapping, missing });
 	const rows = rowsFromSheet(upload.sheet, mapping);
 	const { db, pii, config } = getRuntime();
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	if (!commit) {
 		const plan = await dryRun(db, pii, user, rows);
 		return { mapping, checked: { rows: rows.length, valid: plan.rows.length, households: plan.newHouseholds, errors: plan.errors.slice(0, 500), errorCount: plan.errors.length } };

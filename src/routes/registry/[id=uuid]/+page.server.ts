@@ -26,7 +26,7 @@ export const actions: Actions = {
 		const parsed = parseForm(revealSchema, await event.request.formData());
 		if (!parsed.ok) return refuse(400, { form: 'reveal', errors: parsed.errors, values: parsed.values });
 		const { db, pii } = getRuntime();
-		const result = await revealIdentity(db, pii, event.locals.user!, {
+		const result = await revealIdentity(db, pii, event.locals.db.user, {
 			residentId: id,
 			field: parsed.data.field,
 			reason: parsed.data.reason,
@@ -46,7 +46,7 @@ export const actions: Actions = {
 		if (!document.ok) errors.document = document.problem;
 		if (!parsed.ok || !document.ok) return refuse(400, { form: 'mutation', errors, values });
 		const { db, pii, files } = getRuntime();
-		const user = locals.user!;
+		const user = locals.db.user;
 		let toHouseholdId: string | null = null;
 		if (parsed.data.kind === 'changed_household') {
 			toHouseholdId = parsed.data.toKk ? await findHouseholdByKk(db, pii, user, parsed.data.toKk) : null;

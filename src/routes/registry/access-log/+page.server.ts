@@ -6,6 +6,6 @@ import { may } from '$lib/domain/permissions';
 
 /** Who revealed or exported NIK/KK numbers: RW admin only (RLS enforces it too). */
 export const load: PageServerLoad = async ({ locals }) => {
-	if (!may(locals.user!, 'audit.read')) error(403, { message: translate(locals.locale, 'error.403'), key: 'error.403' });
+	if (!may(locals.db.user, 'audit.read')) error(403, { message: translate(locals.locale, 'error.403'), key: 'error.403' });
 	return { entries: await locals.db.run(listPiiAccess) };
 };

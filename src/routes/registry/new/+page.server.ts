@@ -7,7 +7,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async ({ locals }) => {
-	const user = locals.user!;
+	const user = locals.db.user;
 	const rts = await listRtSummaries(getRuntime().db, user);
 	const mine = rts.filter((rt) => may(user, 'registry.write', { rtId: rt.id }));
 	return { rts: mine.map((rt) => ({ number: rt.number, name: rt.name })) };
@@ -21,7 +21,7 @@ export const actions: Actions = {
 		const { db, pii } = getRuntime();
 		// The import's checks and write path, plus how the person arrived (born, moved in
 		// or already living here), recorded in the same transaction.
-		const result = await registerResident(db, pii, locals.user!, values);
+		const result = await registerResident(db, pii, locals.db.user, values);
 		if (!result.ok) {
 			const errors: Record<string, string> = {};
 			for (const e of result.errors) errors[e.field] ??= e.message;

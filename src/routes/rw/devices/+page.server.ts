@@ -13,7 +13,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	return {
 		devices,
 		rts: rts.map(({ id, name }) => ({ id, name })),
-		rwCode: locals.user!.rwCode ?? '',
+		rwCode: locals.db.user.rwCode ?? '',
 		mqtt: broker.tcpPort === null
 			? externalSettings(getRuntime().config.mqttUrl ?? '', url)
 			: { host: url.hostname, port: broker.tcpPort, wsUrl: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/mqtt` }

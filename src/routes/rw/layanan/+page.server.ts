@@ -8,7 +8,7 @@ import type { Actions, PageServerLoad } from './$types';
 /** RW admin: the catalogue (active and inactive) and the letter settings (numbering, office hours). */
 export const load: PageServerLoad = async ({ locals }) => {
 	const { db } = getRuntime();
-	const rwId = locals.user!.rwId!;
+	const rwId = locals.db.user.rwId!;
 	const [services, settings] = await Promise.all([listServices(db, rwId, { includeInactive: true }), readSettings(db, rwId)]);
 	return { services, settings };
 };

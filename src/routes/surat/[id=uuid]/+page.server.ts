@@ -11,7 +11,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 /** A request as its requester sees it: timeline, fixes, download, pick-up, survey. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
-	const user = locals.user!;
+	const user = locals.db.user;
 	const { db } = getRuntime();
 	const request = await getRequest(db, user, params.id);
 	if (!request) error(404, { message: 'Not found', key: 'error.404' });

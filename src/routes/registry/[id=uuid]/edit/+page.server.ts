@@ -21,7 +21,7 @@ export const actions: Actions = {
 			if (typeof value === 'string') values[field] = value;
 		}
 		const { db, pii } = getRuntime();
-		const result = await updateResident(db, pii, locals.user!, params.id, values);
+		const result = await updateResident(db, pii, locals.db.user, params.id, values);
 		if (!result) notFound();
 		if (!result.ok) return refuse(400, { errors: result.errors, values: { ...values, nik: '' } });
 		redirect(303, `/registry/${params.id}?updated=${result.changed.length}`);
