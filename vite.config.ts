@@ -25,7 +25,7 @@ export default defineConfig({
 					name: 'unit',
 					environment: 'node',
 					sequence: { groupOrder: 0 },
-					include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts']
+					include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'tests/lint/**/*.spec.ts']
 				}
 			},
 			{

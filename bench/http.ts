@@ -5,7 +5,7 @@
 // benchmark data from scripts/seed-scale.ts, the built app started as `npm start`
 // does, a login as the RW admin, then autocannon (in this process) against the empty
 // `/baseline` page and each route of the scenario. Prints a table and writes
-// bench/results/http-<scenario>.json (../shared/DESIGN.md, Benchmarks).
+// bench/results/http-<scenario>.json (docs/architecture.md, "Benchmarks").
 // --profile: the app runs with `--cpu-prof`; its main thread's self time is printed
 // per measured window, by area and by function. Profiling slows the app, so such a
 // run writes no JSON.

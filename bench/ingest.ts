@@ -2,7 +2,7 @@
 //   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread
 //   --admin-rows 10000 --admin-letters 50]`
 //
-// MQTT ingest benchmark (../shared/DESIGN.md, "Write path for sensor data" and
+// MQTT ingest benchmark (docs/architecture.md, "The realtime path" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
 // fresh PGlite in a temp dir; N sensor devices registered directly in the table. The
 // load comes from separate generator processes (bench/ingest/generator.ts) writing

@@ -8,6 +8,7 @@ import { loadConfig } from '$lib/server/config';
 import { bootHttpServer, getRuntime, hasRuntime, setRuntime, startRuntime } from '$lib/server/runtime';
 import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
 import { SECURITY_HEADERS, sendSecurityHeaders } from '$lib/server/security-headers';
+import { NO_USER_DB, userDb } from '$lib/server/db/user-db';
 
 /**
  * Starts the runtime (database, migrations, demo seed, broker) once per process.
@@ -21,11 +22,12 @@ export const init: ServerInit = async () => {
 	setRuntime(await startRuntime(loadConfig(), { httpServer }));
 };
 
-/** Session cookie → locals.user, verified against the database on every request. */
+/** Session cookie → locals.user, verified against the database on every request, and locals.db bound to it. */
 const handleSession: Handle = async ({ event, resolve }) => {
 	if (building) {
 		// Prerendering (the offline page): no runtime, no user.
 		event.locals.user = null;
+		event.locals.db = NO_USER_DB;
 		event.locals.locale = 'id';
 		return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', 'id') });
 	}
@@ -33,12 +35,14 @@ const handleSession: Handle = async ({ event, resolve }) => {
 	if (event.url.pathname.startsWith('/import-progress/')) {
 		// Capability URL that must answer while an import holds the (PGlite) database.
 		event.locals.user = null;
+		event.locals.db = NO_USER_DB;
 		event.locals.locale = 'id';
 		return resolve(event);
 	}
 	const token = event.cookies.get(SESSION_COOKIE);
 	event.locals.user = token ? await readSession(db, token, config.sessionDays) : null;
 	if (token && !event.locals.user) event.cookies.delete(SESSION_COOKIE, { path: '/' });
+	event.locals.db = event.locals.user ? userDb(db, event.locals.user) : NO_USER_DB;
 	const lang = event.cookies.get(LOCALE_COOKIE);
 	event.locals.locale = isLocale(lang) ? lang : 'id';
 	return resolve(event, {
@@ -46,7 +50,7 @@ const handleSession: Handle = async ({ event, resolve }) => {
 	});
 };
 
-/** Role areas: no login → login page; login without the role → 403 (issue 3, item 5). */
+/** Role areas: no login → login page; login without the role → 403 (roles and their areas: src/lib/domain/roles.ts, docs/domain.md "People and roles"). */
 const handleGuard: Handle = async ({ event, resolve }) => {
 	const needs = requiredAction(event.url.pathname);
 	if (needs === null) return resolve(event);

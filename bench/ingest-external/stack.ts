@@ -18,6 +18,7 @@ import type { ConnSpec } from '../ingest/protocol';
 import { HOST, MOSQUITTO_BIN, RW_CODE, type Target } from '../ingest/targets';
 import { startApp, type BenchApp } from '../lib/app';
 import { processCpuSeconds } from '../lib/proc';
+import { topics } from '../../src/lib/server/mqtt/topics';
 
 export const APP_PASSWORD = randomBytes(12).toString('base64url');
 
@@ -75,7 +76,7 @@ export async function startGeneratedMosquitto(port: number, devices: Devices, ap
 			Array.from({ length: count }, (_, i) => {
 				const k = i % devices.ids.length;
 				const id = devices.ids[k]!;
-				return { clientId: id, username: id, password: devices.secrets[k]!, topic: `rw/${RW_CODE}/sensor/${id}/level`, distanceCm: 150 + (i % 50) };
+				return { clientId: id, username: id, password: devices.secrets[k]!, topic: topics.sensorLevel(RW_CODE, id), distanceCm: 150 + (i % 50) };
 			}),
 		sample: () => ({ at: performance.now(), cpuSeconds: processCpuSeconds(pid), accepted: null, batches: null, batchItems: null, writeCalls: null, writeMs: null }),
 		async close() {

@@ -5,7 +5,7 @@
 // catalogue, requests approved by the RT); `run()` starts both and settles when both
 // have finished.
 import type { Database } from '../../src/lib/server/db/types';
-import { commitRows, type RawRow } from '../../src/lib/server/registry/import';
+import { commitRows, type RawRow } from '../../src/lib/server/registry/registration';
 import { decide, type IssueContext } from '../../src/lib/server/letters/review';
 import { makeMember, makeRw } from '../../tests/factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../../tests/factories/letters';

@@ -19,6 +19,7 @@ import { sensorLevelSchema } from '../../src/lib/server/ingest/schemas';
 import { batchTime } from '../../src/lib/server/ingest/rollups';
 import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import type { Principal } from '../../src/lib/server/mqtt/acl';
+import { topics } from '../../src/lib/server/mqtt/topics';
 import { formatTable, round } from './stats';
 import { benchDatabase, RW_CODE } from './database';
 
@@ -412,7 +413,7 @@ async function jsTimings() {
 	};
 	const ingest = new Ingest(stub);
 	const principal: Principal = { kind: 'device', deviceId, deviceKind: 'sensor', rwCode: RW_CODE, rwId };
-	const topic = `rw/${RW_CODE}/sensor/${deviceId}/level`;
+	const topic = topics.sensorLevel(RW_CODE, deviceId);
 	const N = 200_000;
 	const ts = new Date().toISOString();
 	const payloads = Array.from({ length: N }, (_, i) => Buffer.from(`{"distance_cm":187.${i % 10},"ts":"${ts}","bat":3.9,"seq":${100_000_000_000 + i}}`));

@@ -19,6 +19,7 @@ import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
 import { benchDatabase, ROOT, RW_CODE } from './database';
 import { processCpuSeconds } from './stats';
 import type { ConnSpec } from './protocol';
+import { topics } from '../../src/lib/server/mqtt/topics';
 
 export { ROOT, RW_CODE };
 export const HOST = '127.0.0.1';
@@ -51,7 +52,7 @@ function ownCpuSeconds(): number {
 	return (u.user + u.system) / 1e6;
 }
 
-const sensorTopic = (id: string) => `rw/${RW_CODE}/sensor/${id}/level`;
+const sensorTopic = (id: string) => topics.sensorLevel(RW_CODE, id);
 const distanceOf = (i: number) => 150 + (i % 50);
 
 /** Timing of every reading write (rows, ms): writer.ts's COPY and its statement, from wrappers around db.copyIn and db.query. */

@@ -1,4 +1,4 @@
-// Table on stdout and JSON in bench/results/ (format in ../shared/DESIGN.md, Benchmarks).
+// Table on stdout and JSON in bench/results/ (format in docs/architecture.md, "Benchmarks").
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

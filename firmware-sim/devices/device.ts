@@ -45,7 +45,7 @@ type DeviceEvents = { up: []; down: []; queued: [Outgoing]; delivered: [Outgoing
  * What every simulated device shares: its connection, its seq counter and its
  * outbox. Everything a device sends goes through the outbox, one QoS 1 message
  * in flight at a time, so the order on the wire is the seq order even across
- * disconnects (DESIGN.md, "MQTT": devices buffer while offline and replay in order).
+ * disconnects (docs/domain.md, "Flood monitoring": devices buffer while offline and replay in order).
  */
 export abstract class SimDevice extends EventEmitter<DeviceEvents> {
 	readonly stats = newStats();

@@ -26,7 +26,7 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
 
 /**
  * One device's MQTT connection: MQTT 3.1.1, clientId = username = device id,
- * persistent session (`clean: false`) and a retained LWT (DESIGN.md, "MQTT").
+ * persistent session (`clean: false`) and a retained LWT (README, "Devices and MQTT").
  * It reconnects by itself, so it can hold a reconnect back to simulate an
  * outage; mqtt.js's own reconnect timer is off.
  */

@@ -3,7 +3,7 @@ import type { DeviceSpec } from '../lib/credentials';
 import { topics } from '../lib/topics';
 import { SimDevice, type DeviceContext } from './device';
 
-/** DESIGN.md, "MQTT": `rw/{rw}/pump/{id}/cmd` carries `{"on":true,"by":"…"}`, from the server only. */
+/** `rw/{rw}/pump/{id}/cmd` carries `{"on":true,"by":"…"}`, from the server only. */
 const command = z.object({ on: z.boolean(), by: z.string().max(200) });
 
 /**

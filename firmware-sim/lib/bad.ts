@@ -23,7 +23,7 @@ export interface BadContext {
 	ts: string;
 }
 
-/** DESIGN.md, "MQTT": payloads above 1 KiB are rejected; this is four times that. */
+/** Payloads above 1 KiB are rejected; this is four times that. */
 export const OVERSIZED_BYTES = 4096;
 
 /** Another RW's code, never the device's own. */

@@ -46,7 +46,7 @@ const sensorEntry = z
 		siaga2_cm: cm,
 		siaga1_cm: cm
 	})
-	// DOMAIN.md, "Flood monitoring": Siaga 3 < Siaga 2 < Siaga 1.
+	// docs/domain.md, "Flood monitoring": Siaga 3 < Siaga 2 < Siaga 1.
 	.refine((s) => s.siaga3_cm < s.siaga2_cm && s.siaga2_cm < s.siaga1_cm, { message: 'thresholds must rise: siaga3 < siaga2 < siaga1' });
 const otherEntry = z.object({ id, kind: z.enum(['panic', 'pump']), secret });
 const deviceFile = z.object({
@@ -55,7 +55,7 @@ const deviceFile = z.object({
 	devices: z.array(z.union([sensorEntry, otherEntry]))
 });
 
-/** A generated sensor: the thresholds of the example in DESIGN.md's device registry. */
+/** A generated sensor: example thresholds of a channel sensor. */
 const DEFAULT_SENSOR = { reportIntervalS: 60, mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 150, siaga2Cm: 200, siaga1Cm: 250 };
 
 /** Reads the credentials file the app's device registry exports. */

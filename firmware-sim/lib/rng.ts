@@ -1,5 +1,3 @@
-import { seededRandom } from '../../src/lib/domain/random';
-
 /** A seeded random stream with the few distributions the simulator needs. */
 export interface Rng {
 	/** Uniform in [0, 1). */
@@ -10,6 +8,22 @@ export interface Rng {
 	normal(sigma: number): number;
 	/** Waiting time of a Poisson process with `rate` events per unit (Infinity when rate is 0). */
 	exponential(rate: number): number;
+}
+
+/**
+ * mulberry32: a small deterministic PRNG, same seed, same stream. The app's seeds use
+ * the same generator (src/lib/domain/random.ts); the simulator keeps its own copy
+ * because it imports nothing from src (docs/architecture.md, "Layers").
+ */
+function mulberry32(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
 }
 
 /** FNV-1a: a stable 32-bit hash of a label such as a device id. */
@@ -28,7 +42,7 @@ function hash(label: string): number {
  * timers fire.
  */
 export function createRng(seed: number, label = ''): Rng {
-	const next = seededRandom((Math.imul(seed >>> 0, 0x9e3779b1) ^ hash(label)) >>> 0);
+	const next = mulberry32((Math.imul(seed >>> 0, 0x9e3779b1) ^ hash(label)) >>> 0);
 	return {
 		next,
 		between: (min, max) => min + (max - min) * next(),

@@ -19,7 +19,7 @@ const round = (value: number, decimals: number) => Math.round(value * 10 ** deci
 
 /**
  * What one sensor measures over simulated time: the distance to the water
- * (DESIGN.md, "MQTT": the server turns it into a level with the mounting
+ * (docs/domain.md, "Flood monitoring": the server turns it into a level with the mounting
  * height), with noise, occasional bad echoes, a draining battery and the
  * scenario's fault for this sensor. Pure apart from its own random stream.
  */

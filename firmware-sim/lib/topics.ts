@@ -1,4 +1,4 @@
-/** Topic names (DESIGN.md, "MQTT"): the only place they are spelled out. */
+/** Topic names (README, "Devices and MQTT"): the simulator's only place for them. The app spells them in src/lib/server/mqtt/topics.ts; the simulator keeps its own copy because it imports nothing from src. */
 export const DEVICE_ID = /^[a-z0-9][a-z0-9-]{2,39}$/;
 /** One topic segment: no `/`, `+` or `#` (same rule as the server's parser). */
 export const RW_CODE = /^[A-Za-z0-9-]{1,40}$/;

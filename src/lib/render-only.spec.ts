@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RenderOnly, renderOnlyTransporter, unwrap } from './render-only';
-import { renderOnly } from './server/render-only';
+import { renderOnly } from './web/render-only.server';
 
 describe('render-only load data', () => {
 	const rows = [{ id: 'a', name: 'Siti' }];

@@ -8,7 +8,7 @@
  *
  * Wrapped in `RenderOnly`, the value reaches the server render unchanged, and the
  * `transport` hook (src/hooks.ts) writes a one-character marker in its place. Use it
- * through `renderOnly()` (src/lib/server/render-only.ts), only in the load of a
+ * through `renderOnly()` (src/lib/web/render-only.server.ts), only in the load of a
  * `csr = false` page: a client-side navigation to the page asks for its data as
  * `__data.json`, and gets the plain value.
  */

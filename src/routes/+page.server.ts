@@ -4,7 +4,7 @@ import { getRuntime } from '$lib/server/runtime';
 import { listNotifications } from '$lib/server/notifications';
 import type { PageServerLoad } from './$types';
 
-/** Visitors get the public landing; members get their home (issue 3, item 8). */
+/** Visitors get the public landing; members get their home. */
 export const load: PageServerLoad = async ({ locals }) => {
 	const { db } = getRuntime();
 	if (!locals.user) return { kind: 'landing' as const, rws: await listPublicRws(db) };

@@ -1,5 +1,5 @@
 -- Creates what a Supabase project already provides, only when it is absent, so the
--- same migrations run on PGlite, plain PostgreSQL and Supabase (DESIGN.md, "One process").
+-- same migrations run on PGlite, plain PostgreSQL and Supabase (docs/architecture.md, "One process").
 
 do $$
 begin

@@ -1,4 +1,4 @@
--- Tenancy, users, memberships, sessions, invites, audit log (issue 3).
+-- Tenancy, users, memberships, sessions, invites, audit log.
 -- Every business row carries rw_id; RLS is enabled on every table in public.
 
 create table public.rw (
@@ -61,7 +61,7 @@ create table public.membership (
   created_at timestamptz not null default now(),
   foreign key (rw_id, rt_id) references public.rt(rw_id, id),
   foreign key (rw_id, house_id) references public.house(rw_id, id),
-  -- An RT head is head of one RT; a resident is bound to an RT (DOMAIN.md, "Who").
+  -- An RT head is head of one RT; a resident is bound to an RT (docs/domain.md, "People and roles").
   check (role not in ('rt_head', 'resident') or rt_id is not null),
   unique nulls not distinct (user_id, rw_id, role, rt_id)
 );
@@ -125,7 +125,7 @@ create table public.audit_log (
 create index audit_log_rw_idx on public.audit_log (rw_id, at desc);
 
 -- Counters for rate limits (login, invite redemption, reset): shared by every app
--- instance because they live in the database, not in process memory (DESIGN.md).
+-- instance because they live in the database, not in process memory (docs/architecture.md).
 create table public.rate_limit (
   key text primary key,
   count int not null,

@@ -1,4 +1,4 @@
--- Population registry (issue 5): households (KK), residents (NIK), mutations,
+-- Population registry: households (KK), residents (NIK), mutations,
 -- reveal log, correction requests. NIK and KK are stored encrypted by the app
 -- (AES-256-GCM) with a keyed blind index for uniqueness; only masks and the last
 -- four NIK digits are in clear (UU 27/2022).
@@ -56,7 +56,7 @@ create table public.resident (
   unique (rw_id, id)
 );
 -- Lists are sorted by name within an RW or an RT; search by name (trigram) and by
--- the last four NIK digits (DESIGN.md: fast at 10k+ residents).
+-- the last four NIK digits (fast at 10k+ residents).
 create index resident_rw_name_idx on public.resident (rw_id, name, id);
 create index resident_rt_name_idx on public.resident (rt_id, name, id);
 create index resident_last4_idx on public.resident (rw_id, nik_last4);

@@ -1,4 +1,4 @@
--- Devices and MQTT ingest (issue 4): registry with hashed secrets, raw readings
+-- Devices and MQTT ingest: registry with hashed secrets, raw readings
 -- deduplicated by (device, seq), per-minute and per-hour rollups kept on write,
 -- panic events, and device status from retained LWT topics.
 
@@ -25,7 +25,7 @@ create table public.device (
   created_by uuid references public.app_user(id),
   created_at timestamptz not null default now(),
   foreign key (rw_id, rt_id) references public.rt(rw_id, id),
-  -- Sensors: Siaga 3 < Siaga 2 < Siaga 1 < max range (DOMAIN.md, flood levels).
+  -- Sensors: Siaga 3 < Siaga 2 < Siaga 1 < max range (docs/domain.md, "Flood monitoring").
   check (kind <> 'sensor' or (mounting_height_cm is not null and siaga3_cm is not null and siaga2_cm is not null
     and siaga1_cm is not null and siaga3_cm > 0 and siaga3_cm < siaga2_cm and siaga2_cm < siaga1_cm
     and siaga1_cm < max_range_cm))

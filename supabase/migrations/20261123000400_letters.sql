@@ -1,4 +1,4 @@
--- Administrative letters (issue 6): service catalogue, requests with attachments and an
+-- Administrative letters: service catalogue, requests with attachments and an
 -- audit trail, the numbering register, issued letters with a verification token,
 -- pick-up slots, the satisfaction survey and in-app notifications.
 

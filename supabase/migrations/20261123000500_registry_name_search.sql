@@ -1,4 +1,4 @@
--- Name search that can use the trigram index under RLS (issue 5, search at 10k+).
+-- Name search that can use the trigram index under RLS, fast at 10k+ residents.
 --
 -- 1. PGlite has no autovacuum, so a GIN index with fastupdate keeps every insert in its
 --    pending list, and the planner (rightly) prices the index out: name search was a

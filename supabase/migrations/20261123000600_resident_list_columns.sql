@@ -1,4 +1,4 @@
--- The resident list reads one table (issue 5, lists at 10k+ residents): each resident
+-- The resident list reads one table (lists stay fast at 10k+ residents): each resident
 -- row carries its RT number and house label, kept by triggers, so a page no longer
 -- joins household and house (each behind its own RLS policies). Measured on PGlite at
 -- 10k residents: 3.5 ms → 1.6 ms per list query, most of it planning.

@@ -1,4 +1,4 @@
--- Name search at 10k+ residents under RLS (issue 5, search and lists); replaces 000500.
+-- Name search at 10k+ residents under RLS, fast at 10k+ residents; replaces 000500.
 --
 -- The trigram index could not serve `lower(name) like '%siti%'` here: under RLS a LIKE
 -- (not leakproof) may not become an index condition below the policy's quals, and on

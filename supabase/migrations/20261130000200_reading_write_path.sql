@@ -1,4 +1,4 @@
--- The statement a device's PUBACK waits for (issue 4, ingest throughput), made cheaper.
+-- The statement a device's PUBACK waits for, made cheaper (ingest throughput).
 --
 -- 1. Rollups are written from memory. That statement now only inserts the raw
 --    readings; the minute and hour rollups and the device's last-seen are summed in

@@ -1,4 +1,4 @@
--- One round trip for a list page's read as the user on PostgreSQL (issue 5: registry
+-- One round trip for a list page's read as the user on PostgreSQL (registry
 -- pages at 10k residents). The app used to send BEGIN, the claims and role, the query
 -- and COMMIT: three round trips and four statements per page. This function does
 -- the same in one call:

@@ -1,4 +1,4 @@
--- Registry rules (review of issue 5): one house per block and number, and a change of
+-- Registry rules: one house per block and number, and a change of
 -- household counted and seen in both RTs it touches.
 
 -- ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { pdfText } from '../factories/pdf';
 import { expectAccessible, login, open } from './helpers';
 
 /**
- * The letters journey (issue 6) with all three roles, each in its own browser
+ * The letters journey with all three roles, each in its own browser
  * context. The app instance is shared with the other e2e files, so the request is
  * followed by its own id, never by its place in a list.
  */

@@ -1,4 +1,4 @@
-import type { RawRow } from '../../src/lib/server/registry/import';
+import type { RawRow } from '../../src/lib/server/registry/registration';
 
 let sequence = 0;
 

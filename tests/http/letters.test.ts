@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless, startApp, type RunningApp } from '../factories/app';
 
 /**
- * Letters over HTTP (issue 6) against the built app: the public catalogue and
+ * Letters over HTTP against the built app: the public catalogue and
  * verification page, who may open and decide which request, form validation of
  * the request (fields and uploads), and the RW's number format setting.
  */

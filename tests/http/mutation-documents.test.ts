@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless, startApp, type RunningApp } from '../factories/app';
 
-// Issue 5, item 4: a mutation is a dated record with documents, visible to the RT
+// A mutation is a dated record with documents, visible to the RT
 // head of the resident's RT and the RW admin only.
 let app: RunningApp;
 let head: Browserless;

@@ -20,6 +20,16 @@ const upload = (bytes: Uint8Array<ArrayBuffer>, name: string, type: string) => {
 };
 
 describe('registry over HTTP', () => {
+	it('answers 404 for a malformed id in every page and action, before the database sees it ([id=uuid])', async () => {
+		const bad = encodeURIComponent("1' or '1'='1");
+		for (const path of [`/registry/${bad}`, `/registry/${bad}/edit`, `/registry/houses/${bad}`, `/registry/${bad}/mutations/${bad}/document`]) {
+			expect((await head.get(path)).status, path).toBe(404);
+		}
+		expect((await head.post(`/registry/${bad}?/reveal`, { field: 'nik', reason: 'Cek data' })).status).toBe(404);
+		expect((await head.post(`/registry/${bad}?/mutation`, { kind: 'died', occurredOn: '2026-11-01', note: '' })).status).toBe(404);
+		expect((await head.post(`/registry/houses/${bad}`, { category: 'house', occupancy: 'owner' })).status).toBe(404);
+	});
+
 	it('refuses an upload whose content is not a spreadsheet, whatever its name', async () => {
 		const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 		const response = await upload(png, 'warga.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

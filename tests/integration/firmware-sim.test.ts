@@ -181,7 +181,7 @@ describe('firmware-sim sensor on a real broker', () => {
 		const status = topics.status(RW, sensor.id);
 		await rec.until(() => rec.on(level).length >= 5);
 
-		// DESIGN.md, "MQTT": clientId = username = device id, password = secret; MQTT 3.1.1, persistent session.
+		// README, "Devices and MQTT": clientId = username = device id, password = secret; MQTT 3.1.1, persistent session.
 		expect(logins).toEqual([{ clientId: 'test-wl-01', username: 'test-wl-01', password: 'secret-of-wl-01', clean: false, version: 4 }]);
 
 		expect(rec.on(status)[0]).toMatchObject({ client: sensor.id, payload: 'online', retain: true });

@@ -7,8 +7,9 @@ import { isRedirect, type RequestEvent } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
+import { userDb } from '../../src/lib/server/db/user-db';
 import { setRuntime, type Runtime } from '../../src/lib/server/runtime';
-import { checkOrCommit, loadUpload, suggestMapping, uploadAction } from '../../src/lib/server/registry/import-actions';
+import { checkOrCommit, loadUpload, suggestMapping, uploadAction } from '../../src/lib/web/registry/import-actions.server';
 import { getImportJob } from '../../src/lib/server/registry/import-jobs';
 import { putTemp } from '../../src/lib/server/storage/temp-files';
 import { freshDatabase } from '../factories/db';
@@ -41,7 +42,7 @@ function useDatabase(database: Database) {
 
 function event(form: FormData): RequestEvent {
 	const request = new Request('http://localhost/registry/import', { method: 'POST', body: form });
-	return { locals: { user: head }, request } as unknown as RequestEvent;
+	return { locals: { user: head, db: userDb(db, head) }, request } as unknown as RequestEvent;
 }
 
 async function upload(name: string, bytes: Uint8Array): Promise<string> {

@@ -7,7 +7,7 @@ import { decryptPii, piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
 import { withUser } from '../../src/lib/server/db/with-user';
 import { listCorrections, requestCorrection } from '../../src/lib/server/registry/corrections';
-import { commitRows, dryRun } from '../../src/lib/server/registry/import';
+import { commitRows, dryRun } from '../../src/lib/server/registry/registration';
 import { recordMutation } from '../../src/lib/server/registry/mutations';
 import { updateResident } from '../../src/lib/server/registry/resident-edit';
 import { getResident, myHouseholds, searchResidents } from '../../src/lib/server/registry/residents';

@@ -6,7 +6,7 @@ import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import type { Database } from '../../src/lib/server/db/types';
 import { suggestMapping } from '../../src/lib/server/registry/column-mapping';
 import { exportRegistry } from '../../src/lib/server/registry/export';
-import { commitRows, dryRun, rowsFromSheet } from '../../src/lib/server/registry/import';
+import { commitRows, dryRun, rowsFromSheet } from '../../src/lib/server/registry/registration';
 import { readSpreadsheet } from '../../src/lib/server/registry/spreadsheet';
 import { freshDatabase } from '../factories/db';
 import { newKk, nikFor, residentRow } from '../factories/registry';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
-import { commitRows, dryRun } from '../../src/lib/server/registry/import';
+import { commitRows, dryRun } from '../../src/lib/server/registry/registration';
 import { recordMutation, mutationReport } from '../../src/lib/server/registry/mutations';
 import { myHouseholds, searchResidents, getResident } from '../../src/lib/server/registry/residents';
 import { revealIdentity } from '../../src/lib/server/registry/reveal';
@@ -362,7 +362,7 @@ describe('registry reads and RLS', () => {
 
 describe('houses', () => {
 	it('lets an RT head set occupancy and map point of their own RT’s houses only', async () => {
-		const { updateHouse, getHouse } = await import('../../src/lib/server/tenancy/rw');
+		const { updateHouse, getHouse } = await import('../../src/lib/server/registry/houses');
 		const own = rw.houses.find((h) => h.rtId === rw.rts[0]!.id)!;
 		const other = rw.houses.find((h) => h.rtId === rw.rts[1]!.id)!;
 		expect(await updateHouse(db, head1, own.id, { category: 'shop', occupancy: 'rented', lat: -6.155, lng: 106.905 })).toBe(true);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAnon, withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
-import { listHouses, listMembers, listRtSummaries } from '../../src/lib/server/tenancy/rw';
+import { listMembers, listRtSummaries } from '../../src/lib/server/tenancy/rw';
+import { listHouses } from '../../src/lib/server/registry/houses';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 

@@ -1,5 +1,5 @@
 /**
- * Flood alert levels as Jakarta's water gates use them (DOMAIN.md, Flood monitoring):
+ * Flood alert levels as Jakarta's water gates use them (docs/domain.md, "Flood monitoring"):
  * Siaga 4 normal, 3 alert (waspada), 2 critical (kritis), 1 disaster (bencana), with
  * each sensor's thresholds in cm of water level.
  */

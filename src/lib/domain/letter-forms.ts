@@ -109,8 +109,8 @@ export function defaultTemplate(kind: string): string {
 }
 
 /**
- * Letters that attest an event the registry records as a mutation (issue 5, item 4:
- * "which the letters for pindah/kematian can reference"): the mutation the RT and
+ * Letters that attest an event the registry records as a mutation (a pindah or
+ * kematian letter): the mutation the RT and
  * RW check the request against, and the request field that carries its date.
  */
 export const LETTER_MUTATIONS: Record<string, { kind: 'died' | 'moved_out' | 'moved_in'; dateField: string | null }> = {

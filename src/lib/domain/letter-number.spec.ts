@@ -25,7 +25,7 @@ describe('toRoman', () => {
 });
 
 describe('formatLetterNumber', () => {
-	it('fills the default format (DOMAIN.md example)', () => {
+	it('fills the default format (docs/domain.md example)', () => {
 		expect(formatLetterNumber(DEFAULT_NUMBER_FORMAT, parts)).toBe('014/SP/RW012/XI/2026');
 	});
 

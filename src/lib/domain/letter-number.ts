@@ -1,5 +1,5 @@
 /**
- * Letter numbers: one register per RW and year (DOMAIN.md, Administrative letters),
+ * Letter numbers: one register per RW and year (docs/domain.md, "Administrative letters"),
  * e.g. `014/SP/RW012/XI/2026` — sequence / kind / RW / month in Roman numerals / year.
  * Pure: the sequence itself is allocated by the letters service.
  */

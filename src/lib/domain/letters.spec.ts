@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, median, nextStatus, skmGrade, skmIndex, slaState, templatePlaceholders } from './letters';
+import { fillTemplate, median, nextStatus, requesterActions, skmGrade, skmIndex, slaState, templatePlaceholders } from './letters';
 
 describe('nextStatus', () => {
 	it('follows request → RT → RW', () => {
@@ -66,5 +66,33 @@ describe('median', () => {
 		expect(median([5, 1, 3])).toBe(3);
 		expect(median([4, 1, 3, 2])).toBe(2.5);
 		expect(median([])).toBeNull();
+	});
+});
+
+describe('requesterActions', () => {
+	const letter = { cancelled_at: null, picked_up_at: null };
+	it('lets a draft or a returned request be edited, never a sent one', () => {
+		expect(requesterActions({ status: 'draft', surveyed: false, letter: null }).edit).toBe(true);
+		expect(requesterActions({ status: 'returned', surveyed: false, letter: null }).edit).toBe(true);
+		expect(requesterActions({ status: 'submitted', surveyed: false, letter: null }).edit).toBe(false);
+	});
+	it('allows withdrawing until the letter is issued', () => {
+		for (const status of ['draft', 'submitted', 'returned', 'rt_approved'] as const) {
+			expect(requesterActions({ status, surveyed: false, letter: null }).withdraw).toBe(true);
+		}
+		for (const status of ['issued', 'rejected', 'withdrawn'] as const) {
+			expect(requesterActions({ status, surveyed: false, letter: null }).withdraw).toBe(false);
+		}
+	});
+	it('offers pick-up only for a letter that is valid and not yet picked up', () => {
+		expect(requesterActions({ status: 'issued', surveyed: false, letter }).book).toBe(true);
+		expect(requesterActions({ status: 'issued', surveyed: false, letter: { ...letter, cancelled_at: '2026-01-01T00:00:00Z' } }).book).toBe(false);
+		expect(requesterActions({ status: 'issued', surveyed: false, letter: { ...letter, picked_up_at: '2026-01-01T00:00:00Z' } }).book).toBe(false);
+		expect(requesterActions({ status: 'rt_approved', surveyed: false, letter: null }).book).toBe(false);
+	});
+	it('asks for the survey once, after issue', () => {
+		expect(requesterActions({ status: 'issued', surveyed: false, letter }).survey).toBe(true);
+		expect(requesterActions({ status: 'issued', surveyed: true, letter }).survey).toBe(false);
+		expect(requesterActions({ status: 'rt_approved', surveyed: false, letter: null }).survey).toBe(false);
 	});
 });

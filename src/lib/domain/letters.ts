@@ -1,5 +1,5 @@
 /**
- * Rules of the letter flow (issue 6): which step may follow which, the SLA clock,
+ * Rules of the letter flow (docs/domain.md, "Administrative letters"): which step may follow which, the SLA clock,
  * the SKM index and the body template. Pure: no I/O.
  */
 
@@ -43,6 +43,35 @@ const TO: Record<LetterAction, RequestStatus> = {
 /** The status after an action, or null when the action is not allowed from `status`. */
 export function nextStatus(status: RequestStatus, action: LetterAction): RequestStatus | null {
 	return FROM[action].includes(status) ? TO[action] : null;
+}
+
+/** What a requester may do with their own request now. */
+export interface RequesterActions {
+	/** Change the draft, or fix a returned request and send it again. */
+	edit: boolean;
+	withdraw: boolean;
+	/** Book a pick-up slot: the letter is issued, not cancelled, not yet picked up. */
+	book: boolean;
+	/** Answer the SKM survey: once per issued letter. */
+	survey: boolean;
+}
+
+/**
+ * The requester's actions on a request (docs/domain.md, "Administrative letters"):
+ * the same transitions the services enforce, so the page offers only what would work.
+ */
+export function requesterActions(request: {
+	status: RequestStatus;
+	surveyed: boolean;
+	letter: { cancelled_at: string | null; picked_up_at: string | null } | null;
+}): RequesterActions {
+	const { status, letter } = request;
+	return {
+		edit: nextStatus(status, 'submit') !== null,
+		withdraw: nextStatus(status, 'withdraw') !== null,
+		book: letter !== null && !letter.cancelled_at && !letter.picked_up_at,
+		survey: status === 'issued' && !request.surveyed
+	};
 }
 
 /** Statuses that still wait for someone (shown on queues, counted by the SLA clock). */

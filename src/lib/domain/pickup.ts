@@ -1,5 +1,5 @@
 /**
- * Pick-up slots at the RW secretariat (issue 6, item 7): office hours are given per
+ * Pick-up slots at the RW secretariat (docs/domain.md, "Administrative letters"): office hours are given per
  * ISO weekday in WIB; each period is cut into slots of `slotMinutes`. Pure.
  */
 export interface OfficeHours {

@@ -162,7 +162,7 @@ const isActive = (status: ResidentStatus) => status === 'permanent' || status ==
 
 /**
  * The rules of the register's events, so each real event is counted once in the
- * monthly report (DOMAIN.md, registry mutations):
+ * monthly report (docs/domain.md, "Population registry"):
  * - died is final; after moved out only moved in (back) is possible;
  * - a resident living here moves in or is born only as their first recorded event
  *   (recording how someone registered earlier arrived), never again;

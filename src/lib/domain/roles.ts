@@ -1,6 +1,6 @@
 import { rolesFor, type Action } from './permissions';
 
-/** The roles of DOMAIN.md, "Who". A user may hold several, per RW. */
+/** The roles of docs/domain.md, "People and roles". A user may hold several, per RW. */
 export const ROLES = ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'] as const;
 export type Role = (typeof ROLES)[number];
 

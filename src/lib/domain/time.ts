@@ -1,6 +1,6 @@
 /**
  * Time is stored in UTC and shown in WIB (Asia/Jakarta, UTC+7, no daylight saving).
- * One place for every date shown to a person (STYLE.md).
+ * One place for every date shown to a person (docs/conventions.md).
  */
 import { parseDate } from './registry';
 

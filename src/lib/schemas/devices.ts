@@ -31,7 +31,7 @@ export const deviceSchema = z
 			if (d[field] === null) ctx.addIssue({ code: 'custom', path: [field], message: 'errors.required' });
 		}
 		if (d.siaga3Cm === null || d.siaga2Cm === null || d.siaga1Cm === null) return;
-		// DOMAIN.md: Siaga 3 (waspada) < Siaga 2 (kritis) < Siaga 1 (bencana), all within the sensor's range.
+		// docs/domain.md, "Flood monitoring": Siaga 3 (waspada) < Siaga 2 (kritis) < Siaga 1 (bencana), all within the sensor's range.
 		if (!(d.siaga3Cm < d.siaga2Cm)) ctx.addIssue({ code: 'custom', path: ['siaga2Cm'], message: 'errors.siaga_order' });
 		if (!(d.siaga2Cm < d.siaga1Cm)) ctx.addIssue({ code: 'custom', path: ['siaga1Cm'], message: 'errors.siaga_order' });
 		if (!(d.siaga1Cm < d.maxRangeCm)) ctx.addIssue({ code: 'custom', path: ['siaga1Cm'], message: 'errors.siaga_range' });

@@ -4,7 +4,7 @@ import { FIELD_TYPES, STANDARD_PLACEHOLDERS, type ServiceField } from '$lib/doma
 import { numberFormatProblem } from '$lib/domain/letter-number';
 import { SKM_ELEMENTS, templatePlaceholders } from '$lib/domain/letters';
 
-/** Messages are i18n keys (STYLE.md): the form shows them in the reader's language. */
+/** Messages are i18n keys (docs/conventions.md): the form shows them in the reader's language. */
 
 const MAX_BY_TYPE = { text: 200, textarea: 500, date: 10, number: 9 } as const;
 

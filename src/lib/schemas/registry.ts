@@ -19,7 +19,7 @@ import {
 } from '$lib/domain/registry';
 
 // One schema for the resident form and for every imported spreadsheet row.
-// Messages are i18n keys; each NIK failure has its own message (issue 5, item 2).
+// Messages are i18n keys; each NIK failure has its own message, so a person knows which part to fix.
 
 const text = (max: number) => z.string().trim().max(max, 'errors.too_long');
 const optionalText = (max: number) => text(max).optional().default('');

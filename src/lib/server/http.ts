@@ -1,25 +1,3 @@
-import type { Cookies, RequestEvent } from '@sveltejs/kit';
-import { SESSION_COOKIE } from './auth/sessions';
-
-/** The peer address (adapter-node: the socket, or ADDRESS_HEADER behind a proxy). */
-export function clientIp(event: RequestEvent): string {
-	try {
-		return event.getClientAddress();
-	} catch {
-		return 'unknown';
-	}
-}
-
-export function setSessionCookie(cookies: Cookies, url: URL, token: string, expires: Date): void {
-	cookies.set(SESSION_COOKIE, token, {
-		path: '/',
-		httpOnly: true,
-		sameSite: 'lax',
-		secure: url.protocol === 'https:',
-		expires
-	});
-}
-
 export const minutesFrom = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
 /**

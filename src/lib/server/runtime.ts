@@ -29,7 +29,7 @@ export interface MqttSide {
 	close(): Promise<void>;
 }
 
-/** Everything the one Rukun process runs besides the HTTP handler (DESIGN.md). */
+/** Everything the one Rukun process runs besides the HTTP handler (docs/architecture.md). */
 export interface Runtime {
 	config: Config;
 	db: Database;

@@ -3,7 +3,7 @@ import { catalogueRw, listServices } from '$lib/server/letters/catalogue';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
-/** The public service catalogue (issue 6, item 1): anyone may read the standards. */
+/** The public service catalogue (UU 25/2009 public service standard): anyone may read it. */
 export const load: PageServerLoad = async ({ locals, url }) => {
 	const { db } = getRuntime();
 	const rw = await catalogueRw(db, locals.user, url.searchParams.get('rw'));

@@ -1,12 +1,11 @@
 import { listNotifications, markAllRead } from '$lib/server/notifications';
-import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({ items: await listNotifications(getRuntime().db, locals.user!) });
+export const load: PageServerLoad = async ({ locals }) => ({ items: await locals.db.run(listNotifications) });
 
 export const actions: Actions = {
 	read: async ({ locals }) => {
-		await markAllRead(getRuntime().db, locals.user!);
+		await locals.db.run(markAllRead);
 		return { done: true };
 	}
 };

@@ -1,13 +1,13 @@
 import { error } from '@sveltejs/kit';
 import { residentFiltersSchema } from '$lib/schemas/registry';
 import { searchResidents } from '$lib/server/registry/residents';
-import { renderOnly } from '$lib/server/render-only';
+import { renderOnly } from '$lib/web/render-only.server';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 import { may } from '$lib/domain/permissions';
 
 export const load: PageServerLoad = async (event) => {
-	const user = event.locals.user!;
+	const user = event.locals.db.user;
 	const parsed = residentFiltersSchema.safeParse(Object.fromEntries(event.url.searchParams));
 	if (!parsed.success) error(400, { message: 'Bad search', key: 'registry.search_invalid' });
 	const filters = parsed.data;

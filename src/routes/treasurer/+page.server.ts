@@ -1,7 +1,6 @@
-import { houseCategoryCounts } from '$lib/server/tenancy/rw';
-import { getRuntime } from '$lib/server/runtime';
+import { houseCategoryCounts } from '$lib/server/registry/houses';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => ({
-	counts: await houseCategoryCounts(getRuntime().db, locals.user!)
+	counts: await locals.db.run(houseCategoryCounts)
 });

@@ -2,7 +2,7 @@ import { siagaOf } from '$lib/domain/flood';
 import { rtLabel } from '$lib/domain/registry';
 import { formatDateTime } from '$lib/domain/time';
 import { locale, t } from '$lib/i18n/t.svelte';
-import type { DeviceRow } from '$lib/server/devices/devices';
+import type { DeviceRow } from '$lib/views/devices';
 
 /** A device's health as the device lists and the device page show it (one wording everywhere). */
 export function deviceHealth(d: DeviceRow) {

@@ -23,7 +23,7 @@ const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 /**
  * An RT head invites residents of their RT (bound to a house); the RW admin invites
- * any role (issue 3, item 5). RLS checks the same rule again on insert.
+ * any role (canInvite in src/lib/domain/roles.ts). RLS checks the same rule again on insert.
  */
 export async function createInvite(db: Database, user: SessionUser, input: NewInvite): Promise<CreateInviteResult> {
 	if (!mayAnywhere(user, inviteAction(input.role))) return { ok: false, reason: 'forbidden' };

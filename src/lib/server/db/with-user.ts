@@ -11,8 +11,8 @@ export interface Claims {
 /**
  * Runs fn in a transaction as the Postgres role `authenticated` with the user's
  * claims set, so Row Level Security applies to every query in it: a query that
- * forgets its rw_id filter still cannot see another RW (DESIGN.md, tenancy).
- * Claims and role are set in one round trip (DESIGN.md, measured PGlite costs).
+ * forgets its rw_id filter still cannot see another RW (docs/architecture.md, "Tenancy and the database as the last guard").
+ * Claims and role are set in one round trip (a per-request transaction of separate calls costs ~1.1 ms on PGlite, one call ~0.7 ms).
  */
 export function withUser<T>(db: Database, claims: Claims, fn: (tx: Sql) => Promise<T>): Promise<T> {
 	return db.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { sha256 } from '../auth/tokens';
 import type { SessionUser } from '../auth/sessions';
-import type { DeviceKind } from '../mqtt/acl';
+import type { DeviceKind, DeviceRow } from '$lib/views/devices';
 import { mosquittoHash } from './mosquitto';
 import { may } from '$lib/domain/permissions';
 
@@ -110,28 +110,7 @@ export async function setDisabled(db: Database, user: SessionUser, id: string, d
 	return rows.length > 0;
 }
 
-export interface DeviceRow {
-	id: string;
-	kind: DeviceKind;
-	name: string;
-	rt_number: number | null;
-	lat: number | null;
-	lng: number | null;
-	report_interval_s: number;
-	mounting_height_cm: number | null;
-	siaga3_cm: number | null;
-	siaga2_cm: number | null;
-	siaga1_cm: number | null;
-	status: string;
-	last_seen_at: string | null;
-	battery_v: number | null;
-	disabled_at: string | null;
-	last_level_cm: number | null;
-	/** Readings the device counted (seq) that never arrived, over its stored history (device_seq_span). */
-	missed_readings: number;
-	/** Start of the earliest boot with a gap, when there is one. */
-	missed_since: string | null;
-}
+export type { DeviceRow };
 
 const DEVICE_ROW = `select d.id, d.kind, d.name, rt.number as rt_number, d.lat, d.lng, d.report_interval_s, d.mounting_height_cm,
         d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, d.status, d.last_seen_at, d.battery_v, d.disabled_at,

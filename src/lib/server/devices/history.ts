@@ -1,4 +1,3 @@
-import { error } from '@sveltejs/kit';
 import { daily } from '$lib/domain/flood';
 import type { Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
@@ -12,11 +11,4 @@ export async function deviceHistory(db: Database, user: SessionUser, id: string)
 	if (device.kind !== 'sensor') return { device, day: [], month: [], days: [] };
 	const [day, month] = await Promise.all([levelHistory(db, user, device.id, '24h'), levelHistory(db, user, device.id, '30d')]);
 	return { device, day, month, days: daily(month) };
-}
-
-/** The device pages' load (RW admin and security post): 404 for a device the user may not see. */
-export async function loadDeviceHistory(db: Database, user: SessionUser, id: string) {
-	const found = await deviceHistory(db, user, id);
-	if (!found) error(404, { message: 'Not found', key: 'error.404' });
-	return found;
 }

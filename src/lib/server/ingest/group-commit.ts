@@ -1,5 +1,5 @@
 /**
- * Group commit (DESIGN.md, "Write path for sensor data"): when no write is running,
+ * Group commit (docs/architecture.md, "The realtime path"): when no write is running,
  * write at once; while one runs, gather what arrives and write it as the next batch.
  * One `setImmediate` before taking a batch lets the batch grow (measured: batches of
  * ~6 rows without it, ~1,200 with it). Every caller's promise settles with its batch.

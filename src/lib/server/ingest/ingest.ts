@@ -1,6 +1,7 @@
 import type { Database } from '../db';
 import { lookupDevice, setStatus, type DeviceInfo } from '../devices/devices';
-import { canPublish, parseTopic, type Principal, type PublishDecision, type TopicRoute } from '../mqtt/acl';
+import { canPublish, type Principal, type PublishDecision } from '../mqtt/acl';
+import { parseTopic, type TopicRoute } from '../mqtt/topics';
 import { GroupCommit } from './group-commit';
 import { IngestMetrics } from './metrics';
 import {
@@ -64,7 +65,7 @@ function firstCopies(batch: readonly ReadingRow[]): boolean[] {
 /**
  * Validates each device message and stores it before the broker acknowledges it
  * (store-then-ack: this runs inside aedes' authorizePublish, which precedes the
- * PUBACK — DESIGN.md, "Write path"). Bad messages are dropped and counted, never
+ * PUBACK — docs/architecture.md, "The realtime path"). Bad messages are dropped and counted, never
  * thrown, so a buffering device is not disconnected into a loop.
  */
 export class Ingest {
@@ -216,7 +217,7 @@ export class Ingest {
 			const parsed = sensorLevelSchema.safeParse(json);
 			if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
 			const p = parsed.data;
-			// level = mounting height − distance (DESIGN.md: no firmware change on re-mounting).
+			// level = mounting height − distance (docs/domain.md, "Flood monitoring": no firmware change on re-mounting).
 			const level = p.level_cm ?? (device.mountingHeightCm === null ? null : device.mountingHeightCm - p.distance_cm!);
 			const { ts, skew } = resolveTimestamp(p.ts, now, this.futureMs, this.maxAgeMs);
 			const row: ReadingRow = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Largest payload accepted on any device topic (DESIGN.md: e.g. 1 KiB). */
+/** Largest payload accepted on any device topic (docs/architecture.md, "The realtime path"). */
 export const MAX_PAYLOAD_BYTES = 1024;
 
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

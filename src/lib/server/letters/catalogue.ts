@@ -1,29 +1,12 @@
 import catalogueFile from './layanan.json';
-import { defaultFields, defaultTemplate, type ServiceField } from '$lib/domain/letter-forms';
+import { defaultFields, defaultTemplate } from '$lib/domain/letter-forms';
 import { withAnon, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import type { SessionUser } from '../auth/sessions';
+import type { LetterService } from '$lib/views/letters';
 
-/** One service of the catalogue as stored (issue 6, item 1). */
-export interface LetterService {
-	id: string;
-	kind: string;
-	name: string;
-	mode: 'online' | 'tatap_muka' | 'tautan';
-	requirements: string[];
-	procedure: string[];
-	legal_basis: string[];
-	days: number | null;
-	fee_rp: number;
-	product: string;
-	complaint_channel: string;
-	in_person_reason: string;
-	external_url: string | null;
-	external_label: string;
-	fields: ServiceField[];
-	template: string;
-	active: boolean;
-}
+export type { LetterService };
+
 
 export interface LetterSettings {
 	number_format: string;

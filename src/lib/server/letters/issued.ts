@@ -10,9 +10,10 @@ import { pdfInputFrom } from './review';
 import { renderLetterPdf, type LetterPdfInput } from './pdf';
 import { pickupSlots } from '$lib/domain/pickup';
 import { may } from '$lib/domain/permissions';
+import { isUuid } from '$lib/domain/ids';
 
 /**
- * After issue (issue 6, items 5–8): the PDF download, the public verification, cancelling
+ * After issue: the PDF download, the public verification, cancelling
  * (the number is kept), pick-up slots, and the satisfaction survey.
  */
 
@@ -42,7 +43,7 @@ export async function downloadLetter(
 	requestId: string,
 	ip: string
 ): Promise<{ bytes: Uint8Array; number: string } | null> {
-	if (!/^[0-9a-f-]{36}$/.test(requestId)) return null;
+	if (!isUuid(requestId)) return null;
 	return withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<LetterRow>(
 			`select l.id, l.rw_id, l.request_id, l.number, l.frozen, l.pdf_file_key, l.cancelled_at, q.subject_resident_id

@@ -1,5 +1,5 @@
 /**
- * The issued letter as a PDF (DOMAIN.md, Administrative letters): kop surat, title and
+ * The issued letter as a PDF (docs/domain.md, "Administrative letters"): kop surat, title and
  * number, the holder's data, the body, signatures and a QR code that opens the public
  * verification page.
  *

@@ -1,17 +1,12 @@
 import { withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { median, skmGrade, skmIndex, SKM_ELEMENTS } from '$lib/domain/letters';
+import type { LetterStats } from '$lib/views/letters';
 
-/** Letter statistics and the SKM survey report for the RW (issue 6, items 8 and 9). */
+export type { LetterStats };
 
-export interface LetterStats {
-	/** Last 12 WIB months, oldest first, `YYYY-MM`. */
-	months: string[];
-	byService: { name: string; counts: number[]; total: number }[];
-	byRt: { rt_number: number; total: number }[];
-	/** Median hours from submission to issue, per service over the period (null = none issued). */
-	medianHours: { name: string; hours: number | null; issued: number; days: number | null }[];
-}
+/** Letter statistics and the SKM survey report for the RW (SKM: Permenpan RB 14/2017, docs/domain.md "Administrative letters"). */
+
 
 export async function letterStats(db: Database, user: SessionUser, now = new Date()): Promise<LetterStats> {
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {

@@ -3,31 +3,25 @@ import type { SessionUser } from '../auth/sessions';
 import type { FileStore } from '../storage/files';
 import { newFileKey } from '../storage/files';
 import type { AcceptedUpload } from '../storage/uploads';
-import { getService, type LetterService } from './catalogue';
+import { getService } from './catalogue';
+import type { AttachmentRow, RequestDetail, RequestEvent, RequestSummary, Subject } from '$lib/views/letters';
 import { notify } from '../notifications';
 import { nextStatus, type RequestStatus } from '$lib/domain/letters';
 import { rtsWhere } from '$lib/domain/permissions';
+import { isUuid } from '$lib/domain/ids';
 
 /**
- * The resident's side of a letter request (issue 6, items 2 and 3): drafts, attachments,
+ * The resident's side of a letter request: drafts, attachments,
  * submit and resubmit, withdraw, and reading a request with its timeline. Every query
  * runs under the user's RLS; the requester is always the logged-in user.
  */
 
 export const MAX_ATTACHMENTS = 6;
 
+export type { AttachmentRow, RequestDetail, RequestEvent, RequestSummary, Subject };
+
 const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
-export interface Subject {
-	id: string;
-	name: string;
-	nik_masked: string;
-	relation: string;
-	sex: 'L' | 'P';
-	birth_place: string;
-	birth_date: string;
-	status: string;
-}
 
 /** The people a resident may ask letters for: the members of their own household(s). */
 export function listSubjects(db: Database, user: SessionUser): Promise<Subject[]> {
@@ -215,19 +209,6 @@ export async function withdrawRequest(db: Database, user: SessionUser, requestId
 	});
 }
 
-export interface RequestSummary {
-	id: string;
-	kind: string;
-	service_name: string;
-	status: RequestStatus;
-	subject_name: string;
-	rt_number: number;
-	created_at: string;
-	submitted_at: string | null;
-	days: number | null;
-	number: string | null;
-	cancelled: boolean;
-}
 
 const SUMMARY = `select q.id, s.kind, s.name as service_name, q.status, r.name as subject_name, rt.number as rt_number,
 	q.created_at, q.submitted_at, s.days, l.number, (l.cancelled_at is not null) as cancelled
@@ -267,58 +248,12 @@ export function listQueue(db: Database, user: SessionUser, stage: 'rt' | 'rw', v
 	);
 }
 
-export interface RequestEvent {
-	action: string;
-	actor_name: string;
-	actor_role: string;
-	note: string;
-	at: string;
-}
 
-export interface AttachmentRow {
-	id: string;
-	content_type: string;
-	original_name: string;
-	size_bytes: number;
-	label: string;
-}
 
-export interface RequestDetail {
-	id: string;
-	rw_id: string;
-	rt_id: string;
-	requester_id: string;
-	requester_name: string;
-	status: RequestStatus;
-	data: Record<string, string>;
-	reason: string;
-	returned_by_role: 'rt_head' | 'rw_admin' | null;
-	submitted_at: string | null;
-	created_at: string;
-	finished_at: string | null;
-	service: LetterService;
-	subject: Subject & { rt_number: number; address: string };
-	events: RequestEvent[];
-	attachments: AttachmentRow[];
-	letter: {
-		id: string;
-		number: string;
-		issued_at: string;
-		verify_token: string;
-		pdf_sha256: string;
-		cancelled_at: string | null;
-		cancel_reason: string;
-		picked_up_at: string | null;
-		signer_name: string;
-		signer_role: string;
-	} | null;
-	booking: { slot_start: string } | null;
-	surveyed: boolean;
-}
 
 /** One request with its service, subject, timeline, files and letter, if the user may see it. */
 export async function getRequest(db: Database, user: SessionUser, requestId: string): Promise<RequestDetail | null> {
-	if (!/^[0-9a-f-]{36}$/.test(requestId)) return null;
+	if (!isUuid(requestId)) return null;
 	return withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<Omit<RequestDetail, 'service' | 'subject' | 'events' | 'attachments' | 'letter' | 'booking' | 'surveyed' | 'requester_name'> & { kind: string; subject_id: string }>(
 			`select q.id, q.rw_id, q.rt_id, q.requester_id, q.status, q.data, q.reason, q.returned_by_role, q.submitted_at,

@@ -13,9 +13,10 @@ import { formatIndonesianDate, formatLetterNumber, registerPeriod } from '$lib/d
 import { translate } from '$lib/i18n';
 import { rtNumber } from '$lib/domain/registry';
 import { may, mayAnywhere, type Action } from '$lib/domain/permissions';
+import { isUuid } from '$lib/domain/ids';
 
 /**
- * The approval chain (issue 6, items 3–5): the RT head of the request's RT approves,
+ * The approval chain (docs/domain.md, "Administrative letters"): the RT head of the request's RT approves,
  * returns or rejects; then the RW admin returns, rejects, or approves — which numbers
  * the letter from the register, freezes its data and signer, renders the PDF and
  * stores it sealed, all in one transaction.
@@ -63,7 +64,7 @@ export async function decide(
 	note: string,
 	ctx: IssueContext
 ): Promise<DecideResult> {
-	if (!/^[0-9a-f-]{36}$/.test(requestId)) return { ok: false, reason: 'not_found' };
+	if (!isUuid(requestId)) return { ok: false, reason: 'not_found' };
 	if (!mayAnywhere(user, REVIEW[stage])) return { ok: false, reason: 'forbidden' };
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		const rows = await tx.query<LockedRequest>(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe, parseTopic, type Principal } from './acl';
+import { canPublish, canSubscribe, type Principal } from './acl';
+import { INGEST_FILTERS, parseTopic, shared, topics } from './topics';
 
 const sensor: Principal = { kind: 'device', deviceId: 'rw012-wl-01', deviceKind: 'sensor', rwCode: 'RW012', rwId: 'x' };
 const pump: Principal = { kind: 'device', deviceId: 'rw012-pump-01', deviceKind: 'pump', rwCode: 'RW012', rwId: 'x' };
@@ -55,5 +56,19 @@ describe('canSubscribe', () => {
 		expect(canSubscribe(dashboard, 'rw/RW013/alerts/#')).toBe(false);
 		expect(canSubscribe(dashboard, 'rw/RW012/#')).toBe(false);
 		expect(canSubscribe(dashboard, '$SYS/#')).toBe(false);
+	});
+});
+
+describe('topics', () => {
+	it('builds what parseTopic reads back, for every family a device publishes', () => {
+		expect(parseTopic(topics.sensorLevel('RW012', 'wl-1'))).toEqual({ rwCode: 'RW012', family: 'sensor_level', deviceId: 'wl-1' });
+		expect(parseTopic(topics.panic('RW012', 'pb-1'))).toEqual({ rwCode: 'RW012', family: 'panic', deviceId: 'pb-1' });
+		expect(parseTopic(topics.status('RW012', 'pb-1'))).toEqual({ rwCode: 'RW012', family: 'status', deviceId: 'pb-1' });
+		expect(parseTopic(topics.pumpState('RW012', 'p1'))).toEqual({ rwCode: 'RW012', family: 'pump_state', deviceId: 'p1' });
+		expect(parseTopic(topics.pumpCmd('RW012', 'p1'))).toEqual({ rwCode: 'RW012', family: 'pump_cmd', deviceId: 'p1' });
+	});
+	it('gives the ingest filters and their shared form for an external broker', () => {
+		expect(INGEST_FILTERS).toEqual(['rw/+/sensor/+/level', 'rw/+/panic/+', 'rw/+/device/+/status', 'rw/+/pump/+/state']);
+		expect(shared('rukun', INGEST_FILTERS[0]!)).toBe('$share/rukun/rw/+/sensor/+/level');
 	});
 });

@@ -1,40 +1,17 @@
 /**
  * Who may publish and subscribe to what on the broker: the one rule table
- * (DESIGN.md, "MQTT"). The aedes hooks ask these functions and nothing else.
+ * (docs/architecture.md, "The realtime path"). The aedes hooks ask these functions and nothing else.
  */
-export type DeviceKind = 'sensor' | 'panic' | 'pump';
+import type { DeviceKind } from '$lib/views/devices';
+import { parseTopic, topics, type TopicFamily, type TopicRoute } from './topics';
+
+export type { DeviceKind };
 
 export type Principal =
 	| { kind: 'device'; deviceId: string; deviceKind: DeviceKind; rwCode: string; rwId: string }
 	| { kind: 'dashboard'; userId: string; rwCode: string; rwId: string }
 	/** Only with MQTT_ALLOW_ANONYMOUS=1 (development). */
 	| { kind: 'anonymous' };
-
-export type TopicFamily = 'sensor_level' | 'panic' | 'status' | 'pump_state' | 'pump_cmd' | 'alerts';
-
-export interface TopicRoute {
-	rwCode: string;
-	family: TopicFamily;
-	deviceId: string | null;
-}
-
-const SEGMENT = /^[A-Za-z0-9-]{1,40}$/;
-
-/** `rw/{rw}/sensor/{id}/level` and friends → what it is; null for anything else. */
-export function parseTopic(topic: string): TopicRoute | null {
-	const parts = topic.split('/');
-	if (parts[0] !== 'rw' || !parts[1] || !SEGMENT.test(parts[1])) return null;
-	const rwCode = parts[1];
-	const [, , family, id, leaf, ...extra] = parts;
-	if (family === 'alerts') return parts.length >= 4 ? { rwCode, family: 'alerts', deviceId: null } : null;
-	if (!id || !SEGMENT.test(id)) return null;
-	if (family === 'sensor' && leaf === 'level' && extra.length === 0) return { rwCode, family: 'sensor_level', deviceId: id };
-	if (family === 'panic' && leaf === undefined) return { rwCode, family: 'panic', deviceId: id };
-	if (family === 'device' && leaf === 'status' && extra.length === 0) return { rwCode, family: 'status', deviceId: id };
-	if (family === 'pump' && leaf === 'state' && extra.length === 0) return { rwCode, family: 'pump_state', deviceId: id };
-	if (family === 'pump' && leaf === 'cmd' && extra.length === 0) return { rwCode, family: 'pump_cmd', deviceId: id };
-	return null;
-}
 
 /** What each kind of device publishes (besides its own status/LWT). */
 const DEVICE_PUBLISHES: Record<DeviceKind, TopicFamily> = {
@@ -64,9 +41,9 @@ export function canSubscribe(principal: Principal, filter: string): boolean {
 	if (filter.startsWith('$')) return false;
 	if (principal.kind === 'anonymous') return true;
 	if (principal.kind === 'device') {
-		return principal.deviceKind === 'pump' && filter === `rw/${principal.rwCode}/pump/${principal.deviceId}/cmd`;
+		return principal.deviceKind === 'pump' && filter === topics.pumpCmd(principal.rwCode, principal.deviceId);
 	}
-	const prefix = `rw/${principal.rwCode}/alerts`;
+	const prefix = topics.alerts(principal.rwCode);
 	if (filter !== `${prefix}/#` && !filter.startsWith(`${prefix}/`)) return false;
 	// No wildcard may widen it beyond this RW's alerts.
 	return !filter.slice(prefix.length).includes('#') || filter === `${prefix}/#`;

@@ -71,7 +71,7 @@ function clientAddress(client: Client): string {
 
 /**
  * The embedded aedes broker on TCP and, when an HTTP server is given, on
- * WebSocket at /mqtt of that server (DESIGN.md, "One process"). Access rules
+ * WebSocket at /mqtt of that server (docs/architecture.md, "One process"). Access rules
  * live only in the hooks (src/lib/server/mqtt/acl.ts through the runtime).
  */
 export async function startBroker(options: BrokerOptions): Promise<BrokerHandle> {

@@ -1,14 +1,10 @@
 import mqtt from 'mqtt';
 import type { Ingest } from '../ingest/ingest';
 import { OrderedAcks } from './ordered-acks';
+import { INGEST_FILTERS, shared } from './topics';
 
 /** Topics the app ingests, as MQTT 5 shared subscriptions: instances split the load. */
-export const SHARED_SUBSCRIPTIONS = [
-	'$share/rukun/rw/+/sensor/+/level',
-	'$share/rukun/rw/+/panic/+',
-	'$share/rukun/rw/+/device/+/status',
-	'$share/rukun/rw/+/pump/+/state'
-];
+export const SHARED_SUBSCRIPTIONS = INGEST_FILTERS.map((filter) => shared('rukun', filter));
 
 export interface ExternalBrokerOptions {
 	url: string;

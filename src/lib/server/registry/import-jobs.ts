@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db';
 import type { PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { commitRows, type RawRow, type RowError } from './import';
+import { commitRows, type RawRow, type RowError } from './registration';
 
 export interface ImportJob {
 	owner: string;

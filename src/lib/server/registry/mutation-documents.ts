@@ -5,8 +5,8 @@ import { acceptUpload, type AcceptedUpload, type UploadProblem } from '../storag
 import { recordMutation, type MutationResult } from './mutations';
 
 /**
- * The document behind a mutation (issue 5, item 4: "each a dated record with
- * documents"): a photo or PDF of the surat keterangan lahir, surat kematian or surat
+ * The document behind a mutation (docs/domain.md, "Population registry": each event
+ * is dated and has its document): a photo or PDF of the surat keterangan lahir, surat kematian or surat
  * pindah. The file lives in the FileStore; the mutation row keeps only its key, which
  * never leaves the server.
  */

@@ -12,7 +12,7 @@ import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { commitRows, isActiveHead, dryRun, type RowError } from './import';
+import { commitRows, isActiveHead, dryRun, type RowError } from './registration';
 import { rtsWhere } from '$lib/domain/permissions';
 
 export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';

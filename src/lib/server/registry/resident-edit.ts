@@ -4,7 +4,7 @@ import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { isActiveHead } from './import';
+import { isActiveHead } from './registration';
 import { linkByPhone, sealNik } from './records';
 
 /** The fields an RT head or the RW admin can correct on a resident record. */

@@ -14,7 +14,7 @@ export const DEMO_LINKS = {
 	'LINK-KOTA': 'https://jaki.jakarta.go.id'
 };
 
-/** The demo RW of issue 3: a real kelurahan in North Jakarta, prone to flooding. */
+/** The demo RW: a real kelurahan in North Jakarta, prone to flooding. */
 export const DEMO_RW = {
 	code: 'RW012',
 	name: 'RW 012 Kelurahan Pegangsaan Dua',

@@ -10,7 +10,7 @@ import type { RequestHandler } from './$types';
  * JSON by default, `?format=pdf` as a PDF to read and keep.
  */
 export const GET: RequestHandler = async ({ locals, url }) => {
-	const user = locals.user!;
+	const user = locals.db.user;
 	const households = await myHouseholds(getRuntime().db, user);
 	const exportedAt = new Date();
 	if (url.searchParams.get('format') === 'pdf') {

@@ -1,4 +1,4 @@
-import { uploadAction } from '$lib/server/registry/import-actions';
+import { uploadAction } from '$lib/web/registry/import-actions.server';
 import type { Actions } from './$types';
 
 export const actions: Actions = { default: uploadAction };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { wibParts } from '$lib/domain/time';
 import { mutationReport } from '$lib/server/registry/mutations';
-import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
 const monthParam = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
@@ -12,5 +11,5 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	const parsed = monthParam.safeParse(url.searchParams.get('month'));
 	const month = parsed.success ? parsed.data : fallback;
 	const [y, m] = month.split('-').map(Number) as [number, number];
-	return { month, rows: await mutationReport(getRuntime().db, locals.user!, y, m) };
+	return { month, rows: await locals.db.run(mutationReport, y, m) };
 };

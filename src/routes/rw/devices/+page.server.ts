@@ -1,19 +1,19 @@
-import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { deviceSchema } from '$lib/schemas/devices';
 import { parseForm } from '$lib/schemas/form';
 import { createDevice, listDevices, rotateSecret, setDisabled } from '$lib/server/devices/devices';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
+import { refuse, typedValues } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-	const { db, broker } = getRuntime();
-	const [devices, rts] = await Promise.all([listDevices(db, locals.user!), listRtSummaries(db, locals.user!)]);
+	const { broker } = getRuntime();
+	const [devices, rts] = await Promise.all([locals.db.run(listDevices), locals.db.run(listRtSummaries)]);
 	return {
 		devices,
 		rts: rts.map(({ id, name }) => ({ id, name })),
-		rwCode: locals.user!.rwCode ?? '',
+		rwCode: locals.db.user.rwCode ?? '',
 		mqtt: broker.tcpPort === null
 			? externalSettings(getRuntime().config.mqttUrl ?? '', url)
 			: { host: url.hostname, port: broker.tcpPort, wsUrl: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}/mqtt` }
@@ -32,11 +32,11 @@ export const actions: Actions = {
 	create: async ({ locals, request }) => {
 		const form = await request.formData();
 		const parsed = parseForm(deviceSchema, form);
-		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
-		const result = await createDevice(getRuntime().db, locals.user!, parsed.data);
+		if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values });
+		const result = await locals.db.run(createDevice, parsed.data);
 		if (!result.ok) {
-			const errors: Record<string, string> = result.reason === 'taken' ? { id: 'errors.device_taken' } : { form: 'errors.forbidden' };
-			return fail(400, { errors, values: Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])) });
+			const values = typedValues(form);
+			return result.reason === 'taken' ? refuse(400, { errors: { id: 'errors.device_taken' }, values }) : refuse(403, { message: 'errors.forbidden', values });
 		}
 		const d = parsed.data;
 		const spec = d.kind === 'sensor' ? { report_interval_s: d.reportIntervalS, mounting_height_cm: d.mountingHeightCm, max_range_cm: d.maxRangeCm, siaga3_cm: d.siaga3Cm, siaga2_cm: d.siaga2Cm, siaga1_cm: d.siaga1Cm } : {};
@@ -44,26 +44,26 @@ export const actions: Actions = {
 	},
 	rotate: async ({ locals, request }) => {
 		const parsed = parseForm(idSchema, await request.formData());
-		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
-		const { db, broker, ingest } = getRuntime();
-		const secret = await rotateSecret(db, locals.user!, parsed.data.id);
-		if (!secret) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		if (!parsed.ok) return refuse(400, { message: 'errors.invalid_choice' });
+		const { broker, ingest } = getRuntime();
+		const secret = await locals.db.run(rotateSecret, parsed.data.id);
+		if (!secret) return refuse(404, { message: 'errors.invalid_choice' });
 		// The old secret stops working now: drop the live connection too.
 		ingest.invalidate(parsed.data.id);
 		broker.disconnect(parsed.data.id);
-		const d = (await listDevices(db, locals.user!)).find((x) => x.id === parsed.data.id);
+		const d = (await locals.db.run(listDevices)).find((x) => x.id === parsed.data.id);
 		const spec = d?.kind === 'sensor' ? { report_interval_s: d.report_interval_s, mounting_height_cm: d.mounting_height_cm, max_range_cm: 400, siaga3_cm: d.siaga3_cm, siaga2_cm: d.siaga2_cm, siaga1_cm: d.siaga1_cm } : {};
 		return { secret: { id: parsed.data.id, kind: d?.kind ?? 'sensor', value: secret, spec } };
 	},
 	disable: async ({ locals, request }) => {
 		const form = await request.formData();
 		const parsed = parseForm(idSchema, form);
-		if (!parsed.ok) return fail(400, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		if (!parsed.ok) return refuse(400, { message: 'errors.invalid_choice' });
 		const disable = form.get('disabled') !== 'false';
-		const { db, broker, ingest } = getRuntime();
-		if (!(await setDisabled(db, locals.user!, parsed.data.id, disable))) return fail(404, { errors: { form: 'errors.invalid_choice' } as Record<string, string> });
+		const { broker, ingest } = getRuntime();
+		if (!(await locals.db.run(setDisabled, parsed.data.id, disable))) return refuse(404, { message: 'errors.invalid_choice' });
 		ingest.invalidate(parsed.data.id);
-		if (disable) broker.disconnect(parsed.data.id); // at once (issue 4)
+		if (disable) broker.disconnect(parsed.data.id); // at once: a disabled device must not keep its session
 		return { toggled: parsed.data.id };
 	}
 };

@@ -1,12 +1,10 @@
 import { listInvites } from '$lib/server/auth/invites';
-import { createInviteAction, revokeInviteAction } from '$lib/server/invite-actions';
+import { createInviteAction, revokeInviteAction } from '$lib/web/invite-actions.server';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
-import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
-	const { db } = getRuntime();
-	const [rts, invites] = await Promise.all([listRtSummaries(db, locals.user!), listInvites(db, locals.user!)]);
+	const [rts, invites] = await Promise.all([locals.db.run(listRtSummaries), locals.db.run(listInvites)]);
 	return { rts: rts.map(({ id, name }) => ({ id, name })), invites, now: Date.now() };
 };
 

@@ -6,7 +6,7 @@ import type { PageServerLoad } from './$types';
 /** The RW's letter desk: requests approved by RT heads, recent decisions, and booked pick-ups. */
 export const load: PageServerLoad = async ({ locals }) => {
 	const { db } = getRuntime();
-	const user = locals.user!;
+	const user = locals.db.user;
 	const today = new Date(Date.now() - 12 * 3600_000);
 	const [waiting, done, pickups] = await Promise.all([
 		listQueue(db, user, 'rw', 'waiting'),

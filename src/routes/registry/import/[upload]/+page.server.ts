@@ -1,4 +1,4 @@
-import { checkOrCommit, loadUpload, suggestMapping } from '$lib/server/registry/import-actions';
+import { checkOrCommit, loadUpload, suggestMapping } from '$lib/web/registry/import-actions.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

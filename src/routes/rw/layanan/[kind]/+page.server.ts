@@ -1,12 +1,12 @@
 import { error } from '@sveltejs/kit';
 import { getService } from '$lib/server/letters/catalogue';
-import { saveServiceAction, serviceFormValues } from '$lib/server/letters/service-actions';
+import { saveServiceAction, serviceFormValues } from '$lib/web/letters/service-actions.server';
 import { withUser } from '$lib/server/db';
 import { getRuntime } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
-	const user = locals.user!;
+	const user = locals.db.user;
 	const service = /^[A-Z][A-Z0-9-]{1,19}$/.test(params.kind)
 		? await withUser(getRuntime().db, { sub: user.id, rw_id: user.rwId }, (tx) => getService(tx, user.rwId!, params.kind))
 		: null;

@@ -1,4 +1,4 @@
-import { saveServiceAction } from '$lib/server/letters/service-actions';
+import { saveServiceAction } from '$lib/web/letters/service-actions.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => ({});
