@@ -71,11 +71,34 @@ export function parseDate(input: string): string | null {
 	return date.toISOString().slice(0, 10);
 }
 
-/** Age in whole years on a day (both `YYYY-MM-DD`). */
+const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const februaryDays = (y: number) => (isLeapYear(y) ? 29 : 28);
+
+/**
+ * Age in whole years on a day (both `YYYY-MM-DD`). A year of life is complete on the
+ * birthday's anniversary; for someone born on 29 February that is 28 February in a
+ * common year (the anniversary falls on the last day of the birth month, as
+ * PostgreSQL's `date + interval 'n years'` counts it), never 1 March.
+ */
 export function ageOn(birthDate: string, today: string): number {
 	const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
 	const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
-	return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+	const anniversaryDay = bm === 2 ? Math.min(bd, februaryDays(ty)) : bd;
+	return ty - by - (tm < bm || (tm === bm && td < anniversaryDay) ? 1 : 0);
+}
+
+/**
+ * The latest birth date of someone who is at least `age` on `today` (both
+ * `YYYY-MM-DD`), by the rule of `ageOn`: `ageOn(b, today) >= age` exactly when
+ * `b <= bornOnOrBefore(age, today)`. The age filters compare birth dates with it, so
+ * a list query can use the birth-date column as it is.
+ */
+export function bornOnOrBefore(age: number, today: string): string {
+	const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+	const year = ty - age;
+	// On the last day of February every February birthday up to that year's last day has come.
+	const day = tm === 2 && td === februaryDays(ty) ? februaryDays(year) : td;
+	return `${String(year).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** Five-year bands for the age pyramid; 75+ is one band. */
