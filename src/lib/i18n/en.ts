@@ -537,6 +537,7 @@ export const en: Record<MessageKey, string> = {
 	'letters.open_draft': 'Open draft',
 	'letters.subject': 'Letter for',
 	'letters.subject_hint': 'Details come from your family card in the RT registry.',
+	'letters.field_follows': 'In the letter (in Indonesian) this text follows “{lead}”: write only what completes that sentence.',
 	'letters.subject_choose': '— choose a household member —',
 	'letters.attachments': 'Attachments',
 	'letters.attach_hint': 'Upload a photo or PDF of these requirements:',

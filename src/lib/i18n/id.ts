@@ -536,6 +536,7 @@ export const id = {
 	'letters.open_draft': 'Buka draf',
 	'letters.subject': 'Surat untuk',
 	'letters.subject_hint': 'Data diambil dari Kartu Keluarga Anda di buku induk RT.',
+	'letters.field_follows': 'Di surat, isian ini ditulis setelah “{lead}”: tulis lanjutan kalimat itu saja.',
 	'letters.subject_choose': '— pilih anggota keluarga —',
 	'letters.attachments': 'Lampiran',
 	'letters.attach_hint': 'Unggah foto atau PDF persyaratan berikut:',
