@@ -10,6 +10,7 @@ import {
 	mutationProblem,
 	normalizeHouseCode,
 	parseDate,
+	parseHouseAddress,
 	parseHouseQuery,
 	parseMarital,
 	parseRelation,
@@ -197,5 +198,33 @@ describe('mutation rules', () => {
 		expect(statusAfter('moved_in', 'temporary')).toBe('temporary');
 		expect(statusAfter('born', 'permanent')).toBe('permanent');
 		expect(statusAfter('changed_household', 'temporary')).toBe('temporary');
+	});
+});
+
+describe('parseHouseAddress', () => {
+	it.each([
+		['Blok C9 No. 23', 'C9', '23'],
+		['BLOK C9 NO. 23', 'C9', '23'],
+		['Blk C9 No 23', 'C9', '23'],
+		['Blok C-9 No 23A', 'C9', '23A'],
+		['Blok.C9 No.23', 'C9', '23'],
+		['blok c9 nomor 23', 'C9', '23'],
+		['BlokC9No23', 'C9', '23'],
+		['C9/23', 'C9', '23'],
+		['C9 / 23 b', 'C9', '23B'],
+		['C9 23', 'C9', '23'],
+		['Blok A No. 5', 'A', '5'],
+		['AA-12, 7', 'AA12', '7']
+	])('%s → block %s, number %s', (input, block, number) => {
+		expect(parseHouseAddress(input)).toEqual({ block, number });
+	});
+
+	it.each(['23', '23A', 'A12', 'No. 23', 'RT 5', 'Jl. Melati No. 5', 'Blok C9', '', 'Gg 3'])('leaves %j alone', (input) => {
+		expect(parseHouseAddress(input)).toBeNull();
+	});
+
+	it('splits into what the search reads back: "C9 23" finds the house', () => {
+		const house = parseHouseAddress('Blok C-9 No. 23')!;
+		expect(parseHouseQuery('C9 23')).toEqual(house);
 	});
 });

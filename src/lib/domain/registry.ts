@@ -132,6 +132,27 @@ export function parseHouseQuery(input: string): { block: string | null; number: 
 }
 
 /**
+ * A house written as one address, as RT sheets often have it in a single column:
+ * `Blok C9 No. 23`, `Blk C9 No 23`, `BLOK C-9 NOMOR 23A`, `Blok.C9 No.23`, `C9/23`,
+ * `C9 23`. Returns the block (separators dropped: `C-9` is `C9`, as the search reads
+ * it) and the number (`23 A` is `23A`), upper case. Null unless both are there with a
+ * keyword, `/`, `,` or a space between them, so a bare house number such as `A12` or
+ * `12A` is never split.
+ */
+export function parseHouseAddress(input: string): { block: string; number: string } | null {
+	const match = HOUSE_ADDRESS.exec(input.trim().toUpperCase());
+	if (!match) return null;
+	const block = match[1]!.replace(/[\s.-]+/g, '');
+	// `No. 23`, `RT 5`, `Jl 7`: a keyword, not a block.
+	return NOT_BLOCKS.has(block) ? null : { block, number: match[2]!.replace(/\s+/g, '') };
+}
+
+const NOT_BLOCKS = new Set(['NO', 'NOMOR', 'NOMER', 'NMR', 'BLOK', 'BLK', 'BLOCK', 'RT', 'RW', 'JL', 'JLN', 'GG', 'KAV']);
+
+const HOUSE_ADDRESS =
+	/^(?:(?:BLOK|BLK|BLOCK)\s*\.?\s*)?([A-Z]{1,3}(?:\s*[-.]?\s*\d{1,3})?[A-Z]?)(?:\s*[,/]\s*|\s*(?:NO|NOMOR|NOMER|NMR)\s*\.?\s*|\s+)(\d{1,4}(?:\s*[A-Z])?)$/;
+
+/**
  * A house's block or number as stored: trimmed and in upper case, so `c7 21b` and
  * `C7 21B` are one house (the key `unique (rt_id, block, number)` compares exactly;
  * migration 20261201000100 checks stored values are in this form).

@@ -88,6 +88,7 @@ export const en: Record<MessageKey, string> = {
 	'errors.required': 'Required.',
 	'errors.phone_invalid': 'Not a valid mobile number. Use a mobile number, e.g. 0812-3456-7890.',
 	'errors.too_long': 'Too long.',
+	'errors.house_block_conflict': 'This address names another block than the block column. Check the block and house number.',
 	'errors.too_short': 'Too short.',
 	'errors.password_short': 'Password must be at least 8 characters.',
 	'errors.password_long': 'Password must be at most 128 characters.',

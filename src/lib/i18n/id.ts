@@ -86,6 +86,7 @@ export const id = {
 	'errors.required': 'Wajib diisi.',
 	'errors.phone_invalid': 'Nomor HP tidak valid. Gunakan nomor seluler, contoh 0812-3456-7890.',
 	'errors.too_long': 'Terlalu panjang.',
+	'errors.house_block_conflict': 'Alamat ini menyebut blok lain daripada kolom blok. Periksa blok dan nomor rumahnya.',
 	'errors.too_short': 'Terlalu pendek.',
 	'errors.password_short': 'Kata sandi minimal 8 karakter.',
 	'errors.password_long': 'Kata sandi maksimal 128 karakter.',
