@@ -242,6 +242,17 @@ export function statusAfter(kind: MutationKind, current: ResidentStatus): Reside
 	}
 }
 
+/**
+ * The status a resident had before an event, for an event recorded without it (before
+ * the register kept it): a death or move out ended a stay (taken as permanent); a move
+ * in after an earlier event was a return; anything else left the status as it is.
+ */
+export function statusBeforeEvent(kind: MutationKind, current: ResidentStatus, hadEarlierEvent: boolean): ResidentStatus {
+	if (kind === 'died' || kind === 'moved_out') return 'permanent';
+	if (kind === 'moved_in' && hadEarlierEvent) return 'moved';
+	return current;
+}
+
 /** An RT number as written on letters and lists: `002`. */
 export const rtNumber = (n: number | string) => String(n).padStart(3, '0');
 

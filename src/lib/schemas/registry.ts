@@ -221,6 +221,12 @@ export const mutationSchema = z.object({
 		.transform((v) => (v ? cleanId(v) : undefined))
 });
 
+/** Voiding a wrongly recorded mutation: which one, and why (kept on the row). */
+export const mutationVoidSchema = z.object({
+	mutationId: z.uuid('errors.invalid_choice'),
+	reason: z.string({ error: 'errors.required' }).trim().min(3, 'errors.reason_short').max(500, 'errors.too_long')
+});
+
 export const correctionSchema = z.object({
 	householdId: z.uuid('errors.invalid_choice'),
 	residentId: z

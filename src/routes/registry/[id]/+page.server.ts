@@ -1,11 +1,12 @@
 import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { todayWib } from '$lib/domain/time';
-import { mutationSchema, revealSchema } from '$lib/schemas/registry';
+import { mutationSchema, mutationVoidSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { blindIndex } from '$lib/server/crypto/pii';
 import { clientIp } from '$lib/server/http';
 import { listMutations } from '$lib/server/registry/mutations';
+import { voidMutation } from '$lib/server/registry/mutation-void';
 import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
 import { findHouseholdByKk } from '$lib/server/registry/households';
 import { getResident } from '$lib/server/registry/residents';
@@ -69,6 +70,19 @@ export const actions: Actions = {
 			return fail(400, { mutation: { errors: refusal, values } });
 		}
 		return { mutationSaved: true };
+	},
+	void: async ({ locals, params, request }) => {
+		const id = residentId(params);
+		const form = await request.formData();
+		const parsed = parseForm(mutationVoidSchema, form);
+		const values = stringValues(form);
+		if (!parsed.ok) return fail(400, { voiding: { errors: parsed.errors, values } });
+		const result = await voidMutation(getRuntime().db, locals.user!, { residentId: id, ...parsed.data });
+		if (!result.ok) {
+			const errors: Record<string, string> = { reason: result.reason === 'refused' ? result.message : 'mutation.not_found' };
+			return fail(400, { voiding: { errors, values } });
+		}
+		return { mutationVoided: true };
 	}
 };
 
