@@ -325,7 +325,7 @@ export const en: Record<MessageKey, string> = {
 	'mutation.saved': 'Change recorded.',
 	'mutation.history': 'History',
 	'mutation.none': 'No changes recorded.',
-	'household_edit.link': 'Edit household (KK)',
+	'household_edit.link': 'Household (KK) and house',
 	'household_edit.title': 'Edit household {kk}',
 	'household_edit.intro': 'To correct the KK number, the house, the address or the head of family. The log records which fields changed, not their values.',
 	'household_edit.kk_hint': 'Leave empty when the KK number ({masked}) is right.',

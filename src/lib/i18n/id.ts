@@ -324,7 +324,7 @@ export const id = {
 	'mutation.saved': 'Mutasi dicatat.',
 	'mutation.history': 'Riwayat mutasi',
 	'mutation.none': 'Belum ada mutasi.',
-	'household_edit.link': 'Ubah data KK',
+	'household_edit.link': 'Ubah KK dan rumah',
 	'household_edit.title': 'Ubah data KK {kk}',
 	'household_edit.intro': 'Untuk memperbaiki nomor KK, rumah, alamat, atau kepala keluarga. Riwayat perubahan mencatat kolom yang diubah, bukan isinya.',
 	'household_edit.kk_hint': 'Kosongkan bila nomor KK ({masked}) sudah benar.',
