@@ -26,7 +26,7 @@ create policy mutation_void on public.mutation for update to authenticated
 -- standing event, so what remains is still a history the rules allow (an earlier one
 -- is reached by voiding the later ones first).
 create function app.mutation_void_once() returns trigger
-language plpgsql set search_path = public, pg_temp
+language plpgsql security definer set search_path = public, pg_temp
 as $$
 begin
   if old.voided_at is not null then
@@ -50,8 +50,6 @@ $$;
 revoke all on function app.mutation_void_once() from public;
 create trigger mutation_void_once before update on public.mutation
   for each row execute function app.mutation_void_once();
-
-create index mutation_resident_live_idx on public.mutation (resident_id, occurred_on desc, created_at desc) where voided_at is null;
 
 -- The void undoes the event on the resident, as app.mutation_apply did it: the status
 -- they had before it (kept on the row since this migration; for an older row, a death or
