@@ -150,6 +150,28 @@ test('a resident asks for a domicile letter, fixes what the RT returned, and dow
 		const nik = resident.locator('dt', { hasText: /^NIK$/ }).locator('xpath=following-sibling::dd[1]');
 		await expect(nik).toContainText('•');
 		await expect(resident.locator('main')).not.toContainText('3172064508880001');
+
+		// The visitor checks the downloaded PDF in the browser (Web Crypto): chosen from the
+		// labelled file input with the keyboard, then an altered copy dropped on the box.
+		const result = resident.getByTestId('pdf-check');
+		await expect(result).toHaveAttribute('aria-live', 'polite');
+		const chooser = resident.waitForEvent('filechooser');
+		await resident.getByLabel('Pilih berkas PDF surat').focus();
+		await resident.keyboard.press('Space');
+		await (await chooser).setFiles({ name: 'surat.pdf', mimeType: 'application/pdf', buffer: pdf });
+		await expect(result).toHaveAttribute('data-outcome', 'match');
+		await expect(result).toContainText('COCOK — berkas ini sama persis dengan surat yang diterbitkan.');
+		const altered = Buffer.from(pdf);
+		altered[altered.length - 10] = altered[altered.length - 10]! ^ 1;
+		const transfer = await resident.evaluateHandle((bytes) => {
+			const data = new DataTransfer();
+			data.items.add(new File([new Uint8Array(bytes)], 'surat-diubah.pdf', { type: 'application/pdf' }));
+			return data;
+		}, [...altered]);
+		await resident.getByTestId('pdf-drop').dispatchEvent('drop', { dataTransfer: transfer });
+		await expect(result).toHaveAttribute('data-outcome', 'mismatch');
+		await expect(result).toContainText('TIDAK COCOK');
+		await expect(result).toContainText('surat-diubah.pdf');
 		await expectAccessible(resident);
 	} finally {
 		for (const page of [resident, head, admin]) await page.context().close();

@@ -83,6 +83,7 @@ describe('registry writes', () => {
 		const before = await count('select 1 from resident');
 		const plan = await dryRun(db, keys, head1, rows);
 		expect(plan.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+			[2, 'nik', 'errors.nik_duplicate_rows'],
 			[3, 'nik', 'errors.nik_birth_date_mismatch'],
 			[4, 'nik', 'errors.nik_sex_mismatch'],
 			[5, 'rt', 'errors.unknown_rt'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { referenceMutation } from './letter-forms';
+import { defaultTemplate, fieldLead, referenceMutation } from './letter-forms';
 
 const died = { id: 'm1', kind: 'died', occurred_on: '2026-11-02' };
 const movedIn = { id: 'm2', kind: 'moved_in', occurred_on: '2025-03-01' };
@@ -23,5 +23,19 @@ describe('referenceMutation', () => {
 
 	it('has nothing to say for letters that attest no registry event', () => {
 		expect(referenceMutation('SK-DOM', { keperluan: 'bank' }, [died])).toBeNull();
+	});
+});
+
+describe('fieldLead', () => {
+	it('gives the words the purpose follows in the letter', () => {
+		for (const kind of ['SK-DOM', 'SK-TM', 'SK-MATI', 'SK-DATANG', 'SK-USAHA']) expect(fieldLead(defaultTemplate(kind), 'keperluan')).toBe('untuk keperluan:');
+		expect(fieldLead(defaultTemplate('SP-NIKAH'), 'keperluan')).toBe('dengan keperluan:');
+		expect(fieldLead(defaultTemplate('SK-MATI'), 'sebab_meninggal')).toBe('Sebab meninggal:');
+	});
+
+	it('says nothing for a field inside running text or not in the letter', () => {
+		expect(fieldLead(defaultTemplate('SK-MATI'), 'tempat_meninggal')).toBeNull();
+		expect(fieldLead(defaultTemplate('SP-PINDAH'), 'keperluan')).toBeNull();
+		expect(fieldLead('Untuk {{keperluan}}', 'keperluan')).toBeNull();
 	});
 });

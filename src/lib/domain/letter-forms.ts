@@ -143,3 +143,17 @@ export function referenceMutation<M extends { kind: string; occurred_on: string 
 	const dateMismatch = recorded && requested && requested !== recorded.occurred_on ? { requested, recorded: recorded.occurred_on } : null;
 	return { kind: rule.kind, recorded, dateMismatch };
 }
+
+/**
+ * The words a field's text follows in the letter when the body introduces it with a
+ * label ("… untuk keperluan: {{keperluan}}" → `untuk keperluan:`), so the form can say
+ * the answer continues that sentence. Null when the body does not use the field, or
+ * uses it inside running text without such a label.
+ */
+export function fieldLead(template: string, key: string): string | null {
+	const at = template.indexOf(`{{${key}}}`);
+	if (at < 0) return null;
+	const before = template.slice(0, at).split(/[.\n]/).at(-1)!.trim();
+	if (!before.endsWith(':')) return null;
+	return before.split(/\s+/).slice(-2).join(' ');
+}

@@ -4,11 +4,13 @@ import {
 	addDays,
 	ageBand,
 	ageOn,
+	bornOnOrBefore,
 	housePlace,
 	MUTATION_KINDS,
 	mutationProblem,
 	normalizeHouseCode,
 	parseDate,
+	parseHouseAddress,
 	parseHouseQuery,
 	parseMarital,
 	parseRelation,
@@ -58,6 +60,48 @@ describe('dates and ages', () => {
 		expect(ageBand(0)).toBe('0-4');
 		expect(ageBand(36)).toBe('35-39');
 		expect(ageBand(99)).toBe('75+');
+	});
+
+	// Fixed days, never the clock: someone born on 29 February completes a year on
+	// 28 February in a common year, and on 29 February in a leap year.
+	it.each([
+		['2008-02-29', '2026-02-27', 17],
+		['2008-02-29', '2026-02-28', 18],
+		['2008-02-29', '2026-03-01', 18],
+		['2008-02-29', '2028-02-28', 19],
+		['2008-02-29', '2028-02-29', 20],
+		['2008-02-28', '2028-02-28', 20],
+		['2008-03-01', '2028-02-29', 19],
+		['2008-03-01', '2028-03-01', 20],
+		['2007-02-28', '2025-02-28', 18],
+		['1960-02-29', '2020-02-28', 59],
+		['1960-02-29', '2021-02-28', 61]
+	])('born %s, on %s: %i', (birth, today, age) => {
+		expect(ageOn(birth, today)).toBe(age);
+	});
+
+	it.each([
+		[18, '2026-02-28', '2008-02-29'],
+		[18, '2026-02-27', '2008-02-27'],
+		[18, '2028-02-29', '2010-02-28'],
+		[18, '2027-02-28', '2009-02-28'],
+		[60, '2024-02-29', '1964-02-29'],
+		[18, '2026-11-23', '2008-11-23']
+	])('age %i on %s: born on or before %s', (age, today, latest) => {
+		expect(bornOnOrBefore(age, today)).toBe(latest);
+	});
+
+	it('the age cut-off agrees with ageOn on every day of seven years, for the ages the filters and bands cut at', () => {
+		const next = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+		const wrong: string[] = [];
+		for (let today = '2023-01-01'; today <= '2029-12-31'; today = next(today)) {
+			for (const age of [0, 1, 4, 5, 17, 18, 19, 59, 60, 61, 75, 100]) {
+				const latest = bornOnOrBefore(age, today);
+				const exact = parseDate(latest) === latest && ageOn(latest, today) >= age && ageOn(next(latest), today) < age;
+				if (!exact) wrong.push(`${age} on ${today}: ${latest}`);
+			}
+		}
+		expect(wrong).toEqual([]);
 	});
 });
 
@@ -154,5 +198,33 @@ describe('mutation rules', () => {
 		expect(statusAfter('moved_in', 'temporary')).toBe('temporary');
 		expect(statusAfter('born', 'permanent')).toBe('permanent');
 		expect(statusAfter('changed_household', 'temporary')).toBe('temporary');
+	});
+});
+
+describe('parseHouseAddress', () => {
+	it.each([
+		['Blok C9 No. 23', 'C9', '23'],
+		['BLOK C9 NO. 23', 'C9', '23'],
+		['Blk C9 No 23', 'C9', '23'],
+		['Blok C-9 No 23A', 'C9', '23A'],
+		['Blok.C9 No.23', 'C9', '23'],
+		['blok c9 nomor 23', 'C9', '23'],
+		['BlokC9No23', 'C9', '23'],
+		['C9/23', 'C9', '23'],
+		['C9 / 23 b', 'C9', '23B'],
+		['C9 23', 'C9', '23'],
+		['Blok A No. 5', 'A', '5'],
+		['AA-12, 7', 'AA12', '7']
+	])('%s → block %s, number %s', (input, block, number) => {
+		expect(parseHouseAddress(input)).toEqual({ block, number });
+	});
+
+	it.each(['23', '23A', 'A12', 'No. 23', 'RT 5', 'Jl. Melati No. 5', 'Blok C9', '', 'Gg 3'])('leaves %j alone', (input) => {
+		expect(parseHouseAddress(input)).toBeNull();
+	});
+
+	it('splits into what the search reads back: "C9 23" finds the house', () => {
+		const house = parseHouseAddress('Blok C-9 No. 23')!;
+		expect(parseHouseQuery('C9 23')).toEqual(house);
 	});
 });

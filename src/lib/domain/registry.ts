@@ -71,11 +71,34 @@ export function parseDate(input: string): string | null {
 	return date.toISOString().slice(0, 10);
 }
 
-/** Age in whole years on a day (both `YYYY-MM-DD`). */
+const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const februaryDays = (y: number) => (isLeapYear(y) ? 29 : 28);
+
+/**
+ * Age in whole years on a day (both `YYYY-MM-DD`). A year of life is complete on the
+ * birthday's anniversary; for someone born on 29 February that is 28 February in a
+ * common year (the anniversary falls on the last day of the birth month, as
+ * PostgreSQL's `date + interval 'n years'` counts it), never 1 March.
+ */
 export function ageOn(birthDate: string, today: string): number {
 	const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
 	const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
-	return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+	const anniversaryDay = bm === 2 ? Math.min(bd, februaryDays(ty)) : bd;
+	return ty - by - (tm < bm || (tm === bm && td < anniversaryDay) ? 1 : 0);
+}
+
+/**
+ * The latest birth date of someone who is at least `age` on `today` (both
+ * `YYYY-MM-DD`), by the rule of `ageOn`: `ageOn(b, today) >= age` exactly when
+ * `b <= bornOnOrBefore(age, today)`. The age filters compare birth dates with it, so
+ * a list query can use the birth-date column as it is.
+ */
+export function bornOnOrBefore(age: number, today: string): string {
+	const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+	const year = ty - age;
+	// On the last day of February every February birthday up to that year's last day has come.
+	const day = tm === 2 && td === februaryDays(ty) ? februaryDays(year) : td;
+	return `${String(year).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** Five-year bands for the age pyramid; 75+ is one band. */
@@ -107,6 +130,27 @@ export function parseHouseQuery(input: string): { block: string | null; number: 
 	if (tokens.length === 1) return /^\d+[A-Z]?$/.test(tokens[0]!) ? { block: null, number: tokens[0]! } : { block: tokens[0]!, number: null };
 	return { block: tokens[0]!, number: tokens.at(-1)! };
 }
+
+/**
+ * A house written as one address, as RT sheets often have it in a single column:
+ * `Blok C9 No. 23`, `Blk C9 No 23`, `BLOK C-9 NOMOR 23A`, `Blok.C9 No.23`, `C9/23`,
+ * `C9 23`. Returns the block (separators dropped: `C-9` is `C9`, as the search reads
+ * it) and the number (`23 A` is `23A`), upper case. Null unless both are there with a
+ * keyword, `/`, `,` or a space between them, so a bare house number such as `A12` or
+ * `12A` is never split.
+ */
+export function parseHouseAddress(input: string): { block: string; number: string } | null {
+	const match = HOUSE_ADDRESS.exec(input.trim().toUpperCase());
+	if (!match) return null;
+	const block = match[1]!.replace(/[\s.-]+/g, '');
+	// `No. 23`, `RT 5`, `Jl 7`: a keyword, not a block.
+	return NOT_BLOCKS.has(block) ? null : { block, number: match[2]!.replace(/\s+/g, '') };
+}
+
+const NOT_BLOCKS = new Set(['NO', 'NOMOR', 'NOMER', 'NMR', 'BLOK', 'BLK', 'BLOCK', 'RT', 'RW', 'JL', 'JLN', 'GG', 'KAV']);
+
+const HOUSE_ADDRESS =
+	/^(?:(?:BLOK|BLK|BLOCK)\s*\.?\s*)?([A-Z]{1,3}(?:\s*[-.]?\s*\d{1,3})?[A-Z]?)(?:\s*[,/]\s*|\s*(?:NO|NOMOR|NOMER|NMR)\s*\.?\s*|\s+)(\d{1,4}(?:\s*[A-Z])?)$/;
 
 /**
  * A house's block or number as stored: trimmed and in upper case, so `c7 21b` and
@@ -196,6 +240,17 @@ export function statusAfter(kind: MutationKind, current: ResidentStatus): Reside
 		default:
 			return current;
 	}
+}
+
+/**
+ * The status a resident had before an event, for an event recorded without it (before
+ * the register kept it): a death or move out ended a stay (taken as permanent); a move
+ * in after an earlier event was a return; anything else left the status as it is.
+ */
+export function statusBeforeEvent(kind: MutationKind, current: ResidentStatus, hadEarlierEvent: boolean): ResidentStatus {
+	if (kind === 'died' || kind === 'moved_out') return 'permanent';
+	if (kind === 'moved_in' && hadEarlierEvent) return 'moved';
+	return current;
 }
 
 /** An RT number as written on letters and lists: `002`. */

@@ -109,6 +109,23 @@ describe('householdSchema', () => {
 	});
 
 	it.each([
+		['Blok C9 No. 23', '', 'C9', '23'],
+		['Blok C-9 No 23A', '', 'C9', '23A'],
+		['C9/23', 'c9', 'C9', '23'],
+		['Blk C9 Nomor 23', 'C-9', 'C9', '23'],
+		['23', 'C9', 'C9', '23'],
+		['12A', '', '', '12A']
+	])('splits the house number %j (block %j) into block %s and number %s', (house_number, block, expectedBlock, expectedNumber) => {
+		const result = householdSchema.safeParse({ ...house, block, house_number });
+		expect(result.success && [result.data.block, result.data.house_number]).toEqual([expectedBlock, expectedNumber]);
+	});
+
+	it('refuses an address naming another block than the block column, and a long house number', () => {
+		expect(errorsOf(householdSchema.safeParse({ ...house, block: 'D1', house_number: 'Blok C9 No. 23' }))).toEqual([['house_number', 'errors.house_block_conflict']]);
+		expect(errorsOf(householdSchema.safeParse({ ...house, house_number: 'Jalan Melati Raya 1234' }))).toEqual([['house_number', 'errors.too_long']]);
+	});
+
+	it.each([
 		['an empty cell', '', 'errors.required'],
 		['a blank cell', '   ', 'errors.required'],
 		['a missing column', undefined, 'errors.required'],

@@ -7,7 +7,9 @@ import {
 	ARRIVALS,
 	MARITAL_STATUSES,
 	OCCUPANCIES,
+	normalizeHouseCode,
 	parseDate,
+	parseHouseAddress,
 	parseMarital,
 	parseRelation,
 	parseReligion,
@@ -161,9 +163,27 @@ export const householdSchema = z.object({
 			return rt;
 		}),
 	block: optionalText(20),
-	house_number: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(20, 'errors.too_long'),
+	// Up to 40 before an address (`Blok C9 Nomor 23A`) is split; 20 after.
+	house_number: z.string({ error: 'errors.required' }).trim().min(1, 'errors.required').max(40, 'errors.too_long'),
 	address: optionalText(300),
 	occupancy: z.enum(OCCUPANCIES, { error: 'errors.invalid_choice' }).optional()
+}).transform((h, ctx) => {
+	// A whole address in the house number (`Blok C9 No. 23`, one column in many RT
+	// sheets) is split into block and number, so the search finds `C9 23`. A block
+	// typed as well must be the same one.
+	const address = parseHouseAddress(h.house_number);
+	if (address) {
+		if (h.block !== '' && normalizeHouseCode(h.block).replace(/[\s.-]+/g, '') !== address.block) {
+			ctx.addIssue({ code: 'custom', path: ['house_number'], message: 'errors.house_block_conflict' });
+			return z.NEVER;
+		}
+		return { ...h, block: address.block, house_number: address.number };
+	}
+	if (h.house_number.length > 20) {
+		ctx.addIssue({ code: 'custom', path: ['house_number'], message: 'errors.too_long' });
+		return z.NEVER;
+	}
+	return h;
 });
 
 export type HouseholdInput = z.output<typeof householdSchema>;
@@ -213,6 +233,12 @@ export const mutationSchema = z.object({
 		.string()
 		.optional()
 		.transform((v) => (v ? cleanId(v) : undefined))
+});
+
+/** Voiding a wrongly recorded mutation: which one, and why (kept on the row). */
+export const mutationVoidSchema = z.object({
+	mutationId: z.uuid('errors.invalid_choice'),
+	reason: z.string({ error: 'errors.required' }).trim().min(3, 'errors.reason_short').max(500, 'errors.too_long')
 });
 
 export const correctionSchema = z.object({

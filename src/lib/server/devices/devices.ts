@@ -85,17 +85,33 @@ export async function createDevice(db: Database, user: SessionUser, input: NewDe
 	return { ok: true, secret };
 }
 
-export async function rotateSecret(db: Database, user: SessionUser, id: string): Promise<string | null> {
+/** What a device's connection settings list besides the secret: a sensor's own interval, height, range and thresholds. */
+export type DeviceSettings = Record<string, number | null>;
+
+const SETTINGS_COLUMNS = 'kind, report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm';
+
+function settingsOf(row: { kind: DeviceKind; report_interval_s: number; mounting_height_cm: number | null; max_range_cm: number; siaga3_cm: number | null; siaga2_cm: number | null; siaga1_cm: number | null }): DeviceSettings {
+	if (row.kind !== 'sensor') return {};
+	const { report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm } = row;
+	return { report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm };
+}
+
+/**
+ * A new secret for a device of the admin's RW; returns it once, with the device's
+ * stored settings (read in the same statement, so the settings shown are its own).
+ */
+export async function rotateSecret(db: Database, user: SessionUser, id: string): Promise<{ secret: string; kind: DeviceKind; settings: DeviceSettings } | null> {
 	const secret = newSecret();
 	const rows = await withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
-		const updated = await tx.query(
-			`update device set secret_hash = $3, mosquitto_hash = $4, secret_rotated_at = now() where id = $1 and rw_id = $2 returning id`,
+		const updated = await tx.query<Parameters<typeof settingsOf>[0]>(
+			`update device set secret_hash = $3, mosquitto_hash = $4, secret_rotated_at = now() where id = $1 and rw_id = $2 returning ${SETTINGS_COLUMNS}`,
 			[id, user.rwId, sha256(secret), mosquittoHash(secret)]
 		);
 		if (updated.length > 0) await audit(tx, { rwId: user.rwId, actorId: user.id, action: 'device.rotate_secret', target: id });
 		return updated;
 	});
-	return rows.length > 0 ? secret : null;
+	const row = rows[0];
+	return row ? { secret, kind: row.kind, settings: settingsOf(row) } : null;
 }
 
 export async function setDisabled(db: Database, user: SessionUser, id: string, disabled: boolean): Promise<boolean> {

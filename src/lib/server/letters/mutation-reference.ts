@@ -10,5 +10,6 @@ import type { RequestDetail } from './requests';
  */
 export async function mutationReferenceFor(db: Database, user: SessionUser, request: RequestDetail): Promise<MutationReference<MutationRow> | null> {
 	if (!LETTER_MUTATIONS[request.service.kind]) return null;
-	return referenceMutation(request.service.kind, request.data, await listMutations(db, user, request.subject.id));
+	const standing = (await listMutations(db, user, request.subject.id)).filter((m) => m.voided_at === null);
+	return referenceMutation(request.service.kind, request.data, standing);
 }

@@ -111,3 +111,24 @@ describe('missingRequired', () => {
 		expect(REQUIRED_FIELDS.every((f) => IMPORT_FIELDS.includes(f))).toBe(true);
 	});
 });
+
+describe('suggestMapping with a single address column', () => {
+	const headers = ['No', 'NIK', 'No KK', 'Nama', 'Tgl Lahir', 'JK', 'RT', 'Alamat'];
+	const row = (address: string) => ({ cells: ['1', '3172061705800001', '3172060101200001', 'Budi', '17-05-1980', 'L', '001', address] });
+
+	it('suggests the address column for the house number when its cells are block and number', () => {
+		const rows = ['Blok C9 No. 23', 'Blok C9 No. 24', 'C9/25', 'Blk D1 No 3A', 'Blok C-9 No 23A'].map(row);
+		const mapping = suggestMapping(headers, rows);
+		expect(mapping.house_number).toBe(7);
+		expect(mapping.address).toBeUndefined();
+		expect(missingRequired(mapping)).toEqual([]);
+	});
+
+	it('keeps a street address as the address, and a named house-number column as the house number', () => {
+		expect(suggestMapping(headers, ['Jl. Melati Raya', 'Jl. Mawar 5', 'Gg. Haji Naim'].map(row))).toMatchObject({ address: 7 });
+		expect(suggestMapping(headers, ['Jl. Melati Raya'].map(row)).house_number).toBeUndefined();
+		const named = suggestMapping([...headers, 'No Rumah'], [{ cells: [...row('Blok C9 No. 23').cells, '23'] }]);
+		expect(named).toMatchObject({ house_number: 8, address: 7 });
+		expect(suggestMapping(headers)).toMatchObject({ address: 7 });
+	});
+});

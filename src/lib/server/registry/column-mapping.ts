@@ -1,3 +1,5 @@
+import { parseHouseAddress } from '$lib/domain/registry';
+
 /**
  * Which spreadsheet column holds which registry field. `suggestMapping` guesses
  * from the headers RT heads actually write (Indonesian or English, any case or
@@ -92,7 +94,7 @@ function score(field: ImportField, header: string, synonym: string): number {
  * specific matches first: "Status Perkawinan" is marital_status, never status.
  * On a tie the leftmost column wins. Unknown headers stay unmapped.
  */
-export function suggestMapping(headers: string[]): Mapping {
+export function suggestMapping(headers: string[], rows: readonly { cells: string[] }[] = []): Mapping {
 	const candidates: { column: number; field: ImportField; score: number; order: number }[] = [];
 	headers.forEach((raw, column) => {
 		const header = normalizeHeader(raw);
@@ -110,7 +112,36 @@ export function suggestMapping(headers: string[]): Mapping {
 		mapping[field] = column;
 		used.add(column);
 	}
+	if (mapping.house_number === undefined) {
+		const column = addressColumn(headers, rows, mapping);
+		if (column !== null) {
+			// The import splits `Blok C9 No. 23` into block and number (householdSchema).
+			if (mapping.address === column) delete mapping.address;
+			mapping.house_number = column;
+		}
+	}
 	return mapping;
+}
+
+/** Rows looked at to recognise a column of whole addresses, and the share that must read as one. */
+const SAMPLE_ROWS = 50;
+const ADDRESS_SHARE = 0.8;
+
+/**
+ * A column holding block and number together (`Blok C9 No. 23`, `C9/23`) when no
+ * column is named as the house number: the address column first, then any other
+ * column not taken, the leftmost whose filled cells mostly read as such an address.
+ */
+function addressColumn(headers: string[], rows: readonly { cells: string[] }[], mapping: Mapping): number | null {
+	const taken = new Set(Object.entries(mapping).filter(([field]) => field !== 'address').map(([, column]) => column));
+	const candidates = headers.map((_, column) => column).filter((column) => !taken.has(column));
+	candidates.sort((a, b) => Number(b === mapping.address) - Number(a === mapping.address) || a - b);
+	const sample = rows.slice(0, SAMPLE_ROWS);
+	for (const column of candidates) {
+		const filled = sample.map((row) => row.cells[column] ?? '').filter((cell) => cell.trim() !== '');
+		if (filled.length > 0 && filled.filter((cell) => parseHouseAddress(cell)).length >= ADDRESS_SHARE * filled.length) return column;
+	}
+	return null;
 }
 
 /** Required fields with no column; the import cannot start until this is empty. */

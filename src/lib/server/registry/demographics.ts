@@ -1,5 +1,5 @@
 import { AGE_BANDS } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
+import { todayWib } from '$lib/domain/time';
 import { queryAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
@@ -13,15 +13,17 @@ export interface Demographics {
 }
 
 /** Summary of the living, present population the user may see (RLS), computed in one query. */
-export async function demographics(db: Database, user: SessionUser, rtNumber?: number): Promise<Demographics> {
-	const { year, month, day } = wibParts(new Date());
-	const today = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+export async function demographics(db: Database, user: SessionUser, rtNumber?: number, today: string = todayWib()): Promise<Demographics> {
 	const rows = await queryAsUser<{ rt_number: number; sex: 'L' | 'P'; band: number; status: string; n: number; households: number }>(
 		db,
 		{ sub: user.id, rw_id: user.rwId },
-		`select rt.number as rt_number, r.sex, least(15, extract(year from age($2::date, r.birth_date))::int / 5) as band,
+		// Whole years as ageOn counts them (29 February's anniversary is 28 February in a
+		// common year: date + interval clamps to the month's end; age() would say 1 March).
+		`select rt.number as rt_number, r.sex,
+		        least(15, (y.years - (r.birth_date + make_interval(years => y.years) > $2::date)::int) / 5) as band,
 		        r.status, count(*)::int as n, count(distinct r.household_id)::int as households
 		   from resident r join rt on rt.id = r.rt_id
+		        cross join lateral (select (extract(year from $2::date) - extract(year from r.birth_date))::int as years) y
 		  where r.rw_id = $1 and ($3::int is null or rt.number = $3::int)
 		  group by 1, 2, 3, 4`,
 		[user.rwId, today, rtNumber ?? null]

@@ -74,9 +74,9 @@ export async function recordMutation(
 		// (app.mutation_check); to_rt_id, the RT a change of household leads to, is set by
 		// trigger app.mutation_to_rt.
 		const [inserted] = await tx.query<{ id: string }>(
-			`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, from_household_id, to_household_id, note, document_path, recorded_by)
-			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
-			[user.rwId, resident.rt_id, input.residentId, input.kind, input.occurredOn, resident.household_id, input.kind === 'changed_household' ? input.toHouseholdId : null, input.note, input.documentPath ?? null, user.id]
+			`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, from_household_id, to_household_id, note, document_path, recorded_by, status_before)
+			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+			[user.rwId, resident.rt_id, input.residentId, input.kind, input.occurredOn, resident.household_id, input.kind === 'changed_household' ? input.toHouseholdId : null, input.note, input.documentPath ?? null, user.id, resident.status]
 		);
 		await audit(tx, { rwId: user.rwId, actorId: user.id, action: `registry.mutation.${input.kind}`, target: input.residentId });
 		return { ok: true, id: inserted!.id };
@@ -124,8 +124,8 @@ export async function registerResident(
 
 async function insertArrival(tx: Sql, user: SessionUser, nikHash: string, event: ArrivalEvent): Promise<void> {
 	const rows = await tx.query<{ resident_id: string }>(
-		`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, to_household_id, note, recorded_by)
-		 select r.rw_id, r.rt_id, r.id, $3, $4, r.household_id, '', $5 from resident r where r.rw_id = $1 and r.nik_hash = $2
+		`insert into mutation (rw_id, rt_id, resident_id, kind, occurred_on, to_household_id, note, recorded_by, status_before)
+		 select r.rw_id, r.rt_id, r.id, $3, $4, r.household_id, '', $5, r.status from resident r where r.rw_id = $1 and r.nik_hash = $2
 		 returning resident_id`,
 		[user.rwId, nikHash, event.kind, event.occurredOn, user.id]
 	);
@@ -142,6 +142,10 @@ export interface MutationRow {
 	recorded_by_name: string;
 	/** Whether a document is stored (the key itself stays on the server). */
 	has_document: boolean;
+	/** Set when the event was voided (a wrong entry): it stays in the history, counted nowhere. */
+	voided_at: string | null;
+	void_reason: string | null;
+	voided_by_name: string;
 }
 
 export function listMutations(db: Database, user: SessionUser, residentId: string): Promise<MutationRow[]> {
@@ -149,8 +153,8 @@ export function listMutations(db: Database, user: SessionUser, residentId: strin
 		db,
 		claimsOf(user),
 		`select m.id, m.kind, m.occurred_on::text as occurred_on, m.note, coalesce(u.name, '') as recorded_by_name,
-		        m.document_path is not null as has_document
-		   from mutation m left join app_user u on u.id = m.recorded_by
+		        m.document_path is not null as has_document, m.voided_at, m.void_reason, coalesce(v.name, '') as voided_by_name
+		   from mutation m left join app_user u on u.id = m.recorded_by left join app_user v on v.id = m.voided_by
 		  where m.resident_id = $1 and m.rw_id = $2 order by m.occurred_on desc, m.created_at desc`,
 		[residentId, user.rwId]
 	);
@@ -163,7 +167,8 @@ export interface MutationReportRow {
 }
 
 /**
- * Counts per RT and kind in one month (letters for pindah/kematian reference these).
+ * Counts per RT and kind in one month (letters for pindah/kematian reference these);
+ * voided events count nowhere.
  * A change of household into another RT counts for both: out of the old RT, into the
  * new one. RLS shows an RT head the events touching their RT; of those, only their
  * own RTs' counts are listed (not the other side of a move).
@@ -177,7 +182,7 @@ export function mutationReport(db: Database, user: SessionUser, year: number, mo
 		claimsOf(user),
 		`with m as (
 		   select rt_id, to_rt_id, kind from mutation
-		    where rw_id = $1 and occurred_on >= $2::date and occurred_on < ($2::date + interval '1 month')
+		    where rw_id = $1 and occurred_on >= $2::date and occurred_on < ($2::date + interval '1 month') and voided_at is null
 		 ), events as (
 		   select rt_id, case when kind = 'changed_household' and to_rt_id <> rt_id then 'changed_household_out' else kind end as kind from m
 		   union all

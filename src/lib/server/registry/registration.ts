@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { householdSchema, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
+import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
+import { cleanId } from '$lib/domain/nik';
 import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
@@ -66,6 +67,13 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 	const errors: RowError[] = [];
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
 	const parsed: PlannedRow[] = [];
+	// A NIK typed on two rows is an error of each of them, whatever else is wrong with
+	// either (a NIK copied onto a relative usually also disagrees with their birth date).
+	const nikLines = new Map<string, number>();
+	for (const row of raw) {
+		const nik = cleanId(row.values.nik ?? '');
+		if (nik !== '') nikLines.set(nik, (nikLines.get(nik) ?? 0) + 1);
+	}
 
 	for (const row of raw) {
 		const resident = residentSchema.safeParse(row.values);
@@ -76,17 +84,19 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 			...Object.entries(spoilt).map(([field, message]) => ({ line: row.line, field, message })),
 			...[resident, household].flatMap((r) => (r.success ? [] : issues(row.line, r.error))).filter((e) => !Object.hasOwn(spoilt, e.field))
 		];
+		if ((nikLines.get(cleanId(row.values.nik ?? '')) ?? 0) > 1 && !Object.hasOwn(spoilt, 'nik')) {
+			rowErrors.push({ line: row.line, field: 'nik', message: 'errors.nik_duplicate_rows' });
+		}
+		// The RT is checked whenever it can be read, so a row of another RT says so even
+		// when another of its fields is wrong too (all of a row's errors at once).
+		const rtNumber = parseRt(row.values.rt ?? '');
+		const rtId = rtNumber === null ? undefined : rtByNumber.get(rtNumber);
+		if (rtNumber !== null && !rowErrors.some((e) => e.field === 'rt')) {
+			if (!rtId) rowErrors.push({ line: row.line, field: 'rt', message: 'errors.unknown_rt' });
+			else if (!may(user, 'registry.write', { rtId })) rowErrors.push({ line: row.line, field: 'rt', message: 'errors.rt_not_yours' });
+		}
 		errors.push(...rowErrors);
-		if (rowErrors.length > 0 || !resident.success || !household.success) continue;
-		const rtId = rtByNumber.get(household.data.rt);
-		if (!rtId) {
-			errors.push({ line: row.line, field: 'rt', message: 'errors.unknown_rt' });
-			continue;
-		}
-		if (!may(user, 'registry.write', { rtId })) {
-			errors.push({ line: row.line, field: 'rt', message: 'errors.rt_not_yours' });
-			continue;
-		}
+		if (rowErrors.length > 0 || !resident.success || !household.success || !rtId) continue;
 		parsed.push({
 			line: row.line,
 			resident: resident.data,
@@ -97,16 +107,12 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 		});
 	}
 
-	// Within the rows: one NIK once; one KK at one house; one head of family per KK.
+	// Within the rows: one KK at one house; one head of family per KK.
 	const seenNik = new Set<string>();
 	const kkHouse = new Map<string, string>();
 	const headed = new Set<string>();
 	const valid: PlannedRow[] = [];
 	for (const row of parsed) {
-		if (seenNik.has(row.nikHash)) {
-			errors.push({ line: row.line, field: 'nik', message: 'errors.nik_duplicate_rows' });
-			continue;
-		}
 		seenNik.add(row.nikHash);
 		const house = kkHouse.get(row.kkHash);
 		if (house && house !== houseKey(row)) {

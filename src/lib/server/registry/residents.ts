@@ -1,5 +1,5 @@
-import { AGE_GROUPS, parseHouseQuery, type ResidentStatus } from '$lib/domain/registry';
-import { wibParts } from '$lib/domain/time';
+import { AGE_GROUPS, bornOnOrBefore, parseHouseQuery, type ResidentStatus } from '$lib/domain/registry';
+import { todayWib } from '$lib/domain/time';
 import type { ResidentFilters } from '$lib/schemas/registry';
 import { listAsUser, queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
@@ -21,13 +21,6 @@ export interface ResidentListRow {
 
 const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
-/** `YYYY-MM-DD` of the day `years` before today in WIB. */
-function yearsAgo(years: number, now = new Date()): string {
-	const { year, month, day } = wibParts(now);
-	const d = new Date(Date.UTC(year - years, month - 1, day));
-	return d.toISOString().slice(0, 10);
-}
-
 /**
  * The resident list: search by name (word prefixes) or the last four NIK digits,
  * filters by RT, status, sex and age group, 25 per page. One query; RLS limits it
@@ -37,7 +30,9 @@ function yearsAgo(years: number, now = new Date()): string {
 export async function searchResidents(
 	db: Database,
 	user: SessionUser,
-	filters: ResidentFilters
+	filters: ResidentFilters,
+	/** The WIB day ages are counted on (a fixed day in tests). */
+	today: string = todayWib()
 ): Promise<{ rows: ResidentListRow[]; hasNext: boolean }> {
 	const age = filters.age ? AGE_GROUPS[filters.age] : null;
 	const statuses: ResidentStatus[] | null =
@@ -81,8 +76,8 @@ export async function searchResidents(
 	if (statuses) add((n) => `r.status = any (${n}::text[])`, statuses);
 	if (filters.sex) add((n) => `r.sex = ${n}`, filters.sex);
 	if (age) {
-		add((n) => `r.birth_date <= ${n}::date`, yearsAgo(age[0]));
-		add((n) => `r.birth_date > ${n}::date`, yearsAgo(age[1] + 1));
+		add((n) => `r.birth_date <= ${n}::date`, bornOnOrBefore(age[0], today));
+		add((n) => `r.birth_date > ${n}::date`, bornOnOrBefore(age[1] + 1, today));
 	}
 	// The statement is prepared once and, after five calls, PostgreSQL may keep one
 	// generic plan for it. Measured on PGlite, the plan it settles on depends on how

@@ -1,10 +1,11 @@
 import { error } from '@sveltejs/kit';
 import { todayWib } from '$lib/domain/time';
-import { mutationSchema, revealSchema } from '$lib/schemas/registry';
+import { mutationSchema, mutationVoidSchema, revealSchema } from '$lib/schemas/registry';
 import { parseForm } from '$lib/schemas/form';
 import { clientIp } from '$lib/web/http.server';
 import { refuse, typedValues } from '$lib/web/action-result.server';
 import { listMutations } from '$lib/server/registry/mutations';
+import { voidMutation } from '$lib/server/registry/mutation-void';
 import { checkDocument, recordMutationWithDocument } from '$lib/server/registry/mutation-documents';
 import { findHouseholdByKk } from '$lib/server/registry/households';
 import { getResident } from '$lib/server/registry/residents';
@@ -59,5 +60,14 @@ export const actions: Actions = {
 			return refuse(400, { form: 'mutation', message: `mutation.${result.reason}`, values });
 		}
 		return { form: 'mutation', done: 'mutation.saved' };
+	},
+	void: async ({ locals, params, request }) => {
+		const form = await request.formData();
+		const parsed = parseForm(mutationVoidSchema, form);
+		const values = typedValues(form);
+		if (!parsed.ok) return refuse(400, { form: 'void', errors: parsed.errors, values });
+		const result = await locals.db.run(voidMutation, { residentId: params.id, ...parsed.data });
+		if (!result.ok) return refuse(400, { form: 'void', errors: { reason: result.reason === 'refused' ? result.message : 'mutation.not_found' }, values });
+		return { form: 'void', done: 'mutation.void_saved' };
 	}
 };

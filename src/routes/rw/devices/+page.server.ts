@@ -46,14 +46,12 @@ export const actions: Actions = {
 		const parsed = parseForm(idSchema, await request.formData());
 		if (!parsed.ok) return refuse(400, { message: 'errors.invalid_choice' });
 		const { broker, ingest } = getRuntime();
-		const secret = await locals.db.run(rotateSecret, parsed.data.id);
-		if (!secret) return refuse(404, { message: 'errors.invalid_choice' });
+		const rotated = await locals.db.run(rotateSecret, parsed.data.id);
+		if (!rotated) return refuse(404, { message: 'errors.invalid_choice' });
 		// The old secret stops working now: drop the live connection too.
 		ingest.invalidate(parsed.data.id);
 		broker.disconnect(parsed.data.id);
-		const d = (await locals.db.run(listDevices)).find((x) => x.id === parsed.data.id);
-		const spec = d?.kind === 'sensor' ? { report_interval_s: d.report_interval_s, mounting_height_cm: d.mounting_height_cm, max_range_cm: 400, siaga3_cm: d.siaga3_cm, siaga2_cm: d.siaga2_cm, siaga1_cm: d.siaga1_cm } : {};
-		return { secret: { id: parsed.data.id, kind: d?.kind ?? 'sensor', value: secret, spec } };
+		return { secret: { id: parsed.data.id, kind: rotated.kind, value: rotated.secret, spec: rotated.settings } };
 	},
 	disable: async ({ locals, request }) => {
 		const form = await request.formData();

@@ -14,7 +14,7 @@ export const load: PageServerLoad = async (event) => {
 		rowCount: sheet.rows.length,
 		warnings: sheet.warnings.slice(0, 50),
 		warningCount: sheet.warnings.length,
-		suggested: suggestMapping(sheet.headers)
+		suggested: suggestMapping(sheet.headers, sheet.rows)
 	};
 };
 
