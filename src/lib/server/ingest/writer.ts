@@ -58,8 +58,8 @@ export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batc
 	const duplicates = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
 		`with input as (
 		   -- Times as epoch milliseconds: cheaper to send and read than timestamptz text.
-		   select device_id, rw_id, seq, to_timestamp(ms / 1000.0) as ts, level_cm, distance_cm, battery_v, clock_skew, boot
-		     from unnest($1::text[], $2::uuid[], $3::bigint[], $4::float8[], $5::real[], $6::real[], $7::real[], $8::bool[], $9::bigint[])
+		   select device_id, rw_id, seq, to_timestamp(ms / 1000.0) as ts, level_cm, distance_cm, battery_v, clock_skew::boolean as clock_skew, boot
+		     from unnest($1::text[], $2::uuid[], $3::bigint[], $4::float8[], $5::real[], $6::real[], $7::real[], $8::text[], $9::bigint[])
 		       as t(device_id, rw_id, seq, ms, level_cm, distance_cm, battery_v, clock_skew, boot)
 		 ),
 		 ins as (
@@ -129,7 +129,11 @@ function isBatchClash(err: unknown): boolean {
 /** What makes a device message unique: device, boot and seq. */
 export const readingKey = (deviceId: string, boot: number | string, seq: number | string) => `${deviceId}:${boot}:${seq}`;
 
-/** postgres.js cannot send a JS boolean[] as an array parameter; 't'/'f' text casts on both engines. */
+/**
+ * Booleans travel as 't'/'f' in a text[] parameter, cast in SQL: postgres.js cannot send a JS
+ * boolean[], and given a bool[] parameter it serialises every element that is not `true`
+ * (the string 't' included) as false.
+ */
 const pgBool = (b: boolean) => (b ? 't' : 'f');
 
 export interface PanicRow {
@@ -144,8 +148,8 @@ export interface PanicRow {
 export async function writePanics(db: Sql, rows: PanicRow[]): Promise<Set<string>> {
 	const inserted = await db.query<{ device_id: string; boot: string | number; seq: string | number }>(
 		`insert into panic_event (device_id, rw_id, boot, seq, ts, clock_skew)
-		 select distinct on (d, b, s) d, r, b, s, t, k
-		   from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::bool[], $6::bigint[]) as x(d, r, s, t, k, b)
+		 select distinct on (d, b, s) d, r, b, s, t, k::boolean
+		   from unnest($1::text[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::text[], $6::bigint[]) as x(d, r, s, t, k, b)
 		 on conflict (device_id, boot, seq) do nothing
 		 returning device_id, boot, seq`,
 		[
