@@ -13,6 +13,7 @@ import { pruneReadings } from './ingest/retention';
 import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
+import { sealPendingLetters } from './letters/seal';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 
@@ -114,6 +115,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const pruneUploads = () =>
 		Promise.all(Object.values(TEMP_KINDS).map((kind) => pruneTemp(config.dataDir, kind))).catch((err: unknown) => log(`pruning uploads failed: ${String(err)}`));
 	void pruneUploads();
+	const files = new LocalFileStore(path.join(config.dataDir, 'files'));
+	// Letters numbered before a crash that came before their PDF was sealed.
+	void sealPendingLetters(db, { pii, store: files })
+		.then((n) => n > 0 && log(`sealed the PDF of ${n} letter(s) issued before the last stop`))
+		.catch((err: unknown) => log(`sealing pending letters failed: ${String(err)}`));
 	const housekeeping = setInterval(() => {
 		void pruneUploads();
 		pruneExpiredSessions(db)
@@ -137,7 +143,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		broker,
 		ingest,
 		pii,
-		files: new LocalFileStore(path.join(config.dataDir, 'files')),
+		files,
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
 		close() {
