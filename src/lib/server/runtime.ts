@@ -14,6 +14,7 @@ import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
 import { sealPendingLetters } from './letters/seal';
+import { removeAbandonedImports } from './registry/import';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 
@@ -120,8 +121,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	void sealPendingLetters(db, { pii, store: files })
 		.then((n) => n > 0 && log(`sealed the PDF of ${n} letter(s) issued before the last stop`))
 		.catch((err: unknown) => log(`sealing pending letters failed: ${String(err)}`));
+	// A registry import stopped mid-way (written in chunks) is removed: on PGlite this is
+	// the only process; on PostgreSQL another instance may be importing now.
+	const abandonedAfterMs = db.kind === 'pglite' ? 0 : 600_000;
+	const removeAbandoned = () =>
+		removeAbandonedImports(db, abandonedAfterMs)
+			.then((n) => n > 0 && log(`removed the rows of ${n} unfinished registry import(s)`))
+			.catch((err: unknown) => log(`removing unfinished imports failed: ${String(err)}`));
+	void removeAbandoned();
 	const housekeeping = setInterval(() => {
 		void pruneUploads();
+		void removeAbandoned();
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
 			// PGlite has no autovacuum: reclaim the pending-rollup rows (one insert and one
