@@ -64,7 +64,7 @@ interface LocalCheck {
  * the rows. Runs before a transaction opens, so a large sheet does not hold the
  * (PGlite: single) database session while JavaScript works through it.
  */
-function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): LocalCheck {
+async function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): Promise<LocalCheck> {
 	const errors: RowError[] = [];
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
 	const parsed: PlannedRow[] = [];
@@ -76,7 +76,8 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 		if (nik !== '') nikLines.set(nik, (nikLines.get(nik) ?? 0) + 1);
 	}
 
-	for (const row of raw) {
+	for (const [i, row] of raw.entries()) {
+		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
 		const resident = residentSchema.safeParse(row.values);
 		const household = householdSchema.safeParse(row.values);
 		// A spoilt field's own message replaces what its (unreliable) value would get.
@@ -188,6 +189,14 @@ async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Pro
 }
 
 const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
+
+/**
+ * Checking and sealing a row takes CPU on the main thread, where MQTT acknowledgements
+ * are sent too: a 10,000-row sheet in one go would hold them up for seconds. Every
+ * this many rows the work lets pending events run.
+ */
+const YIELD_EVERY = 250;
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The RW's RTs as the user sees them, and the rows checked against them (no session held). */
 async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<LocalCheck> {
@@ -305,8 +314,12 @@ export async function commitRows(
 	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
 	const rwId = user.rwId!;
 	const sealedKk = new Map<string, ReturnType<typeof sealKk>>();
-	for (const r of local.valid) if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
-	const sealedNik = new Map(local.valid.map((r) => [r, sealNik(keys, r.resident.nik)]));
+	const sealedNik = new Map<PlannedRow, ReturnType<typeof sealNik>>();
+	for (const [i, r] of local.valid.entries()) {
+		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
+		if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
+		sealedNik.set(r, sealNik(keys, r.resident.nik));
+	}
 	const finish = async (tx: Sql, total: number, households: number) => {
 		await audit(tx, { rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } });
 		await afterWrite?.(tx);
