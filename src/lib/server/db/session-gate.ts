@@ -8,7 +8,9 @@ import type { Priority } from './worker-protocol';
  * wait for it, a panic) goes before every waiting normal one (pages, imports, letters).
  * Within a queue the order is arrival. A transaction holds the session from BEGIN to
  * its end, so long administrative work written as a sequence of short transactions
- * lets realtime work in between each two of them.
+ * lets realtime work in between each two of them. Normal work is not starved: the
+ * ingest writes one batch of readings and one of panics at a time (group-commit.ts),
+ * so at most a few realtime requests go before it each time the session frees.
  */
 export function sessionGate() {
 	let taken = false;
