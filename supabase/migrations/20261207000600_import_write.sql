@@ -2,7 +2,7 @@
 -- sensor acknowledgements never wait behind it for long; it stays all or nothing:
 -- each chunk records here, in its own transaction, the rows it wrote under the
 -- import's id. When a later chunk fails, or the process stops mid-import, the rows
--- recorded are removed (registry/import.ts, removeImport); a finished import removes
+-- recorded are removed (registry/registration.ts, removeImport); a finished import removes
 -- only its record, in the transaction that audits it.
 create table public.import_write (
   import_id uuid not null,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { realtimeOf } from '../../src/lib/server/db';
 import type { Database } from '../../src/lib/server/db/types';
-import { commitRows, removeAbandonedImports } from '../../src/lib/server/registry/import';
+import { commitRows, removeAbandonedImports } from '../../src/lib/server/registry/registration';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { newKk, residentRow } from '../factories/registry';

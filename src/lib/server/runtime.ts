@@ -14,7 +14,7 @@ import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
 import { sealPendingLetters } from './letters/seal';
-import { removeAbandonedImports } from './registry/import';
+import { removeAbandonedImports } from './registry/registration';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 
