@@ -32,13 +32,6 @@ const handleSession: Handle = async ({ event, resolve }) => {
 		return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', 'id') });
 	}
 	const { db, config } = getRuntime();
-	if (event.url.pathname.startsWith('/import-progress/')) {
-		// Capability URL that must answer while an import holds the (PGlite) database.
-		event.locals.user = null;
-		event.locals.db = NO_USER_DB;
-		event.locals.locale = 'id';
-		return resolve(event);
-	}
 	const token = event.cookies.get(SESSION_COOKIE);
 	event.locals.user = token ? await readSession(db, token, config.sessionDays) : null;
 	if (token && !event.locals.user) event.cookies.delete(SESSION_COOKIE, { path: '/' });

@@ -8,6 +8,7 @@ import { decide, type IssueContext } from '../../src/lib/server/letters/review';
 import { bookPickup, cancelLetter, downloadLetter, openSlots, submitSurvey, verifyLetter } from '../../src/lib/server/letters/issued';
 import { letterStats, surveyReport } from '../../src/lib/server/letters/reports';
 import { sha256Hex } from '../../src/lib/server/letters/pdf';
+import { sealPendingLetters } from '../../src/lib/server/letters/seal';
 import { acceptUpload } from '../../src/lib/server/storage/uploads';
 import { listNotifications } from '../../src/lib/server/notifications';
 import { mutationReferenceFor } from '../../src/lib/server/letters/mutation-reference';
@@ -279,15 +280,28 @@ describe('numbering register', () => {
 		expect(next.ok && next.number).toBe(`002/SK-BM/${rw.code}/I/2031`);
 	});
 
-	it('never skips a number when an approval fails halfway', async () => {
-		const [a, b] = await approvedRequests('SP-SKCK', 2);
-		// A store that fails makes the approving transaction roll back, counter included.
+	it('numbers a letter whose PDF cannot be stored, and seals it later from its frozen data', async () => {
+		const [a, b, c] = await approvedRequests('SP-SKCK', 3);
+		// The PDF is rendered and stored after the numbering transaction: a store that fails
+		// leaves the letter issued and numbered, without a PDF yet.
 		const broken: IssueContext = { ...ctx, store: { ...files.store, put: () => Promise.reject(new Error('disk full')), get: files.store.get.bind(files.store), delete: files.store.delete.bind(files.store) } };
-		await expect(decide(db, admin, a!, 'rw', 'approve', '', broken)).rejects.toThrow('disk full');
-		const first = await decide(db, admin, b!, 'rw', 'approve', '', ctx);
-		expect(first.ok && seqOf(first.number!)).toBe(1);
-		const again = await decide(db, admin, a!, 'rw', 'approve', '', ctx);
-		expect(again.ok && seqOf(again.number!)).toBe(2);
+		const first = await decide(db, admin, a!, 'rw', 'approve', '', broken);
+		const second = await decide(db, admin, b!, 'rw', 'approve', '', broken);
+		expect([first.ok && seqOf(first.number!), second.ok && seqOf(second.number!)]).toEqual([1, 2]);
+		const unsealed = () => db.query<{ request_id: string }>(`select request_id from letter where rw_id = $1 and kind = 'SP-SKCK' and pdf_sha256 is null order by seq`, [rw.id]);
+		expect((await unsealed()).map((l) => l.request_id)).toEqual([a, b]);
+		// Its first download seals it: the bytes are the ones whose hash is stored.
+		const downloaded = await downloadLetter(db, files.store, pii, resident, a!, '127.0.0.1');
+		const [sealedA] = await db.query<{ pdf_sha256: string }>('select pdf_sha256 from letter where request_id = $1', [a]);
+		expect(sha256Hex(downloaded!.bytes)).toBe(sealedA!.pdf_sha256);
+		// The next start seals the rest; numbering went on without a gap.
+		expect(await sealPendingLetters(db, ctx)).toBe(1);
+		expect(await unsealed()).toEqual([]);
+		const again = await downloadLetter(db, files.store, pii, resident, b!, '127.0.0.1');
+		const [sealedB] = await db.query<{ pdf_sha256: string }>('select pdf_sha256 from letter where request_id = $1', [b]);
+		expect(sha256Hex(again!.bytes)).toBe(sealedB!.pdf_sha256);
+		const third = await decide(db, admin, c!, 'rw', 'approve', '', ctx);
+		expect(third.ok && seqOf(third.number!)).toBe(3);
 	});
 });
 

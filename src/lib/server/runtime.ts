@@ -13,6 +13,8 @@ import { pruneReadings } from './ingest/retention';
 import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
+import { sealPendingLetters } from './letters/seal';
+import { removeAbandonedImports } from './registry/registration';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 
@@ -114,8 +116,22 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const pruneUploads = () =>
 		Promise.all(Object.values(TEMP_KINDS).map((kind) => pruneTemp(config.dataDir, kind))).catch((err: unknown) => log(`pruning uploads failed: ${String(err)}`));
 	void pruneUploads();
+	const files = new LocalFileStore(path.join(config.dataDir, 'files'));
+	// Letters numbered before a crash that came before their PDF was sealed.
+	void sealPendingLetters(db, { pii, store: files })
+		.then((n) => n > 0 && log(`sealed the PDF of ${n} letter(s) issued before the last stop`))
+		.catch((err: unknown) => log(`sealing pending letters failed: ${String(err)}`));
+	// A registry import stopped mid-way (written in chunks) is removed: on PGlite this is
+	// the only process; on PostgreSQL another instance may be importing now.
+	const abandonedAfterMs = db.kind === 'pglite' ? 0 : 600_000;
+	const removeAbandoned = () =>
+		removeAbandonedImports(db, abandonedAfterMs)
+			.then((n) => n > 0 && log(`removed the rows of ${n} unfinished registry import(s)`))
+			.catch((err: unknown) => log(`removing unfinished imports failed: ${String(err)}`));
+	void removeAbandoned();
 	const housekeeping = setInterval(() => {
 		void pruneUploads();
+		void removeAbandoned();
 		pruneExpiredSessions(db)
 			.then(() => pruneReadings(db, config.readingRetentionDays))
 			// PGlite has no autovacuum: reclaim the pending-rollup rows (one insert and one
@@ -137,7 +153,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		broker,
 		ingest,
 		pii,
-		files: new LocalFileStore(path.join(config.dataDir, 'files')),
+		files,
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
 		close() {

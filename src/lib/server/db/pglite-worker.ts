@@ -13,6 +13,7 @@ import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
 import type { Statement } from './types';
 import type { Message, WorkerData } from './worker-protocol';
 import { workerSession } from './worker-transactions';
+import { sessionGate } from './session-gate';
 
 /** This module's URL: the worker thread's main module. */
 export const workerModuleUrl = import.meta.url;
@@ -150,6 +151,10 @@ function serve(port: MessagePort, data: WorkerData): void {
 	const loading = Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
 	loading.catch(() => {}); // reported by 'open'
 	const session = workerSession<Transaction>(port, data.idleInTransactionMs);
+	// Every request that needs the session waits here, realtime ones first; PGlite's own
+	// mutexes then never have a queue (statements of an open transaction pass: it holds the session).
+	const gate = sessionGate();
+	const priorityOf = (m: Message) => ('priority' in m && m.priority === 'realtime' ? 'realtime' : 'normal');
 	let pg: PGlite | null = null;
 	let prepared: ReturnType<typeof preparedStatements> | null = null;
 	const db = () => {
@@ -176,15 +181,17 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'query': {
 				const { pg, prepared } = db();
-				if (m.tx === null) return exclusive(() => prepared.run(m.text, m.params, false));
+				if (m.tx === null) return gate.run(priorityOf(m), () => exclusive(() => prepared.run(m.text, m.params, false)));
 				session.txOf(m.tx);
 				return session.within(m.tx, () => pg._runExclusiveQuery(() => prepared.run(m.text, m.params, true)));
 			}
 			case 'exec': {
 				const { pg, prepared } = db();
 				if (m.tx === null) {
-					await pg.exec(m.text);
-					await exclusive(() => prepared.forget(false));
+					await gate.run(priorityOf(m), async () => {
+						await pg.exec(m.text);
+						await exclusive(() => prepared.forget(false));
+					});
 				} else {
 					const tx = session.txOf(m.tx);
 					await session.within(m.tx, () => tx.exec(m.text));
@@ -194,21 +201,25 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'batch': {
 				const { prepared } = db();
-				return exclusive(() => prepared.batch(m.statements));
+				return gate.run(priorityOf(m), () => exclusive(() => prepared.batch(m.statements)));
 			}
 			// Database.copyIn (the statement: pgliteCopyStatement).
 			case 'copy':
-				return db().pg.transaction(async (tx) => {
-					await tx.query(m.text, [], { blob: new Blob([m.data]) });
-					const out: unknown[][] = [];
-					for (const s of m.after) out.push((await tx.query(s.text, s.params ?? [])).rows);
-					return out;
-				});
+				return gate.run(priorityOf(m), () =>
+					db().pg.transaction(async (tx) => {
+						await tx.query(m.text, [], { blob: new Blob([m.data]) });
+						const out: unknown[][] = [];
+						for (const s of m.after) out.push((await tx.query(s.text, s.params ?? [])).rows);
+						return out;
+					})
+				);
 			case 'close':
-				if (pg) await pg.close();
-				pg = null;
-				prepared = null;
-				return null;
+				return gate.run('normal', async () => {
+					if (pg) await pg.close();
+					pg = null;
+					prepared = null;
+					return null;
+				});
 			case 'begin':
 			case 'end':
 				throw new Error(`${m.op} is answered by the transaction`);
@@ -217,11 +228,20 @@ function serve(port: MessagePort, data: WorkerData): void {
 
 	port.on('message', (m: Message) => {
 		if (m.op === 'begin') {
-			try {
-				session.begin(m, (fn) => db().pg.transaction(fn));
-			} catch (err) {
-				session.fail(m.id, err);
-			}
+			// The transaction holds the session from here until it ends (committed, rolled
+			// back, or rolled back for idling).
+			void gate.acquire(priorityOf(m)).then((release) => {
+				try {
+					session.begin(m, (fn) => {
+						const outcome = db().pg.transaction(fn);
+						outcome.then(release, release);
+						return outcome;
+					});
+				} catch (err) {
+					release();
+					session.fail(m.id, err);
+				}
+			});
 			return;
 		}
 		const answer = m.op === 'end' ? session.end(m) : handle(m).then((value) => session.send(m.id, true, value));

@@ -39,7 +39,17 @@ export interface Database extends Sql {
 	 * a statement instead.
 	 */
 	copyIn?(table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after?: Statement[]): Promise<unknown[][]>;
+	/**
+	 * The same database, for the realtime path (readings and panics whose PUBACK waits,
+	 * the device lookups before them): with PGlite's one session, its requests go before
+	 * the waiting administrative ones. Absent where there is no queue to jump (PGlite in
+	 * the calling thread); use `realtimeOf(db)`.
+	 */
+	readonly realtime?: Database;
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	close(): Promise<void>;
 }
+
+/** The realtime handle of a database, or the database itself where it has none. */
+export const realtimeOf = (db: Database): Database => db.realtime ?? db;

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Database, Sql, Statement } from './types';
-import type { Op, Reply, WorkerData } from './worker-protocol';
+import type { Op, Priority, Reply, WorkerData } from './worker-protocol';
 
 export type { Op } from './worker-protocol';
 
@@ -86,22 +86,15 @@ export async function startDatabaseWorker(options: {
 				reject(err instanceof Error ? err : new Error(String(err)));
 			}
 		});
-	const sql = (tx: number | null): Sql => ({
-		query: <T>(text: string, params: unknown[] = []) => call<T[]>({ op: 'query', tx, text, params }),
-		exec: (text: string) => call<void>({ op: 'exec', tx, text })
+	const sql = (tx: number | null, priority?: Priority): Sql => ({
+		query: <T>(text: string, params: unknown[] = []) => call<T[]>({ op: 'query', tx, text, params, priority }),
+		exec: (text: string) => call<void>({ op: 'exec', tx, text, priority })
 	});
-
-	try {
-		await call(options.open, options.transfer ?? []);
-	} catch (err) {
-		await worker.terminate();
-		throw err;
-	}
-	return {
-		kind: options.kind,
-		...sql(null),
+	/** The calls that take the session, each waiting in `priority`'s queue (session-gate.ts). */
+	const calls = (priority: Priority) => ({
+		...sql(null, priority),
 		async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-			const tx = await call<number>({ op: 'begin' });
+			const tx = await call<number>({ op: 'begin', priority });
 			let result: T;
 			try {
 				result = await fn(sql(tx));
@@ -113,28 +106,38 @@ export async function startDatabaseWorker(options: {
 			await call({ op: 'end', tx, commit: true });
 			return result;
 		},
-		batch: (statements) => call<unknown[][]>({ op: 'batch', statements }),
+		batch: (statements: Statement[]) => call<unknown[][]>({ op: 'batch', statements, priority }),
 		...(options.copyStatement && {
 			copyIn: async (table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after: Statement[] = []) =>
-				call<unknown[][]>({ op: 'copy', text: options.copyStatement!(table, columns), data, after })
-		}),
-		async ping() {
-			try {
-				await call({ op: 'query', tx: null, text: 'select 1', params: [] });
-				return true;
-			} catch {
-				return false;
-			}
-		},
-		async close() {
-			// A transaction left open by a caller would hold the close forever: stop waiting after a while.
-			if (!failed) {
-				let timer: NodeJS.Timeout | undefined;
-				const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
-				await Promise.race([call({ op: 'close' }).catch(() => {}), gaveUp]);
-				clearTimeout(timer);
-			}
-			await worker.terminate();
+				call<unknown[][]>({ op: 'copy', text: options.copyStatement!(table, columns), data, after, priority })
+		})
+	});
+
+	try {
+		await call(options.open, options.transfer ?? []);
+	} catch (err) {
+		await worker.terminate();
+		throw err;
+	}
+	const shared = { kind: options.kind, ping, close };
+	return { ...shared, ...calls('normal'), realtime: { ...shared, ...calls('realtime') } };
+
+	async function ping() {
+		try {
+			await call({ op: 'query', tx: null, text: 'select 1', params: [] });
+			return true;
+		} catch {
+			return false;
 		}
-	};
+	}
+	async function close() {
+		// A transaction left open by a caller would hold the close forever: stop waiting after a while.
+		if (!failed) {
+			let timer: NodeJS.Timeout | undefined;
+			const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
+			await Promise.race([call({ op: 'close' }).catch(() => {}), gaveUp]);
+			clearTimeout(timer);
+		}
+		await worker.terminate();
+	}
 }

@@ -3,13 +3,20 @@
 // answered by one reply with the same id.
 import type { Statement } from './types';
 
+/**
+ * Which queue a request that needs the session waits in (session-gate.ts): realtime
+ * (the ingest path) goes before normal work that waits. Statements inside an open
+ * transaction carry none: the transaction holds the session.
+ */
+export type Priority = 'realtime' | 'normal';
+
 export type Op =
 	| { op: 'open'; [option: string]: unknown }
-	| { op: 'query'; tx: number | null; text: string; params: unknown[] }
-	| { op: 'exec'; tx: number | null; text: string }
-	| { op: 'begin' }
-	| { op: 'batch'; statements: Statement[] }
-	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[] }
+	| { op: 'query'; tx: number | null; text: string; params: unknown[]; priority?: Priority }
+	| { op: 'exec'; tx: number | null; text: string; priority?: Priority }
+	| { op: 'begin'; priority?: Priority }
+	| { op: 'batch'; statements: Statement[]; priority?: Priority }
+	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[]; priority?: Priority }
 	| { op: 'end'; tx: number; commit: boolean }
 	| { op: 'close' };
 

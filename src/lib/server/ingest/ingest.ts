@@ -1,4 +1,4 @@
-import type { Database } from '../db';
+import { realtimeOf, type Database } from '../db';
 import { lookupDevice, setStatus, type DeviceInfo } from '../devices/devices';
 import { canPublish, type Principal, type PublishDecision } from '../mqtt/acl';
 import { parseTopic, type TopicRoute } from '../mqtt/topics';
@@ -87,12 +87,14 @@ export class Ingest {
 		this.futureMs = options.futureMs ?? 5 * 60_000;
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.rollups = new Rollups(db, { log: options.log });
+		// Readings and panics wait for their PUBACK: they go before queued administrative work.
+		const realtime = realtimeOf(db);
 		this.readings = new GroupCommit(async (batch) => {
 			// A repeat inside the batch (a device re-sending before its PUBACK) is a
 			// duplicate of its first copy. Usually there is none, and no key is built.
 			const first = repeatsInside(batch) ? firstCopies(batch) : null;
 			const unique = first ? batch.filter((_, i) => first[i]) : batch;
-			const { batchAt, stored } = await writeBatch(db, unique, batchTime, () => this.metrics.copyFallbacks++);
+			const { batchAt, stored } = await writeBatch(realtime, unique, batchTime, () => this.metrics.copyFallbacks++);
 			if (!first && stored.size === 0) {
 				this.rollups.add(batchAt, batch);
 				return batch.map(() => true);
@@ -102,7 +104,7 @@ export class Ingest {
 			return fresh;
 		});
 		this.panics = new GroupCommit(async (batch) => {
-			const fresh = await writePanics(db, batch);
+			const fresh = await writePanics(realtime, batch);
 			return batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
 		});
 	}
@@ -113,7 +115,7 @@ export class Ingest {
 		if (cached !== undefined) return Promise.resolve(cached);
 		const pending = this.lookups.get(id);
 		if (pending) return pending;
-		const lookup: Promise<DeviceInfo | null> = lookupDevice(this.db, id).then(
+		const lookup: Promise<DeviceInfo | null> = lookupDevice(realtimeOf(this.db), id).then(
 			(info) => {
 				// Not when the registry changed the device meanwhile (invalidate()).
 				if (this.lookups.get(id) === lookup) {

@@ -6,7 +6,7 @@ import type { FileStore } from '../storage/files';
 import { notify } from '../notifications';
 import { addEvent } from './requests';
 import { getSettings } from './catalogue';
-import { pdfInputFrom } from './review';
+import { pdfInputFrom, sealLetter } from './seal';
 import { renderLetterPdf, type LetterPdfInput } from './pdf';
 import { pickupSlots } from '$lib/domain/pickup';
 import { may } from '$lib/domain/permissions';
@@ -25,7 +25,8 @@ interface LetterRow {
 	request_id: string;
 	number: string;
 	frozen: Omit<LetterPdfInput, 'issuedAt'> & { issuedAt: string; nik_enc: string };
-	pdf_file_key: string;
+	/** null until the PDF rendered after numbering is sealed (seal.ts). */
+	pdf_file_key: string | null;
 	cancelled_at: string | null;
 	subject_resident_id: string;
 }
@@ -44,7 +45,7 @@ export async function downloadLetter(
 	ip: string
 ): Promise<{ bytes: Uint8Array; number: string } | null> {
 	if (!isUuid(requestId)) return null;
-	return withUser(db, claimsOf(user), async (tx) => {
+	const found = await withUser(db, claimsOf(user), async (tx) => {
 		const rows = await tx.query<LetterRow>(
 			`select l.id, l.rw_id, l.request_id, l.number, l.frozen, l.pdf_file_key, l.cancelled_at, q.subject_resident_id
 			   from letter l join letter_request q on q.id = l.request_id where l.request_id = $1 and l.rw_id = $2`,
@@ -52,11 +53,11 @@ export async function downloadLetter(
 		);
 		const letter = rows[0];
 		if (!letter) return null;
-		let bytes: Uint8Array;
+		let bytes: Uint8Array | null = null;
 		if (letter.cancelled_at) {
 			const nik = decryptPii(pii, 'nik', letter.frozen.nik_enc);
 			bytes = await renderLetterPdf(pdfInputFrom(letter.frozen, nik, true));
-		} else {
+		} else if (letter.pdf_file_key) {
 			const sealed = await store.get(letter.pdf_file_key);
 			if (!sealed) throw new Error(`Issued PDF ${letter.pdf_file_key} is missing from the file store`);
 			bytes = decryptFile(pii, `letter:${letter.number}`, sealed.bytes);
@@ -65,8 +66,13 @@ export async function downloadLetter(
 			`insert into pii_access_log (rw_id, actor_id, resident_id, field, reason, ip) values ($1, $2, $3, 'nik', $4, $5)`,
 			[letter.rw_id, user.id, letter.subject_resident_id, `Unduh surat ${letter.number}`, ip]
 		);
-		return { bytes, number: letter.number };
+		return { letterId: letter.id, bytes, number: letter.number };
 	});
+	if (!found) return null;
+	// Not sealed yet (its PDF failed to render or store after numbering): sealed now, outside the transaction.
+	const bytes = found.bytes ?? (await sealLetter(db, { pii, store }, found.letterId));
+	if (!bytes) return null;
+	return { bytes, number: found.number };
 }
 
 export interface Verification {

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { withUser, type Database, type Sql } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
-import { decryptPii, encryptFile, type PiiKeys } from '../crypto/pii';
-import { newFileKey, type FileStore } from '../storage/files';
+import type { PiiKeys } from '../crypto/pii';
+import type { FileStore } from '../storage/files';
 import { notify } from '../notifications';
 import { getService, getSettings } from './catalogue';
 import { addEvent } from './requests';
-import { renderLetterPdf, sha256Hex, type LetterPdfInput } from './pdf';
+import type { LetterPdfInput } from './pdf';
+import { sealLetter } from './seal';
 import { fillTemplate, nextStatus, type LetterAction, type RequestStatus } from '$lib/domain/letters';
 import { formatIndonesianDate, formatLetterNumber, registerPeriod } from '$lib/domain/letter-number';
 import { translate } from '$lib/i18n';
@@ -18,8 +19,9 @@ import { isUuid } from '$lib/domain/ids';
 /**
  * The approval chain (docs/domain.md, "Administrative letters"): the RT head of the request's RT approves,
  * returns or rejects; then the RW admin returns, rejects, or approves — which numbers
- * the letter from the register, freezes its data and signer, renders the PDF and
- * stores it sealed, all in one transaction.
+ * the letter from the register and stores it with its data and signer frozen, in one
+ * short transaction. Its PDF is rendered after that transaction commits and sealed in
+ * a second short write (seal.ts), so a render holds no lock and no database session.
  */
 
 export interface IssueContext {
@@ -66,7 +68,8 @@ export async function decide(
 ): Promise<DecideResult> {
 	if (!isUuid(requestId)) return { ok: false, reason: 'not_found' };
 	if (!mayAnywhere(user, REVIEW[stage])) return { ok: false, reason: 'forbidden' };
-	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
+	let letterId: string | undefined;
+	const result = await withUser<DecideResult>(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		const rows = await tx.query<LockedRequest>(
 			`select q.id, q.rw_id, q.rt_id, q.status, q.requester_id, q.service_id, s.kind, q.subject_resident_id, q.data
 			   from letter_request q join letter_service s on s.id = q.service_id
@@ -83,7 +86,7 @@ export async function decide(
 
 		const role = stage === 'rt' ? 'rt_head' : 'rw_admin';
 		let number: string | undefined;
-		if (action === 'rw_issue') number = await issueLetter(tx, user, request, ctx);
+		if (action === 'rw_issue') ({ number, letterId } = await issueLetter(tx, user, request, ctx));
 		await tx.query(
 			`update letter_request set status = $2, updated_at = now(),
 			        reason = case when $2 in ('returned', 'rejected') then $3 else '' end,
@@ -104,6 +107,12 @@ export async function decide(
 		await audit(tx, { rwId: request.rw_id, actorId: user.id, action: `letters.${after}`, target: request.id, detail: number ? { number } : {} });
 		return { ok: true, status: after, number };
 	});
+	if (result.ok && letterId) {
+		// The letter is issued and numbered whatever happens here: a PDF that cannot be
+		// rendered or stored now is sealed at the next start or on its first download.
+		await sealLetter(db, ctx, letterId).catch((err: unknown) => console.error(`letter ${result.number}: the PDF will be sealed later:`, err));
+	}
+	return result;
 }
 
 const t = (key: string) => translate('id', key);
@@ -119,7 +128,7 @@ async function nextSeq(tx: Sql, rwId: string, kind: string, year: number): Promi
 	return rows[0]!.last_seq;
 }
 
-async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, ctx: IssueContext): Promise<string> {
+async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, ctx: IssueContext): Promise<{ number: string; letterId: string }> {
 	const issuedAt = ctx.now ?? new Date();
 	const service = (await getService(tx, request.rw_id, request.kind))!;
 	const settings = await getSettings(tx, request.rw_id);
@@ -164,7 +173,6 @@ async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, c
 	const token = randomBytes(18).toString('base64url');
 	const rwNo = rw.code.replace(/^RW/, '');
 	const rtNo = rtNumber(subject.rt_number);
-	const nik = decryptPii(ctx.pii, 'nik', subject.nik_enc);
 	const dateText = (iso: string) => formatIndonesianDate(new Date(`${iso}T12:00:00+07:00`));
 
 	const values: Record<string, string> = {
@@ -211,14 +219,10 @@ async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, c
 		rtSigner: rtApproval ? { name: rtApproval.actor_name, role: `Ketua RT ${rtNo}` } : null,
 		verifyUrl: `${ctx.origin.replace(/\/$/, '')}/v/${token}`
 	};
-	const pdf = await renderLetterPdf(pdfInputFrom(frozen, nik));
-	const hash = sha256Hex(pdf);
-	const fileKey = newFileKey('issued', request.rw_id, 'pdf');
-	await ctx.store.put(fileKey, encryptFile(ctx.pii, `letter:${number}`, pdf), 'application/octet-stream');
-	await tx.query(
+	const inserted = await tx.query<{ id: string }>(
 		`insert into letter (rw_id, request_id, kind, year, seq, number, verify_token, holder_name, holder_nik_masked, service_name,
-		   signer_name, signer_role, frozen, pdf_file_key, pdf_sha256, issued_at, issued_by)
-		 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text::jsonb, $14, $15, $16, $17)`,
+		   signer_name, signer_role, frozen, issued_at, issued_by)
+		 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text::jsonb, $14, $15) returning id`,
 		[
 			request.rw_id,
 			request.id,
@@ -233,21 +237,9 @@ async function issueLetter(tx: Sql, user: SessionUser, request: LockedRequest, c
 			frozen.signer.name,
 			frozen.signer.role,
 			JSON.stringify({ ...frozen, nik_enc: subject.nik_enc }),
-			fileKey,
-			hash,
 			issuedAt,
 			user.id
 		]
 	);
-	return number;
-}
-
-/** The PDF input from a letter's frozen data, with the NIK filled back in. */
-export function pdfInputFrom(frozen: Omit<LetterPdfInput, 'issuedAt'> & { issuedAt: string }, nik: string, cancelled = false): LetterPdfInput {
-	return {
-		...frozen,
-		issuedAt: new Date(frozen.issuedAt),
-		fields: frozen.fields.map((f) => (f.label === 'NIK' ? { ...f, value: nik } : f)),
-		cancelled
-	};
+	return { number, letterId: inserted[0]!.id };
 }

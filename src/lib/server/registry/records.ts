@@ -18,18 +18,25 @@ export function sealKk(keys: PiiKeys, kk: string) {
  * ids in the order given (repeats get the same id). Block and number are normalised
  * (`normalizeHouseCode`: `c7 21b` is `C7 21B`), as the database requires.
  */
-export async function ensureHouses(tx: Sql, rwId: string, houses: { rtId: string; block: string; number: string }[]): Promise<string[]> {
+export async function ensureHouses(
+	tx: Sql,
+	rwId: string,
+	houses: { rtId: string; block: string; number: string }[],
+	/** Filled with the ids of the houses this statement created (not found). */
+	created?: Set<string>
+): Promise<string[]> {
 	const key = (h: { rtId?: string; rt_id?: string; block: string; number: string }) =>
 		`${h.rtId ?? h.rt_id}\u0000${normalizeHouseCode(h.block)}\u0000${normalizeHouseCode(h.number)}`;
 	const distinct = [...new Map(houses.map((h) => [key(h), h])).values()];
-	const rows = await tx.query<{ id: string; rt_id: string; block: string; number: string }>(
+	const rows = await tx.query<{ id: string; rt_id: string; block: string; number: string; created: boolean }>(
 		`insert into house (rw_id, rt_id, block, number)
 		 select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
 		 on conflict (rt_id, block, number) do update set block = excluded.block
-		 returning id, rt_id, block, number`,
+		 returning id, rt_id, block, number, xmax = 0 as created`,
 		[rwId, distinct.map((h) => h.rtId), distinct.map((h) => normalizeHouseCode(h.block)), distinct.map((h) => normalizeHouseCode(h.number))]
 	);
 	const ids = new Map(rows.map((r) => [key(r), r.id]));
+	if (created) for (const r of rows) if (r.created) created.add(r.id);
 	return houses.map((h) => ids.get(key(h))!);
 }
 

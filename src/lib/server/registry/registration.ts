@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
 import { cleanId } from '$lib/domain/nik';
@@ -63,7 +64,7 @@ interface LocalCheck {
  * the rows. Runs before a transaction opens, so a large sheet does not hold the
  * (PGlite: single) database session while JavaScript works through it.
  */
-function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): LocalCheck {
+async function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): Promise<LocalCheck> {
 	const errors: RowError[] = [];
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
 	const parsed: PlannedRow[] = [];
@@ -75,7 +76,8 @@ function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: 
 		if (nik !== '') nikLines.set(nik, (nikLines.get(nik) ?? 0) + 1);
 	}
 
-	for (const row of raw) {
+	for (const [i, row] of raw.entries()) {
+		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
 		const resident = residentSchema.safeParse(row.values);
 		const household = householdSchema.safeParse(row.values);
 		// A spoilt field's own message replaces what its (unreliable) value would get.
@@ -188,22 +190,116 @@ async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Pro
 
 const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
+/**
+ * Checking and sealing a row takes CPU on the main thread, where MQTT acknowledgements
+ * are sent too: a 10,000-row sheet in one go would hold them up for seconds. Every
+ * this many rows the work lets pending events run.
+ */
+const YIELD_EVERY = 250;
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The RW's RTs as the user sees them, and the rows checked against them (no session held). */
 async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<LocalCheck> {
 	const rts = await queryAsUser<{ id: string; number: number }>(db, claimsOf(user), 'select id, number from rt where rw_id = $1', [user.rwId]);
 	return checkRows(keys, user, rts, raw);
 }
 
-/** Chunk size of inserts, and how often progress is reported. */
-const CHUNK = 1000;
+/** Rows per chunk: each chunk is one short transaction, and progress is reported after each. */
+const CHUNK = 500;
+
+type Written = { kind: 'house' | 'household' | 'resident'; ids: string[] };
 
 /**
- * All or nothing. The rows are checked and sealed (NIK/KK encrypted) before the
- * transaction; inside it the registry checks run again and houses, households and
- * residents are written a chunk at a time, one statement each, only when no row has
- * an error. Measured on PGlite, 9,000 rows in 2,250 households: the database was held
- * 5.4 s when each household took two statements, 1.5–1.6 s now (with the name words
- * of a statement's residents added in one go, migration 20261130000300).
+ * Writes one chunk's houses, households and residents (only new households: a KK seen
+ * in an earlier chunk or already registered is in `householdOf`). Returns what it
+ * created, for the import's record.
+ */
+async function writeChunk(
+	tx: Sql,
+	keys: PiiKeys,
+	rwId: string,
+	chunk: PlannedRow[],
+	householdOf: Map<string, string>,
+	sealedKk: Map<string, ReturnType<typeof sealKk>>,
+	sealedNik: Map<PlannedRow, ReturnType<typeof sealNik>>
+): Promise<Written[]> {
+	// New households of this chunk (first row of each KK), in their houses.
+	const taken = new Set<string>();
+	const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
+	const houses = new Set<string>();
+	let households: string[] = [];
+	if (fresh.length > 0) {
+		const houseIds = await ensureHouses(
+			tx,
+			rwId,
+			fresh.map((r) => ({ rtId: r.rtId, block: r.household.block, number: r.household.house_number })),
+			houses
+		);
+		households = await insertHouseholds(
+			tx,
+			rwId,
+			fresh.map((r, i) => ({ rtId: r.rtId, houseId: houseIds[i]!, kk: sealedKk.get(r.kkHash)!, address: r.household.address }))
+		);
+		fresh.forEach((r, i) => householdOf.set(r.kkHash, households[i]!));
+	}
+	const residents = await insertResidents(
+		tx,
+		keys,
+		rwId,
+		chunk.map((row) => ({ ...row.resident, household_id: householdOf.get(row.kkHash)! })),
+		chunk.map((row) => sealedNik.get(row)!)
+	);
+	return [
+		{ kind: 'house', ids: [...houses] },
+		{ kind: 'household', ids: households },
+		{ kind: 'resident', ids: residents }
+	];
+}
+
+const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, $3, unnest($4::uuid[])`;
+
+/**
+ * Removes what an unfinished import wrote (a chunk failed, or the process stopped
+ * mid-import), as the server: residents, then households, then the houses it created
+ * that no household uses now.
+ */
+export async function removeImport(db: Database, importId: string): Promise<void> {
+	await db.batch([
+		{ text: `delete from resident where id in (select row_id from import_write where import_id = $1 and kind = 'resident')`, params: [importId] },
+		{ text: `delete from household where id in (select row_id from import_write where import_id = $1 and kind = 'household')`, params: [importId] },
+		{
+			text: `delete from house h where h.id in (select row_id from import_write where import_id = $1 and kind = 'house')
+			          and not exists (select 1 from household x where x.house_id = h.id)`,
+			params: [importId]
+		},
+		{ text: 'delete from import_write where import_id = $1', params: [importId] }
+	]);
+}
+
+/**
+ * Imports left unfinished by a process that stopped: those whose last chunk is older
+ * than `idleMs` (0 at the start of the only process, PGlite; on PostgreSQL another
+ * instance may be importing now). Returns how many were removed.
+ */
+export async function removeAbandonedImports(db: Database, idleMs: number): Promise<number> {
+	const stale = await db.query<{ import_id: string }>(
+		`select import_id from import_write group by import_id having max(written_at) <= now() - make_interval(secs => $1::float8 / 1000)`,
+		[idleMs]
+	);
+	for (const { import_id } of stale) await removeImport(db, import_id);
+	return stale.length;
+}
+
+/**
+ * All or nothing. The rows are checked and sealed (NIK/KK encrypted) before anything
+ * is written, then checked against the registry. Up to one chunk of rows (the add
+ * form, a small sheet) is written in one transaction. A larger import is written a
+ * chunk per short transaction, so that the database (with PGlite: its one session) is
+ * free between chunks for the realtime path (sensor readings go first, session-gate.ts):
+ * written in one transaction, 9,000 rows held it for 1.5 s. Each chunk records what it
+ * wrote under the import's id (table import_write); a chunk that fails removes the
+ * earlier chunks' rows (removeImport), and a process that stops mid-import has them
+ * removed at its next start. While it runs, the rows written so far are visible.
  */
 export async function commitRows(
 	db: Database,
@@ -218,46 +314,51 @@ export async function commitRows(
 	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
 	const rwId = user.rwId!;
 	const sealedKk = new Map<string, ReturnType<typeof sealKk>>();
-	for (const r of local.valid) if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
-	const sealedNik = new Map(local.valid.map((r) => [r, sealNik(keys, r.resident.nik)]));
-	return withUser(db, claimsOf(user), async (tx) => {
-		const plan = await checkRegistry(tx, user, local);
-		if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
-		const householdOf = plan.householdOf;
-		let households = 0;
-		const total = plan.rows.length;
-		for (let start = 0; start < total; start += CHUNK) {
-			const chunk = plan.rows.slice(start, start + CHUNK);
-			// New households of this chunk (first row of each KK), in their houses.
-			const taken = new Set<string>();
-			const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
-			if (fresh.length > 0) {
-				const houseIds = await ensureHouses(
-					tx,
-					rwId,
-					fresh.map((r) => ({ rtId: r.rtId, block: r.household.block, number: r.household.house_number }))
-				);
-				const ids = await insertHouseholds(
-					tx,
-					rwId,
-					fresh.map((r, i) => ({ rtId: r.rtId, houseId: houseIds[i]!, kk: sealedKk.get(r.kkHash)!, address: r.household.address }))
-				);
-				fresh.forEach((r, i) => householdOf.set(r.kkHash, ids[i]!));
-				households += ids.length;
-			}
-			await insertResidents(
-				tx,
-				keys,
-				rwId,
-				chunk.map((row) => ({ ...row.resident, household_id: householdOf.get(row.kkHash)! })),
-				chunk.map((row) => sealedNik.get(row)!)
-			);
-			onProgress(Math.min(total, start + CHUNK), total);
-		}
+	const sealedNik = new Map<PlannedRow, ReturnType<typeof sealNik>>();
+	for (const [i, r] of local.valid.entries()) {
+		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
+		if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
+		sealedNik.set(r, sealNik(keys, r.resident.nik));
+	}
+	const finish = async (tx: Sql, total: number, households: number) => {
 		await audit(tx, { rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } });
 		await afterWrite?.(tx);
 		return { ok: true as const, residents: total, households };
-	});
+	};
+	if (local.valid.length <= CHUNK) {
+		return withUser(db, claimsOf(user), async (tx) => {
+			const plan = await checkRegistry(tx, user, local);
+			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
+			const written = await writeChunk(tx, keys, rwId, plan.rows, plan.householdOf, sealedKk, sealedNik);
+			onProgress(plan.rows.length, plan.rows.length);
+			return finish(tx, plan.rows.length, written.find((w) => w.kind === 'household')!.ids.length);
+		});
+	}
+	// Checked again by each chunk's constraints: a NIK or KK registered meanwhile fails its chunk.
+	const plan = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	if (plan.errors.length > 0) return { ok: false, errors: plan.errors };
+	const importId = randomUUID();
+	const total = plan.rows.length;
+	let households = 0;
+	try {
+		for (let start = 0; start < total; start += CHUNK) {
+			const chunk = plan.rows.slice(start, start + CHUNK);
+			await withUser(db, claimsOf(user), async (tx) => {
+				for (const { kind, ids } of await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik)) {
+					if (kind === 'household') households += ids.length;
+					if (ids.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kind, ids]);
+				}
+			});
+			onProgress(Math.min(total, start + CHUNK), total);
+		}
+		return await withUser(db, claimsOf(user), async (tx) => {
+			await tx.query('delete from import_write where import_id = $1', [importId]);
+			return finish(tx, total, households);
+		});
+	} catch (err) {
+		await removeImport(db, importId).catch((cleanup: unknown) => console.error(`removing the unfinished import ${importId} failed; removed at the next start`, cleanup));
+		throw err;
+	}
 }
 
 /** The dry run: every row checked, nothing written. */

@@ -3,13 +3,13 @@ import { getImportJob } from '$lib/server/registry/import-jobs';
 import type { RequestHandler } from './$types';
 
 /**
- * Progress of a running import, by its unguessable token. Outside the registry
- * area and without a session lookup: on PGlite the import's transaction holds the
- * database, and progress must still answer (see hooks.server.ts).
+ * Progress of a running import, by its unguessable token, for the user who started
+ * it. The session is read as for every page: an import writes in short transactions
+ * (registry/registration.ts), so the lookup waits at most for one chunk.
  */
-export const GET: RequestHandler = ({ params }) => {
+export const GET: RequestHandler = ({ params, locals }) => {
 	const job = getImportJob(params.token);
-	if (!job) return json({ error: 'not found' }, { status: 404 });
+	if (!job || job.owner !== locals.user?.id) return json({ error: 'not found' }, { status: 404 });
 	const { status, done, total, residents, households, errors } = job;
 	return json({ status, done, total, residents, households, errors }, { headers: { 'Cache-Control': 'no-store' } });
 };

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
+import { realtimeOf } from '../../src/lib/server/db';
+import type { Database } from '../../src/lib/server/db/types';
+import { commitRows, removeAbandonedImports } from '../../src/lib/server/registry/registration';
+import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { newKk, residentRow } from '../factories/registry';
+
+const keys = piiKeysFrom(randomBytes(32));
+let db: Database;
+let rw: TestRw;
+let admin: Awaited<ReturnType<typeof makeMember>>;
+
+const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: number }>(`select count(*)::int as n from (${sql}) q`, params))[0]!.n;
+/** `n` people, two per KK, each KK in a house of its own. */
+const rows = (n: number, prefix: string) => {
+	const kks = Array.from({ length: Math.ceil(n / 2) }, () => newKk());
+	return Array.from({ length: n }, (_, i) =>
+		residentRow(i + 2, { kk: kks[Math.floor(i / 2)]!, rt: '1', name: `${prefix} ${i}`, house_number: `${prefix.slice(0, 3)}${Math.floor(i / 2)}`, relation: i % 2 ? 'lainnya' : 'kepala_keluarga' })
+	);
+};
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	rw = await makeRw(db, 1, 1);
+	admin = await makeMember(db, rw, 'rw_admin');
+});
+afterAll(async () => db?.close());
+
+describe('a large import in short transactions', () => {
+	it('lets realtime work in between its chunks, and leaves no record once finished', async () => {
+		const seen: number[] = [];
+		const waits: Promise<unknown>[] = [];
+		const result = await commitRows(db, keys, admin, rows(1200, 'Antara'), (done, total) => {
+			// Sent while the import goes on: answered between two chunks, not after the last.
+			if (done < total) waits.push(realtimeOf(db).query<{ n: number }>(`select count(*)::int as n from resident where name like 'Antara %'`).then((r) => seen.push(r[0]!.n)));
+		});
+		await Promise.all(waits);
+		expect(result).toEqual({ ok: true, residents: 1200, households: 600 });
+		expect(seen.length).toBe(2);
+		expect(seen.every((n) => n < 1200)).toBe(true);
+		expect(await count('select 1 from import_write')).toBe(0);
+		expect(await count(`select 1 from audit_log where action = 'registry.import' and detail->>'residents' = '1200'`)).toBe(1);
+	});
+
+	it('removes the rows of an import its process left unfinished', async () => {
+		// As a process that stopped after its first chunk leaves it: rows and their record.
+		await db.exec(`create function t_stop() returns trigger language plpgsql as $$
+			begin if new.name = 'Berhenti 700' then raise exception 'the process stopped'; end if; return new; end $$`);
+		await db.exec('create trigger t_stop before insert on resident for each row execute function t_stop()');
+		const before = await count('select 1 from resident');
+		try {
+			// removeImport runs after a failed chunk; stop it here by making its delete fail too.
+			await db.exec(`create function t_keep() returns trigger language plpgsql as $$ begin raise exception 'kept'; end $$`);
+			await db.exec('create trigger t_keep before delete on import_write for each statement execute function t_keep()');
+			const errors: unknown[] = [];
+			const original = console.error;
+			console.error = (...args: unknown[]) => void errors.push(args);
+			try {
+				await expect(commitRows(db, keys, admin, rows(800, 'Berhenti'))).rejects.toThrow('the process stopped');
+			} finally {
+				console.error = original;
+			}
+			expect(errors.length).toBe(1);
+			await db.exec('drop trigger t_keep on import_write; drop function t_keep()');
+			expect(await count('select 1 from resident')).toBe(before + 500);
+			expect(await removeAbandonedImports(db, 0)).toBe(1);
+		} finally {
+			await db.exec('drop trigger if exists t_stop on resident; drop function if exists t_stop()');
+		}
+		expect(await count('select 1 from resident')).toBe(before);
+		expect(await count(`select 1 from household h join house x on x.id = h.house_id where x.number like 'BER%'`)).toBe(0);
+		expect(await count(`select 1 from house where number like 'BER%'`)).toBe(0);
+		expect(await count('select 1 from import_write')).toBe(0);
+	});
+});
