@@ -9,6 +9,8 @@ import { serverNodeFlags } from '../../scripts/node-flags';
 export interface RunningApp {
 	url: string;
 	mqttPort: number;
+	/** The PostgreSQL database this app runs on (null on PGlite). */
+	databaseUrl: string | null;
 	output: () => string;
 	stop: () => Promise<number | null>;
 }
@@ -39,12 +41,15 @@ async function throwawayDatabase(url: string): Promise<{ url: string; drop: () =
  * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral
  * ports with its own data dir, and waits for its banner — no sleeping. With DATABASE_URL set
  * (scripts/with-postgres.sh) each app gets a database of its own on that server, seeded with
- * the demo RW as PGlite is.
+ * the demo RW as PGlite is. `sameDatabaseAs` starts a second instance on another app's
+ * database instead (stop it before that app: the first one drops the database).
  */
-export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, options: { sameDatabaseAs?: RunningApp } = {}): Promise<RunningApp> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
 	const serverUrl = process.env.DATABASE_URL;
-	const database = serverUrl ? await throwawayDatabase(serverUrl) : null;
+	const shared = options.sameDatabaseAs?.databaseUrl ?? null;
+	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl) : null;
+	const databaseUrl = shared ?? database?.url ?? null;
 	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
 		env: {
 			...process.env,
@@ -53,7 +58,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 			MQTT_PORT: '0',
 			MQTT_HOST: '127.0.0.1',
 			DATA_DIR: dataDir,
-			...(database ? { DATABASE_URL: database.url, SEED_DEMO: '1' } : {}),
+			...(databaseUrl ? { DATABASE_URL: databaseUrl, SEED_DEMO: shared ? '0' : '1' } : {}),
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -77,6 +82,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 	return {
 		...started,
+		databaseUrl,
 		output: () => out,
 		async stop() {
 			if (child.exitCode === null) child.kill('SIGTERM');

@@ -8,11 +8,12 @@ describe.skipIf(!process.env.DATABASE_URL)('two app instances on one PostgreSQL'
 	let b: RunningApp;
 	beforeAll(async () => {
 		a = await startApp({ SEED_DEMO: '1', SESSION_CACHE_SECONDS: '300' });
-		b = await startApp({ SEED_DEMO: '0', SESSION_CACHE_SECONDS: '300' });
+		b = await startApp({ SESSION_CACHE_SECONDS: '300' }, { sameDatabaseAs: a });
 	});
 	afterAll(async () => {
-		expect(await a?.stop()).toBe(0);
+		// b first: a drops the database they share.
 		expect(await b?.stop()).toBe(0);
+		expect(await a?.stop()).toBe(0);
 	});
 
 	it('a logout on one instance ends the session on the other at once', async () => {
