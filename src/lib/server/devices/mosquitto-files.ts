@@ -7,12 +7,13 @@ import { mosquittoAcl, mosquittoPasswords, type AclDevice } from './mosquitto';
  * Messages Mosquitto queues per client above those in flight. The app's instances
  * share the ingest round-robin and Mosquitto keeps dealing a crashed instance its
  * share until it is back (or its session expires), so this holds the share of an
- * instance that is away: 200,000 covers 20 s at 10,000 readings/s per instance (the
- * 20,000/s design load over two instances), about 70 MB at ~350 bytes a queued
- * reading. Past it Mosquitto drops messages ("Outgoing messages are being dropped"),
+ * instance that is away: 1,000,000 covers 100 s at 10,000 readings/s per instance (the
+ * 20,000/s design load over two instances) and 40 s at the ~25,000/s per instance
+ * Mosquitto accepts at full speed on 2 cores (200,000 overflowed in a 7.8 s restart at
+ * that speed), at most ~350 MB at ~350 bytes a queued reading. Past it Mosquitto drops messages ("Outgoing messages are being dropped"),
  * and the app reports the gap per device. README, "External broker".
  */
-export const MAX_QUEUED_MESSAGES = 200_000;
+export const MAX_QUEUED_MESSAGES = 1_000_000;
 
 /** Seconds between Mosquitto's snapshots of its in-memory state (sessions, queues) to disk. */
 export const AUTOSAVE_SECONDS = 60;
