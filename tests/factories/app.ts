@@ -154,3 +154,13 @@ export class Browserless {
 		return response;
 	}
 }
+
+/** The demo password every seeded demo user has (README, "Roles and demo logins"). */
+export const DEMO_PASSWORD = 'rukun-demo';
+
+/** A client logged in as one of the demo users (by phone) on a running app. */
+export async function demoSession(app: RunningApp, phone: string): Promise<Browserless> {
+	const client = new Browserless(app.url);
+	await client.login(phone, DEMO_PASSWORD);
+	return client;
+}

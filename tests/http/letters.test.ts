@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browserless, startApp, type RunningApp } from '../factories/app';
+import { Browserless, demoSession, startApp, type RunningApp } from '../factories/app';
 
 /**
  * Letters over HTTP against the built app: the public catalogue and
@@ -14,12 +14,9 @@ let head: Browserless; // RT head of RT 001
 let admin: Browserless; // RW admin
 beforeAll(async () => {
 	app = await startApp();
-	siti = new Browserless(app.url);
-	head = new Browserless(app.url);
-	admin = new Browserless(app.url);
-	await siti.login('081200000001', 'rukun-demo');
-	await head.login('081200000002', 'rukun-demo');
-	await admin.login('081200000003', 'rukun-demo');
+	siti = await demoSession(app, '081200000001');
+	head = await demoSession(app, '081200000002');
+	admin = await demoSession(app, '081200000003');
 });
 afterAll(async () => {
 	expect(await app?.stop()).toBe(0);
