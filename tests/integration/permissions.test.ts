@@ -44,6 +44,11 @@ beforeAll(async () => {
 		await db.query(`insert into audit_log (rw_id, action) values ($1, 'test')`, [rw.id]);
 		await db.query(`insert into device (id, rw_id, kind, name, secret_hash) values ($1, $2, 'panic', 'Tombol', 'x')`, [`panic-${rw.code.toLowerCase()}`, rw.id]);
 		await db.query(`insert into panic_event (rw_id, device_id, seq, ts) values ($1, $2, 1, now())`, [rw.id, `panic-${rw.code.toLowerCase()}`]);
+		await db.query(`insert into device (id, rw_id, kind, name, secret_hash) values ($1, $2, 'pump', 'Pompa', 'x')`, [`pump-${rw.code.toLowerCase()}`, rw.id]);
+		await db.query(
+			`insert into alarm (rw_id, device_id, type, severity, first_seen_at, last_seen_at) values ($1, $2, 'sensor_offline', 'major', now(), now())`,
+			[rw.id, `panic-${rw.code.toLowerCase()}`]
+		);
 		const [service] = await db.query<{ id: string }>(`select id from letter_service where rw_id = $1 and mode = 'online' limit 1`, [rw.id]);
 		for (const rt of rw.rts) {
 			// The second house of each RT, so the resident's own house (the first of RT 1) is not what is probed.
@@ -132,6 +137,16 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 	'devices.read': { level: 'rw', run: (tx, p) => tx.query('select id from device where rw_id = $1', [p.rwId]) },
 	'devices.manage': { level: 'rw', run: (tx, p) => tx.query('update device set name = name where rw_id = $1 returning id', [p.rwId]) },
 	'panic.read': { level: 'rw', run: (tx, p) => tx.query('select id from panic_event where rw_id = $1', [p.rwId]) },
+	'alarms.read': { level: 'rw', run: (tx, p) => tx.query('select id from alarm where rw_id = $1', [p.rwId]) },
+	'alarms.acknowledge': {
+		level: 'rw',
+		run: (tx, p, u) => tx.query(`update alarm set acknowledged_at = now(), acknowledged_by = $2, ack_note = 'ok' where rw_id = $1 returning id`, [p.rwId, u.id])
+	},
+	'pumps.command': {
+		level: 'rw',
+		run: (tx, p, u) =>
+			tx.query(`insert into pump_command (rw_id, device_id, turn_on, by_user) values ($1, 'pump-' || lower((select code from rw where id = $1)), true, $2) returning id`, [p.rwId, u.id])
+	},
 	'letters.configure': { level: 'rw', run: (tx, p) => tx.query('update letter_settings set place = place where rw_id = $1 returning rw_id', [p.rwId]) },
 	// The RT head's decision on a submitted request of the RT (a requester's own are excluded).
 	'letters.review_rt': {

@@ -39,6 +39,11 @@ export const PERMISSIONS = {
 	'devices.read': { rw_admin: 'rw', security_officer: 'rw', rt_head: 'rw' },
 	'devices.manage': { rw_admin: 'rw' },
 	'panic.read': { rw_admin: 'rw', security_officer: 'rw' },
+	// Alarms (flood levels, rate of rise, offline sensors…): who sees and who acknowledges them;
+	// who switches pumps. RT heads see the RW's alarms (floods cross RT lines) but do not act.
+	'alarms.read': { rw_admin: 'rw', security_officer: 'rw', rt_head: 'rw' },
+	'alarms.acknowledge': { rw_admin: 'rw', security_officer: 'rw' },
+	'pumps.command': { rw_admin: 'rw', security_officer: 'rw' },
 	// Letters: the catalogue and settings; the RT head's decision; the RW's decision,
 	// numbering, cancelling and pick-up, and the survey results.
 	'letters.configure': { rw_admin: 'rw' },

@@ -155,6 +155,11 @@ export async function setStatus(db: Database, id: string, status: 'online' | 'of
 	await db.query(`update device set status = $2, last_seen_at = case when $2 = 'online' then now() else last_seen_at end where id = $1`, [id, status]);
 }
 
+/** A pump's reported state (its `state` topic); the time is when it was received. */
+export async function setPumpState(db: Database, id: string, on: boolean, at: Date): Promise<void> {
+	await db.query(`update device set pump_on = $2, pump_state_at = $3, last_seen_at = $3 where id = $1 and kind = 'pump'`, [id, on, at]);
+}
+
 /** Enabled devices of every RW, for the external broker's password file and ACL. */
 export function devicesForBroker(db: Database): Promise<{ id: string; rwCode: string; kind: DeviceKind; mosquittoHash: string | null }[]> {
 	return db.query(

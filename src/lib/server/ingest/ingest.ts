@@ -1,7 +1,8 @@
 import { realtimeOf, type Database } from '../db';
-import { lookupDevice, setStatus, type DeviceInfo } from '../devices/devices';
+import { lookupDevice, setPumpState, setStatus, type DeviceInfo } from '../devices/devices';
 import { canPublish, type Principal, type PublishDecision } from '../mqtt/acl';
 import { parseTopic, type TopicRoute } from '../mqtt/topics';
+import { CommittedEvents } from '../events/committed';
 import { GroupCommit } from './group-commit';
 import { IngestMetrics } from './metrics';
 import {
@@ -73,6 +74,8 @@ export class Ingest {
 	readonly readings: GroupCommit<ReadingRow, boolean>;
 	readonly panics: GroupCommit<PanicRow, boolean>;
 	readonly rollups: Rollups;
+	/** What was stored, for the alarm engine, dashboards and push (emitted after each commit). */
+	readonly events: CommittedEvents;
 	private devices = new Map<string, { info: DeviceInfo | null; at: number }>();
 	/** Lookups in flight: messages of a device not cached yet share one query (an external broker delivers thousands at once). */
 	private lookups = new Map<string, Promise<DeviceInfo | null>>();
@@ -87,6 +90,7 @@ export class Ingest {
 		this.futureMs = options.futureMs ?? 5 * 60_000;
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.rollups = new Rollups(db, { log: options.log });
+		this.events = new CommittedEvents(options.log);
 		// Readings and panics wait for their PUBACK: they go before queued administrative work.
 		const realtime = realtimeOf(db);
 		this.readings = new GroupCommit(async (batch) => {
@@ -97,15 +101,21 @@ export class Ingest {
 			const { batchAt, stored } = await writeBatch(realtime, unique, batchTime, () => this.metrics.copyFallbacks++);
 			if (!first && stored.size === 0) {
 				this.rollups.add(batchAt, batch);
+				this.events.emit({ kind: 'readings', rows: batch });
 				return batch.map(() => true);
 			}
 			const fresh = batch.map((r, i) => (!first || first[i]!) && !stored.has(readingKey(r.deviceId, r.boot, r.seq)));
-			this.rollups.add(batchAt, batch.filter((_, i) => fresh[i]));
+			const rows = batch.filter((_, i) => fresh[i]);
+			this.rollups.add(batchAt, rows);
+			if (rows.length > 0) this.events.emit({ kind: 'readings', rows });
 			return fresh;
 		});
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(realtime, batch);
-			return batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
+			const isNew = batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
+			const rows = batch.filter((_, i) => isNew[i]);
+			if (rows.length > 0) this.events.emit({ kind: 'panics', rows });
+			return isNew;
 		});
 	}
 
@@ -244,15 +254,26 @@ export class Ingest {
 		}
 		const parsed = pumpStateSchema.safeParse(json);
 		if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
-		this.metrics.accepted++;
-		return Promise.resolve('deliver');
+		if (device.kind !== 'pump') return this.rejected('forbidden_topic', device.id);
+		return this.storePumpState(device, parsed.data.on, now);
 	}
 
 	private async storeStatus(device: DeviceInfo, payload: Buffer): Promise<Verdict> {
 		const status = statusSchema.safeParse(payload.toString('utf8').trim());
 		if (!status.success) return this.reject('bad_fields', device.id);
+		const at = new Date();
 		await setStatus(this.db, device.id, status.data);
 		this.metrics.accepted++;
+		this.events.emit({ kind: 'status', deviceId: device.id, rwId: device.rwId, status: status.data, at });
+		return 'deliver';
+	}
+
+	/** The pump's state as it reports it: what confirms (or not) a command sent to it. */
+	private async storePumpState(device: DeviceInfo, on: boolean, now: number): Promise<Verdict> {
+		const at = new Date(now);
+		await setPumpState(realtimeOf(this.db), device.id, on, at);
+		this.metrics.accepted++;
+		this.events.emit({ kind: 'pump_state', deviceId: device.id, rwId: device.rwId, on, at });
 		return 'deliver';
 	}
 
