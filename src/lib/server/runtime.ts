@@ -26,6 +26,12 @@ export interface MqttSide {
 	wsPath: string | null;
 	isUp(): boolean;
 	stats(): BrokerStats;
+	/**
+	 * Publishes a server message (alerts to dashboards, commands to pumps), QoS 1.
+	 * Resolves when the broker took it (embedded: delivered to subscribers' queues;
+	 * external: PUBACK from the broker); rejects when it cannot (no connection).
+	 */
+	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>;
 	/** Drops a device's connection (embedded only; on an external broker regenerate its ACL). */
 	disconnect(clientId: string): void;
 	close(): Promise<void>;
@@ -91,6 +97,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 				wsPath: null,
 				isUp: external.isUp,
 				stats: () => ({ connectedClients: 0, refusedConnections: 0 }),
+				publish: external.publish,
 				disconnect: (id) => log(`mqtt: cannot drop ${id} on an external broker; run npm run mosquitto:config`),
 				close: external.close
 			};
@@ -103,7 +110,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 				hooks: brokerHooks({ db, ingest, allowAnonymous: config.mqttAllowAnonymous, tokenKey: pii.tokens }),
 				log
 			});
-			broker = { mode: 'embedded', ...embedded };
+			broker = { mode: 'embedded', ...embedded, publish: embedded.publish };
 		}
 	} catch (err) {
 		await sessionChanges?.close();

@@ -48,6 +48,8 @@ export interface BrokerHandle {
 	stats(): BrokerStats;
 	/** Closes a client's connection at once (a disabled device). */
 	disconnect(clientId: string): void;
+	/** A server message (alerts, pump commands), QoS 1, past the publish hook (the server is trusted). */
+	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -156,6 +158,15 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 		stats: () => ({ connectedClients: aedes.connectedClients, refusedConnections: refused }),
 		disconnect(clientId) {
 			(aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.close();
+		},
+		publish(topic, payload, publishOptions = {}) {
+			return new Promise((resolve, reject) => {
+				if (closed) return reject(new Error('broker closed'));
+				aedes.publish(
+					{ cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 1, retain: publishOptions.retain ?? false, dup: false },
+					(err) => (err ? reject(err) : resolve())
+				);
+			});
 		},
 		async close() {
 			if (closed) return;

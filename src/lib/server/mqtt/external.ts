@@ -27,6 +27,8 @@ export interface ExternalBroker {
 	/** Resolves once connected and subscribed (the app runs without it meanwhile). */
 	ready: Promise<void>;
 	stats(): { connects: number; acked: number; pendingAcks: number; storeRetries: number };
+	/** A server message (alerts, pump commands), QoS 1; rejects while the broker is away. */
+	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -137,6 +139,11 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		isUp: () => client.connected && subscribed,
 		ready,
 		stats: () => ({ connects, acked: acks.acked, pendingAcks: acks.pending, storeRetries }),
+		async publish(topic, payload, publishOptions = {}) {
+			// Not queued while away: the dashboards catch up from the database when they reconnect.
+			if (!client.connected) throw new Error('external broker not connected');
+			await client.publishAsync(topic, payload, { qos: 1, retain: publishOptions.retain ?? false });
+		},
 		async close() {
 			closing = true;
 			// Everything handed to the ingest is written first, so its PUBACKs can go out.
