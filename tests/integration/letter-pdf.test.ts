@@ -7,6 +7,7 @@ import jsQR from 'jsqr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLetterPdf, sha256Hex, type LetterPdfInput } from '../../src/lib/server/letters/pdf';
+import { renderLetterPdfOffThread, stopPdfWorker } from '../../src/lib/server/letters/pdf-renderer';
 
 const execFile = promisify(execFileCb);
 
@@ -115,6 +116,18 @@ describe('renderLetterPdf', () => {
 		// changed the bytes, and every issued letter would fail that check: keep the old
 		// renderer for old letters, or re-hash them, before updating this value.
 		expect(sha256Hex(await renderLetterPdf(sample))).toBe(SAMPLE_SHA256);
+	});
+
+	it('renders the same bytes in the PDF worker thread, letters side by side, and starts it again after a stop', async () => {
+		// Issuing and downloading render there (pdf-renderer.ts): the main thread stays free for the broker.
+		const numbers = ['001/SP-KTP/RW012/XI/2026', '002/SP-KTP/RW012/XI/2026', '003/SP-KTP/RW012/XI/2026'];
+		const inThread = await Promise.all(numbers.map((number) => renderLetterPdf({ ...sample, number })));
+		const offThread = await Promise.all(numbers.map((number) => renderLetterPdfOffThread({ ...sample, number })));
+		expect(offThread.map(sha256Hex)).toEqual(inThread.map(sha256Hex));
+		expect(sha256Hex(await renderLetterPdfOffThread(sample))).toBe(SAMPLE_SHA256);
+		await stopPdfWorker();
+		expect(sha256Hex(await renderLetterPdfOffThread(sample))).toBe(SAMPLE_SHA256);
+		await stopPdfWorker();
 	});
 
 	it('embeds the issue time instead of the render time', async () => {

@@ -14,6 +14,7 @@ import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
 import { seedMissingCatalogues } from './letters/catalogue';
 import { sealPendingLetters } from './letters/seal';
+import { stopPdfWorker } from './letters/pdf-renderer';
 import { removeAbandonedImports } from './registry/registration';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
@@ -170,6 +171,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 					await broker.close();
 					await ingest.close();
 					await sessionChanges?.close();
+					await stopPdfWorker();
 				} finally {
 					await db.close();
 				}

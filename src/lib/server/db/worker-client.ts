@@ -6,9 +6,8 @@
 // Transactions are interactive: `begin` opens a transaction in the worker and keeps
 // it open until the main thread sends `end` (commit, or rollback when the callback
 // threw); the queries in between carry the transaction's id.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
 import type { Op, Priority, Reply, WorkerData } from './worker-protocol';
 
@@ -20,20 +19,7 @@ export const IDLE_IN_TRANSACTION_MS = 60_000;
 /** How long close() waits for the database to shut down cleanly before stopping the worker. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-/**
- * A worker thread for a worker module. In the built app the module is a chunk of the
- * server bundle (JavaScript) and is the worker's main module. Run from the sources
- * (tests, `vite dev`, scripts under tsx) it is a `.ts` file: Node 20 applies no
- * `--import` loader to a worker's main module, so a two-line start registers tsx's
- * loader in the worker first, then imports the module.
- */
-function newWorker(moduleUrl: string, workerData: WorkerData): Worker {
-	if (!moduleUrl.endsWith('.ts')) return new Worker(new URL(moduleUrl), { workerData });
-	// The package's `import` condition (index.mjs beside the `require` one that resolve() finds).
-	const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-	const start = `import(${JSON.stringify(tsx)}).then((t) => (t.register ?? t.default.register)()).then(() => import(${JSON.stringify(moduleUrl)}))`;
-	return new Worker(start, { eval: true, workerData });
-}
+const newWorker = (moduleUrl: string, workerData: WorkerData): Worker => startWorker(moduleUrl, workerData);
 
 /**
  * Starts the worker module at `moduleUrl` (pglite-worker.ts, postgres-worker.ts) in a

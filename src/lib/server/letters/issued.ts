@@ -7,7 +7,8 @@ import { notify } from '../notifications';
 import { addEvent } from './requests';
 import { getSettings } from './catalogue';
 import { pdfInputFrom, sealLetter } from './seal';
-import { renderLetterPdf, type LetterPdfInput } from './pdf';
+import type { LetterPdfInput } from './pdf';
+import { renderLetterPdfOffThread } from './pdf-renderer';
 import { pickupSlots } from '$lib/domain/pickup';
 import { may } from '$lib/domain/permissions';
 import { isUuid } from '$lib/domain/ids';
@@ -56,7 +57,7 @@ export async function downloadLetter(
 		let bytes: Uint8Array | null = null;
 		if (letter.cancelled_at) {
 			const nik = decryptPii(pii, 'nik', letter.frozen.nik_enc);
-			bytes = await renderLetterPdf(pdfInputFrom(letter.frozen, nik, true));
+			bytes = await renderLetterPdfOffThread(pdfInputFrom(letter.frozen, nik, true));
 		} else if (letter.pdf_file_key) {
 			const sealed = await store.get(letter.pdf_file_key);
 			if (!sealed) throw new Error(`Issued PDF ${letter.pdf_file_key} is missing from the file store`);

@@ -22,7 +22,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode, { type BitMatrix } from 'qrcode';
-import { formatIndonesianDate } from '$lib/domain/letter-number';
+// Relative, not $lib: this module also runs in the PDF worker thread (pdf-worker.ts).
+import { formatIndonesianDate } from '../../domain/letter-number';
 
 export interface LetterPdfInput {
 	rw: { name: string; code: string; kelurahan: string; kecamatan?: string | null; city: string; address?: string | null };

@@ -1,7 +1,8 @@
 import type { Database } from '../db';
 import { decryptPii, encryptFile, type PiiKeys } from '../crypto/pii';
 import { newFileKey, type FileStore } from '../storage/files';
-import { renderLetterPdf, sha256Hex, type LetterPdfInput } from './pdf';
+import { sha256Hex, type LetterPdfInput } from './pdf';
+import { renderLetterPdfOffThread } from './pdf-renderer';
 
 /**
  * A letter's PDF, rendered after the transaction that numbered it. The numbering
@@ -49,7 +50,7 @@ export async function sealLetter(db: Database, ctx: SealContext, letterId: strin
 	const letter = (await db.query<Unsealed>('select id, rw_id, number, frozen, pdf_sha256 from letter where id = $1', [letterId]))[0];
 	if (!letter) return null;
 	const nik = decryptPii(ctx.pii, 'nik', letter.frozen.nik_enc);
-	const pdf = await renderLetterPdf(pdfInputFrom(letter.frozen, nik));
+	const pdf = await renderLetterPdfOffThread(pdfInputFrom(letter.frozen, nik));
 	if (letter.pdf_sha256) return pdf;
 	const fileKey = newFileKey('issued', letter.rw_id, 'pdf');
 	await ctx.store.put(fileKey, encryptFile(ctx.pii, `letter:${letter.number}`, pdf), 'application/octet-stream');

@@ -1,0 +1,21 @@
+// The letter PDF renderer's worker thread (the main thread's side: pdf-renderer.ts).
+// This module runs its loop only when loaded as a worker thread's main module with
+// `workerData.rukunPdfWorker`; imported elsewhere it only tells where it is, so the
+// built app finds its own copy. Imports are relative (see workers/start.ts).
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { renderLetterPdf, type LetterPdfInput } from './pdf';
+
+export const pdfWorkerModuleUrl = import.meta.url;
+
+export type PdfRequest = { id: number; input: LetterPdfInput };
+export type PdfReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+const port = parentPort;
+if (!isMainThread && port && (workerData as { rukunPdfWorker?: boolean } | null)?.rukunPdfWorker) {
+	port.on('message', (request: PdfRequest) => {
+		renderLetterPdf(request.input).then(
+			(bytes) => port.postMessage({ id: request.id, bytes } satisfies PdfReply),
+			(err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies PdfReply)
+		);
+	});
+}
