@@ -1,3 +1,4 @@
+import { mayAnywhere } from '$lib/domain/permissions';
 import { bearerMatches } from '$lib/server/auth/tokens';
 import { missedReadings, renderGaps } from '$lib/server/ingest/gaps';
 import { metric } from '$lib/server/ingest/metrics';
@@ -11,7 +12,8 @@ import type { RequestHandler } from './$types';
  */
 export const GET: RequestHandler = async (event) => {
 	const { db, ingest, broker, config } = getRuntime();
-	const admin = event.locals.user?.roles.includes('rw_admin') ?? false;
+	// Whoever manages an RW (its admin) sees how the system runs.
+	const admin = event.locals.user ? mayAnywhere(event.locals.user, 'rw.manage') : false;
 	if (!admin && !bearerMatches(event.request.headers.get('authorization'), config.metricsToken)) {
 		return new Response('Unauthorized\n', {
 			status: 401,

@@ -1,5 +1,6 @@
 import { cleanId } from '$lib/domain/nik';
 import { normalizeHouseCode, RELATIONS, type Relation } from '$lib/domain/registry';
+import { may, mayAnywhere } from '$lib/domain/permissions';
 import { householdSchema } from '$lib/schemas/registry';
 import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
@@ -30,8 +31,7 @@ const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 /** The household with its members, if the user may keep it (RLS: RW admin, or its RT's head). */
 export async function getHouseholdForEdit(db: Database, user: SessionUser, id: string): Promise<HouseholdForEdit | null> {
-	const canKeep = user.roles.includes('rw_admin') || user.headOfRtIds.length > 0;
-	if (!canKeep) return null;
+	if (!mayAnywhere(user, 'registry.write')) return null;
 	const [household] = await queryAsUser<Omit<HouseholdForEdit, 'members'>>(
 		db,
 		claimsOf(user),
@@ -86,7 +86,7 @@ export async function updateHousehold(db: Database, keys: PiiKeys, user: Session
 
 		const [rt] = await tx.query<{ id: string }>('select id from rt where rw_id = $1 and number = $2', [user.rwId, next.rt]);
 		if (!rt) return { ok: false, errors: { rt: 'errors.unknown_rt' } };
-		if (!user.roles.includes('rw_admin') && !user.headOfRtIds.includes(rt.id)) return { ok: false, errors: { rt: 'errors.rt_not_yours' } };
+		if (!may(user, 'registry.write', { rtId: rt.id })) return { ok: false, errors: { rt: 'errors.rt_not_yours' } };
 		const changed: Change[] = [];
 		const sealed = next.kk !== storedKk ? sealKk(keys, next.kk) : null;
 		if (sealed) {
