@@ -39,10 +39,11 @@ export interface BenchApp {
  * plus `env`; resolves when the banner shows `Web:` and `Health:`. Rejects when the
  * process exits first or the banner does not come within `timeoutMs` (a stale build
  * is rebuilt by start.js first, hence the generous default). `extraNodeFlags` (e.g.
- * `--cpu-prof`) come after the start flags.
+ * `--cpu-prof`) come after the start flags; `startFlags` replaces those of `npm start`
+ * (bench:memory compares the app without them).
  */
-export function startApp(env: Record<string, string>, timeoutMs = 300_000, extraNodeFlags: string[] = []): Promise<BenchApp> {
-	const child = spawn(process.execPath, [...serverNodeFlags(), ...extraNodeFlags, 'scripts/start.js'], {
+export function startApp(env: Record<string, string>, timeoutMs = 300_000, extraNodeFlags: string[] = [], startFlags: string[] = serverNodeFlags()): Promise<BenchApp> {
+	const child = spawn(process.execPath, [...startFlags, ...extraNodeFlags, 'scripts/start.js'], {
 		cwd: ROOT,
 		env: appEnv({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', ...env }),
 		stdio: ['ignore', 'pipe', 'pipe']

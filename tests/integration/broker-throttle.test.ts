@@ -3,6 +3,7 @@ import { createConnection } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/lib/server/auth/rate-limit';
+import { sha256 } from '../../src/lib/server/auth/tokens';
 import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
@@ -83,6 +84,22 @@ describe('MQTT credentials are throttled', () => {
 		const codes = await Promise.all(Array.from({ length: 25 }, (_, i) => connack('127.0.0.12', 'th-wl-02', `salah-${i}`)));
 		expect(codes.filter((c) => c === BAD_CREDENTIALS)).toHaveLength(LIMITS.mqttPerDevice.max);
 		expect(await connack('127.0.0.12', 'th-wl-03', secrets.get('th-wl-03')!)).toBe(0);
+	});
+
+	it('lets every device of an RW reconnect at once from one address (a broker restart behind one gateway)', async () => {
+		const n = LIMITS.mqttPerIp.max * 3;
+		const ids = Array.from({ length: n }, (_, i) => `th-many-${String(i).padStart(3, '0')}`);
+		const fleet = ids.map((id) => [id, randomBytes(24).toString('base64url')] as const);
+		await db.query(
+			`insert into device (id, rw_id, kind, name, mounting_height_cm, siaga3_cm, siaga2_cm, siaga1_cm, secret_hash)
+			 select id, $1, 'sensor', id, 300, 150, 200, 250, hash from unnest($2::text[], $3::text[]) as d(id, hash)`,
+			[admin.rwId, fleet.map(([id]) => id), fleet.map(([, secret]) => sha256(secret))]
+		);
+		const codes = await Promise.all(fleet.map(([id, secret]) => connack('127.0.0.15', id, secret)));
+		expect(codes.filter((c) => c !== 0)).toEqual([]);
+		// And again, as a second restart would: nothing was left counted against the address.
+		const again = await Promise.all(fleet.map(([id, secret]) => connack('127.0.0.15', id, secret)));
+		expect(again.filter((c) => c !== 0)).toEqual([]);
 	});
 
 	it('throttles one address that tries many devices', async () => {

@@ -48,6 +48,28 @@ export async function takeAttempt(db: Sql, checks: [string, Limit][]): Promise<n
 	return wait;
 }
 
+/**
+ * The seconds to wait when a key is already past its limit (0: go on), counting
+ * nothing: for a limit that counts only failures (`countFailures`), where many right
+ * attempts arrive at once (every device of an RW reconnecting after a broker restart,
+ * from one gateway address) and must not refuse each other while in flight.
+ */
+export async function overLimit(db: Sql, checks: [string, Limit][]): Promise<number> {
+	const rows = await db.query<{ key: string; count: number; wait: number }>(
+		`select key, count, greatest(1, ceil(extract(epoch from window_ends_at - now())))::int as wait
+		   from rate_limit where key = any($1::text[]) and window_ends_at > now()`,
+		[checks.map(([key]) => key)]
+	);
+	let wait = 0;
+	for (const row of rows) if (row.count >= checks.find(([key]) => key === row.key)![1].max) wait = Math.max(wait, row.wait);
+	return wait;
+}
+
+/** Counts a failed attempt against each key (see overLimit). */
+export async function countFailures(db: Sql, checks: [string, Limit][]): Promise<void> {
+	await takeAttempt(db, checks);
+}
+
 /** Gives back the attempt counted against each key (it was no failure). */
 export async function forgiveAttempt(db: Sql, keys: string[]): Promise<void> {
 	await db.query('update rate_limit set count = count - 1 where key = any($1::text[]) and count > 0 and window_ends_at > now()', [keys]);

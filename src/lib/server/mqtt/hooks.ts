@@ -1,5 +1,5 @@
 import type { Database } from '../db';
-import { clearAttempts, forgiveAttempt, LIMITS, takeAttempt } from '../auth/rate-limit';
+import { clearAttempts, countFailures, LIMITS, overLimit, takeAttempt } from '../auth/rate-limit';
 import { authenticateDevice } from '../devices/devices';
 import type { Ingest } from '../ingest/ingest';
 import { canSubscribe } from './acl';
@@ -10,9 +10,14 @@ import { verifyDashboardToken } from './dashboard-token';
  * The broker's rules: devices by id + secret (client id must equal the id),
  * dashboards by a short-lived token from their session, anonymous only in
  * development; every message through ingest; subscriptions by the ACL.
- * Credentials are throttled as the HTTP login is: each attempt counts before it is
- * checked, and past the limit the connection is refused unchecked until the window
- * ends; a right one gives its count back.
+ * Credentials are throttled as the HTTP login is: per device (as seen from one
+ * address) each attempt counts before it is checked, and past the limit the
+ * connection is refused unchecked until the window ends; a right one clears the
+ * count. Per address only failures count: every device of an RW may reconnect at
+ * once from one gateway address (after a broker restart, 200 sensors did, and an
+ * address count taken before the check refused most of them and then locked the
+ * address for the whole window). A device secret is checked by one SHA-256, so
+ * wrong attempts in flight together cost little before they are counted.
  */
 export function brokerHooks(options: { db: Database; ingest: Ingest; allowAnonymous: boolean; tokenKey: Buffer }): BrokerHooks {
 	const { db, ingest } = options;
@@ -46,12 +51,15 @@ export function brokerHooks(options: { db: Database; ingest: Ingest; allowAnonym
 			// guessing its id. Dashboard tokens are signed and count per address only.
 			const ipKey = `mqtt:ip:${address}`;
 			const deviceKey = username === 'dashboard' ? null : `mqtt:device:${username}:${address}`;
-			const wait = await takeAttempt(db, deviceKey ? [[deviceKey, LIMITS.mqttPerDevice], [ipKey, LIMITS.mqttPerIp]] : [[ipKey, LIMITS.mqttPerIp]]);
-			if (wait > 0) return refuse('throttled', 5);
+			const perIp: [string, typeof LIMITS.mqttPerIp][] = [[ipKey, LIMITS.mqttPerIp]];
+			const [deviceWait, ipWait] = await Promise.all([deviceKey ? takeAttempt(db, [[deviceKey, LIMITS.mqttPerDevice]]) : 0, overLimit(db, perIp)]);
+			if (deviceWait > 0 || ipWait > 0) return refuse('throttled', 5);
 			const principal = await check(clientId, username, password?.toString('utf8') ?? '');
-			if (!principal.ok) return principal;
+			if (!principal.ok) {
+				await countFailures(db, perIp);
+				return principal;
+			}
 			if (deviceKey) await clearAttempts(db, deviceKey);
-			await forgiveAttempt(db, [ipKey]);
 			return principal;
 		},
 		publish: (principal, topic, payload) => ingest.handle(principal, topic, payload),
