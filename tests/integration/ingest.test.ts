@@ -125,6 +125,38 @@ describe('broker access', () => {
 		}
 	});
 
+	it('stores every other reading of a batch holding one the database refuses (no PUBACK for that one only)', async () => {
+		const ids = ['t-wl-poison', 't-wl-mix1', 't-wl-mix2', 't-wl-mix3'];
+		for (const id of ids) {
+			const created = await createDevice(db, admin, sensor(id));
+			if (!created.ok) throw new Error(created.reason);
+			secrets.set(id, created.secret);
+		}
+		// A constraint the row breaks (SQLSTATE 23514): the data, not the database, is at fault.
+		await db.exec(`create function t_poison() returns trigger language plpgsql as $$
+		                 begin raise exception 'poisoned reading' using errcode = 'check_violation'; end $$;
+		               create trigger t_poison before insert on reading for each row
+		                 when (new.device_id = 't-wl-poison' and new.seq = 7) execute function t_poison()`);
+		try {
+			const clientsById = new Map<string, mqtt.MqttClient>();
+			for (const id of ids) clientsById.set(id, (await connect(id)).client);
+			const poisonClosed = new Promise<void>((resolve) => clientsById.get('t-wl-poison')!.once('close', () => resolve()));
+			const acks: Promise<unknown>[] = [];
+			// Sent together, so they meet in the same group commits as the refused one.
+			for (let seq = 1; seq <= 20; seq++) {
+				for (const id of ids.slice(1)) acks.push(clientsById.get(id)!.publishAsync(`rw/${rw.code}/sensor/${id}/level`, level(seq), { qos: 1 }));
+				if (seq === 7) clientsById.get('t-wl-poison')!.publish(`rw/${rw.code}/sensor/t-wl-poison/level`, level(seq), { qos: 1 });
+			}
+			await Promise.all(acks);
+			await poisonClosed;
+			for (const id of ids.slice(1)) expect((await stored(id)).map((r) => Number(r.seq)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+			expect(await stored('t-wl-poison')).toEqual([]);
+			expect(ingest.renderMetrics()).toMatch(/^rukun_mqtt_messages_rejected_total\{reason="store_failed",device="t-wl-poison"\} 1$/m);
+		} finally {
+			await db.exec('drop trigger t_poison on reading; drop function t_poison()');
+		}
+	});
+
 	it('keeps the readings of a device whose seq restarted after a reboot (new boot), and still ignores replays', async () => {
 		const { client } = await connect('t-wl-05');
 		const topic = `rw/${rw.code}/sensor/t-wl-05/level`;

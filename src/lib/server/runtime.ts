@@ -3,10 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Config } from './config';
 import { openAndMigrate, type Database } from './db';
 import { startBroker, type BrokerStats } from './mqtt/broker';
-import { connectExternalBroker } from './mqtt/external';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessions';
-import { listenForSessionChanges, type SessionChanges } from './auth/session-changes';
+import type { SessionChanges } from './auth/session-changes';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
 import { pruneReadings } from './ingest/retention';
@@ -76,12 +75,18 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const ingest = new Ingest(db, { log });
 	try {
 		// Other instances share the database: their logouts and role changes reach this cache at once.
-		if (config.databaseUrl && sessionCache.ttlMs > 0) sessionChanges = await listenForSessionChanges(config.databaseUrl, sessionCache);
+		if (config.databaseUrl && sessionCache.ttlMs > 0) {
+			// Loaded only where used (as the external broker's client below): the embedded
+			// app does not hold the PostgreSQL driver or the MQTT client in memory.
+			const { listenForSessionChanges } = await import('./auth/session-changes');
+			sessionChanges = await listenForSessionChanges(config.databaseUrl, sessionCache);
+		}
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		// RWs that predate the letters catalogue get it seeded from layanan.json.
 		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
 			// Not awaited: the app serves (and /healthz answers 503) until the broker is reachable.
+			const { connectExternalBroker } = await import('./mqtt/external');
 			const external = connectExternalBroker({
 				url: config.mqttUrl,
 				username: config.mqttUsername,

@@ -33,6 +33,40 @@ describe('GroupCommit', () => {
 		await expect(gc.add('c')).resolves.toBeUndefined();
 	});
 
+	it('writes a batch the database refused again in halves, so only the refused item fails', async () => {
+		const writes: string[][] = [];
+		const refused = Object.assign(new Error('check constraint'), { code: '23514' });
+		const gc = new GroupCommit<string, string>(
+			async (batch) => {
+				writes.push(batch);
+				if (batch.includes('bad')) throw refused;
+				return batch.map((s) => s.toUpperCase());
+			},
+			5000,
+			(err) => (err as { code?: string }).code === '23514'
+		);
+		const items = ['a', 'b', 'c', 'bad', 'd', 'e', 'f'];
+		const results = await Promise.allSettled(items.map((s) => gc.add(s)));
+		expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'refused'))).toEqual(['A', 'B', 'C', 'refused', 'D', 'E', 'F']);
+		expect(writes[0]).toEqual(items);
+		expect(gc.stats.splits).toBeGreaterThan(0);
+	});
+
+	it('does not split a batch for an error that is not about its data', async () => {
+		let writes = 0;
+		const gc = new GroupCommit<number>(
+			async () => {
+				writes++;
+				throw new Error('connection lost');
+			},
+			5000,
+			(err) => (err as { code?: string }).code === '23514'
+		);
+		const results = await Promise.allSettled([1, 2, 3, 4].map((n) => gc.add(n)));
+		expect(results.every((r) => r.status === 'rejected')).toBe(true);
+		expect(writes).toBe(1);
+	});
+
 	it('caps batch size and reports when everything is flushed', async () => {
 		const sizes: number[] = [];
 		const gc = new GroupCommit<number>(async (batch) => {

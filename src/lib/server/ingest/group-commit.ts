@@ -9,12 +9,19 @@ export class GroupCommit<T, R = void> {
 	private running = false;
 	private scheduled = false;
 	private idle: (() => void)[] = [];
-	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0 };
+	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, splits: 0 };
 
-	/** `write` returns one result per item, in order (e.g. "was new", "was a duplicate"). */
+	/**
+	 * `write` returns one result per item, in order (e.g. "was new", "was a duplicate").
+	 * `isolate(err)`: whether a failed batch is written again in halves, so that an item
+	 * the database refuses fails alone instead of taking its whole batch (every sensor
+	 * of the RW) down with it, again at every retry. Say yes only for errors that belong
+	 * to the data (a constraint), not for a lost connection, where halves fail as well.
+	 */
 	constructor(
 		private readonly write: (batch: T[]) => Promise<R[]>,
-		private readonly maxBatch = 5000
+		private readonly maxBatch = 5000,
+		private readonly isolate: (err: unknown) => boolean = () => false
 	) {}
 
 	add(item: T): Promise<R> {
@@ -47,18 +54,33 @@ export class GroupCommit<T, R = void> {
 		}
 		this.running = true;
 		try {
-			const results = await this.write(batch.map((b) => b.item));
+			const outcomes = await this.writeIsolating(batch.map((b) => b.item));
 			this.stats.batches++;
 			this.stats.items += batch.length;
 			this.stats.lastBatch = batch.length;
 			this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
-			batch.forEach((b, i) => b.resolve(results[i] as R));
-		} catch (err) {
-			for (const b of batch) b.reject(err);
+			batch.forEach((b, i) => {
+				const outcome = outcomes[i]!;
+				if (outcome.ok) b.resolve(outcome.result);
+				else b.reject(outcome.error);
+			});
 		} finally {
 			this.running = false;
 			if (this.pending.length > 0) this.schedule();
 			else for (const done of this.idle.splice(0)) done();
+		}
+	}
+
+	/** One outcome per item: the batch's, or, when `isolate` says so, each half's in turn. */
+	private async writeIsolating(items: T[]): Promise<({ ok: true; result: R } | { ok: false; error: unknown })[]> {
+		try {
+			const results = await this.write(items);
+			return results.map((result) => ({ ok: true as const, result }));
+		} catch (error) {
+			if (items.length === 1 || !this.isolate(error)) return items.map(() => ({ ok: false as const, error }));
+			this.stats.splits++;
+			const half = Math.ceil(items.length / 2);
+			return [...(await this.writeIsolating(items.slice(0, half))), ...(await this.writeIsolating(items.slice(half)))];
 		}
 	}
 }

@@ -52,6 +52,17 @@ export function repeatsInside(batch: readonly ReadingRow[]): boolean {
 	return false;
 }
 
+/**
+ * An error about the batch's data (SQLSTATE class 22, data exception, or 23, integrity
+ * constraint): the group commit then writes the batch again in halves, so the one
+ * message the database refuses fails alone (no PUBACK, counted as store_failed) and
+ * every other sensor's reading is stored. A lost connection is not one of these.
+ */
+export function isDataError(err: unknown): boolean {
+	const code = (err as { code?: unknown } | null)?.code;
+	return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** For each reading, whether it is the first with its (device, boot, seq) in the batch. */
 function firstCopies(batch: readonly ReadingRow[]): boolean[] {
 	const seen = new Set<string>();
@@ -109,14 +120,14 @@ export class Ingest {
 			this.rollups.add(batchAt, rows);
 			if (rows.length > 0) this.events.emit({ kind: 'readings', rows });
 			return fresh;
-		});
+		}, undefined, isDataError);
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(realtime, batch);
 			const isNew = batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
 			const rows = batch.filter((_, i) => isNew[i]);
 			if (rows.length > 0) this.events.emit({ kind: 'panics', rows });
 			return isNew;
-		});
+		}, undefined, isDataError);
 	}
 
 	/** Device details, cached briefly; invalidated when the registry changes a device. */

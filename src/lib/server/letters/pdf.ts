@@ -16,7 +16,6 @@
  * A pdfkit, fontkit or dejavu-fonts-ttf upgrade, or any layout change here, changes the
  * bytes: tests/integration/letter-pdf.test.ts pins the hash of a sample letter.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -90,9 +89,7 @@ function loadFonts() {
 	return fonts;
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-	return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex } from '../crypto/digest';
 
 export async function renderLetterPdf(input: LetterPdfInput): Promise<Uint8Array> {
 	const { regular, bold } = await loadFonts();

@@ -1,7 +1,9 @@
 import type { Database } from '../db';
 import { decryptPii, encryptFile, type PiiKeys } from '../crypto/pii';
 import { newFileKey, type FileStore } from '../storage/files';
-import { sha256Hex, type LetterPdfInput } from './pdf';
+// Only types from pdf.ts: PDFKit loads in the PDF worker, not in the main thread.
+import type { LetterPdfInput } from './pdf';
+import { sha256Hex } from '../crypto/digest';
 import { renderLetterPdfOffThread } from './pdf-renderer';
 
 /**
