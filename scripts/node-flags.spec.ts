@@ -14,6 +14,6 @@ describe('startFlags', () => {
 	});
 
 	it('reads the flags of package.json', () => {
-		expect(serverNodeFlags()).toContain('--max-semi-space-size=64');
+		expect(serverNodeFlags()).toContain('--max-semi-space-size=32');
 	});
 });

@@ -1,8 +1,9 @@
 // The Node flags the app runs with: those of `npm start` (package.json), so that
 // benchmarks and tests that start the app run the shipped configuration. The V8 heap is tuned there:
-// `--max-semi-space-size=64` lets the young generation grow to 64 MB per semi-space,
-// so the objects of a reading that lives for one group commit (tens of ms) die young
-// instead of being promoted and collected by full mark-compact GCs (bench/README.md).
+// `--max-semi-space-size=32` lets the main thread's young generation grow to 32 MB per
+// semi-space, so the objects of a reading that lives for one group commit (tens of ms)
+// die young instead of being promoted and collected by full mark-compact GCs; the
+// worker threads keep a small one (src/lib/server/workers/start.ts; bench/README.md).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
