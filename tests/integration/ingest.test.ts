@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, getDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
-import { Ingest } from '../../src/lib/server/ingest/ingest';
+import { DEAD_LETTER_AFTER, Ingest } from '../../src/lib/server/ingest/ingest';
 import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
 import { batchTime, Rollups } from '../../src/lib/server/ingest/rollups';
 import { writeBatch, writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
@@ -154,6 +154,40 @@ describe('broker access', () => {
 			expect(ingest.renderMetrics()).toMatch(/^rukun_mqtt_messages_rejected_total\{reason="store_failed",device="t-wl-poison"\} 1$/m);
 		} finally {
 			await db.exec('drop trigger t_poison on reading; drop function t_poison()');
+		}
+	});
+
+	it('keeps a reading the database refuses three times in ingest_dead_letter and acknowledges it then', async () => {
+		const created = await createDevice(db, admin, sensor('t-wl-dead'));
+		if (!created.ok) throw new Error(created.reason);
+		secrets.set('t-wl-dead', created.secret);
+		await db.exec(`create function t_dead() returns trigger language plpgsql as $$
+		                 begin raise exception 'never storable' using errcode = 'check_violation'; end $$;
+		               create trigger t_dead before insert on reading for each row when (new.device_id = 't-wl-dead') execute function t_dead()`);
+		try {
+			const payload = level(5);
+			// As a device does: no PUBACK, the connection closes, it connects again and sends the same message.
+			const acked: boolean[] = [];
+			for (let attempt = 1; attempt <= DEAD_LETTER_AFTER; attempt++) {
+				const { client } = await connect('t-wl-dead');
+				acked.push(
+					await new Promise<boolean>((resolve) => {
+						client.once('close', () => resolve(false));
+						client.publish(`rw/${rw.code}/sensor/t-wl-dead/level`, payload, { qos: 1 }, (err) => resolve(!err));
+					})
+				);
+				client.end(true);
+			}
+			expect(acked).toEqual([...Array<boolean>(DEAD_LETTER_AFTER - 1).fill(false), true]);
+			const kept = await db.query<{ topic: string; payload: Buffer | Uint8Array; attempts: number; rw_id: string }>(
+				`select topic, payload, attempts, rw_id from ingest_dead_letter where device_id = 't-wl-dead'`
+			);
+			expect(kept).toHaveLength(1);
+			expect(kept[0]).toMatchObject({ topic: `rw/${rw.code}/sensor/t-wl-dead/level`, attempts: DEAD_LETTER_AFTER, rw_id: rw.id });
+			expect(Buffer.from(kept[0]!.payload).toString()).toBe(payload);
+			expect(ingest.renderMetrics()).toMatch(/^rukun_ingest_dead_letters_total 1$/m);
+		} finally {
+			await db.exec('drop trigger t_dead on reading; drop function t_dead()');
 		}
 	});
 

@@ -20,6 +20,9 @@ import { readingKey, writeBatch, writePanics, type PanicRow, type ReadingRow } f
 
 export type Verdict = 'deliver' | 'drop';
 
+/** How often the database may refuse a message for its data before it is kept aside (ingest_dead_letter). */
+export const DEAD_LETTER_AFTER = 3;
+
 export interface IngestOptions {
 	/** How far ahead of server time a device clock may be. */
 	futureMs?: number;
@@ -93,11 +96,15 @@ export class Ingest {
 	private decisions = new WeakMap<Principal, { topic: string; decision: PublishDecision }>();
 	private readonly futureMs: number;
 	private readonly maxAgeMs: number;
+	/** Messages the database refused for their data, by (device, boot, seq): how often so far. */
+	private refusals = new Map<string, number>();
+	private readonly log: (message: string) => void;
 
 	constructor(
 		private readonly db: Database,
 		options: IngestOptions = {}
 	) {
+		this.log = options.log ?? ((m: string) => console.error(m));
 		this.futureMs = options.futureMs ?? 5 * 60_000;
 		this.maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
 		this.rollups = new Rollups(db, { log: options.log });
@@ -220,12 +227,12 @@ export class Ingest {
 		}
 		const known = this.cachedDevice(route.deviceId!);
 		if (known === undefined) {
-			return this.device(route.deviceId!).then((device) => this.guard(principal, () => this.fromDevice(device, route, payload)));
+			return this.device(route.deviceId!).then((device) => this.guard(principal, () => this.fromDevice(device, route, topic, payload)));
 		}
-		return this.fromDevice(known, route, payload);
+		return this.fromDevice(known, route, topic, payload);
 	}
 
-	private fromDevice(device: DeviceInfo | null, route: TopicRoute, payload: Buffer): Promise<Verdict> {
+	private fromDevice(device: DeviceInfo | null, route: TopicRoute, topic: string, payload: Buffer): Promise<Verdict> {
 		if (!device || device.disabled || device.rwCode !== route.rwCode) return this.rejected('unknown_device', route.deviceId);
 		if (route.family === 'status') return this.storeStatus(device, payload);
 
@@ -254,14 +261,14 @@ export class Ingest {
 				batteryV: p.bat ?? null,
 				clockSkew: skew
 			};
-			return this.stored(this.readings.add(row), device.id, now, ts);
+			return this.stored(this.readings.add(row), { device, topic, payload, key: readingKey(device.id, row.boot, row.seq) }, now, ts);
 		}
 		if (route.family === 'panic') {
 			const parsed = panicSchema.safeParse(json);
 			if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
 			const { ts, skew } = resolveTimestamp(parsed.data.ts, now, this.futureMs, this.maxAgeMs);
 			const row: PanicRow = { deviceId: device.id, rwId: device.rwId, boot: parsed.data.boot ?? 0, seq: parsed.data.seq, ts, clockSkew: skew };
-			return this.stored(this.panics.add(row), device.id, now, ts);
+			return this.stored(this.panics.add(row), { device, topic, payload, key: readingKey(device.id, row.boot, row.seq) }, now, ts);
 		}
 		const parsed = pumpStateSchema.safeParse(json);
 		if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
@@ -288,16 +295,42 @@ export class Ingest {
 		return 'deliver';
 	}
 
-	/** Delivered once written (new or a duplicate); a failed write is counted and rethrown (no PUBACK). */
-	private stored(write: Promise<boolean>, deviceId: string, now: number, ts: Date): Promise<Verdict> {
+	/**
+	 * Delivered once written (new or a duplicate); a failed write is counted and
+	 * rethrown (no PUBACK: the device, or the external broker, sends it again). A
+	 * message the database refuses for its data DEAD_LETTER_AFTER times is kept in
+	 * ingest_dead_letter instead and delivered, so it does not come back forever.
+	 */
+	private stored(write: Promise<boolean>, message: { device: DeviceInfo; topic: string; payload: Buffer; key: string }, now: number, ts: Date): Promise<Verdict> {
 		return write.then(
 			(fresh) => {
 				this.count(fresh, now, ts);
+				if (this.refusals.size > 0) this.refusals.delete(message.key);
 				return 'deliver';
 			},
 			(err: unknown) => {
-				this.metrics.reject('store_failed', deviceId);
-				throw err;
+				this.metrics.reject('store_failed', message.device.id);
+				if (!isDataError(err)) throw err;
+				const attempts = (this.refusals.get(message.key) ?? 0) + 1;
+				if (attempts < DEAD_LETTER_AFTER) {
+					this.refusals.set(message.key, attempts);
+					throw err;
+				}
+				this.refusals.delete(message.key);
+				return realtimeOf(this.db)
+					.query(`insert into ingest_dead_letter (rw_id, device_id, topic, payload, error, attempts) values ($1, $2, $3, $4, $5, $6)`, [
+						message.device.rwId,
+						message.device.id,
+						message.topic,
+						message.payload,
+						String(err instanceof Error ? err.message : err).slice(0, 2000),
+						attempts
+					])
+					.then((): Verdict => {
+						this.metrics.deadLetters++;
+						this.log(`ingest: ${message.topic} refused ${attempts} times (${String(err)}); kept in ingest_dead_letter and acknowledged`);
+						return 'deliver';
+					});
 			}
 		);
 	}

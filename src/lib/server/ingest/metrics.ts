@@ -12,6 +12,8 @@ export class IngestMetrics {
 	/** Batches whose COPY met a stored reading and were written again by the statement (writer.ts). */
 	copyFallbacks = 0;
 	refusedConnections = 0;
+	/** Messages the database refused repeatedly, kept in ingest_dead_letter and acknowledged. */
+	deadLetters = 0;
 	private rejected = new Map<string, number>();
 	private refusedByReason = new Map<string, number>();
 	private lag = { count: 0, sumMs: 0, maxMs: 0 };
@@ -62,6 +64,12 @@ export class IngestMetrics {
 				'counter',
 				'Batches whose COPY met an already stored reading and were written again, skipping duplicates.',
 				this.copyFallbacks
+			),
+			...metric(
+				'rukun_ingest_dead_letters_total',
+				'counter',
+				'Messages the database refused for their data three times, kept in ingest_dead_letter and acknowledged.',
+				this.deadLetters
 			),
 			...metric('rukun_ingest_batch_rows_max', 'gauge', 'Largest batch so far.', batches.maxBatch),
 			...metric('rukun_ingest_batch_rows_last', 'gauge', 'Size of the last batch.', batches.lastBatch),
