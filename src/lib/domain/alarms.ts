@@ -278,6 +278,17 @@ export class AlarmEngine {
 		if (input.lastSeenAt != null) fresh.lastActivity = Math.max(fresh.lastActivity ?? input.lastSeenAt, input.lastSeenAt);
 	}
 
+	/**
+	 * What the database says of a device's connection (another instance may have heard
+	 * it): its stored status when known, and its last-seen time.
+	 */
+	seen(deviceId: string, status: 'online' | 'offline' | 'unknown', lastSeenAt: number | null): void {
+		const state = this.devices.get(deviceId);
+		if (!state) return;
+		if (status !== 'unknown') state.status = status;
+		if (lastSeenAt !== null) state.lastActivity = Math.max(state.lastActivity ?? lastSeenAt, lastSeenAt);
+	}
+
 	/** What the database holds for (device, type), when it differs from what this engine decided (another instance won). */
 	record(deviceId: string, type: EngineAlarmType, alarm: AlarmState | null): void {
 		const state = this.devices.get(deviceId);
@@ -290,7 +301,7 @@ export class AlarmEngine {
 		return this.devices.get(deviceId)?.recorded.get(type) ?? null;
 	}
 
-	/** New readings of one device (any order; those older than what it already took in are skipped). */
+	/** New readings of one device (any order; those not newer than what it already took in are skipped). */
 	readings(deviceId: string, rows: readonly SensorReading[], now: number): { transitions: Transition[]; level: LevelUpdate | null } {
 		const state = this.devices.get(deviceId);
 		if (!state) return { transitions: [], level: null };
@@ -351,7 +362,7 @@ export class AlarmEngine {
 
 	/** Takes one reading into the filters, the series and the trackers; false when it is older than what was taken. */
 	private take(state: DeviceState, r: SensorReading): boolean {
-		if (state.lastAt !== null && r.at < state.lastAt) return false;
+		if (state.lastAt !== null && r.at <= state.lastAt) return false;
 		const rules = this.rules;
 		state.lastAt = r.at;
 		state.lastActivity = Math.max(state.lastActivity ?? r.at, r.at);
