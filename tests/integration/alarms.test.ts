@@ -163,22 +163,25 @@ describe('alarm service', () => {
 	});
 
 	it('keeps its state over a restart: nothing fires again, nothing is forgotten', async () => {
-		// al-a-01 is at Siaga 3 (the test above); al-a-02 has two high readings of the three a raise needs.
-		await send('al-a-02', 0, [60, 60, 60, 120, 120]);
+		// al-a-01 is at Siaga 3 (the test above). The water stays just under the threshold,
+		// within the margin, for more than the half hour a restart reloads: still Siaga 3.
+		await send('al-a-01', 6, Array(36).fill(97));
+		const before = (await alarmsOf('al-a-01'))[0]!;
+		// al-a-02 has two high readings of the three a raise needs.
+		await send('al-a-02', 37, [60, 60, 60, 120, 120]);
 		expect(await alarmsOf('al-a-02')).toEqual([]);
 		await service.close();
 		service = newService();
 		await service.start();
 		// The filter remembered the two high readings: one more raises.
-		await send('al-a-02', 5, [120]);
+		await send('al-a-02', 42, [120]);
 		expect(await eventsOf('al-a-02')).toEqual(['raised:3']);
-		// The active alarm was not raised again (60 to 120 cm in 5 minutes is also a fast rise: a warning of its own)…
-		await send('al-a-01', 6, [120, 120]);
-		expect(await eventsOf('al-a-01', 'rate_of_rise')).toEqual(['raised:']);
+		// The active alarm is known (repeated, not raised again)…
+		await send('al-a-01', 42, [97, 97]);
 		expect(await eventsOf('al-a-01')).toEqual(['raised:3']);
-		expect((await alarmsOf('al-a-01'))[0]!.count).toBeGreaterThan(1);
-		// …nor forgotten: the water recedes and it clears after the hold time.
-		await send('al-a-01', 8, Array(9).fill(50));
+		expect((await alarmsOf('al-a-01'))[0]!.count).toBeGreaterThan(before.count);
+		// …and not forgotten: the water recedes and it clears after the hold time.
+		await send('al-a-01', 44, Array(9).fill(50));
 		expect(await eventsOf('al-a-01')).toEqual(['raised:3', 'cleared:3']);
 		expect((await alarmsOf('al-a-01'))[0]!.cleared_at).not.toBeNull();
 	});
