@@ -1,4 +1,4 @@
-import { AlarmEngine, REBUILD_WINDOW_MS, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
+import { AlarmEngine, REBUILD_WINDOW_MS, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
 import type { Siaga } from '$lib/domain/flood';
 import type { AlertMessage, AlarmView, LevelView, Severity } from '$lib/views/alerts';
 import { realtimeOf, type Database } from '../db';
@@ -241,7 +241,16 @@ export class AlarmService {
 			const record = this.devices.get(transition.deviceId);
 			return record ? [{ transition, config: record.config }] : [];
 		});
-		const written = await writeTransitions(this.db, items);
+		let written: (AlarmView | null)[];
+		try {
+			written = await writeTransitions(this.db, items);
+		} catch (err) {
+			// Nothing of the batch was written: the engine takes back what the database holds,
+			// and what still holds is decided again at the next reading or tick.
+			this.log(`alarms: recording ${items.length} transition(s) failed: ${err instanceof Error ? err.message : String(err)}`);
+			this.stats.failures++;
+			written = items.map(() => null);
+		}
 		const lost: string[] = [];
 		written.forEach((view, i) => {
 			const { transition } = items[i]!;
@@ -256,11 +265,13 @@ export class AlarmService {
 		});
 		if (lost.length > 0) {
 			this.stats.lost += lost.length;
+			// Another instance (or an earlier write) decided these first: take what the database holds.
 			const ids = [...new Set(lost)];
 			const active = await loadActiveAlarms(this.db, ids);
 			for (const { transition } of items) {
 				if (!ids.includes(transition.deviceId) || transition.type === 'panic') continue;
-				this.engine.record(transition.deviceId, transition.type as Parameters<AlarmEngine['record']>[1], active.get(transition.deviceId)?.[transition.type as 'flood_level'] ?? null);
+				const type = transition.type as EngineAlarmType;
+				this.engine.record(transition.deviceId, type, active.get(transition.deviceId)?.[type] ?? null);
 			}
 		}
 	}

@@ -178,6 +178,8 @@ export function transitionStatement(t: Transition, config: DeviceConfig): Statem
 	}
 }
 
+const key = (t: Transition) => `${t.deviceId}\u0000${t.type}`;
+
 export interface ViewRow {
 	id: string;
 	device_id: string;
@@ -222,6 +224,13 @@ export function viewOf(r: ViewRow): AlarmView {
  */
 export async function writeTransitions(db: Database, items: readonly { transition: Transition; config: DeviceConfig }[]): Promise<(AlarmView | null)[]> {
 	if (items.length === 0) return [];
-	const results = await db.batch(items.map((i) => transitionStatement(i.transition, i.config)));
-	return results.map((rows) => (rows.length > 0 ? viewOf(rows[0] as ViewRow) : null));
+	// One lock order for every instance (by device, then type): two batches never deadlock.
+	const order = items.map((_, i) => i).sort((a, b) => key(items[a]!.transition).localeCompare(key(items[b]!.transition)));
+	const results = await db.batch(order.map((i) => transitionStatement(items[i]!.transition, items[i]!.config)));
+	const out: (AlarmView | null)[] = new Array(items.length).fill(null);
+	order.forEach((item, k) => {
+		const rows = results[k]!;
+		out[item] = rows.length > 0 ? viewOf(rows[0] as ViewRow) : null;
+	});
+	return out;
 }
