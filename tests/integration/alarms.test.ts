@@ -109,7 +109,11 @@ async function dashboard(rw: TestRw) {
 	client.on('message', (topic, payload) => {
 		const message = JSON.parse(payload.toString()) as AlertMessage;
 		messages.push({ topic, message });
-		for (const w of [...waiters]) if (w.test(message, topic)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(message);
+		for (const w of [...waiters]) {
+			if (!w.test(message, topic)) continue;
+			waiters.splice(waiters.indexOf(w), 1);
+			w.resolve(message);
+		}
 	});
 	await client.subscribeAsync(`rw/${rw.code}/alerts/#`, { qos: 1 });
 	return {

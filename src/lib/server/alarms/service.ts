@@ -85,7 +85,7 @@ export class AlarmService {
 			events.on('status', (event) => this.enqueue({ kind: 'event', event }))
 		);
 		const rebuilt = this.run(() => this.rebuild());
-		this.timer = setInterval(() => this.enqueue({ kind: 'tick' }), this.options.tickMs ?? 15_000);
+		this.timer = setInterval(() => void this.enqueue({ kind: 'tick' }), this.options.tickMs ?? 15_000);
 		this.timer.unref();
 		return rebuilt;
 	}
