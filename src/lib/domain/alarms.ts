@@ -306,10 +306,11 @@ export class AlarmEngine {
 		const state = this.devices.get(deviceId);
 		if (!state) return { transitions: [], level: null };
 		const previousSiaga = this.trackedSiaga(state);
-		let took = false;
 		const sorted = rows.length > 1 ? [...rows].sort((a, b) => a.at - b.at) : rows;
-		for (const r of sorted) took = this.take(state, r) || took;
-		if (!took || state.lastAt === null) return { transitions: [], level: null };
+		for (const r of sorted) this.take(state, r);
+		// Decided even when none was new: a state restored from the database may already
+		// hold them (and newer ones) without having decided on them.
+		if (rows.length === 0 || state.lastAt === null) return { transitions: [], level: null };
 		const transitions = this.reconcile(state, state.lastAt, now, true);
 		return { transitions, level: this.levelOf(state, previousSiaga) };
 	}

@@ -159,11 +159,10 @@ export class AlarmService {
 	private async refresh(ids: readonly string[]): Promise<void> {
 		const missing = ids.filter((id) => !this.devices.has(id) || this.stale.has(id));
 		if (missing.length === 0) return;
-		const records = await loadDevices(this.db, missing);
-		const fresh = records.filter((r) => !this.engine.has(r.config.id));
-		this.remember(records);
-		// A device new to this engine (registered while running): its state from the database.
-		if (fresh.length > 0 && !this.options.sharedWindow) await this.restoreFromDatabase(fresh.map((r) => r.config.id), new Map());
+		// A device new to this engine was registered (or enabled) while it ran: every reading
+		// it stored since came here, so there is no history to load. An alarm left active
+		// from before it was disabled comes back when a write finds it (apply).
+		this.remember(await loadDevices(this.db, missing));
 	}
 
 	/** Rebuilds devices from what the database holds, leaving out `skip`'s readings (the batch about to be fed). */
