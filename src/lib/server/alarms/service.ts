@@ -1,4 +1,4 @@
-import { AlarmEngine, REBUILD_WINDOW_MS, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
+import { AlarmEngine, REBUILD_WINDOW_MS, type DeviceConfig, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
 import type { Siaga } from '$lib/domain/flood';
 import type { AlertMessage, AlarmView, LevelView, Severity } from '$lib/views/alerts';
 import { realtimeOf, type Database } from '../db';
@@ -63,6 +63,8 @@ export class AlarmService {
 	private timer: NodeJS.Timeout | null = null;
 	private chain: Promise<void> = Promise.resolve();
 	private stale = new Set<string>();
+	private queue: { transition: Transition; config: DeviceConfig }[] = [];
+	private writing: Promise<void> | null = null;
 	private closed = false;
 	/** Counters for tests and metrics. */
 	readonly stats = { transitions: 0, lost: 0, published: 0, failures: 0 };
@@ -97,17 +99,23 @@ export class AlarmService {
 		this.offs = [];
 		if (this.timer) clearInterval(this.timer);
 		this.timer = null;
-		await this.chain;
+		await this.idle();
 	}
 
-	/** Resolves when everything queued so far is processed (tests, shutdown). */
-	idle(): Promise<void> {
-		return this.chain;
+	/** Resolves when everything queued so far is processed and recorded (tests, shutdown). */
+	async idle(): Promise<void> {
+		for (;;) {
+			const chain = this.chain;
+			await chain;
+			if (this.writing) await this.writing;
+			if (chain === this.chain && !this.writing) return;
+		}
 	}
 
-	/** Runs the offline check now (tests; the timer does it every tickMs). */
-	tick(): Promise<void> {
-		return this.enqueue({ kind: 'tick' });
+	/** Runs the offline check now and resolves when its alarms are recorded (tests; the timer does it every tickMs). */
+	async tick(): Promise<void> {
+		await this.enqueue({ kind: 'tick' });
+		await this.idle();
 	}
 
 	/** A device's settings changed (thresholds, limit, interval, silence): re-read before its next reading. */
@@ -161,7 +169,7 @@ export class AlarmService {
 		if (missing.length === 0) return;
 		// A device new to this engine was registered (or enabled) while it ran: every reading
 		// it stored since came here, so there is no history to load. An alarm left active
-		// from before it was disabled comes back when a write finds it (apply).
+		// from before it was disabled comes back when a write finds it (record).
 		this.remember(await loadDevices(this.db, missing));
 	}
 
@@ -188,7 +196,7 @@ export class AlarmService {
 			const active = await loadActiveAlarms(this.db, [event.deviceId]);
 			this.engine.record(event.deviceId, 'sensor_offline', active.get(event.deviceId)?.sensor_offline ?? null);
 		}
-		await this.apply(this.engine.status(event.deviceId, event.status, event.at.getTime(), this.now()));
+		await this.commit(this.engine.status(event.deviceId, event.status, event.at.getTime(), this.now()));
 	}
 
 	private async onReadings(rows: readonly ReadingRow[]): Promise<void> {
@@ -213,7 +221,7 @@ export class AlarmService {
 			transitions.push(...t);
 			if (level) levels.push(level);
 		}
-		await this.apply(transitions);
+		await this.commit(transitions);
 		for (const level of levels) this.publishLevel(level, now);
 	}
 
@@ -230,16 +238,42 @@ export class AlarmService {
 				for (const type of ['sensor_offline', 'flood_level', 'rate_of_rise', 'low_battery', 'stale_clock'] as const) this.engine.record(id, type, byType[type] ?? null);
 			}
 		}
-		await this.apply(this.engine.tick(this.now()));
+		await this.commit(this.engine.tick(this.now()));
+	}
+
+	/**
+	 * Queues transitions for the writer; resolves when they are recorded. Like the
+	 * ingest's group commit: one write at a time, what comes meanwhile goes in the
+	 * next, so decisions never queue behind a slow write (an import holding the
+	 * database) and each (device, type) is written in order. With a shared window the
+	 * caller waits: the next batch reads what this one wrote.
+	 */
+	private commit(transitions: readonly Transition[]): Promise<void> {
+		for (const transition of transitions) {
+			const record = this.devices.get(transition.deviceId);
+			if (record) this.queue.push({ transition, config: record.config });
+		}
+		if (this.queue.length > 0) this.writing ??= this.drain();
+		const done = this.writing ?? Promise.resolve();
+		return this.options.sharedWindow ? done : Promise.resolve();
+	}
+
+	private async drain(): Promise<void> {
+		try {
+			while (this.queue.length > 0) {
+				const items = this.queue.splice(0);
+				await this.record(items).catch((err: unknown) => {
+					this.stats.failures++;
+					this.log(`alarms: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+				});
+			}
+		} finally {
+			this.writing = null;
+		}
 	}
 
 	/** Records transitions; publishes those this write won; puts back what the database holds for those it lost. */
-	private async apply(transitions: readonly Transition[]): Promise<void> {
-		if (transitions.length === 0) return;
-		const items = transitions.flatMap((transition) => {
-			const record = this.devices.get(transition.deviceId);
-			return record ? [{ transition, config: record.config }] : [];
-		});
+	private async record(items: { transition: Transition; config: DeviceConfig }[]): Promise<void> {
 		let written: (AlarmView | null)[];
 		try {
 			written = await writeTransitions(this.db, items);
