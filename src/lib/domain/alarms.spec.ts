@@ -103,6 +103,17 @@ describe('rate of rise', () => {
 	});
 });
 
+describe('restore', () => {
+	it('decides on a batch whose readings the restored state already holds (another instance stored them)', () => {
+		const engine = engineWith();
+		const rows = [60, 60, 120, 120, 120].map((cm, i) => reading(i, cm));
+		engine.restore('wl-1', { readings: rows, recorded: {} });
+		const { transitions } = engine.readings('wl-1', [rows[4]!], rows[4]!.at);
+		expect(brief(transitions)).toEqual(['flood_level:raise:3']);
+		expect(transitions[0]!.at).toBe(rows[4]!.at);
+	});
+});
+
 describe('offline, battery, clock, silence', () => {
 	it('raises offline after 3 intervals without a reading or on the last will, and clears on a sign of life', () => {
 		const engine = engineWith();
