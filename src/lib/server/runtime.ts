@@ -8,6 +8,7 @@ import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessio
 import type { SessionChanges } from './auth/session-changes';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
+import { AlarmService } from './alarms/service';
 import { pruneReadings } from './ingest/retention';
 import { brokerHooks } from './mqtt/hooks';
 import { LocalFileStore, type FileStore } from './storage/files';
@@ -44,6 +45,8 @@ export interface Runtime {
 	broker: MqttSide;
 	/** Device message validation, store-then-ack writes and counters. */
 	ingest: Ingest;
+	/** Alarms from committed readings and device status (recorded, published on rw/{rw}/alerts/…). */
+	alarms: AlarmService;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
 	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
@@ -73,6 +76,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	let seeded = false;
 	let sessionChanges: SessionChanges | null = null;
 	const ingest = new Ingest(db, { log });
+	// Subscribed before the broker takes messages, so no committed reading is missed; it
+	// rebuilds from the database first. With an external broker the instances share the
+	// readings, so each decides on the history in the database.
+	const alarms = new AlarmService({
+		db,
+		events: ingest.events,
+		publish: (topic, payload) => broker.publish(topic, payload),
+		sharedWindow: Boolean(config.mqttUrl),
+		log
+	});
+	const rebuilt = alarms.start();
 	try {
 		// Other instances share the database: their logouts and role changes reach this cache at once.
 		if (config.databaseUrl && sessionCache.ttlMs > 0) {
@@ -118,7 +132,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			});
 			broker = { mode: 'embedded', ...embedded, publish: embedded.publish };
 		}
+		await rebuilt;
 	} catch (err) {
+		await alarms.close();
 		await sessionChanges?.close();
 		await db.close();
 		throw err;
@@ -165,6 +181,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		db,
 		broker,
 		ingest,
+		alarms,
 		pii,
 		files,
 		seeded,
@@ -175,6 +192,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 				try {
 					await broker.close();
 					await ingest.close();
+					// After the ingest's last batches: their alarms are still recorded.
+					await alarms.close();
 					await sessionChanges?.close();
 					await stopPdfWorker();
 				} finally {

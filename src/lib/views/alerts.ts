@@ -41,10 +41,13 @@ export interface AlarmView {
 export interface LevelView {
 	deviceId: string;
 	levelCm: number | null;
-	/** 4..1, or null below Siaga 4's threshold ("normal"). */
+	/** 4 (normal: below the Siaga 3 threshold) … 1, as `siagaOf` and the alarms track it (with hysteresis); null without thresholds or before the filter has readings. */
 	siaga: number | null;
 	risePer10Min: number | null;
 	at: string;
+	/** While rising: the next Siaga level and the estimated minutes until it at the current rate. */
+	nextSiaga?: number;
+	etaMinutes?: number;
 }
 
 export interface PumpView {

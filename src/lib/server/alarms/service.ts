@@ -1,0 +1,363 @@
+import { AlarmEngine, REBUILD_WINDOW_MS, type DeviceConfig, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
+import type { Siaga } from '$lib/domain/flood';
+import type { AlertMessage, AlarmView, LevelView, Severity } from '$lib/views/alerts';
+import { realtimeOf, type Database } from '../db';
+import type { CommittedEvent, CommittedEvents } from '../events/committed';
+import type { ReadingRow } from '../ingest/writer';
+import { topics } from '../mqtt/topics';
+import { loadActiveAlarms, loadDevices, loadRecentReadings, writeTransitions, type DeviceRecord } from './store';
+
+/** A sensor's flood level changed (raised, escalated, lowered, cleared): what residents of its area are told. */
+export interface LevelChange {
+	rwId: string;
+	rtId: string | null;
+	deviceId: string;
+	deviceName: string;
+	/** 4 is normal. */
+	oldSiaga: Siaga;
+	newSiaga: Siaga;
+	/** Of the new level; null back at normal. */
+	severity: Severity | null;
+	levelCm: number | null;
+	nextSiaga?: number;
+	etaMinutes?: number;
+	at: string;
+}
+
+export interface AlarmServiceOptions {
+	db: Database;
+	events: CommittedEvents;
+	/** QoS 1 publish on the broker (the runtime's `broker.publish`). */
+	publish: (topic: string, payload: string) => Promise<void>;
+	/**
+	 * Several instances share the ingest (external broker): each decides on the history
+	 * in the database, read per batch, since its own share of a sensor's readings is partial.
+	 */
+	sharedWindow?: boolean;
+	/** Server time (ms). */
+	now?: () => number;
+	/** The offline check and the settings reload (ms). */
+	tickMs?: number;
+	/** Level messages per sensor at most this often unless its Siaga changes (ms). */
+	levelEveryMs?: number;
+	log?: (message: string) => void;
+}
+
+type Work = { kind: 'event'; event: CommittedEvent } | { kind: 'tick' };
+
+/**
+ * Feeds committed readings and device status into the alarm engine, records each
+ * transition (store.ts) and publishes what changed on `rw/{rw}/alerts/…`
+ * (docs/architecture.md, "Alarms"). Work runs one item at a time, in order; database
+ * writes go through the realtime handle, so alarms never wait behind an import.
+ */
+export class AlarmService {
+	readonly engine = new AlarmEngine();
+	private readonly db: Database;
+	private readonly now: () => number;
+	private readonly log: (message: string) => void;
+	private readonly devices = new Map<string, DeviceRecord>();
+	private readonly lastLevel = new Map<string, { at: number; siaga: Siaga | null }>();
+	private readonly levelListeners: ((change: LevelChange) => void)[] = [];
+	private offs: (() => void)[] = [];
+	private timer: NodeJS.Timeout | null = null;
+	private chain: Promise<void> = Promise.resolve();
+	private stale = new Set<string>();
+	private queue: { transition: Transition; config: DeviceConfig }[] = [];
+	private writing: Promise<void> | null = null;
+	private closed = false;
+	/** Counters for tests and metrics. */
+	readonly stats = { transitions: 0, lost: 0, published: 0, failures: 0 };
+
+	constructor(private readonly options: AlarmServiceOptions) {
+		this.db = realtimeOf(options.db);
+		this.now = options.now ?? Date.now;
+		this.log = options.log ?? ((m) => console.error(m));
+	}
+
+	/**
+	 * Subscribes at once (nothing committed from now on is missed) and rebuilds the
+	 * engine from the database first: each sensor's recent readings and the active
+	 * alarms, so a restart neither fires again nor forgets. Resolves when rebuilt.
+	 */
+	start(): Promise<void> {
+		const events = this.options.events;
+		this.offs.push(
+			events.on('readings', (event) => this.enqueue({ kind: 'event', event })),
+			events.on('status', (event) => this.enqueue({ kind: 'event', event }))
+		);
+		const rebuilt = this.run(() => this.rebuild());
+		this.timer = setInterval(() => void this.enqueue({ kind: 'tick' }), this.options.tickMs ?? 15_000);
+		this.timer.unref();
+		return rebuilt;
+	}
+
+	/** Stops listening and the timer; resolves when the work already queued is done. */
+	async close(): Promise<void> {
+		this.closed = true;
+		for (const off of this.offs) off();
+		this.offs = [];
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+		await this.idle();
+	}
+
+	/** Resolves when everything queued so far is processed and recorded (tests, shutdown). */
+	async idle(): Promise<void> {
+		for (;;) {
+			const chain = this.chain;
+			await chain;
+			if (this.writing) await this.writing;
+			if (chain === this.chain && !this.writing) return;
+		}
+	}
+
+	/** Runs the offline check now and resolves when its alarms are recorded (tests; the timer does it every tickMs). */
+	async tick(): Promise<void> {
+		await this.enqueue({ kind: 'tick' });
+		await this.idle();
+	}
+
+	/** A device's settings changed (thresholds, limit, interval, silence): re-read before its next reading. */
+	invalidate(deviceId: string): void {
+		this.stale.add(deviceId);
+	}
+
+	/** Level changes per area (for push notifications); returns the function that unsubscribes. */
+	onLevelChange(listener: (change: LevelChange) => void): () => void {
+		this.levelListeners.push(listener);
+		return () => {
+			const i = this.levelListeners.indexOf(listener);
+			if (i >= 0) this.levelListeners.splice(i, 1);
+		};
+	}
+
+	private enqueue(work: Work): Promise<void> {
+		if (this.closed) return this.chain;
+		return this.run(() => (work.kind === 'tick' ? this.onTick() : this.onEvent(work.event)));
+	}
+
+	private run(step: () => Promise<void>): Promise<void> {
+		this.chain = this.chain.then(step).catch((err: unknown) => {
+			this.stats.failures++;
+			this.log(`alarms: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+		});
+		return this.chain;
+	}
+
+	private remember(records: readonly DeviceRecord[]): void {
+		for (const r of records) {
+			this.devices.set(r.config.id, r);
+			this.engine.configure(r.config);
+			this.stale.delete(r.config.id);
+		}
+	}
+
+	private async rebuild(): Promise<void> {
+		const now = this.now();
+		const records = await loadDevices(this.db);
+		this.remember(records);
+		const [readings, active] = await Promise.all([loadRecentReadings(this.db, now - REBUILD_WINDOW_MS), loadActiveAlarms(this.db)]);
+		for (const r of records) {
+			this.engine.restore(r.config.id, { readings: readings.get(r.config.id) ?? [], recorded: active.get(r.config.id) ?? {}, status: r.status, lastSeenAt: r.lastSeenAt });
+		}
+	}
+
+	/** Settings of devices not known yet (new) or changed; one query. */
+	private async refresh(ids: readonly string[]): Promise<void> {
+		const missing = ids.filter((id) => !this.devices.has(id) || this.stale.has(id));
+		if (missing.length === 0) return;
+		// A device new to this engine was registered (or enabled) while it ran: every reading
+		// it stored since came here, so there is no history to load. An alarm left active
+		// from before it was disabled comes back when a write finds it (record).
+		this.remember(await loadDevices(this.db, missing));
+	}
+
+	/** Rebuilds devices from what the database holds, leaving out `skip`'s readings (the batch about to be fed). */
+	private async restoreFromDatabase(ids: string[], skip: Map<string, Set<number>>): Promise<void> {
+		const [readings, active] = await Promise.all([loadRecentReadings(this.db, this.now() - REBUILD_WINDOW_MS, ids), loadActiveAlarms(this.db, ids)]);
+		for (const id of ids) {
+			const record = this.devices.get(id);
+			if (!record) continue;
+			const left = skip.get(id);
+			const history = (readings.get(id) ?? []).filter((r) => !left?.has(r.at));
+			this.engine.restore(id, { readings: history, recorded: active.get(id) ?? {}, status: record.status, lastSeenAt: record.lastSeenAt });
+		}
+	}
+
+	private async onEvent(event: CommittedEvent): Promise<void> {
+		if (event.kind === 'readings') return this.onReadings(event.rows);
+		if (event.kind !== 'status') return;
+		await this.refresh([event.deviceId]);
+		const record = this.devices.get(event.deviceId);
+		if (!record) return;
+		record.status = event.status;
+		if (this.options.sharedWindow) {
+			const active = await loadActiveAlarms(this.db, [event.deviceId]);
+			this.engine.record(event.deviceId, 'sensor_offline', active.get(event.deviceId)?.sensor_offline ?? null);
+		}
+		await this.commit(this.engine.status(event.deviceId, event.status, event.at.getTime(), this.now()));
+	}
+
+	private async onReadings(rows: readonly ReadingRow[]): Promise<void> {
+		const byDevice = new Map<string, SensorReading[]>();
+		for (const r of rows) {
+			let list = byDevice.get(r.deviceId);
+			if (!list) byDevice.set(r.deviceId, (list = []));
+			list.push({ at: r.ts.getTime(), levelCm: r.levelCm, batteryV: r.batteryV, clockSkew: r.clockSkew });
+		}
+		const ids = [...byDevice.keys()];
+		await this.refresh(ids);
+		if (this.options.sharedWindow) {
+			// Another instance stored some of these sensors' readings: decide on the whole history.
+			const skip = new Map([...byDevice].map(([id, list]) => [id, new Set(list.map((r) => r.at))]));
+			await this.restoreFromDatabase(ids, skip);
+		}
+		const now = this.now();
+		const transitions: Transition[] = [];
+		const levels: LevelUpdate[] = [];
+		for (const [id, list] of byDevice) {
+			const { transitions: t, level } = this.engine.readings(id, list, now);
+			transitions.push(...t);
+			if (level) levels.push(level);
+		}
+		await this.commit(transitions);
+		for (const level of levels) this.publishLevel(level, now);
+	}
+
+	private async onTick(): Promise<void> {
+		const records = await loadDevices(this.db);
+		const known = new Set(records.map((r) => r.config.id));
+		for (const id of this.engine.deviceIds()) if (!known.has(id)) this.engine.remove(id); // disabled or deleted
+		this.remember(records);
+		for (const r of records) this.engine.seen(r.config.id, this.options.sharedWindow ? r.status : 'unknown', r.lastSeenAt);
+		if (this.options.sharedWindow) {
+			const active = await loadActiveAlarms(this.db);
+			for (const id of this.engine.deviceIds()) {
+				const byType = active.get(id) ?? {};
+				for (const type of ['sensor_offline', 'flood_level', 'rate_of_rise', 'low_battery', 'stale_clock'] as const) this.engine.record(id, type, byType[type] ?? null);
+			}
+		}
+		await this.commit(this.engine.tick(this.now()));
+	}
+
+	/**
+	 * Queues transitions for the writer; resolves when they are recorded. Like the
+	 * ingest's group commit: one write at a time, what comes meanwhile goes in the
+	 * next, so decisions never queue behind a slow write (an import holding the
+	 * database) and each (device, type) is written in order. With a shared window the
+	 * caller waits: the next batch reads what this one wrote.
+	 */
+	private commit(transitions: readonly Transition[]): Promise<void> {
+		for (const transition of transitions) {
+			const record = this.devices.get(transition.deviceId);
+			if (record) this.queue.push({ transition, config: record.config });
+		}
+		if (this.queue.length > 0) this.writing ??= this.drain();
+		const done = this.writing ?? Promise.resolve();
+		return this.options.sharedWindow ? done : Promise.resolve();
+	}
+
+	private async drain(): Promise<void> {
+		try {
+			while (this.queue.length > 0) {
+				const items = this.queue.splice(0);
+				await this.record(items).catch((err: unknown) => {
+					this.stats.failures++;
+					this.log(`alarms: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+				});
+			}
+		} finally {
+			this.writing = null;
+		}
+	}
+
+	/** Records transitions; publishes those this write won; puts back what the database holds for those it lost. */
+	private async record(items: { transition: Transition; config: DeviceConfig }[]): Promise<void> {
+		let written: (AlarmView | null)[];
+		try {
+			written = await writeTransitions(this.db, items);
+		} catch (err) {
+			// Nothing of the batch was written: the engine takes back what the database holds,
+			// and what still holds is decided again at the next reading or tick.
+			this.log(`alarms: recording ${items.length} transition(s) failed: ${err instanceof Error ? err.message : String(err)}`);
+			this.stats.failures++;
+			written = items.map(() => null);
+		}
+		const lost: string[] = [];
+		written.forEach((view, i) => {
+			const { transition } = items[i]!;
+			if (!view) {
+				lost.push(transition.deviceId);
+				return;
+			}
+			this.stats.transitions++;
+			const record = this.devices.get(transition.deviceId)!;
+			this.send(topics.alert(record.rwCode, 'alarm', view.id), { kind: 'alarm', alarm: view });
+			if (transition.type === 'flood_level' && transition.kind !== 'repeat') this.levelChanged(transition, record, view);
+		});
+		if (lost.length > 0) {
+			this.stats.lost += lost.length;
+			// Another instance (or an earlier write) decided these first: take what the database holds.
+			const ids = [...new Set(lost)];
+			const active = await loadActiveAlarms(this.db, ids);
+			for (const { transition } of items) {
+				if (!ids.includes(transition.deviceId) || transition.type === 'panic') continue;
+				const type = transition.type as EngineAlarmType;
+				this.engine.record(transition.deviceId, type, active.get(transition.deviceId)?.[type] ?? null);
+			}
+		}
+	}
+
+	private levelChanged(t: Transition, record: DeviceRecord, view: AlarmView): void {
+		const change: LevelChange = {
+			rwId: record.config.rwId,
+			rtId: record.config.rtId,
+			deviceId: record.config.id,
+			deviceName: record.name,
+			oldSiaga: t.previous?.siaga ?? 4,
+			newSiaga: t.kind === 'clear' ? 4 : (t.siaga ?? 4),
+			severity: t.kind === 'clear' ? null : t.severity,
+			levelCm: view.details.levelCm ?? null,
+			...(view.details.nextSiaga === undefined ? {} : { nextSiaga: view.details.nextSiaga, etaMinutes: view.details.etaMinutes }),
+			at: new Date(t.at).toISOString()
+		};
+		for (const listener of this.levelListeners) {
+			try {
+				listener(change);
+			} catch (err) {
+				this.log(`alarms: level-change listener failed: ${String(err)}`);
+			}
+		}
+	}
+
+	/** A sensor's level: at once when its Siaga changed, else at most every levelEveryMs. */
+	private publishLevel(level: LevelUpdate, now: number): void {
+		const record = this.devices.get(level.deviceId);
+		if (!record) return;
+		const last = this.lastLevel.get(level.deviceId);
+		if (last && last.siaga === level.siaga && now - last.at < (this.options.levelEveryMs ?? 5000)) return;
+		this.lastLevel.set(level.deviceId, { at: now, siaga: level.siaga });
+		const view: LevelView = {
+			deviceId: level.deviceId,
+			levelCm: level.levelCm,
+			siaga: level.siaga,
+			risePer10Min: level.risePer10Min,
+			at: new Date(level.at).toISOString(),
+			...(level.nextSiaga === undefined ? {} : { nextSiaga: level.nextSiaga, etaMinutes: level.etaMinutes })
+		};
+		this.send(topics.alert(record.rwCode, 'level', level.deviceId), { kind: 'level', level: view });
+	}
+
+	/** Published without waiting: the next batch does not queue behind the broker. */
+	private send(topic: string, message: AlertMessage): void {
+		this.options.publish(topic, JSON.stringify(message)).then(
+			() => this.stats.published++,
+			(err: unknown) => {
+				this.stats.failures++;
+				this.log(`alarms: publishing ${topic} failed: ${err instanceof Error ? err.message : String(err)}`);
+			}
+		);
+	}
+}
+
