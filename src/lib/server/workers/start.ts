@@ -6,12 +6,12 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * The young generation of a worker's V8 heap, MB. The app runs with
- * `--max-semi-space-size=64` for the main thread, where a sensor reading's objects
+ * `--max-semi-space-size=32` for the main thread, where a sensor reading's objects
  * must die young at 80,000 readings/s (scripts/node-flags.ts). V8 flags apply to every
  * isolate, and the workers (PGlite, PostgreSQL driver, letter PDFs) do their work in
  * WASM memory or in few large buffers, not in many short-lived objects: with the
- * main thread's setting they grew young generations they did not need (bench:memory:
- * 430 MB with 200 sensors reporting, 298 MB without the flag at all).
+ * main thread's setting (then 64 MB) they grew young generations they did not need
+ * (bench:memory: 430 MB with 200 sensors reporting, 298 MB without the flag at all).
  */
 const WORKER_YOUNG_GENERATION_MB = 16;
 
