@@ -13,6 +13,8 @@ export function isRole(value: string): value is Role {
  * their RW to enter it (permissions.ts).
  */
 export const AREAS = [
+	// Pumps: the security post and the RW admin switch them (before /security, which is the post's alone).
+	{ prefix: '/security/pumps', action: 'pumps.command' },
 	{ prefix: '/rt', action: 'area.rt' },
 	{ prefix: '/rw', action: 'area.rw' },
 	{ prefix: '/treasurer', action: 'area.treasurer' },

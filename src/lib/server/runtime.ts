@@ -18,6 +18,7 @@ import { stopPdfWorker } from './letters/pdf-renderer';
 import { removeAbandonedImports } from './registry/registration';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
+import { PumpCommands } from './pumps/commands';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -47,6 +48,8 @@ export interface Runtime {
 	ingest: Ingest;
 	/** Alarms from committed readings and device status (recorded, published on rw/{rw}/alerts/…). */
 	alarms: AlarmService;
+	/** Pump commands: sent, confirmed by the pump's state, failed after 10 s. */
+	pumps: PumpCommands;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
 	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
@@ -140,6 +143,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		throw err;
 	}
 	ingest.start();
+	const pumps = new PumpCommands({ db, publish: (topic, payload) => broker.publish(topic, payload), events: ingest.events, log });
+	await pumps.start();
 	// Spreadsheets left by an abandoned import (encrypted, but full of NIK/KK numbers):
 	// also those of a previous run, not only when the next import comes.
 	const pruneUploads = () =>
@@ -182,6 +187,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		broker,
 		ingest,
 		alarms,
+		pumps,
 		pii,
 		files,
 		seeded,
@@ -189,6 +195,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		close() {
 			closing ??= (async () => {
 				clearInterval(housekeeping);
+				pumps.close();
 				try {
 					await broker.close();
 					await ingest.close();
