@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { openAndMigrate, type Database } from './db';
 import { startBroker, type BrokerStats } from './mqtt/broker';
 import { DEMO_USERS, seedDemo } from './seed/demo';
+import { seedDemoDevices } from './seed/demo-devices';
 import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessions';
 import type { SessionChanges } from './auth/session-changes';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
@@ -99,6 +100,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			sessionChanges = await listenForSessionChanges(config.databaseUrl, sessionCache);
 		}
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
+		// Also for a demo seeded before it had devices; writes DATA_DIR/demo-devices.json for `npm run demo:sim`.
+		if (config.seedDemo) await seedDemoDevices(db, { password: config.demoPassword, dataDir: config.dataDir, mqttPort: config.mqttPort });
 		// RWs that predate the letters catalogue get it seeded from layanan.json.
 		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
