@@ -162,6 +162,18 @@ describe('pump commands', () => {
 		expect(restarted[0]!.ms).toBeLessThan(10_000);
 	});
 
+	it('ends a command once when its confirmation and its timeout race (PostgreSQL: at the same moment)', async () => {
+		for (let round = 0; round < 10; round++) {
+			const [cmd] = await db.query<{ id: string }>(
+				`insert into pump_command (rw_id, device_id, turn_on, by_user) values ($1, 'pm-pump-03', true, $2) returning id`,
+				[rw.id, officer.id]
+			);
+			await Promise.all([pumps.confirm('pm-pump-03', true, new Date()), pumps.fail(cmd!.id)]);
+			const row = await commandRow(cmd!.id);
+			expect([row.confirmed_at, row.failed_at].filter((v) => v !== null)).toHaveLength(1);
+		}
+	});
+
 	it('refuses residents, RT heads and another RW: in the service and under RLS', async () => {
 		const resident = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
 		const head = await makeMember(db, rw, 'rt_head');

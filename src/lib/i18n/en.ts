@@ -848,7 +848,7 @@ export const en: Record<MessageKey, string> = {
 	'water.trend_steady': 'steady',
 	'water.at': 'Last reading {time}',
 	'water.all_sensors': 'All sensors of the RW',
-	'water.refresh': 'Refreshes itself every 60 seconds.',
+	'water.refresh': 'Refresh every 60 seconds',
 	'device_settings.title': 'Alarm settings',
 	'device_settings.intro': 'Thresholds must rise: Siaga 3 < Siaga 2 < Siaga 1 < maximum range ({max} cm).',
 	'device_settings.rise_limit': 'Rate-of-rise limit (cm per 10 minutes)',

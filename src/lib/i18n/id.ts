@@ -847,7 +847,7 @@ export const id = {
 	'water.trend_steady': 'tetap',
 	'water.at': 'Pembacaan terakhir {time}',
 	'water.all_sensors': 'Semua sensor RW',
-	'water.refresh': 'Diperbarui otomatis setiap 60 detik.',
+	'water.refresh': 'Perbarui otomatis setiap 60 detik',
 	'device_settings.title': 'Pengaturan alarm',
 	'device_settings.intro': 'Ambang harus naik: Siaga 3 < Siaga 2 < Siaga 1 < jangkauan maksimum ({max} cm).',
 	'device_settings.rise_limit': 'Batas laju kenaikan (cm per 10 menit)',
