@@ -29,14 +29,14 @@ test('the security officer turns the demo pump on and the simulated pump confirm
 		}).toPass({ timeout: 20_000 });
 		await expectAccessible(page);
 
-		await page.getByRole('button', { name: 'Nyalakan Pompa Jl. Pegangsaan Dua' }).click();
+		await page.getByRole('button', { name: 'Nyalakan Pompa Jl. Kelapa Hybrida' }).click();
 		await expect(page.getByText('Perintah menyalakan terkirim.')).toBeVisible();
 		// The pump obeys and reports its state: the page shows the command confirmed.
 		await expect(pump.getByTestId('pump-command')).toHaveAttribute('data-state', 'confirmed');
 		await expect(pump.getByTestId('pump-state')).toHaveText('Menyala');
 		await expect(pump.getByTestId('pump-command')).toContainText('Joko Santoso');
 
-		await page.getByRole('button', { name: 'Matikan Pompa Jl. Pegangsaan Dua' }).click();
+		await page.getByRole('button', { name: 'Matikan Pompa Jl. Kelapa Hybrida' }).click();
 		await expect(pump.getByTestId('pump-state')).toHaveText('Mati');
 		await expect(pump.getByTestId('pump-command')).toHaveAttribute('data-state', 'confirmed');
 	} finally {
@@ -44,7 +44,7 @@ test('the security officer turns the demo pump on and the simulated pump confirm
 	}
 
 	// Without its pump the next command fails after 10 s.
-	await page.getByRole('button', { name: 'Nyalakan Pompa Jl. Pegangsaan Dua' }).click();
+	await page.getByRole('button', { name: 'Nyalakan Pompa Jl. Kelapa Hybrida' }).click();
 	await expect(page.getByTestId('pump-rw012-pump-01').getByTestId('pump-command')).toHaveAttribute('data-state', 'failed', { timeout: 20_000 });
 
 	// The public flood page: no login.

@@ -43,7 +43,7 @@ describe('public /banjir', () => {
 	it('shows every demo sensor with level, Siaga and time to anyone, and no personal data', async () => {
 		const visitor = new Browserless(app.url);
 		const text = await pageWith(visitor, '/banjir', '160.0 cm');
-		expect(text).toContain('Saluran Jl. Pegangsaan Dua');
+		expect(text).toContain('Saluran Jl. Kelapa Hybrida');
 		expect(text).toContain('Pintu air Kali Betik');
 		expect(text).toContain('Siaga 2 – kritis');
 		expect(text).toMatch(/Pembacaan terakhir \d+ Desember|Pembacaan terakhir \d+ \w+ \d{4}/);
@@ -71,7 +71,7 @@ describe('pumps page', () => {
 	it('lets the officer and the RW admin in, suggests the RT 001 pump at Siaga 2, refuses the others', async () => {
 		const officer = await demoSession(app, '081200000005');
 		const text = await pageWith(officer, '/security/pumps', 'Disarankan menyalakan');
-		expect(text).toContain('Pompa Jl. Pegangsaan Dua');
+		expect(text).toContain('Pompa Jl. Kelapa Hybrida');
 		const admin = await demoSession(app, '081200000003');
 		expect((await admin.get('/security/pumps')).status).toBe(200);
 		for (const phone of ['081200000001', '081200000002']) {

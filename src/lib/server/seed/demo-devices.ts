@@ -27,12 +27,12 @@ interface DemoDevice {
  * one pump, so the security post, the residents' level and /banjir have something to show.
  */
 export const DEMO_DEVICES: readonly DemoDevice[] = [
-	{ id: 'rw012-wl-01', kind: 'sensor', name: 'Saluran Jl. Pegangsaan Dua', rt: 1, ...channel(1) },
+	{ id: 'rw012-wl-01', kind: 'sensor', name: 'Saluran Jl. Kelapa Hybrida', rt: 1, ...channel(1) },
 	{ id: 'rw012-wl-02', kind: 'sensor', name: 'Pintu air Kali Betik', rt: 3, ...channel(3) },
 	{ id: 'rw012-wl-03', kind: 'sensor', name: 'Saluran Blok E', rt: 5, ...channel(5) },
 	{ id: 'rw012-pb-01', kind: 'panic', name: 'Tombol panik pos RW', rt: null, lat: DEMO_RW.lat, lng: DEMO_RW.lng },
 	{ id: 'rw012-pb-02', kind: 'panic', name: 'Tombol panik RT 002', rt: 2, lat: channel(2).lat + 0.0003, lng: DEMO_RW.lng },
-	{ id: 'rw012-pump-01', kind: 'pump', name: 'Pompa Jl. Pegangsaan Dua', rt: 1, lat: channel(1).lat - 0.0001, lng: channel(1).lng + 0.0002 }
+	{ id: 'rw012-pump-01', kind: 'pump', name: 'Pompa Jl. Kelapa Hybrida', rt: 1, lat: channel(1).lat - 0.0001, lng: channel(1).lng + 0.0002 }
 ];
 
 const SENSOR = { report_interval_s: 60, mounting_height_cm: 300, max_range_cm: 400, siaga3_cm: 100, siaga2_cm: 150, siaga1_cm: 200 };
