@@ -13,8 +13,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	return { ...orNotFound(history), settings: orNotFound(settings) };
 };
 
-/** The ingest caches devices: what changed is read again at the next message. */
-const changed = (id: string) => getRuntime().ingest.invalidate(id);
+/** The ingest and the alarm engine cache devices: what changed is read again at the next message. */
+const changed = (id: string) => {
+	const { ingest, alarms } = getRuntime();
+	ingest.invalidate(id);
+	alarms.invalidate(id);
+};
 
 export const actions: Actions = {
 	settings: async ({ locals, params, request }) => {
