@@ -19,7 +19,7 @@ export const PERMISSIONS = {
 	'area.rt': { rt_head: 'rt' },
 	'area.rw': { rw_admin: 'rw' },
 	'area.treasurer': { treasurer: 'rw' },
-	'area.security': { security_officer: 'rw' },
+	'area.security': { security_officer: 'rw', rw_admin: 'rw' },
 	// The RW itself and its RTs (name, numbering).
 	'rw.manage': { rw_admin: 'rw' },
 	// Members: who holds which role, invites, password-reset codes.

@@ -15,6 +15,9 @@ const port = (fallback: number) =>
 		.transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
 		.pipe(z.number().int().min(0).max(65535));
 
+/** OpenStreetMap's tiles (their usage policy asks for light use: a LAN tile server suits a 24-hour screen better). */
+export const DEFAULT_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+
 /** Every setting comes from the environment; names are documented in the README. */
 const schema = z.object({
 	PORT: port(3000),
@@ -38,7 +41,13 @@ const schema = z.object({
 	MQTT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(4_294_967_295).default(3600),
 	MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(5000),
 	// A scraper's shared secret: long enough that guessing it is hopeless.
-	METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional().or(z.literal(''))
+	METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional().or(z.literal('')),
+	// Map tiles of the security post's map: an http(s) URL template with {z}, {x} and {y}.
+	MAP_TILE_URL: z
+		.string()
+		.optional()
+		.transform((v) => v || DEFAULT_TILE_URL)
+		.pipe(z.string().regex(/^https?:\/\/[^/\s]+\/\S*\{z\}\S*\{x\}\S*\{y\}/, 'an http(s) URL with {z}, {x} and {y}'))
 });
 
 export interface Config {
@@ -71,6 +80,8 @@ export interface Config {
 	mqttReceiveMaximum: number;
 	/** Bearer token that opens /metrics to a scraper (else only RW admins' sessions). */
 	metricsToken: string | undefined;
+	/** Tile URL template of the security post's map (default OpenStreetMap). */
+	mapTileUrl: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -104,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		mqttClientId: e.MQTT_CLIENT_ID || (e.MQTT_USERNAME ? e.MQTT_USERNAME : `rukun-${hostname()}`),
 		mqttSessionExpirySeconds: e.MQTT_SESSION_EXPIRY_SECONDS,
 		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM,
-		metricsToken: e.METRICS_TOKEN || undefined
+		metricsToken: e.METRICS_TOKEN || undefined,
+		mapTileUrl: e.MAP_TILE_URL
 	};
 }

@@ -1,5 +1,6 @@
 import { siagaOf, type LevelPoint } from '$lib/domain/flood';
-import { SEVERITY_RANK, type AlarmDetails, type AlarmView, type LevelView } from '$lib/views/alerts';
+import { compareAlarms } from '$lib/views/alarm-order';
+import type { AlarmDetails, AlarmView, LevelView } from '$lib/views/alerts';
 import { listAsUser, queryAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 
@@ -27,15 +28,6 @@ export function detailsOf(raw: Record<string, unknown> | null): AlarmDetails {
 		lastSeenAt: typeof r.lastSeenAt === 'string' ? r.lastSeenAt : typeof r.last_seen_at === 'string' ? r.last_seen_at : undefined
 	};
 	return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as AlarmDetails;
-}
-
-/** Active first, then by severity (critical first), then the most recent first. */
-export function compareAlarms(a: AlarmView, b: AlarmView): number {
-	const active = Number(a.clearedAt !== null) - Number(b.clearedAt !== null);
-	if (active !== 0) return active;
-	const rank = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
-	if (rank !== 0) return rank;
-	return b.lastSeenAt.localeCompare(a.lastSeenAt);
 }
 
 const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -40,6 +40,16 @@ export class IngestMetrics {
 		return n;
 	}
 
+	/** Rejected messages per device since start (the security post's health table). */
+	rejectedByDevice(): Record<string, number> {
+		const out: Record<string, number> = {};
+		for (const [key, count] of this.rejected) {
+			const device = key.slice(key.indexOf('\u0000') + 1);
+			if (device) out[device] = (out[device] ?? 0) + count;
+		}
+		return out;
+	}
+
 	render(
 		batches: { batches: number; items: number; maxBatch: number; lastBatch: number },
 		rollups: { flushes: number; failures: number; batchesDiscarded: number; batchesRecovered: number; batchesWaiting: number }

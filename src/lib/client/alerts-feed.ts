@@ -1,0 +1,141 @@
+import mqtt from 'mqtt';
+import type { AlarmView, AlertMessage, LevelView } from '$lib/views/alerts';
+
+/**
+ * The security post's live feed: MQTT over WebSocket at /mqtt with a short-lived
+ * dashboard token from the session, subscribed to the RW's alerts (the broker is the
+ * one real-time bus). After every (re)connect it first subscribes, then catches up
+ * from the database, so what happened while it was away is shown and nothing falls
+ * between the two. The token is fetched again a minute before it expires (with the
+ * same catch-up), so a reconnect always has a valid one. Without a WebSocket broker
+ * (an external broker) it falls back to fetching the catch-up every 15 seconds.
+ */
+
+export type FeedStatus = 'connecting' | 'live' | 'offline' | 'polling';
+
+export interface FeedAccess {
+	wsPath: string;
+	rwCode: string;
+	token: string;
+	expiresAt: number;
+}
+
+export interface Snapshot {
+	alarms: AlarmView[];
+	levels: LevelView[];
+	feed: FeedAccess | null;
+}
+
+export interface FeedOptions {
+	access: FeedAccess | null;
+	/** The catch-up endpoint (JSON Snapshot). */
+	snapshotUrl: string;
+	onMessage: (message: AlertMessage) => void;
+	onSnapshot: (snapshot: Snapshot) => void;
+	onStatus: (status: FeedStatus) => void;
+}
+
+const REFRESH_BEFORE_MS = 60_000;
+const RETRY_MS = 15_000;
+const POLL_MS = 15_000;
+
+/** A payload from the broker, if it is one of the shapes of src/lib/views/alerts.ts. */
+export function parseAlert(payload: Uint8Array | string): AlertMessage | null {
+	try {
+		const text = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+		const m = JSON.parse(text) as Partial<AlertMessage> & Record<string, unknown>;
+		if (m.kind === 'alarm' && m.alarm && typeof m.alarm === 'object' && typeof (m.alarm as AlarmView).id === 'string') return m as AlertMessage;
+		if (m.kind === 'level' && m.level && typeof m.level === 'object' && typeof (m.level as LevelView).deviceId === 'string') return m as AlertMessage;
+		if (m.kind === 'pump' && m.pump && typeof m.pump === 'object') return m as AlertMessage;
+		return null;
+	} catch {
+		return null;
+	}
+}
+
+export function startAlertsFeed(options: FeedOptions): { stop: () => void; catchUp: () => Promise<void> } {
+	let stopped = false;
+	let access = options.access;
+	let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+	let client: mqtt.MqttClient | null = null;
+
+	const catchUp = async (): Promise<boolean> => {
+		try {
+			const response = await fetch(options.snapshotUrl, { headers: { accept: 'application/json' }, cache: 'no-store' });
+			if (!response.ok) return false;
+			const snapshot = (await response.json()) as Snapshot;
+			if (stopped) return true;
+			if (snapshot.feed) {
+				access = snapshot.feed;
+				if (client) client.options.password = access.token;
+			}
+			options.onSnapshot(snapshot);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+
+	const scheduleRefresh = () => {
+		clearTimeout(refreshTimer);
+		if (stopped) return;
+		const due = access ? Math.max(5_000, access.expiresAt - Date.now() - REFRESH_BEFORE_MS) : POLL_MS;
+		refreshTimer = setTimeout(() => {
+			void catchUp().then((ok) => {
+				if (ok) scheduleRefresh();
+				else if (!stopped) refreshTimer = setTimeout(scheduleRefresh, RETRY_MS);
+			});
+		}, due);
+	};
+
+	if (!access) {
+		options.onStatus('polling');
+		scheduleRefresh();
+		return { stop: () => ((stopped = true), clearTimeout(refreshTimer)), catchUp: async () => void (await catchUp()) };
+	}
+
+	const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${access.wsPath}`;
+	const rwCode = access.rwCode;
+	options.onStatus('connecting');
+	client = mqtt.connect(url, {
+		username: 'dashboard',
+		password: access.token,
+		protocolVersion: 4,
+		clean: true,
+		reconnectPeriod: 3_000,
+		connectTimeout: 10_000,
+		keepalive: 30
+	});
+	client.on('connect', () => {
+		// Subscribe first, then catch up: a change between the two is in both, never in neither.
+		client!.subscribe(`rw/${rwCode}/alerts/#`, { qos: 1 }, (err) => {
+			if (err || stopped) return;
+			void catchUp().then((ok) => {
+				if (stopped) return;
+				if (!ok) setTimeout(() => void catchUp(), RETRY_MS);
+				if (client?.connected) options.onStatus('live');
+			});
+		});
+	});
+	client.on('message', (_topic, payload) => {
+		const message = parseAlert(payload);
+		if (message) options.onMessage(message);
+	});
+	const down = () => !stopped && options.onStatus('offline');
+	client.on('close', down);
+	client.on('offline', down);
+	client.on('error', down);
+	// A refused token (expired while away): fetch a new one before the next try.
+	client.on('reconnect', () => {
+		if (access && access.expiresAt - Date.now() < REFRESH_BEFORE_MS) void catchUp();
+	});
+	scheduleRefresh();
+	return {
+		stop: () => {
+			stopped = true;
+			clearTimeout(refreshTimer);
+			client?.end(true);
+		},
+		catchUp: async () => void (await catchUp())
+	};
+}

@@ -1,0 +1,26 @@
+/**
+ * The security post's map tiles come from a configurable server (MAP_TILE_URL): its
+ * origin must be allowed to load images under the Content Security Policy, which
+ * svelte.config.js fixes at build time for OpenStreetMap only.
+ */
+
+/** The origin of a tile URL template (`https://tiles.lan:8080/{z}/{x}/{y}.png` → `https://tiles.lan:8080`). */
+export function tileOrigin(template: string): string | null {
+	try {
+		return new URL(template.replace(/\{[a-z]\}/g, '0')).origin;
+	} catch {
+		return null;
+	}
+}
+
+/** A CSP header with `origin` added to img-src (unchanged when already allowed or without img-src). */
+export function allowTileOrigin(csp: string, origin: string | null): string {
+	if (!origin) return csp;
+	return csp
+		.split(';')
+		.map((directive) => {
+			const parts = directive.trim().split(/\s+/);
+			return parts[0] === 'img-src' && !parts.includes(origin) ? `${directive.trim()} ${origin}` : directive.trim();
+		})
+		.join('; ');
+}
