@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../src/lib/server/db';
+import type { Database } from '../../src/lib/server/db/types';
+import { startApp, type RunningApp } from './app';
+
+/**
+ * The built app with rows a test writes as the owner (what another part of the system,
+ * e.g. the alarm engine, would have stored). On PostgreSQL they are written while the
+ * app runs; PGlite belongs to one process, so there the app starts once (migrations,
+ * demo seed), stops, the rows are written into its data dir, and it starts again on it.
+ */
+export async function startAppWithRows(prepare: (db: Database) => Promise<void>, env: Record<string, string> = {}): Promise<RunningApp> {
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-rows-'));
+	const first = await startApp({ ...env, DATA_DIR: dataDir });
+	if (first.databaseUrl) {
+		const db = await openDatabase({ databaseUrl: first.databaseUrl, dataDir });
+		try {
+			await prepare(db);
+		} finally {
+			await db.close();
+		}
+		return withCleanup(first, dataDir);
+	}
+	if ((await first.stop()) !== 0) throw new Error(`app did not stop cleanly:\n${first.output()}`);
+	const db = await openDatabase({ dataDir });
+	try {
+		await prepare(db);
+	} finally {
+		await db.close();
+	}
+	return withCleanup(await startApp({ ...env, DATA_DIR: dataDir }), dataDir);
+}
+
+function withCleanup(app: RunningApp, dataDir: string): RunningApp {
+	return {
+		...app,
+		async stop() {
+			const code = await app.stop();
+			await rm(dataDir, { recursive: true, force: true });
+			return code;
+		}
+	};
+}
