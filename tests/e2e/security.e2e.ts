@@ -154,3 +154,19 @@ test('another dashboard sees the acknowledgement without a reload; the sound is 
 	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
 	await expect(page.getByTestId('sound')).toHaveText(/Suara: nyala|Suara tertahan/);
 });
+
+test('a sensor’s page moves with its level messages and draws its history', async ({ page }) => {
+	await loginOfficer(page);
+	await page.getByRole('link', { name: 'Kali Item' }).click();
+	await expect(page).toHaveURL(/\/security\/sensors\/e2e-wl-01$/);
+	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+	await expect(page.getByTestId('connection')).toHaveText('Langsung');
+	const now = page.getByTestId('level-now');
+	await expect(now).toContainText(/—|cm/);
+	await publish({ kind: 'level', level: { deviceId: 'e2e-wl-01', levelCm: 171.4, siaga: 2, risePer10Min: 12, at: new Date().toISOString() } }, 'e2e-wl-01');
+	await expect(now).toHaveText('171 cm · Siaga 2 – kritis');
+	await expect(page.getByRole('img', { name: 'Kali Item: 1 jam terakhir (langsung)' })).toBeVisible();
+	await expectAccessible(page);
+	await page.getByRole('button', { name: '7 hari (per jam)' }).click();
+	await expect(page.getByRole('button', { name: '7 hari (per jam)' })).toHaveAttribute('aria-pressed', 'true');
+});
