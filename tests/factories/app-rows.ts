@@ -23,7 +23,8 @@ export async function startAppWithRows(prepare: (db: Database) => Promise<void>,
 		}
 		return withCleanup(first, dataDir);
 	}
-	if ((await first.stop()) !== 0) throw new Error(`app did not stop cleanly:\n${first.output()}`);
+	const code = await first.stop();
+	if (code !== 0) throw new Error(`app did not stop cleanly (${code}):\n${first.output()}`);
 	const db = await openDatabase({ dataDir });
 	try {
 		await prepare(db);
