@@ -170,3 +170,24 @@ test('a sensor’s page moves with its level messages and draws its history', as
 	await page.getByRole('button', { name: '7 hari (per jam)' }).click();
 	await expect(page.getByRole('button', { name: '7 hari (per jam)' })).toHaveAttribute('aria-pressed', 'true');
 });
+
+test('while the feed is cut the indicator says so; on reconnecting it catches up with what it missed', async ({ page }) => {
+	let cut = true;
+	await page.routeWebSocket(/\/mqtt$/, (ws) => {
+		if (cut) void ws.close();
+		else ws.connectToServer();
+	});
+	await loginOfficer(page);
+	await expect(page.getByTestId('connection')).toHaveText('Terputus, mencoba lagi…');
+	await expectAccessible(page);
+
+	// Raised while the screen was cut off: stored, and its message went to nobody.
+	const [row] = await sql<{ id: string }[]>`
+	  insert into alarm (rw_id, device_id, type, severity, first_seen_at, last_seen_at, details)
+	  values (${rwId}, 'e2e-wl-01', 'sensor_offline', 'critical', now(), now(), '{}') returning id`;
+	cut = false;
+	await expect(page.getByTestId('connection')).toHaveText('Langsung');
+	await expect(page.getByTestId(`alarm-${row!.id}`)).toContainText('Sensor luring');
+	await expect(page.getByTestId('alarm-banner')).toHaveAttribute('data-fresh', 'true');
+	await expect(page.getByTestId('alarm-banner')).toContainText('Terparah: Kali Item — Kritis · Sensor luring');
+});
