@@ -1,4 +1,4 @@
-import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { AlarmView, AlertMessage, LevelView } from '$lib/views/alerts';
 
 /**
@@ -57,7 +57,7 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 	let stopped = false;
 	let access = options.access;
 	let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-	let client: mqtt.MqttClient | null = null;
+	let client: MqttClient | null = null;
 
 	const catchUp = async (): Promise<boolean> => {
 		try {
@@ -96,39 +96,39 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 
 	const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${access.wsPath}`;
 	const rwCode = access.rwCode;
+	const firstToken = access.token;
 	options.onStatus('connecting');
-	client = mqtt.connect(url, {
-		username: 'dashboard',
-		password: access.token,
-		protocolVersion: 4,
-		clean: true,
-		reconnectPeriod: 3_000,
-		connectTimeout: 10_000,
-		keepalive: 30
-	});
-	client.on('connect', () => {
-		// Subscribe first, then catch up: a change between the two is in both, never in neither.
-		client!.subscribe(`rw/${rwCode}/alerts/#`, { qos: 1 }, (err) => {
-			if (err || stopped) return;
-			void catchUp().then((ok) => {
-				if (stopped) return;
-				if (!ok) setTimeout(() => void catchUp(), RETRY_MS);
-				if (client?.connected) options.onStatus('live');
+
+	const connect = (mqtt: typeof import('mqtt').default) => {
+		if (stopped) return;
+		const c = mqtt.connect(url, { username: 'dashboard', password: firstToken, protocolVersion: 4, clean: true, reconnectPeriod: 3_000, connectTimeout: 10_000, keepalive: 30 });
+		client = c;
+		c.on('connect', () => {
+			// Subscribe first, then catch up: a change between the two is in both, never in neither.
+			c.subscribe(`rw/${rwCode}/alerts/#`, { qos: 1 }, (err) => {
+				if (err || stopped) return;
+				void catchUp().then((ok) => {
+					if (stopped) return;
+					if (!ok) setTimeout(() => void catchUp(), RETRY_MS);
+					if (c.connected) options.onStatus('live');
+				});
 			});
 		});
-	});
-	client.on('message', (_topic, payload) => {
-		const message = parseAlert(payload);
-		if (message) options.onMessage(message);
-	});
-	const down = () => !stopped && options.onStatus('offline');
-	client.on('close', down);
-	client.on('offline', down);
-	client.on('error', down);
-	// A refused token (expired while away): fetch a new one before the next try.
-	client.on('reconnect', () => {
-		if (access && access.expiresAt - Date.now() < REFRESH_BEFORE_MS) void catchUp();
-	});
+		c.on('message', (_topic, payload) => {
+			const message = parseAlert(payload);
+			if (message) options.onMessage(message);
+		});
+		const down = () => !stopped && options.onStatus('offline');
+		c.on('close', down);
+		c.on('offline', down);
+		c.on('error', down);
+		// A token about to expire (the page was asleep): fetch a new one before the next try.
+		c.on('reconnect', () => {
+			if (access && access.expiresAt - Date.now() < REFRESH_BEFORE_MS) void catchUp();
+		});
+	};
+	// The MQTT client (~100 kB gzipped) loads after the page has drawn.
+	import('mqtt').then(({ default: mqtt }) => connect(mqtt), () => options.onStatus('offline'));
 	scheduleRefresh();
 	return {
 		stop: () => {
