@@ -105,6 +105,18 @@ describe('acknowledging', () => {
 		expect(seenB[0]!.kind).toBe('level');
 	});
 
+	it('lets exactly one of two officers acknowledging at once win, with one event', async () => {
+		const id = await makeAlarm(db, rwA.id, 'dash-wl-a', { type: 'panic', severity: 'critical', siaga: null });
+		const colleague = await makeMember(db, rwA, 'rw_admin');
+		const results = await Promise.all([
+			acknowledgeAlarm(db, officerA, { alarmId: id, note: 'Saya ke lokasi' }, publish),
+			acknowledgeAlarm(db, colleague, { alarmId: id, note: 'Saya juga' }, publish)
+		]);
+		expect(results.filter((r) => r.ok).length).toBe(1);
+		expect(results.find((r) => !r.ok)).toEqual({ ok: false, reason: 'already' });
+		expect((await db.query('select 1 from alarm_event where alarm_id = $1', [id])).length).toBe(1);
+	});
+
 	it('refuses an officer of another RW, a resident and an RT head, and leaves the alarm untouched', async () => {
 		const id = await makeAlarm(db, rwA.id, 'dash-wl-a', { type: 'sensor_offline', severity: 'minor', siaga: null });
 		expect(await acknowledgeAlarm(db, officerB, { alarmId: id, note: 'bukan RW saya' }, publish)).toEqual({ ok: false, reason: 'not_found' });
