@@ -187,7 +187,7 @@ test('while the feed is cut the indicator says so; on reconnecting it catches up
 	  values (${rwId}, 'e2e-wl-01', 'sensor_offline', 'critical', now(), now(), '{}') returning id`;
 	cut = false;
 	await expect(page.getByTestId('connection')).toHaveText('Langsung');
-	await expect(page.getByTestId(`alarm-${row!.id}`)).toContainText('Sensor luring');
+	await expect(page.getByTestId(`alarm-${row!.id}`)).toContainText('Sensor tidak terhubung');
 	await expect(page.getByTestId('alarm-banner')).toHaveAttribute('data-fresh', 'true');
-	await expect(page.getByTestId('alarm-banner')).toContainText('Terparah: Kali Item — Kritis · Sensor luring');
+	await expect(page.getByTestId('alarm-banner')).toContainText('Terparah: Kali Item — Kritis · Sensor tidak terhubung');
 });

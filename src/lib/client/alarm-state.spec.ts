@@ -28,6 +28,10 @@ describe('alarm list on the dashboard', () => {
 		const late = mergeAlarm(list, alarm({ id: 'c', severity: 'critical', siaga: 1 }));
 		expect(late.alert).toBe(false);
 		expect(late.list.find((a) => a.id === 'c')!.acknowledgedAt).not.toBeNull();
+		// Escalated after the acknowledgement (later, acknowledgement dropped by the engine): shown and alerted.
+		const escalated = mergeAlarm(late.list, alarm({ id: 'c', severity: 'critical', siaga: 1, lastSeenAt: '2026-12-07T01:10:00.000Z', details: { levelCm: 230 } }));
+		expect(escalated.list.find((a) => a.id === 'c')!.acknowledgedAt).toBeNull();
+		expect(escalated.alert).toBe(true);
 	});
 
 	it('alerts after a catch-up for what became new or worse while disconnected', () => {

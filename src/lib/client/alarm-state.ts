@@ -15,6 +15,8 @@ export const needsAttention = (a: AlarmView) => a.clearedAt === null && a.acknow
 export function isNewOrEscalated(prev: AlarmView | undefined, next: AlarmView): boolean {
 	if (!needsAttention(next)) return false;
 	if (!prev || prev.clearedAt !== null) return true;
+	// Handled before, unhandled now: the engine asks for a new acknowledgement (it escalated).
+	if (prev.acknowledgedAt !== null) return true;
 	if (SEVERITY_RANK[next.severity] < SEVERITY_RANK[prev.severity]) return true;
 	return next.siaga !== null && (prev.siaga === null || next.siaga < prev.siaga);
 }
@@ -36,9 +38,14 @@ export function replaceAlarms(list: AlarmView[], fresh: AlarmView[]): { list: Al
 	return { list: [...fresh].sort(compareAlarms), alerted: fresh.filter((a) => isNewOrEscalated(before.get(a.id), a)).map((a) => a.id) };
 }
 
-/** An alarm state known to be behind another of the same alarm (acknowledgement and clearing never undo). */
+/**
+ * An alarm state known to be behind another of the same alarm: seen earlier, or seen at
+ * the same moment without the acknowledgement or clearing the other has (those only
+ * add). An escalation is later, so it wins even though it drops the acknowledgement.
+ */
 function isOlder(next: AlarmView, prev: AlarmView): boolean {
-	if (prev.acknowledgedAt && !next.acknowledgedAt) return true;
-	if (prev.clearedAt && !next.clearedAt) return true;
-	return next.lastSeenAt < prev.lastSeenAt;
+	const a = Date.parse(next.lastSeenAt);
+	const b = Date.parse(prev.lastSeenAt);
+	if (a !== b) return a < b;
+	return (prev.acknowledgedAt !== null && next.acknowledgedAt === null) || (prev.clearedAt !== null && next.clearedAt === null);
 }

@@ -4,7 +4,7 @@ import type { AlarmView } from '$lib/views/alerts';
 
 /** What an alarm is, in words: "Kritis · Tinggi air · Siaga 1 – bencana". */
 export function alarmTitle(a: AlarmView): string {
-	const parts = [t(`security.severity.${a.severity}`), t(`security.type.${a.type}`)];
+	const parts = [t(`alarm.severity.${a.severity}`), t(`alarm.type.${a.type}`)];
 	if (a.siaga !== null) parts.push(t(`siaga.${a.siaga}`));
 	return parts.join(' · ');
 }
