@@ -4,6 +4,7 @@ import { parseForm } from '$lib/schemas/form';
 import { acknowledgeAlarm } from '$lib/server/alarms/acknowledge';
 import { dashboardSnapshot } from '$lib/server/alarms/feed';
 import { listDevices } from '$lib/server/devices/devices';
+import { listPumps } from '$lib/server/pumps/list';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { getRuntime } from '$lib/server/runtime';
 import { refuse, typedValues } from '$lib/web/action-result.server';
@@ -11,10 +12,11 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const { broker, ingest, pii, config } = getRuntime();
-	const [rts, devices, snapshot] = await Promise.all([
+	const [rts, devices, snapshot, pumps] = await Promise.all([
 		locals.db.run(listRtSummaries),
 		locals.db.run(listDevices),
-		locals.db.run(dashboardSnapshot, pii.tokens, broker.wsPath)
+		locals.db.run(dashboardSnapshot, pii.tokens, broker.wsPath),
+		locals.db.run(listPumps)
 	]);
 	const rejected = ingest.metrics.rejectedByDevice();
 	return {
@@ -24,7 +26,9 @@ export const load: PageServerLoad = async ({ locals }) => {
 		rejected: Object.fromEntries(devices.map((d) => [d.id, rejected[d.id] ?? 0])),
 		...snapshot,
 		tileUrl: config.mapTileUrl,
-		canAcknowledge: may(locals.db.user, 'alarms.acknowledge')
+		canAcknowledge: may(locals.db.user, 'alarms.acknowledge'),
+		pumps,
+		canCommand: may(locals.db.user, 'pumps.command')
 	};
 };
 
