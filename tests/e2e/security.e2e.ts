@@ -150,6 +150,11 @@ test('another dashboard sees the acknowledgement without a reload; the sound is 
 	await expect(page.getByTestId(`alarm-${alarm.id}`).getByTestId('acked')).toContainText('Dicek ke lokasi');
 	await expect(page.getByTestId('alarm-banner')).toBeHidden();
 
+	// The pump panel follows the feed's pump messages (the demo RW's pump).
+	const [pump] = await sql<{ id: string }[]>`select id from device where rw_id = ${rwId} and kind = 'pump' order by id limit 1`;
+	await publish({ kind: 'pump', pump: { deviceId: pump!.id, on: true, stateAt: new Date().toISOString(), command: null } }, pump!.id);
+	await expect(page.getByTestId(`pump-${pump!.id}`).getByTestId('pump-state')).toHaveText('Menyala');
+
 	await page.reload();
 	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
 	await expect(page.getByTestId('sound')).toHaveText(/Suara: nyala|Suara tertahan/);
