@@ -3,7 +3,7 @@
 // `workerData.rukunPdfWorker`; imported elsewhere it only tells where it is, so the
 // built app finds its own copy. Imports are relative (see workers/start.ts).
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { renderLetterPdf, type LetterPdfInput } from './pdf';
+import type { LetterPdfInput } from './pdf';
 
 export const pdfWorkerModuleUrl = import.meta.url;
 
@@ -12,8 +12,11 @@ export type PdfReply = { id: number; bytes: Uint8Array } | { id: number; error: 
 
 const port = parentPort;
 if (!isMainThread && port && (workerData as { rukunPdfWorker?: boolean } | null)?.rukunPdfWorker) {
+	// Loaded here, not at the top: the main thread imports this module for its URL only,
+	// and PDFKit's modules took it ~150 ms to evaluate (bench:ingest, admin load).
+	const pdf = import('./pdf');
 	port.on('message', (request: PdfRequest) => {
-		renderLetterPdf(request.input).then(
+		pdf.then(({ renderLetterPdf }) => renderLetterPdf(request.input)).then(
 			(bytes) => port.postMessage({ id: request.id, bytes } satisfies PdfReply),
 			(err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies PdfReply)
 		);

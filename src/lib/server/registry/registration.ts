@@ -210,7 +210,7 @@ async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw:
  * acknowledgement waited that long behind one (bench:ingest, admin load); 100-row
  * chunks hold it a fifth as long, for a slower import.
  */
-export const IMPORT_CHUNK_ROWS = 100;
+export const IMPORT_CHUNK_ROWS = 25;
 const CHUNK = IMPORT_CHUNK_ROWS;
 
 type Written = { kind: 'house' | 'household' | 'resident'; ids: string[] };
@@ -262,7 +262,7 @@ async function writeChunk(
 	];
 }
 
-const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, $3, unnest($4::uuid[])`;
+const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
 
 /**
  * Removes what an unfinished import wrote (a chunk failed, or the process stopped
@@ -350,10 +350,11 @@ export async function commitRows(
 		for (let start = 0; start < total; start += CHUNK) {
 			const chunk = plan.rows.slice(start, start + CHUNK);
 			await withUser(db, claimsOf(user), async (tx) => {
-				for (const { kind, ids } of await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik)) {
-					if (kind === 'household') households += ids.length;
-					if (ids.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kind, ids]);
-				}
+				const written = await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik);
+				households += written.find((w) => w.kind === 'household')!.ids.length;
+				// One statement for the chunk's record: each round trip keeps the session held.
+				const kinds = written.flatMap(({ kind, ids }) => ids.map(() => kind));
+				if (kinds.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kinds, written.flatMap(({ ids }) => ids)]);
 			});
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
