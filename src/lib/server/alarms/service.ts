@@ -5,7 +5,7 @@ import { realtimeOf, type Database } from '../db';
 import type { CommittedEvent, CommittedEvents } from '../events/committed';
 import type { ReadingRow } from '../ingest/writer';
 import { topics } from '../mqtt/topics';
-import { loadActiveAlarms, loadDevices, loadRecentReadings, writeTransitions, type DeviceRecord } from './store';
+import { loadActiveAlarms, loadDevices, loadRecentReadings, SHARED_READINGS_PER_DEVICE, writeTransitions, type DeviceRecord } from './store';
 
 /** A sensor's flood level changed (raised, escalated, lowered, cleared): what residents of its area are told. */
 export interface LevelChange {
@@ -64,6 +64,8 @@ export class AlarmService {
 	private chain: Promise<void> = Promise.resolve();
 	private stale = new Set<string>();
 	private queue: { transition: Transition; config: DeviceConfig }[] = [];
+	/** Readings waiting for their turn in the chain (enqueueReadings). */
+	private pendingReadings: ReadingRow[] | null = null;
 	private writing: Promise<void> | null = null;
 	private closed = false;
 	/** Counters for tests and metrics. */
@@ -134,7 +136,26 @@ export class AlarmService {
 
 	private enqueue(work: Work): Promise<void> {
 		if (this.closed) return this.chain;
+		if (work.kind === 'event' && work.event.kind === 'readings') return this.enqueueReadings(work.event.rows);
 		return this.run(() => (work.kind === 'tick' ? this.onTick() : this.onEvent(work.event)));
+	}
+
+	/**
+	 * Readings batches that arrive while the service is busy are decided together, as
+	 * one: a service behind the ingest (several instances reading the shared history
+	 * per batch) catches up in one step instead of one database read per batch.
+	 */
+	private enqueueReadings(rows: readonly ReadingRow[]): Promise<void> {
+		if (this.pendingReadings) {
+			this.pendingReadings.push(...rows);
+			return this.chain;
+		}
+		const pending: ReadingRow[] = [...rows];
+		this.pendingReadings = pending;
+		return this.run(() => {
+			this.pendingReadings = null;
+			return this.onReadings(pending);
+		});
 	}
 
 	private run(step: () => Promise<void>): Promise<void> {
@@ -175,7 +196,10 @@ export class AlarmService {
 
 	/** Rebuilds devices from what the database holds, leaving out `skip`'s readings (the batch about to be fed). */
 	private async restoreFromDatabase(ids: string[], skip: Map<string, Set<number>>): Promise<void> {
-		const [readings, active] = await Promise.all([loadRecentReadings(this.db, this.now() - REBUILD_WINDOW_MS, ids), loadActiveAlarms(this.db, ids)]);
+		const [readings, active] = await Promise.all([
+			loadRecentReadings(this.db, this.now() - REBUILD_WINDOW_MS, ids, SHARED_READINGS_PER_DEVICE),
+			loadActiveAlarms(this.db, ids)
+		]);
 		for (const id of ids) {
 			const record = this.devices.get(id);
 			if (!record) continue;

@@ -19,8 +19,6 @@ export const IDLE_IN_TRANSACTION_MS = 60_000;
 /** How long close() waits for the database to shut down cleanly before stopping the worker. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-const newWorker = (moduleUrl: string, workerData: WorkerData): Worker => startWorker(moduleUrl, workerData);
-
 /**
  * Starts the worker module at `moduleUrl` (pglite-worker.ts, postgres-worker.ts) in a
  * worker thread, sends it `open` and returns the Database that talks to it.
@@ -33,8 +31,10 @@ export async function startDatabaseWorker(options: {
 	transfer?: ArrayBuffer[];
 	/** The worker answers `copy` (Database.copyIn) by running this statement with the data. */
 	copyStatement?: (table: string, columns: readonly string[]) => string;
+	/** Its V8 young generation (workers/start.ts). */
+	youngGenerationMb?: number;
 }): Promise<Database> {
-	const worker = newWorker(options.moduleUrl, options.workerData);
+	const worker: Worker = startWorker(options.moduleUrl, options.workerData, { youngGenerationMb: options.youngGenerationMb });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
 	let failed: Error | null = null;

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
  * main thread's setting (then 64 MB) they grew young generations they did not need
  * (bench:memory: 430 MB with 200 sensors reporting, 298 MB without the flag at all).
  */
-const WORKER_YOUNG_GENERATION_MB = 16;
+export const WORKER_YOUNG_GENERATION_MB = 16;
 
 let workerHeapsUnpinned = false;
 
@@ -36,9 +36,9 @@ function unpinWorkerHeaps() {
  * first, then imports the module. Such a module imports relative paths only (no
  * `$lib` alias: tsx does not know it).
  */
-export function startWorker(moduleUrl: string, workerData: unknown): Worker {
+export function startWorker(moduleUrl: string, workerData: unknown, heap: { youngGenerationMb?: number } = {}): Worker {
 	unpinWorkerHeaps();
-	const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } };
+	const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: heap.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB } };
 	if (!moduleUrl.endsWith('.ts')) return new Worker(new URL(moduleUrl), options);
 	// The package's `import` condition (index.mjs beside the `require` one that resolve() finds).
 	const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
