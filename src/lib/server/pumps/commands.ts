@@ -92,6 +92,9 @@ export class PumpCommands {
 		});
 		if (!stored) return { ok: false, reason: 'not_found' };
 		this.arm(stored.id, this.timeoutMs);
+		// Dashboards hear of the command (pending) before the pump can answer it: a fast
+		// pump's confirmation is announced after this, never before.
+		let view = await this.announce(deviceId);
 		const payload = JSON.stringify({ on: turnOn, by: stored.by_name ?? user.name });
 		try {
 			await this.options.publish(topics.pumpCmd(user.rwCode!, deviceId), payload);
@@ -99,8 +102,8 @@ export class PumpCommands {
 			// The broker is away: the command cannot reach the pump, so it has failed now.
 			this.log(`pump command ${stored.id} to ${deviceId} not sent: ${String(err)}`);
 			await this.fail(stored.id);
+			view = (await loadPump(this.options.db, deviceId))?.view ?? view;
 		}
-		const view = await this.announce(deviceId);
 		return { ok: true, view: view! };
 	}
 
