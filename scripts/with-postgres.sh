@@ -8,7 +8,7 @@ bash "$here/ensure-apt.sh" '/usr/lib/postgresql/*/bin/postgres' postgresql
 bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 
 dir="$(mktemp -d /tmp/rukun-pg.XXXXXX)"
-port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")"
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
 	# initdb refuses to run as root.

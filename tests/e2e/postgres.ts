@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
  */
 export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
 	const waiter = 'console.log("DATABASE_URL=" + process.env.DATABASE_URL); process.stdin.resume(); process.stdin.on("end", () => process.exit(0));';
-	// Without FORCE_COLOR (Playwright sets it): node would print the script's free port in colour.
+	// Without FORCE_COLOR (Playwright sets it), so no colour codes reach the printed URL.
 	const env = { ...process.env };
 	delete env.FORCE_COLOR;
 	const child = spawn('bash', ['scripts/with-postgres.sh', process.execPath, '-e', waiter], { stdio: ['pipe', 'pipe', 'pipe'], env });
