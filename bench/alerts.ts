@@ -33,6 +33,7 @@ import type { Target } from './ingest/targets';
 import type { FromProbe, ToProbe } from './alerts/probe';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
+import { wholeNumber } from './lib/args';
 
 const RW_CODE = 'RW077';
 const TARGET_P99_MS = 50;
@@ -51,14 +52,7 @@ function options() {
 			'admin-letters': { type: 'string', default: '50' }
 		}
 	});
-	const int = (name: string, raw: string, min: number, max: number) => {
-		const n = Number(raw);
-		if (!Number.isInteger(n) || n < min || n > max) {
-			console.error(`--${name} must be a whole number ${min}..${max}`);
-			process.exit(2);
-		}
-		return n;
-	};
+	const int = wholeNumber;
 	return {
 		publishers: int('publishers', values.publishers, 1, 2000),
 		rate: int('rate', values.rate, 1, 50_000),

@@ -22,6 +22,7 @@ import { ensureBuild } from './lib/app';
 import { startPostgres } from './lib/postgres';
 import { processCpuSeconds, treeCpuDelta, treeCpuSeconds } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
+import { wholeNumber } from './lib/args';
 
 const TARGET_READINGS_PER_S = 20_000;
 const DRAIN_TIMEOUT_MS = 180_000;
@@ -38,14 +39,7 @@ function options() {
 			warmup: { type: 'string', default: '1' }
 		}
 	});
-	const int = (name: string, raw: string, min: number, max: number) => {
-		const n = Number(raw);
-		if (!Number.isInteger(n) || n < min || n > max) {
-			console.error(`--${name} must be a whole number ${min}..${max}`);
-			process.exit(2);
-		}
-		return n;
-	};
+	const int = wholeNumber;
 	return {
 		publishers: int('publishers', values.publishers, 1, 1000),
 		durationS: int('duration', values.duration, 2, 60),

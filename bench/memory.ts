@@ -19,6 +19,7 @@ import { serverNodeFlags } from '../scripts/node-flags';
 import { appEnv, ensureBuild, ROOT, startApp, type BenchApp } from './lib/app';
 import { machineBusySeconds, processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
+import { wholeNumber } from './lib/args';
 
 const TARGET_MB = 300;
 const METRICS_TOKEN = 'bench-memory-metrics-token-0123456789abcdef';
@@ -32,14 +33,7 @@ function options() {
 			variants: { type: 'string', default: 'shipped,no-flags' }
 		}
 	});
-	const int = (name: string, raw: string, min: number, max: number) => {
-		const n = Number(raw);
-		if (!Number.isInteger(n) || n < min || n > max) {
-			console.error(`--${name} must be a whole number ${min}..${max}`);
-			process.exit(2);
-		}
-		return n;
-	};
+	const int = wholeNumber;
 	const variants = values.variants.split(',').map((v) => v.trim());
 	for (const v of variants) {
 		if (v !== 'shipped' && v !== 'no-flags') {

@@ -261,14 +261,14 @@ export class Ingest {
 				batteryV: p.bat ?? null,
 				clockSkew: skew
 			};
-			return this.stored(this.readings.add(row), { device, topic, payload, key: readingKey(device.id, row.boot, row.seq) }, now, ts);
+			return this.stored(this.readings.add(row), { device, topic, payload, row }, now, ts);
 		}
 		if (route.family === 'panic') {
 			const parsed = panicSchema.safeParse(json);
 			if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
 			const { ts, skew } = resolveTimestamp(parsed.data.ts, now, this.futureMs, this.maxAgeMs);
 			const row: PanicRow = { deviceId: device.id, rwId: device.rwId, boot: parsed.data.boot ?? 0, seq: parsed.data.seq, ts, clockSkew: skew };
-			return this.stored(this.panics.add(row), { device, topic, payload, key: readingKey(device.id, row.boot, row.seq) }, now, ts);
+			return this.stored(this.panics.add(row), { device, topic, payload, row }, now, ts);
 		}
 		const parsed = pumpStateSchema.safeParse(json);
 		if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
@@ -301,22 +301,29 @@ export class Ingest {
 	 * message the database refuses for its data DEAD_LETTER_AFTER times is kept in
 	 * ingest_dead_letter instead and delivered, so it does not come back forever.
 	 */
-	private stored(write: Promise<boolean>, message: { device: DeviceInfo; topic: string; payload: Buffer; key: string }, now: number, ts: Date): Promise<Verdict> {
+	private stored(
+		write: Promise<boolean>,
+		message: { device: DeviceInfo; topic: string; payload: Buffer; row: { boot: number; seq: number } },
+		now: number,
+		ts: Date
+	): Promise<Verdict> {
 		return write.then(
 			(fresh) => {
 				this.count(fresh, now, ts);
-				if (this.refusals.size > 0) this.refusals.delete(message.key);
+				// The key is built only while some message is being refused (a rare state), not per reading.
+				if (this.refusals.size > 0) this.refusals.delete(readingKey(message.device.id, message.row.boot, message.row.seq));
 				return 'deliver';
 			},
 			(err: unknown) => {
 				this.metrics.reject('store_failed', message.device.id);
 				if (!isDataError(err)) throw err;
-				const attempts = (this.refusals.get(message.key) ?? 0) + 1;
+				const key = readingKey(message.device.id, message.row.boot, message.row.seq);
+				const attempts = (this.refusals.get(key) ?? 0) + 1;
 				if (attempts < DEAD_LETTER_AFTER) {
-					this.refusals.set(message.key, attempts);
+					this.refusals.set(key, attempts);
 					throw err;
 				}
-				this.refusals.delete(message.key);
+				this.refusals.delete(key);
 				return realtimeOf(this.db)
 					.query(`insert into ingest_dead_letter (rw_id, device_id, topic, payload, error, attempts) values ($1, $2, $3, $4, $5, $6)`, [
 						message.device.rwId,
