@@ -1,6 +1,16 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
+/** Integration files that use no database (broker, simulator, PDF, uploads, PGlite internals, worker heaps). */
+const BACKEND_INDEPENDENT = [
+	'tests/integration/broker.test.ts',
+	'tests/integration/firmware-sim.test.ts',
+	'tests/integration/letter-pdf.test.ts',
+	'tests/integration/pglite-private-api.test.ts',
+	'tests/integration/uploads.test.ts',
+	'tests/integration/worker-heap.test.ts'
+];
+
 export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
@@ -35,6 +45,9 @@ export default defineConfig({
 					environment: 'node',
 					sequence: { groupOrder: 1 },
 					include: ['tests/integration/**/*.test.ts'],
+					// The run on PostgreSQL (DATABASE_URL) skips the files that open no database:
+					// they would only repeat the PGlite run.
+					exclude: process.env.DATABASE_URL ? BACKEND_INDEPENDENT : [],
 					globalSetup: ['tests/integration/global-setup.ts'],
 					testTimeout: 30_000,
 					hookTimeout: 60_000,
@@ -49,6 +62,7 @@ export default defineConfig({
 					environment: 'node',
 					sequence: { groupOrder: 2 },
 					include: ['tests/http/**/*.test.ts'],
+					globalSetup: ['tests/http/global-setup.ts'],
 					testTimeout: 30_000,
 					hookTimeout: 120_000,
 					fileParallelism: false

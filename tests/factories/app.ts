@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -12,7 +12,8 @@ export interface RunningApp {
 	/** The PostgreSQL database this app runs on (null on PGlite). */
 	databaseUrl: string | null;
 	output: () => string;
-	stop: () => Promise<number | null>;
+	/** Stops the app (SIGTERM) and removes its data dir, after `keepDataDir` had a chance to copy it. */
+	stop: (options?: { keepDataDir?: (dir: string) => Promise<void> }) => Promise<number | null>;
 }
 
 /** The database the app under test uses: PGlite in its data dir, or (DATABASE_URL) a new PostgreSQL database. */
@@ -37,16 +38,25 @@ async function throwawayDatabase(url: string): Promise<{ url: string; drop: () =
 	};
 }
 
+/** Where the HTTP suite's global setup leaves a started-once PGlite data dir (tests/http/global-setup.ts). */
+export const APP_TEMPLATE_ENV = 'RUKUN_TEST_APP_TEMPLATE';
+
 /**
  * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral
  * ports with its own data dir, and waits for its banner — no sleeping. With DATABASE_URL set
  * (scripts/with-postgres.sh) each app gets a database of its own on that server, seeded with
- * the demo RW as PGlite is. `sameDatabaseAs` starts a second instance on another app's
+ * the demo RW as PGlite is. On PGlite each app starts from a copy of the HTTP suite's
+ * started-once data dir when there is one (`fresh: true` for a true first start).
+ * `sameDatabaseAs` starts a second instance on another app's
  * database instead (stop it before that app: the first one drops the database).
  */
-export async function startApp(env: Record<string, string> = {}, options: { sameDatabaseAs?: RunningApp } = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, options: { sameDatabaseAs?: RunningApp; fresh?: boolean } = {}): Promise<RunningApp> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
 	const serverUrl = process.env.DATABASE_URL;
+	// On PGlite, a data dir the HTTP suite's global setup started once (migrated, demo seeded)
+	// spares each file the first start; `fresh` (or a PostgreSQL run) starts from nothing.
+	const template = process.env[APP_TEMPLATE_ENV];
+	if (template && !serverUrl && !options.fresh) await cp(template, dataDir, { recursive: true });
 	const shared = options.sameDatabaseAs?.databaseUrl ?? null;
 	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl) : null;
 	const databaseUrl = shared ?? database?.url ?? null;
@@ -84,9 +94,10 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 		...started,
 		databaseUrl,
 		output: () => out,
-		async stop() {
+		async stop(stopOptions = {}) {
 			if (child.exitCode === null) child.kill('SIGTERM');
 			const code = await exited;
+			await stopOptions.keepDataDir?.(dataDir);
 			await rm(dataDir, { recursive: true, force: true });
 			await database?.drop();
 			return code;

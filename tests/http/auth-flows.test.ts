@@ -4,7 +4,7 @@ import { appBackend, Browserless, startApp, type RunningApp } from '../factories
 
 let app: RunningApp;
 beforeAll(async () => {
-	app = await startApp();
+	app = await startApp({}, { fresh: true }); // a true first start: it seeds the demo and prints its logins
 });
 afterAll(async () => {
 	expect(await app?.stop()).toBe(0);
