@@ -56,7 +56,7 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 	// On PGlite, a data dir the HTTP suite's global setup started once (migrated, demo seeded)
 	// spares each file the first start; `fresh` (or a PostgreSQL run) starts from nothing.
 	const template = process.env[APP_TEMPLATE_ENV];
-	if (template && !serverUrl && !options.fresh) await cp(template, dataDir, { recursive: true });
+	if (template && !serverUrl && !options.fresh && !env.DATA_DIR) await cp(template, dataDir, { recursive: true });
 	const shared = options.sameDatabaseAs?.databaseUrl ?? null;
 	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl) : null;
 	const databaseUrl = shared ?? database?.url ?? null;
