@@ -5,42 +5,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/lib/server/auth/rate-limit';
 import { sha256 } from '../../src/lib/server/auth/tokens';
 import type { Database } from '../../src/lib/server/db/types';
-import { createDevice, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
-import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
+import type { BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { mintDashboardToken } from '../../src/lib/server/mqtt/dashboard-token';
-import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
+import { newDevice, startTestBroker, type TestBroker } from '../factories/broker';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw } from '../factories/tenancy';
 
 // Real aedes on an ephemeral port, real mqtt clients: wrong secrets are throttled per
 // device (from one address) and per address, as the HTTP login is.
 let db: Database;
+let mqttSide: TestBroker;
 let broker: BrokerHandle;
 let ingest: Ingest;
-const secrets = new Map<string, string>();
-const tokenKey = randomBytes(32);
+let tokenKey: Buffer;
 let admin: Awaited<ReturnType<typeof makeMember>>;
-
-const sensor = (id: string): NewDevice => ({
-	id, kind: 'sensor', name: id, rtId: null, lat: null, lng: null, reportIntervalS: 60,
-	mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 150, siaga2Cm: 200, siaga1Cm: 250
-});
 
 beforeAll(async () => {
 	db = await freshDatabase();
 	const rw = await makeRw(db, 1, 1);
 	admin = await makeMember(db, rw, 'rw_admin');
-	for (const id of ['th-wl-01', 'th-wl-02', 'th-wl-03']) {
-		const created = await createDevice(db, admin, sensor(id));
-		if (!created.ok) throw new Error(created.reason);
-		secrets.set(id, created.secret);
-	}
-	ingest = new Ingest(db);
-	broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: false, hooks: brokerHooks({ db, ingest, allowAnonymous: false, tokenKey }) });
+	mqttSide = await startTestBroker(db);
+	({ broker, ingest, tokenKey } = mqttSide);
+	await mqttSide.register(admin, ...['th-wl-01', 'th-wl-02', 'th-wl-03'].map((id) => newDevice(id)));
 });
 afterAll(async () => {
-	await broker?.close();
+	await mqttSide?.close();
 	await db?.close();
 });
 
@@ -75,15 +65,15 @@ describe('MQTT credentials are throttled', () => {
 		expect(codes.filter((c) => c === BAD_CREDENTIALS)).toHaveLength(LIMITS.mqttPerDevice.max);
 		expect(codes.slice(LIMITS.mqttPerDevice.max).every((c) => c === NOT_AUTHORIZED)).toBe(true);
 		expect(Number(refusedFor('throttled'))).toBe(30 - LIMITS.mqttPerDevice.max);
-		expect(await connack('127.0.0.11', 'th-wl-01', secrets.get('th-wl-01')!)).toBe(NOT_AUTHORIZED);
+		expect(await connack('127.0.0.11', 'th-wl-01', mqttSide.secrets.get('th-wl-01')!)).toBe(NOT_AUTHORIZED);
 		// The device itself, at its own address, still gets in: nobody elsewhere can lock it out.
-		expect(await connack('127.0.0.21', 'th-wl-01', secrets.get('th-wl-01')!)).toBe(0);
+		expect(await connack('127.0.0.21', 'th-wl-01', mqttSide.secrets.get('th-wl-01')!)).toBe(0);
 	});
 
 	it('holds for parallel attempts too, and leaves the other devices alone', async () => {
 		const codes = await Promise.all(Array.from({ length: 25 }, (_, i) => connack('127.0.0.12', 'th-wl-02', `salah-${i}`)));
 		expect(codes.filter((c) => c === BAD_CREDENTIALS)).toHaveLength(LIMITS.mqttPerDevice.max);
-		expect(await connack('127.0.0.12', 'th-wl-03', secrets.get('th-wl-03')!)).toBe(0);
+		expect(await connack('127.0.0.12', 'th-wl-03', mqttSide.secrets.get('th-wl-03')!)).toBe(0);
 	});
 
 	it('lets every device of an RW reconnect at once from one address (a broker restart behind one gateway)', async () => {

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
-import { createDevice, type NewDevice } from '../../src/lib/server/devices/devices';
 import type { CommittedEvent } from '../../src/lib/server/events/committed';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
-import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
-import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
+import { newDevice, startTestBroker, type TestBroker } from '../factories/broker';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
@@ -15,43 +11,24 @@ import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 let db: Database;
 let rw: TestRw;
 let ingest: Ingest;
-let broker: BrokerHandle;
-const secrets = new Map<string, string>();
-const clients: mqtt.MqttClient[] = [];
+let mqttSide: TestBroker;
 
 beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 1, 1);
 	const admin = await makeMember(db, rw, 'rw_admin');
-	const devices: NewDevice[] = [
-		{ id: 'ev-wl-01', kind: 'sensor', name: 'Sensor', rtId: null, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 100, siaga2Cm: 150, siaga1Cm: 200 },
-		{ id: 'ev-pb-01', kind: 'panic', name: 'Panic', rtId: null, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: null, maxRangeCm: 400, siaga3Cm: null, siaga2Cm: null, siaga1Cm: null },
-		{ id: 'ev-pump-01', kind: 'pump', name: 'Pump', rtId: null, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: null, maxRangeCm: 400, siaga3Cm: null, siaga2Cm: null, siaga1Cm: null }
-	];
-	for (const device of devices) {
-		const created = await createDevice(db, admin, device);
-		if (!created.ok) throw new Error(created.reason);
-		secrets.set(device.id, created.secret);
-	}
-	ingest = new Ingest(db);
-	broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: false, hooks: brokerHooks({ db, ingest, allowAnonymous: false, tokenKey: randomBytes(32) }) });
+	mqttSide = await startTestBroker(db);
+	ingest = mqttSide.ingest;
+	await mqttSide.register(admin, newDevice('ev-wl-01', 'sensor', { name: 'Sensor' }), newDevice('ev-pb-01', 'panic', { name: 'Panic' }), newDevice('ev-pump-01', 'pump', { name: 'Pump' }));
 });
 
 afterAll(async () => {
-	for (const c of clients) c.end(true);
-	await broker?.close();
+	await mqttSide?.close();
 	await ingest?.close();
 	await db?.close();
 });
 
-function connect(id: string) {
-	return new Promise<mqtt.MqttClient>((resolve, reject) => {
-		const client = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: id, username: id, password: secrets.get(id), reconnectPeriod: 0 });
-		clients.push(client);
-		client.once('connect', () => resolve(client));
-		client.once('error', reject);
-	});
-}
+const connect = (id: string) => mqttSide.connect(id);
 
 /** Collects events of `kind` until `until` says enough; also what the database held at each. */
 function collect<K extends CommittedEvent['kind']>(kind: K, check: (e: Extract<CommittedEvent, { kind: K }>) => Promise<unknown>) {

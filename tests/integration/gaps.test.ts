@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
-import { createDevice, getDevice, listDevices, type NewDevice } from '../../src/lib/server/devices/devices';
+import { getDevice, listDevices } from '../../src/lib/server/devices/devices';
 import { missedReadings, renderGaps } from '../../src/lib/server/ingest/gaps';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
-import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
-import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
+import { newDevice, startTestBroker, type TestBroker } from '../factories/broker';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
@@ -16,41 +14,26 @@ import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 let db: Database;
 let rw: TestRw;
 let ingest: Ingest;
-let broker: BrokerHandle;
+let mqttSide: TestBroker;
 let officer: Awaited<ReturnType<typeof makeMember>>;
-const secrets = new Map<string, string>();
-const clients: mqtt.MqttClient[] = [];
 
 beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 1, 1);
 	const admin = await makeMember(db, rw, 'rw_admin');
 	officer = await makeMember(db, rw, 'security_officer');
-	for (const id of ['g-wl-01', 'g-wl-02']) {
-		const device: NewDevice = { id, kind: 'sensor', name: id, rtId: null, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: 300, maxRangeCm: 400, siaga3Cm: 100, siaga2Cm: 150, siaga1Cm: 200 };
-		const created = await createDevice(db, admin, device);
-		if (!created.ok) throw new Error(created.reason);
-		secrets.set(id, created.secret);
-	}
-	ingest = new Ingest(db);
-	broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: false, hooks: brokerHooks({ db, ingest, allowAnonymous: false, tokenKey: randomBytes(32) }) });
+	mqttSide = await startTestBroker(db);
+	ingest = mqttSide.ingest;
+	await mqttSide.register(admin, newDevice('g-wl-01'), newDevice('g-wl-02'));
 });
 
 afterAll(async () => {
-	for (const c of clients) c.end(true);
-	await broker?.close();
+	await mqttSide?.close();
 	await ingest?.close();
 	await db?.close();
 });
 
-function connect(id: string) {
-	return new Promise<mqtt.MqttClient>((resolve, reject) => {
-		const client = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: id, username: id, password: secrets.get(id), reconnectPeriod: 0 });
-		clients.push(client);
-		client.once('connect', () => resolve(client));
-		client.once('error', reject);
-	});
-}
+const connect = (id: string) => mqttSide.connect(id);
 
 const send = (client: mqtt.MqttClient, id: string, seq: number, boot: number, ts: string) =>
 	client.publishAsync(`rw/${rw.code}/sensor/${id}/level`, JSON.stringify({ distance_cm: 100, seq, boot, ts }), { qos: 1 });

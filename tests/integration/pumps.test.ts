@@ -1,16 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
 import { withUser } from '../../src/lib/server/db';
 import { userDb } from '../../src/lib/server/db/user-db';
-import { createDevice, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
-import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
-import { brokerHooks } from '../../src/lib/server/mqtt/hooks';
 import { PUMP_CONFIRM_MS, PumpCommands, type Schedule } from '../../src/lib/server/pumps/commands';
 import { listPumps } from '../../src/lib/server/pumps/list';
 import type { AlertMessage } from '../../src/lib/views/alerts';
+import { newDevice, startTestBroker, type TestBroker } from '../factories/broker';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
@@ -21,10 +17,8 @@ let db: Database;
 let rw: TestRw;
 let other: TestRw;
 let ingest: Ingest;
-let broker: BrokerHandle;
+let mqttSide: TestBroker;
 let pumps: PumpCommands;
-const secrets = new Map<string, string>();
-const clients: mqtt.MqttClient[] = [];
 const sent: { topic: string; payload: string }[] = [];
 const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
 const schedule: Schedule = (fn, ms) => {
@@ -36,7 +30,7 @@ const schedule: Schedule = (fn, ms) => {
 };
 let officer: Awaited<ReturnType<typeof makeMember>>;
 
-const pump = (id: string, rtId: string | null = null): NewDevice => ({ id, kind: 'pump', name: `Pompa ${id}`, rtId, lat: null, lng: null, reportIntervalS: 60, mountingHeightCm: null, maxRangeCm: 400, siaga3Cm: null, siaga2Cm: null, siaga1Cm: null });
+const pump = (id: string, rtId: string | null = null) => newDevice(id, 'pump', { name: `Pompa ${id}`, rtId });
 
 beforeAll(async () => {
 	db = await freshDatabase();
@@ -44,25 +38,21 @@ beforeAll(async () => {
 	other = await makeRw(db, 1, 1);
 	const admin = await makeMember(db, rw, 'rw_admin');
 	officer = await makeMember(db, rw, 'security_officer', { name: 'Joko Petugas' });
-	for (const id of ['pm-pump-01', 'pm-pump-02', 'pm-pump-03']) {
-		const created = await createDevice(db, admin, pump(id, rw.rts[0]!.id));
-		if (!created.ok) throw new Error(created.reason);
-		secrets.set(id, created.secret);
-	}
-	const sensor: NewDevice = { ...pump('pm-wl-01', rw.rts[0]!.id), kind: 'sensor', mountingHeightCm: 300, siaga3Cm: 100, siaga2Cm: 150, siaga1Cm: 200 };
-	const created = await createDevice(db, admin, sensor);
-	if (!created.ok) throw new Error(created.reason);
-	secrets.set('pm-wl-01', created.secret);
-	ingest = new Ingest(db);
+	mqttSide = await startTestBroker(db);
+	ingest = mqttSide.ingest;
 	ingest.start();
-	broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: false, hooks: brokerHooks({ db, ingest, allowAnonymous: false, tokenKey: randomBytes(32) }) });
+	await mqttSide.register(
+		admin,
+		...['pm-pump-01', 'pm-pump-02', 'pm-pump-03'].map((id) => pump(id, rw.rts[0]!.id)),
+		newDevice('pm-wl-01', 'sensor', { name: 'Pompa pm-wl-01', rtId: rw.rts[0]!.id })
+	);
 	pumps = new PumpCommands({
 		db,
 		events: ingest.events,
 		schedule,
 		publish: (topic, payload) => {
 			sent.push({ topic, payload });
-			return broker.publish(topic, payload);
+			return mqttSide.broker.publish(topic, payload);
 		}
 	});
 	await pumps.start();
@@ -70,20 +60,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	pumps?.close();
-	for (const c of clients) c.end(true);
-	await broker?.close();
+	await mqttSide?.close();
 	await ingest?.close();
 	await db?.close();
 });
 
-function connect(id: string) {
-	return new Promise<mqtt.MqttClient>((resolve, reject) => {
-		const client = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: id, username: id, password: secrets.get(id), reconnectPeriod: 0 });
-		clients.push(client);
-		client.once('connect', () => resolve(client));
-		client.once('error', reject);
-	});
-}
+const connect = (id: string) => mqttSide.connect(id);
 
 /** The pump messages sent to dashboards for a device, in order. */
 const alertsFor = (id: string) =>
