@@ -34,6 +34,8 @@ const schema = z.object({
 	SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
 	RUKUN_DATA_KEY: z.string().optional(),
 	READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+	// Flood alarms: how long a better condition must hold before an alarm lowers or clears.
+	ALARM_HOLD_S: z.coerce.number().int().min(1).max(86_400).default(300),
 	MQTT_URL: z.string().url().optional(),
 	MQTT_USERNAME: z.string().optional(),
 	MQTT_PASSWORD: z.string().optional(),
@@ -68,6 +70,8 @@ export interface Config {
 	dataKey: string | undefined;
 	/** Raw sensor readings older than this are pruned; rollups stay. */
 	readingRetentionDays: number;
+	/** Seconds a better condition must hold before a flood, rate-of-rise or battery alarm lowers or clears. */
+	alarmHoldSeconds: number;
 	/** External broker (embedded aedes is not started); credentials of the app's own MQTT user. */
 	mqttUrl: string | undefined;
 	mqttUsername: string | undefined;
@@ -107,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
 		dataKey: e.RUKUN_DATA_KEY || undefined,
 		readingRetentionDays: e.READING_RETENTION_DAYS,
+		alarmHoldSeconds: e.ALARM_HOLD_S,
 		mqttUrl: e.MQTT_URL || undefined,
 		mqttUsername: e.MQTT_USERNAME || undefined,
 		mqttPassword: e.MQTT_PASSWORD || undefined,

@@ -88,6 +88,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		events: ingest.events,
 		publish: (topic, payload) => broker.publish(topic, payload),
 		sharedWindow: Boolean(config.mqttUrl),
+		holdMs: config.alarmHoldSeconds * 1000,
 		log
 	});
 	const rebuilt = alarms.start();

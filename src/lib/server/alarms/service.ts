@@ -1,4 +1,4 @@
-import { AlarmEngine, REBUILD_WINDOW_MS, type DeviceConfig, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
+import { ALARM_RULES, AlarmEngine, REBUILD_WINDOW_MS, type DeviceConfig, type EngineAlarmType, type LevelUpdate, type SensorReading, type Transition } from '$lib/domain/alarms';
 import type { Siaga } from '$lib/domain/flood';
 import type { AlertMessage, AlarmView, LevelView, Severity } from '$lib/views/alerts';
 import { realtimeOf, type Database } from '../db';
@@ -34,6 +34,11 @@ export interface AlarmServiceOptions {
 	 * in the database, read per batch, since its own share of a sensor's readings is partial.
 	 */
 	sharedWindow?: boolean;
+	/**
+	 * How long a better condition must hold before an alarm lowers or clears (ms;
+	 * ALARM_HOLD_S, default the engine's 5 minutes). Measured on the readings' times.
+	 */
+	holdMs?: number;
 	/** Server time (ms). */
 	now?: () => number;
 	/** The offline check and the settings reload (ms). */
@@ -52,7 +57,9 @@ type Work = { kind: 'event'; event: CommittedEvent } | { kind: 'tick' };
  * writes go through the realtime handle, so alarms never wait behind an import.
  */
 export class AlarmService {
-	readonly engine = new AlarmEngine();
+	readonly engine: AlarmEngine;
+	/** How far back a rebuild reads: the rate window and the hold, whichever needs more. */
+	private readonly rebuildWindowMs: number;
 	private readonly db: Database;
 	private readonly now: () => number;
 	private readonly log: (message: string) => void;
@@ -72,6 +79,9 @@ export class AlarmService {
 	readonly stats = { transitions: 0, lost: 0, published: 0, failures: 0 };
 
 	constructor(private readonly options: AlarmServiceOptions) {
+		const rules = options.holdMs === undefined ? ALARM_RULES : { ...ALARM_RULES, holdMs: options.holdMs };
+		this.engine = new AlarmEngine(rules);
+		this.rebuildWindowMs = Math.max(REBUILD_WINDOW_MS, rules.riseWindowMs + 2 * rules.holdMs);
 		this.db = realtimeOf(options.db);
 		this.now = options.now ?? Date.now;
 		this.log = options.log ?? ((m) => console.error(m));
@@ -178,7 +188,7 @@ export class AlarmService {
 		const now = this.now();
 		const records = await loadDevices(this.db);
 		this.remember(records);
-		const [readings, active] = await Promise.all([loadRecentReadings(this.db, now - REBUILD_WINDOW_MS), loadActiveAlarms(this.db)]);
+		const [readings, active] = await Promise.all([loadRecentReadings(this.db, now - this.rebuildWindowMs), loadActiveAlarms(this.db)]);
 		for (const r of records) {
 			this.engine.restore(r.config.id, { readings: readings.get(r.config.id) ?? [], recorded: active.get(r.config.id) ?? {}, status: r.status, lastSeenAt: r.lastSeenAt });
 		}
@@ -197,7 +207,7 @@ export class AlarmService {
 	/** Rebuilds devices from what the database holds, leaving out `skip`'s readings (the batch about to be fed). */
 	private async restoreFromDatabase(ids: string[], skip: Map<string, Set<number>>): Promise<void> {
 		const [readings, active] = await Promise.all([
-			loadRecentReadings(this.db, this.now() - REBUILD_WINDOW_MS, ids, SHARED_READINGS_PER_DEVICE),
+			loadRecentReadings(this.db, this.now() - this.rebuildWindowMs, ids, SHARED_READINGS_PER_DEVICE),
 			loadActiveAlarms(this.db, ids)
 		]);
 		for (const id of ids) {
