@@ -160,3 +160,23 @@ describe('levels and history', () => {
 		expect(await sensorHistory(db, officerA, 'dash-wl-a', 'week')).toEqual([]);
 	});
 });
+
+describe('dashboard token', () => {
+	it('closes an open dashboard connection when its token expires, and the token no longer connects', async () => {
+		// A token with 1–2 s left (whole seconds): valid at connect, expired moments later.
+		const password = mintDashboardToken(tokenKey, { userId: officerA.id, rwCode: officerA.rwCode!, rwId: officerA.rwId! }, 2);
+		const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.tcpPort}`, { username: 'dashboard', password, reconnectPeriod: 0 });
+		clients.push(client);
+		const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+		const [granted] = await client.subscribeAsync(`rw/${officerA.rwCode}/alerts/#`, { qos: 1 });
+		expect(granted!.qos).toBe(1);
+		// The broker ends the connection at expiry (the client would keep it open for ever).
+		await closed;
+		const again = await new Promise<Error & { code?: number }>((resolve) => {
+			const c = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { username: 'dashboard', password, reconnectPeriod: 0 });
+			clients.push(c);
+			c.once('error', resolve);
+		});
+		expect(again.code).toBe(4);
+	});
+});

@@ -6,9 +6,10 @@ import type { AlarmView, AlertMessage, LevelView } from '$lib/views/alerts';
  * dashboard token from the session, subscribed to the RW's alerts (the broker is the
  * one real-time bus). After every (re)connect it first subscribes, then catches up
  * from the database, so what happened while it was away is shown and nothing falls
- * between the two. The token is fetched again a minute before it expires (with the
- * same catch-up), so a reconnect always has a valid one. Without a WebSocket broker
- * (an external broker) it falls back to fetching the catch-up every 15 seconds.
+ * between the two. The server closes a connection when its token expires, so a minute
+ * before that the feed fetches a new token and reconnects with it at once (subscribe,
+ * then catch up again, so nothing sent in between is lost; the indicator stays live).
+ * Without a WebSocket at all it falls back to fetching the catch-up every 15 seconds.
  */
 
 export type FeedStatus = 'connecting' | 'live' | 'offline' | 'polling';
@@ -58,6 +59,8 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 	let access = options.access;
 	let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 	let client: MqttClient | null = null;
+	/** A planned reconnect with a new token is under way: its close is not an outage. */
+	let renewing = false;
 
 	const catchUp = async (): Promise<boolean> => {
 		try {
@@ -76,13 +79,23 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 		}
 	};
 
+	/** Reconnects with the token just fetched, before the server closes the old one's connection. */
+	const renew = () => {
+		if (stopped || !client?.connected) return;
+		renewing = true;
+		client.reconnect();
+	};
+
 	const scheduleRefresh = () => {
 		clearTimeout(refreshTimer);
 		if (stopped) return;
 		const due = access ? Math.max(5_000, access.expiresAt - Date.now() - REFRESH_BEFORE_MS) : POLL_MS;
 		refreshTimer = setTimeout(() => {
 			void catchUp().then((ok) => {
-				if (ok) scheduleRefresh();
+				if (ok) {
+					renew();
+					scheduleRefresh();
+				}
 				else if (!stopped) refreshTimer = setTimeout(scheduleRefresh, RETRY_MS);
 			});
 		}, due);
@@ -104,6 +117,7 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 		const c = mqtt.connect(url, { username: 'dashboard', password: firstToken, protocolVersion: 4, clean: true, reconnectPeriod: 3_000, connectTimeout: 10_000, keepalive: 30 });
 		client = c;
 		c.on('connect', () => {
+			renewing = false;
 			// Subscribe first, then catch up: a change between the two is in both, never in neither.
 			c.subscribe(`rw/${rwCode}/alerts/#`, { qos: 1 }, (err) => {
 				if (err || stopped) return;
@@ -119,7 +133,10 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 			if (message) options.onMessage(message);
 		});
 		const down = () => !stopped && options.onStatus('offline');
-		c.on('close', down);
+		c.on('close', () => {
+			if (renewing) renewing = false;
+			else down();
+		});
 		c.on('offline', down);
 		c.on('error', down);
 		// A token about to expire (the page was asleep): fetch a new one before the next try.

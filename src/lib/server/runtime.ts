@@ -107,27 +107,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
 			// Not awaited: the app serves (and /healthz answers 503) until the broker is reachable.
-			const { connectExternalBroker } = await import('./mqtt/external');
-			const external = connectExternalBroker({
-				url: config.mqttUrl,
-				username: config.mqttUsername,
-				password: config.mqttPassword,
-				clientId: config.mqttClientId,
-				sessionExpirySeconds: config.mqttSessionExpirySeconds,
-				receiveMaximum: config.mqttReceiveMaximum,
-				ingest,
-				log
-			});
-			broker = {
-				mode: 'external',
-				tcpPort: null,
-				wsPath: null,
-				isUp: external.isUp,
-				stats: () => ({ connectedClients: 0, refusedConnections: 0 }),
-				publish: external.publish,
-				disconnect: (id) => log(`mqtt: cannot drop ${id} on an external broker; run npm run mosquitto:config`),
-				close: external.close
-			};
+			// Browsers' /mqtt relays the alerts heard on it (mqtt/external-side.ts).
+			const { externalSide } = await import('./mqtt/external-side');
+			broker = await externalSide({ config, db, ingest, tokenKey: pii.tokens, httpServer: options.httpServer, log });
 		} else {
 			const embedded = await startBroker({
 				port: config.mqttPort,

@@ -27,7 +27,7 @@ export function mosquittoAcl(devices: AclDevice[], appUsers: string[]): string {
 		lines.push(
 			`user ${user}`,
 			...INGEST_FILTERS.map((filter) => `topic read ${filter}`),
-			`topic write ${topics.allAlerts(ANY)}`,
+			`topic readwrite ${topics.allAlerts(ANY)}`,
 			`topic write ${topics.pumpCmd(ANY, ANY)}`,
 			''
 		);

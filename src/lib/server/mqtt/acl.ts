@@ -9,7 +9,8 @@ export type { DeviceKind };
 
 export type Principal =
 	| { kind: 'device'; deviceId: string; deviceKind: DeviceKind; rwCode: string; rwId: string }
-	| { kind: 'dashboard'; userId: string; rwCode: string; rwId: string }
+	/** `expiresAt` (ms): the token's expiry; the broker closes the connection then. */
+	| { kind: 'dashboard'; userId: string; rwCode: string; rwId: string; expiresAt?: number }
 	/** Only with MQTT_ALLOW_ANONYMOUS=1 (development). */
 	| { kind: 'anonymous' };
 

@@ -25,7 +25,8 @@ export interface BrokerHooks {
 }
 
 export interface BrokerOptions {
-	port: number;
+	/** MQTT over TCP; null: none (the alerts relay serves only the WebSocket). */
+	port: number | null;
 	host: string;
 	/** When given, MQTT over WebSocket is served at /mqtt on this HTTP server. */
 	httpServer?: HttpServer;
@@ -42,12 +43,15 @@ export interface BrokerStats {
 
 export interface BrokerHandle {
 	aedes: Aedes;
+	/** 0 without a TCP listener (the alerts relay). */
 	tcpPort: number;
 	wsPath: string | null;
 	isUp(): boolean;
 	stats(): BrokerStats;
 	/** Closes a client's connection at once (a disabled device). */
 	disconnect(clientId: string): void;
+	/** The ids of the clients connected now. */
+	clientIds(): string[];
 	/** A server message (alerts, pump commands), QoS 1, past the publish hook (the server is trusted). */
 	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>;
 	close(): Promise<void>;
@@ -63,12 +67,32 @@ function defaultHooks(allowAnonymous: boolean): BrokerHooks {
 	};
 }
 
-type RukunClient = Client & { rukun?: Principal };
+type RukunClient = Client & { rukun?: Principal; expiry?: NodeJS.Timeout };
+
+const clientsOf = (aedes: Aedes) => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
 /** The peer's address: the TCP socket's, or for MQTT over WebSocket the upgrade request's socket. */
 function clientAddress(client: Client): string {
 	const socket = client.req?.socket ?? (client.conn as { remoteAddress?: string });
 	return socket.remoteAddress ?? 'unknown';
+}
+
+const expired = (p: Principal) => p.kind === 'dashboard' && p.expiresAt !== undefined && p.expiresAt <= Date.now();
+
+/**
+ * A dashboard's token is checked at connect; an open connection must not outlive it
+ * (a session logged out or a role taken away ends there too): it is closed at the
+ * token's expiry, and no subscription is granted past it. The page has fetched a new
+ * token by then; it reconnects with it and catches up from the database.
+ */
+function closeAtExpiry(client: RukunClient): void {
+	const p = client.rukun;
+	if (p?.kind !== 'dashboard' || p.expiresAt === undefined) return;
+	clearTimeout(client.expiry);
+	client.expiry = setTimeout(() => {
+		if (!client.closed) client.close();
+	}, Math.max(0, p.expiresAt - Date.now()));
+	client.expiry.unref();
 }
 
 /**
@@ -86,6 +110,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 				(result) => {
 					if (result.ok) {
 						client.rukun = result.principal;
+						closeAtExpiry(client);
 						return done(null, true);
 					}
 					refused++;
@@ -117,19 +142,23 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 		},
 		authorizeSubscribe: (client: RukunClient, subscription, done) => {
 			const principal = client.rukun;
-			done(null, principal && hooks.subscribe(principal, subscription.topic) ? subscription : null);
+			done(null, principal && !expired(principal) && hooks.subscribe(principal, subscription.topic) ? subscription : null);
 		}
 	});
 	aedes.on('clientError', (client, err) => log(`mqtt: client ${client.id} error: ${err.message}`));
+	aedes.on('clientDisconnect', (client: RukunClient) => clearTimeout(client.expiry));
 
-	const tcp: NetServer = createServer({ noDelay: true }, (socket) => aedes.handle(socket));
-	await new Promise<void>((resolve, reject) => {
-		tcp.once('error', reject);
-		tcp.listen(options.port, options.host, () => {
-			tcp.off('error', reject);
-			resolve();
+	const port = options.port;
+	const tcp: NetServer | null = port === null ? null : createServer({ noDelay: true }, (socket) => aedes.handle(socket));
+	if (tcp) {
+		await new Promise<void>((resolve, reject) => {
+			tcp.once('error', reject);
+			tcp.listen({ port, host: options.host }, () => {
+				tcp.off('error', reject);
+				resolve();
+			});
 		});
-	});
+	}
 
 	let wss: WebSocketServer | null = null;
 	let onUpgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
@@ -152,13 +181,14 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 	let closed = false;
 	return {
 		aedes,
-		tcpPort: (tcp.address() as AddressInfo).port,
+		tcpPort: tcp ? (tcp.address() as AddressInfo).port : 0,
 		wsPath: wss ? MQTT_WS_PATH : null,
-		isUp: () => !closed && !aedes.closed && tcp.listening,
+		isUp: () => !closed && !aedes.closed && (tcp ? tcp.listening : true),
 		stats: () => ({ connectedClients: aedes.connectedClients, refusedConnections: refused }),
 		disconnect(clientId) {
-			(aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.close();
+			clientsOf(aedes)[clientId]?.close();
 		},
+		clientIds: () => Object.keys(clientsOf(aedes)),
 		publish(topic, payload, publishOptions = {}) {
 			return new Promise((resolve, reject) => {
 				if (closed) return reject(new Error('broker closed'));
@@ -175,7 +205,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 			for (const client of wss?.clients ?? []) client.terminate();
 			wss?.close();
 			await new Promise<void>((resolve) => aedes.close(() => resolve()));
-			await new Promise<void>((resolve) => tcp.close(() => resolve()));
+			if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
 		}
 	};
 }

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import type { Ingest } from '../ingest/ingest';
 import { OrderedAcks } from './ordered-acks';
-import { INGEST_FILTERS, shared } from './topics';
+import { ANY, INGEST_FILTERS, parseTopic, shared, topics } from './topics';
 
 /** Topics the app ingests, as MQTT 5 shared subscriptions: instances split the load. */
 export const SHARED_SUBSCRIPTIONS = INGEST_FILTERS.map((filter) => shared('rukun', filter));
@@ -18,6 +18,15 @@ export interface ExternalBrokerOptions {
 	receiveMaximum: number;
 	ingest: Ingest;
 	log?: (message: string) => void;
+	/**
+	 * Every RW's alerts (whichever instance published them), for this instance's browser
+	 * dashboards (mqtt/relay.ts). Subscribed at QoS 0 and not shared: each instance gets
+	 * them all, and a session that was away is not sent a backlog of stale ones (its
+	 * dashboards catch up from the database).
+	 */
+	onAlert?: (topic: string, payload: Buffer) => void;
+	/** The connection was lost (the relay drops its dashboards). */
+	onDown?: () => void;
 	/** Reconnect backoff: first delay, doubled up to the maximum (ms). */
 	backoff?: { minMs: number; maxMs: number };
 }
@@ -93,8 +102,13 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		});
 	};
 
+	const onAlert = options.onAlert;
 	client.handleMessage = (packet, callback) => {
 		const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+		if (onAlert && parseTopic(packet.topic)?.family === 'alerts') {
+			onAlert(packet.topic, payload);
+			return callback();
+		}
 		// The broker enforced who may publish where; ingest checks the device and payload.
 		if (packet.qos === 1 && packet.messageId !== undefined) {
 			store(packet.topic, payload, acks.track(packet.messageId));
@@ -113,7 +127,9 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		delay = backoff.minMs;
 		client.options.reconnectPeriod = delay;
 		log(`mqtt: connected to ${options.url} as ${options.clientId}${connack.sessionPresent ? ' (session resumed)' : ''}`);
-		client.subscribe(SHARED_SUBSCRIPTIONS, { qos: 1 }, (err, granted) => {
+		const filters: Record<string, { qos: 0 | 1 }> = Object.fromEntries(SHARED_SUBSCRIPTIONS.map((f) => [f, { qos: 1 }]));
+		if (onAlert) filters[topics.allAlerts(ANY)] = { qos: 0 };
+		client.subscribe(filters, (err, granted) => {
 			const refused = granted?.filter((g) => g.qos > 1) ?? [];
 			if (err || refused.length > 0) {
 				log(`mqtt: subscribe failed: ${err?.message ?? refused.map((g) => `${g.topic} (${g.qos})`).join(', ')}`);
@@ -125,8 +141,10 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		});
 	});
 	client.on('close', () => {
+		const was = subscribed;
 		subscribed = false;
 		acks.reset();
+		if (was) options.onDown?.();
 		if (closing) return;
 		// mqtt.js reconnects every reconnectPeriod (read when it schedules the next
 		// attempt): doubled after each failure while the broker stays away.
