@@ -60,6 +60,33 @@ describe('acknowledging an alarm over HTTP', () => {
 		expect((await feedAlarm(officer))?.acknowledgedAt).toBeNull();
 	});
 
+	it('shows an RT head the post read-only (no acknowledge form, no pump switches) and refuses their acknowledgement', async () => {
+		const officerPage = await (await officer.get('/security')).text();
+		expect(officerPage).toContain('Tandai ditangani');
+		expect(officerPage).toContain('aria-label="Nyalakan Pompa Jl. Kelapa Hybrida"');
+
+		const rtHead = await demoSession(app, '081200000002');
+		const page = await rtHead.get('/security');
+		expect(page.status).toBe(200);
+		const html = await page.text();
+		// Alarms with their details, the map, the levels and the device health …
+		expect(html).toContain('Saluran uji');
+		expect(html).toContain('Siaga 1 dalam ±25 menit');
+		expect(html).toContain('data-testid="map"');
+		expect(html).toContain('data-testid="device-http-wl-01"');
+		expect(html).toContain('Anda dapat melihat alarm, tetapi tidak menanganinya.');
+		// … and nothing to act with.
+		expect(html).not.toContain('Tandai ditangani');
+		expect(html).not.toContain('action="?/acknowledge"');
+		expect(html).not.toContain('aria-label="Nyalakan Pompa');
+		// Its live feed (read) works; the server refuses the acknowledgement itself.
+		expect((await rtHead.get('/security/feed', { accept: 'application/json' })).status).toBe(200);
+		expect((await rtHead.post('/security?/acknowledge', { alarmId, note: 'saya ketua RT' })).status).toBe(403);
+		expect(await (await rtHead.post('/security?/acknowledge', { alarmId, note: 'saya ketua RT' }, ACTION)).json()).toMatchObject({ type: 'failure', status: 403 });
+		expect((await rtHead.post('/security/pumps?/command', { id: 'rw012-pump-01', on: 'true' }, ACTION)).status).toBe(403);
+		expect((await feedAlarm(officer))?.acknowledgedAt).toBeNull();
+	});
+
 	it('refuses a resident, then stores the officer’s acknowledgement once', async () => {
 		const resident = await demoSession(app, '081200000001');
 		expect((await resident.post('/security?/acknowledge', { alarmId, note: 'saya warga' }, ACTION)).status).toBe(403);

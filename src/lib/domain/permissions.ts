@@ -19,7 +19,8 @@ export const PERMISSIONS = {
 	'area.rt': { rt_head: 'rt' },
 	'area.rw': { rw_admin: 'rw' },
 	'area.treasurer': { treasurer: 'rw' },
-	'area.security': { security_officer: 'rw', rw_admin: 'rw' },
+	// The security post; RT heads only read it (alarms.read, not alarms.acknowledge nor pumps.command).
+	'area.security': { security_officer: 'rw', rw_admin: 'rw', rt_head: 'rw' },
 	// The RW itself and its RTs (name, numbering).
 	'rw.manage': { rw_admin: 'rw' },
 	// Members: who holds which role, invites, password-reset codes.

@@ -7,7 +7,7 @@ describe('requiredRoles', () => {
 		expect(requiredRoles('/rw/members')).toEqual(['rw_admin']);
 		expect(requiredRoles('/rt')).toEqual(['rt_head']);
 		expect(requiredRoles('/treasurer/report')).toEqual(['treasurer']);
-		expect(requiredRoles('/security')).toEqual(['security_officer', 'rw_admin']);
+		expect(requiredRoles('/security')).toEqual(['security_officer', 'rw_admin', 'rt_head']);
 		expect(requiredRoles('/account')).toEqual([]);
 		expect([...requiredRoles('/registry/import')!].sort()).toEqual(['rt_head', 'rw_admin']);
 		expect(requiredAction('/registry/import')).toBe('registry.read');

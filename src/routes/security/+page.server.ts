@@ -34,6 +34,8 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
 	acknowledge: async ({ locals, request }) => {
+		// RT heads read the post but do not act: refused before the form is even read.
+		if (!may(locals.db.user, 'alarms.acknowledge')) return refuse(403, { message: 'errors.forbidden' });
 		const form = await request.formData();
 		const parsed = parseForm(acknowledgeSchema, form);
 		if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, form: parsed.values.alarmId });
