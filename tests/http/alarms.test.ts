@@ -82,7 +82,7 @@ describe('acknowledging an alarm over HTTP', () => {
 		// Its live feed (read) works; the server refuses the acknowledgement itself.
 		expect((await rtHead.get('/security/feed', { accept: 'application/json' })).status).toBe(200);
 		expect((await rtHead.post('/security?/acknowledge', { alarmId, note: 'saya ketua RT' })).status).toBe(403);
-		expect(await (await rtHead.post('/security?/acknowledge', { alarmId, note: 'saya ketua RT' }, ACTION)).json()).toMatchObject({ type: 'failure', status: 403 });
+		expect((await rtHead.post('/security?/acknowledge', { alarmId, note: 'saya ketua RT' }, ACTION)).status).toBe(403);
 		expect((await rtHead.post('/security/pumps?/command', { id: 'rw012-pump-01', on: 'true' }, ACTION)).status).toBe(403);
 		expect((await feedAlarm(officer))?.acknowledgedAt).toBeNull();
 	});

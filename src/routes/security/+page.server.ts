@@ -1,4 +1,6 @@
+import { error } from '@sveltejs/kit';
 import { may } from '$lib/domain/permissions';
+import { translate } from '$lib/i18n';
 import { acknowledgeSchema } from '$lib/schemas/alarms';
 import { parseForm } from '$lib/schemas/form';
 import { acknowledgeAlarm } from '$lib/server/alarms/acknowledge';
@@ -34,8 +36,8 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
 	acknowledge: async ({ locals, request }) => {
-		// RT heads read the post but do not act: refused before the form is even read.
-		if (!may(locals.db.user, 'alarms.acknowledge')) return refuse(403, { message: 'errors.forbidden' });
+		// RT heads read the post but do not act: refused as the area guard refuses, before the form is read.
+		if (!may(locals.db.user, 'alarms.acknowledge')) error(403, { message: translate(locals.locale, 'error.403'), key: 'error.403' });
 		const form = await request.formData();
 		const parsed = parseForm(acknowledgeSchema, form);
 		if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, form: parsed.values.alarmId });
