@@ -151,8 +151,16 @@ describe('levels and history', () => {
 				['dash-wl-a', rwA.id, at(minAgo), level]
 			);
 		}
-		const levels = await latestLevels(db, officerA);
-		expect(levels).toEqual([{ deviceId: 'dash-wl-a', levelCm: 165, siaga: 2, risePer10Min: 45, at: expect.any(String) }]);
+		// The engine's level, not the last reading's: no active flood alarm is normal (4),
+		// an active one gives its level (a reload shows what the live screen showed).
+		await db.query(`update alarm set cleared_at = now() where device_id = 'dash-wl-a' and type = 'flood_level' and cleared_at is null`);
+		expect(await latestLevels(db, officerA)).toEqual([{ deviceId: 'dash-wl-a', levelCm: 165, siaga: 4, risePer10Min: 45, at: expect.any(String) }]);
+		await makeAlarm(db, rwA.id, 'dash-wl-a', { type: 'flood_level', siaga: 3 });
+		expect((await latestLevels(db, officerA))[0]!.siaga).toBe(3);
+		// A silenced sensor raises no alarm: its level comes from the reading.
+		await db.query(`update device set silenced_until = now() + interval '1 hour' where id = 'dash-wl-a'`);
+		expect((await latestLevels(db, officerA))[0]!.siaga).toBe(2);
+		await db.query(`update device set silenced_until = null where id = 'dash-wl-a'`);
 		expect(await latestLevels(db, residentA)).toEqual([]);
 		expect((await sensorHistory(db, officerA, 'dash-wl-a', 'hour')).map((p) => p.last_cm)).toEqual([120, 160, 165]);
 		expect((await sensorHistory(db, officerA, 'dash-wl-a', 'day')).map((p) => p.avg_cm)).toEqual([120, 160, 165]);
