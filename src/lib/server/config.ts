@@ -49,7 +49,11 @@ const schema = z.object({
 		.string()
 		.optional()
 		.transform((v) => v || DEFAULT_TILE_URL)
-		.pipe(z.string().regex(/^https?:\/\/[^/\s]+\/\S*\{z\}\S*\{x\}\S*\{y\}/, 'an http(s) URL with {z}, {x} and {y}'))
+		.pipe(z.string().regex(/^https?:\/\/[^/\s]+\/\S*\{z\}\S*\{x\}\S*\{y\}/, 'an http(s) URL with {z}, {x} and {y}')),
+	// Web Push (docs/push.md): the VAPID key pair (URL-safe base64) and the operator's contact.
+	VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'URL-safe base64 of a P-256 public key').optional().or(z.literal('')),
+	VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'URL-safe base64 of a P-256 private key').optional().or(z.literal('')),
+	VAPID_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'a mailto: or https: URL').optional().or(z.literal(''))
 });
 
 export interface Config {
@@ -86,6 +90,10 @@ export interface Config {
 	metricsToken: string | undefined;
 	/** Tile URL template of the security post's map (default OpenStreetMap). */
 	mapTileUrl: string;
+	/** Web Push: VAPID keys (else generated, docs/push.md) and the contact sent to push services. */
+	vapidPublicKey: string | undefined;
+	vapidPrivateKey: string | undefined;
+	vapidSubject: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -121,6 +129,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		mqttSessionExpirySeconds: e.MQTT_SESSION_EXPIRY_SECONDS,
 		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM,
 		metricsToken: e.METRICS_TOKEN || undefined,
-		mapTileUrl: e.MAP_TILE_URL
+		mapTileUrl: e.MAP_TILE_URL,
+		vapidPublicKey: e.VAPID_PUBLIC_KEY || undefined,
+		vapidPrivateKey: e.VAPID_PRIVATE_KEY || undefined,
+		vapidSubject: e.VAPID_SUBJECT || undefined
 	};
 }

@@ -1,10 +1,16 @@
 import { queryAsUser, type Database, type Sql } from './db';
 import type { SessionUser } from './auth/sessions';
+import { PUSH_CHANNEL, wakePushSenders } from './push/wake';
 
 /**
  * In-app notifications: always written (in the same transaction as the step they
  * announce); Web Push, when a user has a subscription, rides on top. The text is
  * an i18n key (`notify.<kind>`) with params, so each reader sees their language.
+ *
+ * Each row is also the push channel's outbox entry (due at once, docs/push.md): the
+ * push sender delivers it after the commit, so a rolled-back step pushes nothing and
+ * a crash after the commit still pushes. `pg_notify` reaches every instance's sender
+ * at commit; this process's senders are woken at once.
  */
 export async function notify(
 	tx: Sql,
@@ -17,9 +23,13 @@ export async function notify(
 	const unique = [...new Set(userIds)];
 	if (unique.length === 0) return;
 	await tx.query(
-		`insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from unnest($5::uuid[]) as u`,
+		`with written as (
+		   insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from unnest($5::uuid[]) as u returning 1
+		 )
+		 select pg_notify('${PUSH_CHANNEL}', '') from (select 1 from written limit 1) w`,
 		[rwId, kind, JSON.stringify(params), link, unique]
 	);
+	wakePushSenders();
 }
 
 export interface NotificationRow {

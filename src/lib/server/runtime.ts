@@ -20,6 +20,9 @@ import { removeAbandonedImports } from './registry/registration';
 import path from 'node:path';
 import { pruneTemp, TEMP_KINDS } from './storage/temp-files';
 import { PumpCommands } from './pumps/commands';
+// Web Push (docs/push.md)
+import { startPush, type PushService } from './push/service';
+import { floodNotifier } from './push/flood';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -55,6 +58,8 @@ export interface Runtime {
 	pii: PiiKeys;
 	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
 	files: FileStore;
+	/** Web Push: VAPID keys and the sender of the notification rows to subscribed devices. */
+	push: PushService;
 	seeded: boolean;
 	/** Demo logins to print at start (when the demo RW is seeded). */
 	demoLogins: { phone: string; role: string; name: string }[];
@@ -131,6 +136,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	ingest.start();
 	const pumps = new PumpCommands({ db, publish: (topic, payload) => broker.publish(topic, payload), events: ingest.events, log });
 	await pumps.start();
+	// Web Push: the notification rows go to subscribed devices; flood level changes become flood.* notifications.
+	const push = await startPush({ db, dataDir: config.dataDir, databaseUrl: config.databaseUrl, vapidPublicKey: config.vapidPublicKey, vapidPrivateKey: config.vapidPrivateKey, vapidSubject: config.vapidSubject, log });
+	const offFlood = alarms.onLevelChange(floodNotifier(db, log));
 	// Spreadsheets left by an abandoned import (encrypted, but full of NIK/KK numbers):
 	// also those of a previous run, not only when the next import comes.
 	const pruneUploads = () =>
@@ -176,6 +184,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		pumps,
 		pii,
 		files,
+		push,
 		seeded,
 		demoLogins: config.seedDemo ? DEMO_USERS.map(({ phone, role, name }) => ({ phone, role, name })) : [],
 		close() {
@@ -187,6 +196,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 					await ingest.close();
 					// After the ingest's last batches: their alarms are still recorded.
 					await alarms.close();
+					offFlood();
+					await push.close();
 					await sessionChanges?.close();
 					await stopPdfWorker();
 				} finally {
