@@ -46,6 +46,9 @@ export class PushSender {
 	private closed = false;
 	private timer: NodeJS.Timeout | null = null;
 	private offWake: (() => void) | null = null;
+	/** After a wake from notify() on PostgreSQL, look again shortly until then (ms since epoch). */
+	private recheckUntil = 0;
+	private recheck: NodeJS.Timeout | null = null;
 	/** Counters for tests, metrics and the benchmark. */
 	readonly stats = { sent: 0, gone: 0, retried: 0, failed: 0, skipped: 0, rounds: 0, errors: 0 };
 
@@ -61,7 +64,14 @@ export class PushSender {
 
 	/** Listens for wakes and starts the sweep; the first round runs at once (rows left by a crash). */
 	start(): void {
-		this.offWake = onPushWake(() => this.wake());
+		this.offWake = onPushWake(() => {
+			// notify() wakes before its transaction commits: PGlite's claim waits for the
+			// commit (one session), PostgreSQL's may run first and find nothing. LISTEN
+			// wakes again at the commit where the runtime has it; without it (one process
+			// given only a handle), look again every 50 ms for a short while.
+			if (this.db.kind === 'postgres') this.recheckUntil = Date.now() + 2000;
+			this.wake();
+		});
 		this.timer = setInterval(() => this.wake(), this.options.sweepMs ?? 5000);
 		this.timer.unref();
 		this.wake();
@@ -87,23 +97,30 @@ export class PushSender {
 	async close(): Promise<void> {
 		this.closed = true;
 		this.offWake?.();
+		if (this.recheck) clearTimeout(this.recheck);
 		if (this.timer) clearInterval(this.timer);
 		await this.idle();
 		this.agent.destroy();
 	}
 
 	private async loop(): Promise<void> {
-		let full: boolean;
+		let claimed = 0;
 		do {
 			this.again = false;
 			try {
-				full = (await this.round()) === this.batch;
+				claimed = await this.round();
 			} catch (err) {
 				this.stats.errors++;
 				this.log(`push: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-				full = false;
+				claimed = 0;
 			}
-		} while ((full || this.again) && !this.closed);
+		} while ((claimed === this.batch || this.again) && !this.closed);
+		if (claimed === 0 && Date.now() < this.recheckUntil && !this.closed && !this.recheck) {
+			this.recheck = setTimeout(() => {
+				this.recheck = null;
+				this.wake();
+			}, 50);
+		}
 	}
 
 	/** One claim → send → record; returns how many notifications it claimed. */
