@@ -250,6 +250,24 @@ describe('no loss, no double send', () => {
 	});
 });
 
+describe.runIf(process.env.DATABASE_URL)('claims on PostgreSQL', () => {
+	it('two claims at once take disjoint rows without waiting for each other (skip locked)', async () => {
+		const users = await Promise.all(Array.from({ length: 6 }, () => makeMember(db, rw, 'resident')));
+		await db.transaction((tx) => notify(tx, rw.id, users.map((u) => u.id), 'announcement.posted', { title: 'Rapat' }, '/pengumuman'));
+		const ours = `select id from notification where user_id = any($1::uuid[])`;
+		const mine = new Set((await db.query<{ id: string }>(ours, [users.map((u) => u.id)])).map((r) => Number(r.id)));
+		const [first, second] = await db.transaction(async (tx) => {
+			const a = (await claimDue(tx, 3, 60)).filter((n) => mine.has(n.id));
+			// While the first claim's transaction still holds its rows, a second sender claims.
+			const b = (await claimDue(db, 100, 60)).filter((n) => mine.has(n.id));
+			return [a, b];
+		});
+		expect(first).toHaveLength(3);
+		expect(second).toHaveLength(3);
+		expect(first.some((n) => second.some((m) => m.id === n.id))).toBe(false);
+	});
+});
+
 describe('flood level changes', () => {
 	it('tell the residents of the sensor RT whose minimum level is reached, and those told before when it is over', async () => {
 		const s = sender();

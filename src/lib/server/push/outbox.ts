@@ -1,4 +1,4 @@
-import type { Database } from '../db';
+import type { Database, Sql } from '../db';
 import { DEFAULT_PREFERENCES, type PushPreferences } from '$lib/domain/push';
 import type { Locale } from '$lib/i18n';
 
@@ -24,7 +24,7 @@ export interface DueNotification {
  * the same row, and the claim is a lease (push_due_at moved `leaseS` ahead): a sender
  * that dies mid-send leaves the row to be taken again when the lease runs out.
  */
-export async function claimDue(db: Database, limit: number, leaseS: number): Promise<DueNotification[]> {
+export async function claimDue(db: Sql, limit: number, leaseS: number): Promise<DueNotification[]> {
 	const rows = await db.query<{ id: string | number; rw_id: string; user_id: string; kind: string; params: Record<string, string | number>; link: string; push_attempts: number }>(
 		`with due as (
 		   select id from notification where push_due_at <= now() order by push_due_at, id limit $1 for update skip locked
