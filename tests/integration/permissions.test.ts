@@ -158,6 +158,11 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 	'letters.review_rw': {
 		level: 'rw',
 		run: (tx, p) => tx.query(`insert into letter_register (rw_id, kind, year, last_seq) values ($1, 'SP', 2026, 1) returning rw_id`, [p.rwId])
+	},
+	// Announcements (push area): posting one to an RT.
+	'announcements.post': {
+		level: 'rt',
+		run: (tx, p, u) => tx.query(`insert into announcement (rw_id, rt_id, author_id, author_name, title, body) values ($1, $2, $3, 'Ketua', 'Kerja bakti', 'Minggu pagi') returning id`, [p.rwId, p.rtId, u.id])
 	}
 };
 

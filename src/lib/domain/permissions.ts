@@ -49,7 +49,9 @@ export const PERMISSIONS = {
 	// numbering, cancelling and pick-up, and the survey results.
 	'letters.configure': { rw_admin: 'rw' },
 	'letters.review_rt': { rt_head: 'rt' },
-	'letters.review_rw': { rw_admin: 'rw' }
+	'letters.review_rw': { rw_admin: 'rw' },
+	// Announcements (push area): the RW admin to the whole RW, an RT head to their RT.
+	'announcements.post': { rw_admin: 'rw', rt_head: 'rt' }
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Action = keyof typeof PERMISSIONS;

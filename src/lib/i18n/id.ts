@@ -958,7 +958,26 @@ export const id = {
 	'push.prefs.save': 'Simpan pengaturan',
 	'push.prefs.saved': 'Pengaturan tersimpan.',
 	'errors.push_prefs': 'Pilihan tidak valid.',
-	'errors.push_subscription': 'Langganan notifikasi tidak valid.'
+	'errors.push_subscription': 'Langganan notifikasi tidak valid.',
+	'announcement.title': 'Pengumuman',
+	'announcement.none': 'Belum ada pengumuman.',
+	'announcement.all': 'Semua pengumuman',
+	'announcement.new': 'Baru',
+	'announcement.to_rw': 'Seluruh RW',
+	'announcement.to_rt': 'RT {rt}',
+	'announcement.image_alt': 'Gambar pengumuman: {title}',
+	'announcement.post_title': 'Buat pengumuman',
+	'announcement.target': 'Untuk',
+	'announcement.field_title': 'Judul',
+	'announcement.field_body': 'Isi pengumuman',
+	'announcement.field_image': 'Gambar (opsional)',
+	'announcement.field_push': 'Kirim juga sebagai notifikasi',
+	'announcement.post': 'Terbitkan',
+	'announcement.posted': 'Pengumuman diterbitkan.',
+	'announcement.mark_read': 'Tandai semua sudah dibaca',
+	'announcement.marked_read': 'Semua pengumuman ditandai sudah dibaca.',
+	'errors.announcement_title': 'Judul 3–120 karakter.',
+	'errors.announcement_body': 'Isi wajib diisi, paling banyak 4.000 karakter.'
 } as const;
 
 export type MessageKey = keyof typeof id;
