@@ -67,7 +67,8 @@ export async function loadVapidKeys(options: VapidOptions): Promise<VapidKeys> {
 
 function check(keys: VapidKeys): void {
 	try {
-		webpush.setVapidDetails(keys.subject, keys.publicKey, keys.privateKey);
+		// Signs one header with them (no global state): a malformed key or subject fails here, at start.
+		webpush.getVapidHeaders('https://push.example', keys.subject, keys.publicKey, keys.privateKey, 'aes128gcm');
 	} catch (err) {
 		throw new Error(`Invalid VAPID configuration: ${err instanceof Error ? err.message : String(err)}`);
 	}
