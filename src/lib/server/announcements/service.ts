@@ -35,7 +35,7 @@ export function checkInput(input: AnnouncementInput): FieldErrors {
 	return errors;
 }
 
-export async function postAnnouncement(db: Database, store: FileStore, user: SessionUser, input: AnnouncementInput): Promise<PostResult> {
+export async function postAnnouncement(db: Database, user: SessionUser, store: FileStore, input: AnnouncementInput): Promise<PostResult> {
 	if (!user.rwId || !may(user, 'announcements.post', { rwId: user.rwId, rtId: input.rtId })) return { ok: false, forbidden: true };
 	const errors = checkInput(input);
 	let image: { key: string; bytes: Uint8Array; contentType: string } | null = null;
@@ -95,7 +95,7 @@ export async function markRead(db: Database, user: SessionUser, ids: readonly st
 }
 
 /** The image of an announcement the user may read; null otherwise. */
-export async function announcementImage(db: Database, store: FileStore, user: SessionUser, id: string): Promise<{ bytes: Uint8Array; contentType: string } | null> {
+export async function announcementImage(db: Database, user: SessionUser, store: FileStore, id: string): Promise<{ bytes: Uint8Array; contentType: string } | null> {
 	const [row] = await queryAsUser<{ image_key: string | null }>(db, { sub: user.id, rw_id: user.rwId }, 'select image_key from announcement where id = $1', [id]);
 	return row?.image_key ? store.get(row.image_key) : null;
 }
