@@ -26,6 +26,7 @@ create table public.announcement (
 create index announcement_rw_idx on public.announcement (rw_id, created_at desc);
 
 create table public.announcement_read (
+  rw_id uuid not null references public.rw(id) on delete cascade,
   announcement_id uuid not null references public.announcement(id) on delete cascade,
   user_id uuid not null references public.app_user(id) on delete cascade,
   read_at timestamptz not null default now(),
@@ -55,4 +56,4 @@ create policy announcement_post on public.announcement for insert to authenticat
 );
 create policy announcement_read_own on public.announcement_read for all to authenticated
   using (user_id = auth.uid())
-  with check (user_id = auth.uid() and announcement_id in (select id from public.announcement));
+  with check (user_id = auth.uid() and rw_id in (select app.member_rw_ids()) and announcement_id in (select id from public.announcement));

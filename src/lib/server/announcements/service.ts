@@ -89,7 +89,7 @@ export async function markRead(db: Database, user: SessionUser, ids: readonly st
 	await queryAsUser(
 		db,
 		{ sub: user.id, rw_id: user.rwId },
-		`insert into announcement_read (announcement_id, user_id) select a.id, $2 from announcement a where a.id = any($1::uuid[]) on conflict do nothing`,
+		`insert into announcement_read (rw_id, announcement_id, user_id) select a.rw_id, a.id, $2 from announcement a where a.id = any($1::uuid[]) on conflict do nothing`,
 		[ids, user.id]
 	);
 }
