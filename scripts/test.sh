@@ -9,8 +9,8 @@ step "svelte-check"
 npm run --silent check
 step "eslint"
 npm run --silent lint
-step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler)"
-bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils
+step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
+bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
 # The embedded runs clear DATABASE_URL and MQTT_URL: a value left in the shell would
 # otherwise switch them to an outside database or broker (or wipe its data).
 embedded() { env -u DATABASE_URL -u MQTT_URL "$@"; }
