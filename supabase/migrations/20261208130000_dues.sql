@@ -292,33 +292,36 @@ create trigger dues_invoice_paid after update of paid on public.dues_invoice
 
 -- Cash book months: a payment counts in its received month, an expense in its month;
 -- a void takes it out again.
-create function app.dues_cash_changed() returns trigger
+create function app.dues_cash_add(p_rw uuid, p_day date, p_income bigint, p_expense bigint) returns void
+language sql security definer set search_path = public, pg_temp as $$
+  insert into dues_cash_month as c (rw_id, month, income, expense)
+    values (p_rw, date_trunc('month', p_day)::date, p_income, p_expense)
+  on conflict (rw_id, month) do update set income = c.income + excluded.income, expense = c.expense + excluded.expense
+$$;
+create function app.dues_payment_cash() returns trigger
 language plpgsql security definer set search_path = public, pg_temp
 as $$
-declare
-  v_month date;
-  v_delta bigint;
-  v_in boolean := tg_table_name = 'dues_payment';
 begin
-  if tg_op = 'INSERT' then
-    v_month := date_trunc('month', case when v_in then new.received_on else new.spent_on end)::date;
-    v_delta := new.amount;
-  elsif old.voided_at is null and new.voided_at is not null then
-    v_month := date_trunc('month', case when v_in then old.received_on else old.spent_on end)::date;
-    v_delta := -old.amount;
-  else
-    return null;
+  if tg_op = 'INSERT' then perform app.dues_cash_add(new.rw_id, new.received_on, new.amount, 0);
+  elsif old.voided_at is null and new.voided_at is not null then perform app.dues_cash_add(old.rw_id, old.received_on, -old.amount, 0);
   end if;
-  insert into dues_cash_month as c (rw_id, month, income, expense)
-    values (new.rw_id, v_month, case when v_in then v_delta else 0 end, case when v_in then 0 else v_delta end)
-  on conflict (rw_id, month) do update set income = c.income + excluded.income, expense = c.expense + excluded.expense;
+  return null;
+end
+$$;
+create function app.dues_expense_cash() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+begin
+  if tg_op = 'INSERT' then perform app.dues_cash_add(new.rw_id, new.spent_on, 0, new.amount);
+  elsif old.voided_at is null and new.voided_at is not null then perform app.dues_cash_add(old.rw_id, old.spent_on, 0, -old.amount);
+  end if;
   return null;
 end
 $$;
 create trigger dues_payment_cash after insert or update of voided_at on public.dues_payment
-  for each row execute function app.dues_cash_changed();
+  for each row execute function app.dues_payment_cash();
 create trigger dues_expense_cash after insert or update of voided_at on public.dues_expense
-  for each row execute function app.dues_cash_changed();
+  for each row execute function app.dues_expense_cash();
 
 -- What the public verification page may show of a receipt: nothing else.
 create function app.verify_receipt(p_token text)
@@ -340,7 +343,30 @@ end
 $$;
 revoke all on function app.verify_receipt(text) from public;
 grant execute on function app.verify_receipt(text) to anon, authenticated;
-revoke all on function app.dues_invoice_inserted(), app.dues_invoice_paid(), app.dues_cash_changed() from public;
+revoke all on function app.dues_invoice_inserted(), app.dues_invoice_paid(), app.dues_payment_cash(), app.dues_expense_cash(),
+  app.dues_cash_add(uuid, date, bigint, bigint) from public;
+
+-- Who to tell: the residents of a house (for the treasurer, who does not read
+-- memberships), and the treasurers of an RW (for a resident who sent a proof).
+create function app.dues_house_user_ids(p_house uuid) returns setof uuid
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$
+begin
+  return query select m.user_id from public.membership m
+    where m.house_id = p_house and m.role = 'resident'
+      and (m.rw_id in (select app.may_rws('dues.manage')) or p_house in (select app.my_house_ids()));
+end
+$$;
+create function app.dues_treasurer_ids(p_rw uuid) returns setof uuid
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$
+begin
+  return query select m.user_id from public.membership m
+    where m.rw_id = p_rw and m.role = 'treasurer' and p_rw in (select app.member_rw_ids());
+end
+$$;
+revoke all on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid) from public;
+grant execute on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid) to authenticated;
 
 -- ---------------------------------------------------------------------------
 -- Row Level Security.

@@ -49,7 +49,13 @@ export const PERMISSIONS = {
 	// numbering, cancelling and pick-up, and the survey results.
 	'letters.configure': { rw_admin: 'rw' },
 	'letters.review_rt': { rt_head: 'rt' },
-	'letters.review_rw': { rw_admin: 'rw' }
+	'letters.review_rw': { rw_admin: 'rw' },
+	// Dues (iuran): the treasurer keeps the money; officers read it (RT heads their RT's);
+	// every member of the RW sees the monthly report (docs/dues.md). A resident's own
+	// invoices, payments and proofs follow the house, not a role.
+	'dues.manage': { treasurer: 'rw' },
+	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' },
+	'dues.report': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rw', security_officer: 'rw', resident: 'rw' }
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Action = keyof typeof PERMISSIONS;
