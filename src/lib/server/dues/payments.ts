@@ -1,3 +1,4 @@
+import { formatRupiah } from '$lib/domain/money';
 import { may } from '$lib/domain/permissions';
 import { wibDate } from '$lib/domain/dues';
 import type { CashPaymentInput } from '$lib/schemas/dues';
@@ -43,7 +44,7 @@ export async function recordCash(db: Database, user: SessionUser, input: CashPay
 			allowCredit: input.allowCredit,
 			receivedOn: wibDate(now)
 		});
-		await notify(tx, rwId, await houseUserIds(tx, input.houseId), 'dues.payment_recorded', { receipt: paid.receiptNumber, amount: input.amount }, '/iuran');
+		await notify(tx, rwId, await houseUserIds(tx, input.houseId), 'dues.payment_recorded', { receipt: paid.receiptNumber, amount: formatRupiah(input.amount) }, '/iuran');
 		return paid;
 	});
 }

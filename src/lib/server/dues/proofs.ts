@@ -1,3 +1,4 @@
+import { formatRupiah } from '$lib/domain/money';
 import { may } from '$lib/domain/permissions';
 import { wibDate } from '$lib/domain/dues';
 import type { ProofInput } from '$lib/schemas/dues';
@@ -46,7 +47,7 @@ export async function submitProof(db: Database, user: SessionUser, store: FileSt
 			if (!row) return null;
 			await audit(tx, { rwId, actorId: user.id, action: 'dues.proof_submitted', target: row.id, detail: { house: input.houseId, amount: input.amount, months: input.months } });
 			const treasurers = await tx.query<{ id: string }>('select app.dues_treasurer_ids($1) as id', [rwId]);
-			await notify(tx, rwId, treasurers.map((t) => t.id), 'dues.proof_submitted', { amount: input.amount }, '/treasurer/verifikasi');
+			await notify(tx, rwId, treasurers.map((t) => t.id), 'dues.proof_submitted', { amount: formatRupiah(input.amount) }, '/treasurer/verifikasi');
 			return row.id;
 		});
 		if (!proofId) {
@@ -91,7 +92,7 @@ export async function approveProof(db: Database, user: SessionUser, input: { pro
 			receivedOn: wibDate(now)
 		});
 		await audit(tx, { rwId, actorId: user.id, action: 'dues.proof_approved', target: input.proofId, detail: { payment: paid.paymentId } });
-		await notify(tx, rwId, await houseUserIds(tx, proof.house_id), 'dues.proof_approved', { receipt: paid.receiptNumber, amount: Number(proof.amount) }, '/iuran');
+		await notify(tx, rwId, await houseUserIds(tx, proof.house_id), 'dues.proof_approved', { receipt: paid.receiptNumber, amount: formatRupiah(Number(proof.amount)) }, '/iuran');
 		return paid;
 	});
 }
