@@ -365,8 +365,22 @@ begin
     where m.rw_id = p_rw and m.role = 'treasurer' and p_rw in (select app.member_rw_ids());
 end
 $$;
-revoke all on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid) from public;
-grant execute on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid) to authenticated;
+-- The houses behind by name, for the members' report, only when the RW turned names on.
+create function app.dues_behind_names(p_rw uuid) returns table (house text, months int)
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$
+begin
+  return query
+    select 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number), s.open_months
+      from dues_house_status s join house h on h.id = s.house_id join rt on rt.id = s.rt_id
+     where s.rw_id = p_rw and s.open_months > 0
+       and p_rw in (select app.may_rws('dues.report'))
+       and exists (select 1 from dues_settings d where d.rw_id = p_rw and d.report_names)
+     order by s.open_months desc, rt.number, h.block, h.number;
+end
+$$;
+revoke all on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid), app.dues_behind_names(uuid) from public;
+grant execute on function app.dues_house_user_ids(uuid), app.dues_treasurer_ids(uuid), app.dues_behind_names(uuid) to authenticated;
 
 -- ---------------------------------------------------------------------------
 -- Row Level Security.

@@ -178,5 +178,8 @@ export const duesEn = {
 	'dues.report.pdf': 'Download the report (PDF)',
 	'dues.report.behind': 'Houses behind',
 	'dues.report.names_hidden': 'Houses are not named (RW setting).',
-	'dues.report.houses_behind': '{n} house(s) behind'
+	'dues.report.houses_behind': '{n} house(s) behind',
+	'dues.verify.genuine': 'GENUINE — this receipt is in the RW\'s cash book.',
+	'dues.verify.genuine_hint': 'Issued by {rw}. Check the number, amount and date against your receipt.',
+	'dues.verify.voided': 'VOIDED — the treasurer voided this payment.'
 } as const;

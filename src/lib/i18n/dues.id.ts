@@ -178,5 +178,8 @@ export const duesId = {
 	'dues.report.pdf': 'Unduh laporan (PDF)',
 	'dues.report.behind': 'Rumah yang menunggak',
 	'dues.report.names_hidden': 'Nama rumah tidak ditampilkan (pengaturan RW).',
-	'dues.report.houses_behind': '{n} rumah menunggak'
+	'dues.report.houses_behind': '{n} rumah menunggak',
+	'dues.verify.genuine': 'ASLI — kuitansi ini tercatat di buku kas RW.',
+	'dues.verify.genuine_hint': 'Diterbitkan oleh {rw}. Cocokkan nomor, jumlah dan tanggal dengan kuitansi Anda.',
+	'dues.verify.voided': 'DIBATALKAN — pembayaran ini sudah dibatalkan bendahara.'
 } as const;
