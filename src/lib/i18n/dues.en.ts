@@ -181,5 +181,6 @@ export const duesEn = {
 	'dues.report.houses_behind': '{n} house(s) behind',
 	'dues.verify.genuine': 'GENUINE — this receipt is in the RW\'s cash book.',
 	'dues.verify.genuine_hint': 'Issued by {rw}. Check the number, amount and date against your receipt.',
-	'dues.verify.voided': 'VOIDED — the treasurer voided this payment.'
+	'dues.verify.voided': 'VOIDED — the treasurer voided this payment.',
+	'dues.nav.iuran': 'Dues'
 } as const;

@@ -181,5 +181,6 @@ export const duesId = {
 	'dues.report.houses_behind': '{n} rumah menunggak',
 	'dues.verify.genuine': 'ASLI — kuitansi ini tercatat di buku kas RW.',
 	'dues.verify.genuine_hint': 'Diterbitkan oleh {rw}. Cocokkan nomor, jumlah dan tanggal dengan kuitansi Anda.',
-	'dues.verify.voided': 'DIBATALKAN — pembayaran ini sudah dibatalkan bendahara.'
+	'dues.verify.voided': 'DIBATALKAN — pembayaran ini sudah dibatalkan bendahara.',
+	'dues.nav.iuran': 'Iuran'
 } as const;
