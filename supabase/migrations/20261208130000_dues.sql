@@ -181,6 +181,18 @@ create table public.dues_expense (
 );
 create index dues_expense_rw_idx on public.dues_expense (rw_id, spent_on);
 
+-- Reminders sent to a house's residents (at most one a week per house).
+create table public.dues_reminder (
+  id uuid primary key default gen_random_uuid(),
+  rw_id uuid not null references public.rw(id) on delete cascade,
+  house_id uuid not null,
+  sent_at timestamptz not null,
+  sent_by uuid not null references public.app_user(id),
+  open_months int not null check (open_months > 0),
+  foreign key (rw_id, house_id) references public.house(rw_id, id)
+);
+create index dues_reminder_house_idx on public.dues_reminder (house_id, sent_at desc);
+
 -- ---------------------------------------------------------------------------
 -- Rollups, kept on write by triggers (dashboards read these, not the invoices).
 
@@ -398,10 +410,11 @@ alter table public.dues_rollup enable row level security;
 alter table public.dues_component_rollup enable row level security;
 alter table public.dues_house_status enable row level security;
 alter table public.dues_cash_month enable row level security;
+alter table public.dues_reminder enable row level security;
 
 revoke all on public.dues_settings, public.dues_tariff, public.dues_exemption, public.dues_invoice, public.dues_proof,
   public.dues_receipt_register, public.dues_payment, public.dues_allocation, public.dues_expense, public.dues_rollup,
-  public.dues_component_rollup, public.dues_house_status, public.dues_cash_month from anon, authenticated;
+  public.dues_component_rollup, public.dues_house_status, public.dues_cash_month, public.dues_reminder from anon, authenticated;
 grant select on public.dues_settings, public.dues_tariff, public.dues_exemption, public.dues_invoice, public.dues_proof,
   public.dues_payment, public.dues_allocation, public.dues_expense, public.dues_rollup, public.dues_component_rollup,
   public.dues_house_status, public.dues_cash_month to authenticated;
@@ -416,6 +429,7 @@ grant insert on public.dues_payment to authenticated;
 grant update (unallocated, voided_at, voided_by, void_reason) on public.dues_payment to authenticated;
 grant update (reversed_at) on public.dues_allocation to authenticated;
 grant insert on public.dues_expense to authenticated;
+grant select, insert on public.dues_reminder to authenticated;
 grant update (voided_at, voided_by, void_reason) on public.dues_expense to authenticated;
 grant insert (house_id, rw_id, rt_id), update (credit) on public.dues_house_status to authenticated;
 
@@ -494,3 +508,7 @@ create policy dues_house_status_update on public.dues_house_status for update to
   using (rw_id in (select app.may_rws('dues.manage'))) with check (rw_id in (select app.may_rws('dues.manage')));
 create policy dues_house_status_insert on public.dues_house_status for insert to authenticated
   with check (rw_id in (select app.may_rws('dues.manage')));
+create policy dues_reminder_read on public.dues_reminder for select to authenticated
+  using (rw_id in (select app.may_rws('dues.manage')));
+create policy dues_reminder_insert on public.dues_reminder for insert to authenticated
+  with check (rw_id in (select app.may_rws('dues.manage')) and sent_by = auth.uid());

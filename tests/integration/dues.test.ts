@@ -231,3 +231,22 @@ describe('rollups', () => {
 		expect(components.reduce((s, c) => s + Number(c.collected), 0)).toBe(Number(collected!.s));
 	});
 });
+
+describe('reminders', () => {
+	it('tell the residents of houses behind through notify, at most once a week per house', async () => {
+		const { remindBehind } = await import('../../src/lib/server/dues/reminders');
+		// House 5 owes November (its payment was voided, or, run alone, nothing was paid).
+		await generateMonth(db, treasurer, NOV, TEST_NOW);
+		const behind = await makeMember(db, rw, 'resident', { houseId: rw.houses[4]!.id });
+		const first = await remindBehind(db, treasurer, 1, TEST_NOW);
+		if (!first.ok) throw new Error(first.reason);
+		expect(first.houses).toBeGreaterThan(0);
+		const notified = await count('notification', `kind = 'dues.reminder'`);
+		expect(await count('notification', `kind = 'dues.reminder' and user_id = $1`, [behind.id])).toBe(1);
+		expect(await remindBehind(db, treasurer, 1, new Date(TEST_NOW.getTime() + 86_400_000))).toEqual({ ok: true, houses: 0, skipped: first.houses });
+		expect(await count('notification', `kind = 'dues.reminder'`)).toBe(notified);
+		const nextWeek = await remindBehind(db, treasurer, 1, new Date(TEST_NOW.getTime() + 8 * 86_400_000));
+		expect(nextWeek).toMatchObject({ ok: true, houses: first.houses });
+		expect(await remindBehind(db, resident, 1, TEST_NOW)).toEqual({ ok: false, reason: 'forbidden' });
+	});
+});

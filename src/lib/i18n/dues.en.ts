@@ -182,5 +182,10 @@ export const duesEn = {
 	'dues.verify.genuine': 'GENUINE — this receipt is in the RW\'s cash book.',
 	'dues.verify.genuine_hint': 'Issued by {rw}. Check the number, amount and date against your receipt.',
 	'dues.verify.voided': 'VOIDED — the treasurer voided this payment.',
-	'dues.nav.iuran': 'Dues'
+	'dues.nav.iuran': 'Dues',
+	'dues.remind_title': 'Dues reminders',
+	'dues.remind_hint': 'Residents of houses behind get a notification. At most once a week per house.',
+	'dues.remind_min': 'Behind by at least (months)',
+	'dues.remind': 'Send reminders',
+	'dues.reminded': 'Reminders sent to {n} house(s); {skipped} were already reminded this week.'
 } as const;

@@ -182,5 +182,10 @@ export const duesId = {
 	'dues.verify.genuine': 'ASLI — kuitansi ini tercatat di buku kas RW.',
 	'dues.verify.genuine_hint': 'Diterbitkan oleh {rw}. Cocokkan nomor, jumlah dan tanggal dengan kuitansi Anda.',
 	'dues.verify.voided': 'DIBATALKAN — pembayaran ini sudah dibatalkan bendahara.',
-	'dues.nav.iuran': 'Iuran'
+	'dues.nav.iuran': 'Iuran',
+	'dues.remind_title': 'Pengingat iuran',
+	'dues.remind_hint': 'Warga rumah yang menunggak mendapat notifikasi. Satu rumah paling banyak sekali seminggu.',
+	'dues.remind_min': 'Menunggak paling sedikit (bulan)',
+	'dues.remind': 'Kirim pengingat',
+	'dues.reminded': 'Pengingat dikirim ke {n} rumah; {skipped} rumah sudah diingatkan minggu ini.'
 } as const;
