@@ -68,7 +68,8 @@ describe('who may open the dues pages', () => {
 		{ path: '/treasurer/verifikasi', title: 'dues.nav.verify', allow: ['treasurer'] },
 		{ path: '/treasurer/bayar', title: 'dues.nav.cash', allow: ['treasurer'] },
 		{ path: '/treasurer/kas', title: 'dues.book.title', allow: ['treasurer'] },
-		{ path: '/treasurer/pengaturan', title: 'dues.nav.settings', allow: ['treasurer'] }
+		{ path: '/treasurer/pengaturan', title: 'dues.nav.settings', allow: ['treasurer'] },
+		{ path: '/treasurer/peta', title: 'dues.map.title', allow: ['treasurer'] }
 	];
 	for (const page of PAGES) {
 		it(`GET ${page.path}`, async () => {

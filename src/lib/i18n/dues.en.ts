@@ -187,5 +187,9 @@ export const duesEn = {
 	'dues.remind_hint': 'Residents of houses behind get a notification. At most once a week per house.',
 	'dues.remind_min': 'Behind by at least (months)',
 	'dues.remind': 'Send reminders',
-	'dues.reminded': 'Reminders sent to {n} house(s); {skipped} were already reminded this week.'
+	'dues.reminded': 'Reminders sent to {n} house(s); {skipped} were already reminded this week.',
+	'dues.map.title': 'Dues map',
+	'dues.map.paid': 'Paid',
+	'dues.map.partial': 'One month open',
+	'dues.map.behind': 'Behind'
 } as const;

@@ -187,5 +187,9 @@ export const duesId = {
 	'dues.remind_hint': 'Warga rumah yang menunggak mendapat notifikasi. Satu rumah paling banyak sekali seminggu.',
 	'dues.remind_min': 'Menunggak paling sedikit (bulan)',
 	'dues.remind': 'Kirim pengingat',
-	'dues.reminded': 'Pengingat dikirim ke {n} rumah; {skipped} rumah sudah diingatkan minggu ini.'
+	'dues.reminded': 'Pengingat dikirim ke {n} rumah; {skipped} rumah sudah diingatkan minggu ini.',
+	'dues.map.title': 'Peta iuran',
+	'dues.map.paid': 'Lunas',
+	'dues.map.partial': 'Kurang satu bulan',
+	'dues.map.behind': 'Menunggak'
 } as const;

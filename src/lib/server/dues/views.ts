@@ -205,3 +205,27 @@ export async function paymentForReceipt(db: Database, user: SessionUser, payment
 	);
 	return rows[0] ?? null;
 }
+
+export interface HousePoint {
+	id: string;
+	label: string;
+	lat: number;
+	lng: number;
+	/** paid: nothing open; partial: one month open; behind: two or more. */
+	status: 'paid' | 'partial' | 'behind';
+	open_months: number;
+}
+
+/** Houses with a position, coloured by what they owe (the house status rollup, not the invoices). */
+export function houseMap(db: Database, user: SessionUser): Promise<HousePoint[]> {
+	return listAsUser<HousePoint>(
+		db,
+		claims(user),
+		`select h.id, 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number) as label, h.lat, h.lng,
+		        case when coalesce(s.open_months, 0) = 0 then 'paid' when s.open_months = 1 then 'partial' else 'behind' end as status,
+		        coalesce(s.open_months, 0) as open_months
+		   from house h join rt on rt.id = h.rt_id left join dues_house_status s on s.house_id = h.id
+		  where h.rw_id = $1 and h.lat is not null and h.lng is not null and exists (select 1 from dues_invoice i where i.house_id = h.id)`,
+		[user.rwId]
+	);
+}
