@@ -9,12 +9,9 @@ insert into app.permission (action, role, scope) values
   ('dues.manage', 'treasurer', 'rw'),
   ('dues.read', 'treasurer', 'rw'),
   ('dues.read', 'rw_admin', 'rw'),
-  ('dues.read', 'rt_head', 'rt'),
-  ('dues.report', 'treasurer', 'rw'),
-  ('dues.report', 'rw_admin', 'rw'),
-  ('dues.report', 'rt_head', 'rw'),
-  ('dues.report', 'security_officer', 'rw'),
-  ('dues.report', 'resident', 'rw');
+  ('dues.read', 'rt_head', 'rt');
+-- The monthly report, the pay instructions and the expenses are for every member of
+-- the RW: membership, not a role (app.member_rw_ids()).
 
 -- Per RW: when an invoice becomes overdue, how residents pay, the cash book's opening
 -- balance, whether the public report names houses.
@@ -386,7 +383,7 @@ begin
     select 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number), s.open_months
       from dues_house_status s join house h on h.id = s.house_id join rt on rt.id = s.rt_id
      where s.rw_id = p_rw and s.open_months > 0
-       and p_rw in (select app.may_rws('dues.report'))
+       and p_rw in (select app.member_rw_ids())
        and exists (select 1 from dues_settings d where d.rw_id = p_rw and d.report_names)
      order by s.open_months desc, rt.number, h.block, h.number;
 end
@@ -435,14 +432,14 @@ grant insert (house_id, rw_id, rt_id), update (credit) on public.dues_house_stat
 
 -- Settings (bank account, QRIS) are the RW's pay instructions: every member reads them.
 create policy dues_settings_read on public.dues_settings for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_settings_insert on public.dues_settings for insert to authenticated
   with check (rw_id in (select app.may_rws('dues.manage')));
 create policy dues_settings_update on public.dues_settings for update to authenticated
   using (rw_id in (select app.may_rws('dues.manage'))) with check (rw_id in (select app.may_rws('dues.manage')));
 
 create policy dues_tariff_read on public.dues_tariff for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_tariff_insert on public.dues_tariff for insert to authenticated
   with check (rw_id in (select app.may_rws('dues.manage')));
 
@@ -490,18 +487,18 @@ create policy dues_allocation_update on public.dues_allocation for update to aut
 
 -- Expenses and the cash book are part of the report every member sees.
 create policy dues_expense_read on public.dues_expense for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_expense_insert on public.dues_expense for insert to authenticated
   with check (rw_id in (select app.may_rws('dues.manage')) and recorded_by = auth.uid());
 create policy dues_expense_update on public.dues_expense for update to authenticated
   using (rw_id in (select app.may_rws('dues.manage'))) with check (rw_id in (select app.may_rws('dues.manage')));
 
 create policy dues_rollup_read on public.dues_rollup for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_component_rollup_read on public.dues_component_rollup for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_cash_month_read on public.dues_cash_month for select to authenticated
-  using (rw_id in (select app.may_rws('dues.report')));
+  using (rw_id in (select app.member_rw_ids()));
 create policy dues_house_status_read on public.dues_house_status for select to authenticated
   using (rt_id in (select app.may_rts('dues.read')) or house_id in (select app.my_house_ids()));
 create policy dues_house_status_update on public.dues_house_status for update to authenticated

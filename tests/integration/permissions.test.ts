@@ -170,14 +170,13 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 		run: (tx, p) => tx.query(`insert into letter_register (rw_id, kind, year, last_seq) values ($1, 'SP', 2026, 1) returning rw_id`, [p.rwId])
 	},
 	// Dues: the treasurer sets a tariff; officers read invoices (an RT head their RT's, a
-	// resident's own house excluded); every member reads the monthly rollups.
+	// resident's own house excluded).
 	'dues.manage': {
 		level: 'rw',
 		run: (tx, p) =>
 			tx.query(`insert into dues_tariff (rw_id, category, valid_from, components, total) values ($1, 'house', '2030-01-01', '[{"name":"keamanan","amount":1}]', 1) returning id`, [p.rwId])
 	},
-	'dues.read': { level: 'rt', run: (tx, p) => tx.query('select id from dues_invoice where rt_id = $1 and house_id not in (select app.my_house_ids())', [p.rtId]) },
-	'dues.report': { level: 'rw', run: (tx, p) => tx.query('select rw_id from dues_rollup where rw_id = $1', [p.rwId]) }
+	'dues.read': { level: 'rt', run: (tx, p) => tx.query('select id from dues_invoice where rt_id = $1 and house_id not in (select app.my_house_ids())', [p.rtId]) }
 };
 
 describe('the permissions table', () => {

@@ -50,12 +50,11 @@ export const PERMISSIONS = {
 	'letters.configure': { rw_admin: 'rw' },
 	'letters.review_rt': { rt_head: 'rt' },
 	'letters.review_rw': { rw_admin: 'rw' },
-	// Dues (iuran): the treasurer keeps the money; officers read it (RT heads their RT's);
-	// every member of the RW sees the monthly report (docs/dues.md). A resident's own
-	// invoices, payments and proofs follow the house, not a role.
+	// Dues (iuran): the treasurer keeps the money; officers read it (RT heads their RT's).
+	// A resident's own invoices, payments and proofs follow the house, and the monthly
+	// report is every member's of the RW: rows, not roles (docs/dues.md).
 	'dues.manage': { treasurer: 'rw' },
-	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' },
-	'dues.report': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rw', security_officer: 'rw', resident: 'rw' }
+	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' }
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Action = keyof typeof PERMISSIONS;

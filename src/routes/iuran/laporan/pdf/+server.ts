@@ -1,13 +1,13 @@
 import { error } from '@sveltejs/kit';
 import { isMonth, monthOf } from '$lib/domain/dues';
-import { mayAnywhere } from '$lib/domain/permissions';
 import { reportPdf } from '$lib/server/dues/report-pdf';
 import { storedFileResponse } from '$lib/server/http';
 import { getRuntime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async ({ locals, url }) => {
-	if (!mayAnywhere(locals.db.user, 'dues.report')) error(403, { message: 'Forbidden', key: 'error.403' });
+	// Every member of an RW reads its report.
+	if (!locals.db.user.rwId) error(403, { message: 'Forbidden', key: 'error.403' });
 	const asked = url.searchParams.get('bulan');
 	const month = asked && isMonth(`${asked}-01`) ? `${asked}-01` : monthOf(new Date());
 	const bytes = await locals.db.run(reportPdf, month, getRuntime().config.origin ?? url.origin);
