@@ -26,6 +26,9 @@ export async function seedDuesHistory(db: Database, rwId: string, months: number
 			 on conflict do nothing`,
 			[rwId, first]
 		);
+		// The cash book's row trigger would run once per payment (~100,000): off for this
+		// statement, and the months it keeps are added set-based below, in the same transaction.
+		await tx.query('alter table dues_payment disable trigger dues_payment_cash');
 		const [made] = await tx.query<{ n: number }>(
 			`with months as (
 			   select m::date as month from generate_series($2::date, ($3::date - interval '1 month'), interval '1 month') m
@@ -55,6 +58,14 @@ export async function seedDuesHistory(db: Database, rwId: string, months: number
 			 )
 			 select (select count(*) from created)::int as n`,
 			[rwId, first, current, treasurer.user_id]
+		);
+		await tx.query('alter table dues_payment enable trigger dues_payment_cash');
+		await tx.query(
+			`insert into dues_cash_month as c (rw_id, month, income, expense)
+			 select $1, date_trunc('month', received_on)::date, sum(amount), 0 from dues_payment
+			  where rw_id = $1 and receipt_number like 'SC-%' and received_on < $2::date group by 1, 2
+			 on conflict (rw_id, month) do update set income = excluded.income`,
+			[rwId, current]
 		);
 		const [paid] = await tx.query<{ n: number }>(`select count(*)::int as n from dues_payment where rw_id = $1 and receipt_number like 'SC-%'`, [rwId]);
 		return { invoices: made!.n, payments: paid!.n };
