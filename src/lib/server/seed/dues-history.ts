@@ -62,8 +62,8 @@ export async function seedDuesHistory(db: Database, rwId: string, months: number
 		await tx.query('alter table dues_payment enable trigger dues_payment_cash');
 		await tx.query(
 			`insert into dues_cash_month as c (rw_id, month, income, expense)
-			 select $1, date_trunc('month', received_on)::date, sum(amount), 0 from dues_payment
-			  where rw_id = $1 and receipt_number like 'SC-%' and received_on < $2::date group by 1, 2
+			 select $1::uuid, date_trunc('month', received_on)::date, sum(amount), 0 from dues_payment
+			  where rw_id = $1::uuid and receipt_number like 'SC-%' and received_on < $2::date group by 1, 2
 			 on conflict (rw_id, month) do update set income = excluded.income`,
 			[rwId, current]
 		);
