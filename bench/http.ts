@@ -23,8 +23,8 @@ import { formatTable, round, writeResults, type Metrics } from './lib/report';
 /** Routes per scenario, measured as the RW admin. */
 const SCENARIOS: Record<string, string[]> = {
 	registry: ['/registry', '/registry?q=siti', '/registry?nik=0001', '/registry?rt=5&sex=P&page=3'],
-	// Comes with the dues issue.
-	dues: []
+	// dues (iuran): the treasurer's dashboard, the monthly report, and (`phone@route`) the demo resident's own page.
+	dues: ['/treasurer', '/iuran/laporan', '081200000001@/iuran']
 };
 const BACKENDS = ['pglite', 'postgres'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -37,6 +37,8 @@ type Backend = (typeof BACKENDS)[number];
 const BASELINE = '/baseline';
 const SIGNED_IN_BASELINE = '/baseline (signed in)';
 const ADMIN_PHONE = '081200000003';
+/** dues (iuran): its pages are the treasurer's. */
+const TREASURER_PHONE = '081200000004';
 /** Targets from the issue (informational): route req/s ≥ 0.4 × baseline, p95 ≤ 2.5 × baseline. */
 const TARGET_RATIO = 0.4;
 const TARGET_P95 = 2.5;
@@ -236,7 +238,9 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		}
 
 		const seedStarted = Date.now();
-		const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents)], {
+		// dues (iuran): five years of history behind the dues pages.
+		const duesArgs = opts.scenario === 'dues' ? ['--dues-months', '60'] : [];
+		const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
 			cwd: ROOT,
 			env: appEnv(env),
 			timeoutMs: 300_000
@@ -250,14 +254,19 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		const stopApp = app.stop;
 		cleanups.add(stopApp);
 		console.log(`  app on ${app.url} (pid ${app.pid})`);
-		const cookie = await login(app.url, ADMIN_PHONE, process.env.DEMO_PASSWORD || 'rukun-demo');
+		const cookie = await login(app.url, opts.scenario === 'dues' ? TREASURER_PHONE : ADMIN_PHONE, process.env.DEMO_PASSWORD || 'rukun-demo');
 		const headers = { cookie, accept: 'text/html' };
 		const dbPid = pg?.pid ?? null;
 
 		out.rssMb.atRest = processRssMb(app.pid);
 		out.baseline = await measureRoute(app, BASELINE, { accept: 'text/html' }, opts, dbPid);
 		out.signedInBaseline = { ...(await measureRoute(app, BASELINE, headers, opts, dbPid)), route: SIGNED_IN_BASELINE };
-		for (const route of opts.routes) out.routes.push(await measureRoute(app, route, headers, opts, dbPid));
+		for (const route of opts.routes) {
+			// `phone@/path`: measured as that demo user (dues: the resident's own page).
+			const [as, path] = route.includes('@') ? route.split('@') as [string, string] : [null, route];
+			const own = as ? { cookie: await login(app.url, as, process.env.DEMO_PASSWORD || 'rukun-demo'), accept: 'text/html' } : headers;
+			out.routes.push({ ...(await measureRoute(app, path, own, opts, dbPid)), route });
+		}
 		out.rssMb.afterLoad = processRssMb(app.pid);
 		console.log(`  app RSS: ${round(out.rssMb.atRest, 0)} MB at rest, ${round(out.rssMb.afterLoad, 0)} MB after the load`);
 

@@ -1,4 +1,4 @@
-// `npm run seed:scale -- --houses 2000 --residents 10000 [--rw RW012] [--rts 31]`
+// `npm run seed:scale -- --houses 2000 --residents 10000 [--rw RW012] [--rts 31] [--dues-months 60]`
 // Grows an RW to benchmark size: RTs up to --rts, houses up to --houses, registry
 // residents (households with NIK/KK encrypted like real ones) up to --residents.
 // Works on the embedded database in DATA_DIR (stop the app first: PGlite is
@@ -10,13 +10,19 @@ import { loadPiiKeys } from '../src/lib/server/crypto/pii';
 import { generateFamilies, writeFamilies } from '../src/lib/server/seed/population';
 import { seedDemo, DEMO_RW } from '../src/lib/server/seed/demo';
 import { seededRandom } from '../src/lib/domain/random';
+// dues (iuran)
+import { seedDuesHistory } from '../src/lib/server/seed/dues-history';
+import { generateIn } from '../src/lib/server/dues/generate';
+import { monthOf } from '../src/lib/domain/dues';
 
 const { values } = parseArgs({
 	options: {
 		houses: { type: 'string', default: '2000' },
 		residents: { type: 'string', default: '10000' },
 		rts: { type: 'string', default: '31' },
-		rw: { type: 'string', default: DEMO_RW.code }
+		rw: { type: 'string', default: DEMO_RW.code },
+		// dues (iuran): months of invoice and payment history before this month.
+		'dues-months': { type: 'string', default: '0' }
 	}
 });
 const target = { houses: Number(values.houses), residents: Number(values.residents), rts: Number(values.rts) };
@@ -75,6 +81,15 @@ try {
 			await writeFamilies(tx, pii, rw.id, houses, generateFamilies(2026 + haveResidents, missing, haveResidents + 1_000_000));
 		}
 	});
+	// dues (iuran): history, then this month's generation for every house, timed (one statement).
+	const duesMonths = Number(values['dues-months']);
+	if (!Number.isInteger(duesMonths) || duesMonths < 0 || duesMonths > 240) throw new Error('--dues-months must be a whole number 0..240');
+	if (duesMonths > 0) {
+		const history = await seedDuesHistory(db, rw.id, duesMonths);
+		const t0 = performance.now();
+		const created = await db.transaction((tx) => generateIn(tx, rw.id, monthOf(new Date()), null));
+		console.log(`dues: ${history.invoices} invoices and ${history.payments} payments of history; ${created} invoices of ${monthOf(new Date()).slice(0, 7)} generated in ${(performance.now() - t0).toFixed(0)} ms`);
+	}
 	await db.exec('analyze');
 	const [counts] = await db.query<{ rts: number; houses: number; residents: number }>(
 		`select (select count(*)::int from rt where rw_id = $1) as rts,

@@ -62,6 +62,16 @@ beforeAll(async () => {
 			}
 		}
 	}
+	// Dues: an invoice on the second house of each RT (the rollups follow by trigger).
+	for (const rw of [rwA, rwB]) {
+		for (const rt of rw.rts) {
+			const house = rw.houses.filter((h) => h.rtId === rt.id)[1]!;
+			await db.query(
+				`insert into dues_invoice (rw_id, rt_id, house_id, month, components, amount, due_on) values ($1, $2, $3, '2026-12-01', '[{"name":"keamanan","amount":1000}]', 1000, '2026-12-10')`,
+				[rw.id, rt.id, house.id]
+			);
+		}
+	}
 	rwPlaces = [
 		{ label: 'own RW', rwId: rwA.id, rtId: null },
 		{ label: 'other RW', rwId: rwB.id, rtId: null }
@@ -163,7 +173,15 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 	'announcements.post': {
 		level: 'rt',
 		run: (tx, p, u) => tx.query(`insert into announcement (rw_id, rt_id, author_id, author_name, title, body) values ($1, $2, $3, 'Ketua', 'Kerja bakti', 'Minggu pagi') returning id`, [p.rwId, p.rtId, u.id])
-	}
+	},
+	// Dues: the treasurer sets a tariff; officers read invoices (an RT head their RT's, a
+	// resident's own house excluded).
+	'dues.manage': {
+		level: 'rw',
+		run: (tx, p) =>
+			tx.query(`insert into dues_tariff (rw_id, category, valid_from, components, total) values ($1, 'house', '2030-01-01', '[{"name":"keamanan","amount":1}]', 1) returning id`, [p.rwId])
+	},
+	'dues.read': { level: 'rt', run: (tx, p) => tx.query('select id from dues_invoice where rt_id = $1 and house_id not in (select app.my_house_ids())', [p.rtId]) }
 };
 
 describe('the permissions table', () => {

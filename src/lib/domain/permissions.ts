@@ -51,7 +51,12 @@ export const PERMISSIONS = {
 	'letters.review_rt': { rt_head: 'rt' },
 	'letters.review_rw': { rw_admin: 'rw' },
 	// Announcements (push area): the RW admin to the whole RW, an RT head to their RT.
-	'announcements.post': { rw_admin: 'rw', rt_head: 'rt' }
+	'announcements.post': { rw_admin: 'rw', rt_head: 'rt' },
+	// Dues (iuran): the treasurer keeps the money; officers read it (RT heads their RT's).
+	// A resident's own invoices, payments and proofs follow the house, and the monthly
+	// report is every member's of the RW: rows, not roles (docs/dues.md).
+	'dues.manage': { treasurer: 'rw' },
+	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' }
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Action = keyof typeof PERMISSIONS;

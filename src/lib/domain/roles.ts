@@ -24,7 +24,7 @@ export const AREAS = [
 ] as const satisfies readonly { prefix: string; action: Action }[];
 
 /** Pages that need a login but no particular role. */
-export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman'] as const;
+export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman', /* dues */ '/iuran'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 

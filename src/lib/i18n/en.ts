@@ -1,7 +1,10 @@
 import type { MessageKey } from './id';
+import { duesEn } from './dues.en';
 
 /** English, the second language. Every key of id.ts must be here (type-checked). */
 export const en: Record<MessageKey, string> = {
+	// dues (iuran)
+	...duesEn,
 	'app.name': 'Rukun',
 	'app.tagline': 'The neighbourhood app for RT and RW',
 	'app.skip': 'Skip to main content',

@@ -1,5 +1,9 @@
+import { duesId } from './dues.id';
+
 /** Bahasa Indonesia: the first language of the app. Keys are the contract for en.ts. */
 export const id = {
+	// dues (iuran)
+	...duesId,
 	'app.name': 'Rukun',
 	'app.tagline': 'Aplikasi warga untuk RT dan RW',
 	'app.skip': 'Lewati ke konten utama',

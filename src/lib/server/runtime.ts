@@ -23,6 +23,9 @@ import { PumpCommands } from './pumps/commands';
 // Web Push (docs/push.md)
 import { startPush, type PushService } from './push/service';
 import { floodNotifier } from './push/flood';
+// dues (iuran)
+import { scheduleMonthlyInvoices } from './dues/generate';
+import { seedDemoDues } from './seed/demo-dues';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -108,6 +111,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		// Also for a demo seeded before it had devices; writes DATA_DIR/demo-devices.json for `npm run demo:sim`.
 		if (config.seedDemo) await seedDemoDevices(db, { password: config.demoPassword, dataDir: config.dataDir, mqttPort: config.mqttPort });
+		// dues (iuran): the demo RW's tariffs, invoices and some payments, once.
+		if (config.seedDemo) await seedDemoDues(db);
 		// RWs that predate the letters catalogue get it seeded from layanan.json.
 		await seedMissingCatalogues(db);
 		if (config.mqttUrl) {
@@ -157,6 +162,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			.then((n) => n > 0 && log(`removed the rows of ${n} unfinished registry import(s)`))
 			.catch((err: unknown) => log(`removing unfinished imports failed: ${String(err)}`));
 	void removeAbandoned();
+	// dues (iuran): this month's invoices now (a 1st missed while down is made up) and on each 1st, 00:00 WIB.
+	const stopDues = scheduleMonthlyInvoices(db, log);
 	const housekeeping = setInterval(() => {
 		void pruneUploads();
 		void removeAbandoned();
@@ -190,6 +197,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		close() {
 			closing ??= (async () => {
 				clearInterval(housekeeping);
+				stopDues();
 				pumps.close();
 				try {
 					await broker.close();

@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { verifyLetter } from '$lib/server/letters/issued';
+import { verifyReceipt } from '$lib/server/dues/receipt';
 import { getRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
@@ -12,6 +13,8 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	setHeaders({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex' });
 	const letter = await verifyLetter(getRuntime().db, params.token);
-	if (!letter) error(404, { message: 'Not found', key: 'verify.not_found' });
-	return { letter };
+	// dues (iuran): a receipt's QR code opens the same page.
+	const receipt = letter ? null : await verifyReceipt(getRuntime().db, params.token);
+	if (!letter && !receipt) error(404, { message: 'Not found', key: 'verify.not_found' });
+	return { letter, receipt };
 };

@@ -1,0 +1,170 @@
+import { addMonths, type Month } from '$lib/domain/dues';
+import { may } from '$lib/domain/permissions';
+import { listAsUser, queryAsUser, withUser, type Database } from '../db';
+import type { SessionUser } from '../auth/sessions';
+import { audit } from '../audit';
+import { newFileKey, type FileStore } from '../storage/files';
+import type { AcceptedUpload } from '../storage/uploads';
+
+/**
+ * Expenses and the cash book: money out with its category and a photo of the note;
+ * per month the opening balance, in (payments received), out (expenses) and the
+ * running balance, read from the monthly rollup; and the monthly report every
+ * member of the RW sees.
+ */
+
+const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
+
+export interface ExpenseInput {
+	category: string;
+	amount: number;
+	spentOn: string;
+	description: string;
+}
+
+export async function recordExpense(db: Database, user: SessionUser, store: FileStore, input: ExpenseInput, photo: AcceptedUpload | null): Promise<{ ok: true; id: string } | { ok: false; reason: 'forbidden' }> {
+	if (!user.rwId || !may(user, 'dues.manage')) return { ok: false, reason: 'forbidden' };
+	const rwId = user.rwId;
+	const key = photo ? newFileKey('expenses', rwId, photo.ext) : null;
+	if (photo && key) await store.put(key, photo.bytes, photo.contentType);
+	try {
+		const id = await withUser(db, claims(user), async (tx) => {
+			const [row] = await tx.query<{ id: string }>(
+				`insert into dues_expense (rw_id, category, amount, spent_on, description, photo_key, recorded_by) values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+				[rwId, input.category, input.amount, input.spentOn, input.description, key, user.id]
+			);
+			await audit(tx, { rwId, actorId: user.id, action: 'dues.expense', target: row!.id, detail: { ...input } });
+			return row!.id;
+		});
+		return { ok: true, id };
+	} catch (err) {
+		if (key) await store.delete(key);
+		throw err;
+	}
+}
+
+export async function voidExpense(db: Database, user: SessionUser, input: { expenseId: string; reason: string }, now: Date): Promise<{ ok: boolean; reason?: string }> {
+	if (!user.rwId || !may(user, 'dues.manage')) return { ok: false, reason: 'forbidden' };
+	const rwId = user.rwId;
+	return withUser(db, claims(user), async (tx) => {
+		const rows = await tx.query(
+			'update dues_expense set voided_at = $3, voided_by = $4, void_reason = $5 where id = $1 and rw_id = $2 and voided_at is null returning id',
+			[input.expenseId, rwId, now, user.id, input.reason]
+		);
+		if (rows.length === 0) return { ok: false, reason: 'not_found' };
+		await audit(tx, { rwId, actorId: user.id, action: 'dues.expense_void', target: input.expenseId, detail: { reason: input.reason } });
+		return { ok: true };
+	});
+}
+
+export async function readExpensePhoto(db: Database, user: SessionUser, store: FileStore, id: string) {
+	const rows = await queryAsUser<{ photo_key: string | null }>(db, claims(user), 'select photo_key from dues_expense where id = $1', [id]);
+	return rows[0]?.photo_key ? store.get(rows[0].photo_key) : null;
+}
+
+export interface ExpenseRow {
+	id: string;
+	category: string;
+	amount: number;
+	spent_on: string;
+	description: string;
+	has_photo: boolean;
+	voided_at: string | null;
+	void_reason: string | null;
+}
+
+export function listExpenses(db: Database, user: SessionUser, month: Month): Promise<ExpenseRow[]> {
+	return listAsUser<ExpenseRow>(
+		db,
+		claims(user),
+		`select id, category, amount::int8 as amount, spent_on::text as spent_on, description, photo_key is not null as has_photo,
+		        voided_at::text as voided_at, void_reason
+		   from dues_expense where rw_id = $1 and spent_on >= $2::date and spent_on < $3::date order by spent_on desc, recorded_at desc`,
+		[user.rwId, month, addMonths(month, 1)]
+	);
+}
+
+export interface BookMonth {
+	month: string;
+	opening: number;
+	income: number;
+	expense: number;
+	closing: number;
+}
+
+/** The cash book by month from the opening balance on (the rollup, one row a month). */
+export async function cashBook(db: Database, user: SessionUser): Promise<BookMonth[]> {
+	const [settings, months] = await Promise.all([
+		listAsUser<{ opening_balance: number; opening_month: string }>(
+			db,
+			claims(user),
+			'select opening_balance::int8 as opening_balance, opening_month::text as opening_month from dues_settings where rw_id = $1',
+			[user.rwId]
+		),
+		listAsUser<{ month: string; income: number; expense: number }>(
+			db,
+			claims(user),
+			'select month::text as month, income::int8 as income, expense::int8 as expense from dues_cash_month where rw_id = $1 order by month',
+			[user.rwId]
+		)
+	]);
+	const opening = settings[0]?.opening_balance ?? 0;
+	const from = settings[0]?.opening_month ?? months[0]?.month;
+	let balance = opening;
+	const book: BookMonth[] = [];
+	for (const m of months) {
+		if (from && m.month < from) continue;
+		const row = { month: m.month, opening: balance, income: m.income, expense: m.expense, closing: balance + m.income - m.expense };
+		balance = row.closing;
+		book.push(row);
+	}
+	return book;
+}
+
+export interface MonthlyReport {
+	month: string;
+	byComponent: { component: string; invoiced: number; collected: number }[];
+	byCategory: { category: string; amount: number }[];
+	book: BookMonth | null;
+	housesBehind: number;
+	/** Only when the RW turned names on. */
+	behind: { house: string; months: number }[] | null;
+}
+
+/** The monthly transparency report: dues by component, expenses by category, the balance. No amount by name unless the RW turned it on. */
+export async function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
+	const [byComponent, byCategory, book, behind, settings] = await Promise.all([
+		listAsUser<{ component: string; invoiced: number; collected: number }>(
+			db,
+			claims(user),
+			'select component, invoiced::int8 as invoiced, collected::int8 as collected from dues_component_rollup where rw_id = $1 and month = $2::date order by invoiced desc, component',
+			[user.rwId, month]
+		),
+		listAsUser<{ category: string; amount: number }>(
+			db,
+			claims(user),
+			`select category, sum(amount)::int8 as amount from dues_expense where rw_id = $1 and voided_at is null and spent_on >= $2::date and spent_on < $3::date
+			  group by category order by amount desc`,
+			[user.rwId, month, addMonths(month, 1)]
+		),
+		cashBook(db, user),
+		listAsUser<{ n: number }>(
+			db,
+			claims(user),
+			'select coalesce(sum(invoices - paid_invoices), 0)::int as n from dues_rollup where rw_id = $1 and month = $2::date',
+			[user.rwId, month]
+		),
+		listAsUser<{ report_names: boolean }>(db, claims(user), 'select report_names from dues_settings where rw_id = $1', [user.rwId])
+	]);
+	let names: { house: string; months: number }[] | null = null;
+	if (settings[0]?.report_names) {
+		// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
+		names = await listAsUser<{ house: string; months: number }>(
+			db,
+			claims(user),
+			'select house, months from app.dues_behind_names($1)',
+			[user.rwId]
+		);
+	}
+	return { month, byComponent, byCategory, book: book.find((b) => b.month === month) ?? null, housesBehind: behind[0]?.n ?? 0, behind: names };
+}
