@@ -68,6 +68,7 @@ create table public.panic_incident_step (
   by_user uuid references public.app_user(id),
   by_name text,
   officer_id uuid references public.app_user(id),
+  officer_name text,
   note text
 );
 create index panic_incident_step_idx on public.panic_incident_step (incident_id, id);
@@ -107,9 +108,10 @@ begin
                           when 'dispatched' then new.dispatched_by else new.closed_by end;
     at_ := case new.state when 'triggered' then new.triggered_at when 'acknowledged' then new.acknowledged_at
                           when 'dispatched' then new.dispatched_at else new.closed_at end;
-    insert into panic_incident_step (incident_id, rw_id, at, step, by_user, by_name, officer_id, note)
+    insert into panic_incident_step (incident_id, rw_id, at, step, by_user, by_name, officer_id, officer_name, note)
     values (new.id, new.rw_id, coalesce(at_, now()), new.state, who, (select name from app_user where id = who),
             case when new.state = 'dispatched' then new.officer_id end,
+            case when new.state = 'dispatched' then (select name from app_user where id = new.officer_id) end,
             case when tg_op = 'INSERT' then null else new.note end);
   end if;
   if tg_op = 'UPDATE' and old.escalated_at is null and new.escalated_at is not null then
@@ -172,3 +174,23 @@ create policy panic_incident_cancel on public.panic_incident for update to authe
   with check (reporter_id = auth.uid() and state = 'cancelled' and closed_by = auth.uid());
 create policy panic_incident_step_read on public.panic_incident_step for select to authenticated
   using (incident_id in (select id from public.panic_incident));
+
+-- Who answers a panic in an RW: its security officers and RW admins. Their ids for any
+-- member of the RW (a press notifies them, in the presser's transaction); their names
+-- only for those who handle incidents (the dispatch list).
+create function app.panic_responder_ids(p_rw uuid) returns setof uuid
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$ begin
+  if p_rw not in (select app.member_rw_ids()) then return; end if;
+  return query select distinct m.user_id from membership m join app_user u on u.id = m.user_id
+   where m.rw_id = p_rw and m.role in ('security_officer', 'rw_admin') and u.disabled_at is null;
+end $$;
+create function app.panic_officers(p_rw uuid) returns table (id uuid, name text, phone text)
+language plpgsql stable security definer set search_path = public, pg_temp
+as $$ begin
+  if not app.may('incidents.handle', p_rw, null) then return; end if;
+  return query select distinct u.id, u.name, u.phone from membership m join app_user u on u.id = m.user_id
+   where m.rw_id = p_rw and m.role = 'security_officer' and u.disabled_at is null order by u.name;
+end $$;
+revoke all on function app.panic_responder_ids(uuid), app.panic_officers(uuid) from public;
+grant execute on function app.panic_responder_ids(uuid), app.panic_officers(uuid) to authenticated;

@@ -23,6 +23,8 @@ import { PumpCommands } from './pumps/commands';
 // Web Push (docs/push.md)
 import { startPush, type PushService } from './push/service';
 import { floodNotifier } from './push/flood';
+// Panic incidents
+import { PanicService } from './panic/service';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -54,6 +56,8 @@ export interface Runtime {
 	alarms: AlarmService;
 	/** Pump commands: sent, confirmed by the pump's state, failed after 10 s. */
 	pumps: PumpCommands;
+	/** Panic incidents: presses, steps, announcements of button presses, escalation (docs/panic.md). */
+	panic: PanicService;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
 	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
@@ -139,6 +143,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	// Web Push: the notification rows go to subscribed devices; flood level changes become flood.* notifications.
 	const push = await startPush({ db, dataDir: config.dataDir, databaseUrl: config.databaseUrl, vapidPublicKey: config.vapidPublicKey, vapidPrivateKey: config.vapidPrivateKey, vapidSubject: config.vapidSubject, log });
 	const offFlood = alarms.onLevelChange(floodNotifier(db, log));
+	// Panic incidents: sweeps what a previous run left unannounced or unescalated, then listens.
+	const panic = new PanicService({ db, events: ingest.events, publish: (topic, payload) => broker.publish(topic, payload), escalateS: config.panicEscalateS, log });
+	await panic.start();
 	// Spreadsheets left by an abandoned import (encrypted, but full of NIK/KK numbers):
 	// also those of a previous run, not only when the next import comes.
 	const pruneUploads = () =>
@@ -182,6 +189,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		ingest,
 		alarms,
 		pumps,
+		panic,
 		pii,
 		files,
 		push,
@@ -191,6 +199,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			closing ??= (async () => {
 				clearInterval(housekeeping);
 				pumps.close();
+				await panic.close();
 				try {
 					await broker.close();
 					await ingest.close();
