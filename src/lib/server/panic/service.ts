@@ -117,7 +117,10 @@ export class PanicService {
 	private async changed(id: string): Promise<void> {
 		const incident = await incidentAsSystem(this.options.db, id);
 		if (!incident) return;
-		const { rwCode, rwId: _rwId, reporterId: _reporterId, ...view } = incident;
+		const { rwCode, ...rest } = incident;
+		const view: IncidentView = { ...rest };
+		delete (view as Partial<typeof incident>).rwId;
+		delete (view as Partial<typeof incident>).reporterId;
 		this.bus.emit(id, view);
 		const message: PanicAlertMessage = { kind: 'panic', incident: view };
 		await this.options
