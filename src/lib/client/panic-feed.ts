@@ -3,7 +3,7 @@ import type { IncidentView, PanicAlertMessage } from '$lib/views/alerts';
 
 /**
  * The security post's panic feed (docs/panic.md, "The dashboard"): the RW's incident
- * changes over the broker (`rw/{rw}/alerts/panic/#`, MQTT over WebSocket with the
+ * changes over the broker (`rw/{rw}/alerts/panic/+`, MQTT over WebSocket with the
  * dashboard token the page got), and the open incidents from the database after every
  * (re)connect — subscribe first, then catch up, so nothing falls between. The token is
  * renewed from /security/feed before it expires. Without a WebSocket broker (an external
@@ -85,7 +85,7 @@ export function startPanicFeed(options: PanicFeedOptions): { stop: () => void; c
 			const c = mqtt.connect(url, { username: 'dashboard', password: token, protocolVersion: 4, clean: true, reconnectPeriod: 2000, connectTimeout: 10_000, keepalive: 30 });
 			client = c;
 			c.on('connect', () => {
-				c.subscribe(`rw/${rwCode}/alerts/panic/#`, { qos: 1 }, (err) => {
+				c.subscribe(`rw/${rwCode}/alerts/panic/+`, { qos: 1 }, (err) => {
 					if (err || stopped) return;
 					options.onLive?.(true);
 					void catchUp();
