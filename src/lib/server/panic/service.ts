@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Move } from '$lib/domain/panic';
 import type { PressInput } from '$lib/schemas/panic';
 import type { IncidentView, PanicAlertMessage } from '$lib/views/alerts';
-import type { Database } from '../db';
+import { realtimeOf, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import type { CommittedEvents } from '../events/committed';
 import { topics } from '../mqtt/topics';
@@ -42,8 +42,11 @@ export class PanicService {
 	private running: Promise<unknown> = Promise.resolve();
 	readonly now: () => Date;
 	private readonly log: (message: string) => void;
+	/** A panic is realtime work: its queries go before waiting pages and imports (docs/architecture.md, "Events"). */
+	private readonly db: Database;
 
 	constructor(private readonly options: PanicServiceOptions) {
+		this.db = realtimeOf(options.db);
 		this.now = options.now ?? (() => new Date());
 		this.log = options.log ?? ((m) => console.error(m));
 		this.bus.setMaxListeners(0);
@@ -59,13 +62,13 @@ export class PanicService {
 	}
 
 	async press(user: SessionUser, input: PressInput): Promise<PressResult> {
-		const result = await pressPanic(this.options.db, user, input, this.now());
+		const result = await pressPanic(this.db, user, input, this.now());
 		if (result.ok && result.created) await this.changed(result.id);
 		return result;
 	}
 
 	async move(user: SessionUser, id: string, move: Move, options: Omit<MoveOptions, 'now'>): Promise<MoveResult> {
-		const result = await moveIncident(this.options.db, user, id, move, { ...options, now: this.now() });
+		const result = await moveIncident(this.db, user, id, move, { ...options, now: this.now() });
 		if (result.ok) await this.changed(id);
 		return result;
 	}
@@ -78,7 +81,7 @@ export class PanicService {
 
 	/** Buttons' presses not yet announced: announced once (a conditional update), then published. */
 	async announceDevicePresses(): Promise<string[]> {
-		const ids = await this.options.db.transaction(async (tx) => {
+		const ids = await this.db.transaction(async (tx) => {
 			const rows = await tx.query<{ id: string; rw_id: string; place_label: string }>(
 				`update panic_incident set announced_at = $1 where id in (
 				   select id from panic_incident where announced_at is null order by triggered_at limit 500 for update skip locked)
@@ -97,7 +100,7 @@ export class PanicService {
 	/** Incidents past the escalation time and still not acknowledged: escalated once, everyone told. */
 	async escalateDue(): Promise<string[]> {
 		const now = this.now();
-		const ids = await this.options.db.transaction(async (tx) => {
+		const ids = await this.db.transaction(async (tx) => {
 			const rows = await tx.query<{ id: string; rw_id: string; place_label: string }>(
 				`update panic_incident set escalated_at = $1
 				  where state = 'triggered' and escalated_at is null and triggered_at <= $1::timestamptz - make_interval(secs => $2)
@@ -115,7 +118,7 @@ export class PanicService {
 
 	/** After a commit: the incident as it now stands to the RW's dashboards and this instance's listeners. */
 	private async changed(id: string): Promise<void> {
-		const incident = await incidentAsSystem(this.options.db, id);
+		const incident = await incidentAsSystem(this.db, id);
 		if (!incident) return;
 		const { rwCode, ...rest } = incident;
 		const view: IncidentView = { ...rest };
