@@ -28,6 +28,18 @@ let broker: BrokerHandle;
 let ingest: Ingest;
 let clock = TEST_NOW.getTime();
 const published: PanicAlertMessage[] = [];
+const onPublished: (() => void)[] = [];
+/** Resolves when a published message matches (the service publishes after its commit). */
+const publishedWhen = (match: (m: PanicAlertMessage) => boolean) =>
+	new Promise<PanicAlertMessage>((resolve) => {
+		const check = () => {
+			const found = published.find(match);
+			if (!found) return false;
+			resolve(found);
+			return true;
+		};
+		if (!check()) onPublished.push(() => void check());
+	});
 const services: PanicService[] = [];
 const clients: mqtt.MqttClient[] = [];
 let resident: Awaited<ReturnType<typeof makeMember>>;
@@ -42,7 +54,10 @@ function service(events = ingest.events, database: Database = db): PanicService 
 	const s = new PanicService({
 		db: database,
 		events,
-		publish: async (_topic, payload) => void published.push(JSON.parse(payload) as PanicAlertMessage),
+		publish: async (_topic, payload) => {
+			published.push(JSON.parse(payload) as PanicAlertMessage);
+			for (const listener of onPublished) listener();
+		},
 		escalateS: 60,
 		now: () => new Date(clock),
 		tickMs: 3600_000,
@@ -87,9 +102,6 @@ describe('a panic button', () => {
 		const client = mqtt.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: 'p-pb-01', username: 'p-pb-01', password: buttonSecret, reconnectPeriod: 0 });
 		clients.push(client);
 		await new Promise((resolve, reject) => (client.once('connect', resolve), client.once('error', reject)));
-		const announced = new Promise<string[]>((resolve) => {
-			const off = ingest.events.on('panics', () => void s.announceDevicePresses().then((ids) => ids.length > 0 && (off(), resolve(ids))));
-		});
 		const body = JSON.stringify({ ts: new Date().toISOString(), seq: 7, boot: 1 });
 		await client.publishAsync(`rw/${rw.code}/panic/p-pb-01`, body, { qos: 1 });
 		// The PUBACK came after the commit: the incident is there already.
@@ -102,7 +114,8 @@ describe('a panic button', () => {
 		expect(rows[0]!.place_label).toMatch(/^Tombol pos · A \d$/);
 		await client.publishAsync(`rw/${rw.code}/panic/p-pb-01`, body, { qos: 1 });
 		expect(await db.query('select id from panic_incident where device_id = $1', ['p-pb-01'])).toHaveLength(1);
-		await announced;
+		// Announced by the service after the ingest's commit (its committed 'panics' event).
+		await publishedWhen((m) => m.incident.id === rows[0]!.id && m.incident.state === 'triggered');
 		// Told once to the officer and the RW admin, published to the dashboards.
 		expect(await notes(officer.id, 'panic.triggered')).toBe(1);
 		expect(await notes(admin.id, 'panic.triggered')).toBe(1);
