@@ -1,4 +1,5 @@
 import { json } from '@sveltejs/kit';
+import { may } from '$lib/domain/permissions';
 import { stepSchema } from '$lib/schemas/panic';
 import { getRuntime } from '$lib/server/runtime';
 import { readJson, refuseJson } from '$lib/web/panic/json.server';
@@ -15,6 +16,8 @@ const REFUSALS: Record<string, [number, MessageKey]> = {
 
 /** An officer's step on an incident (JSON): acknowledge, dispatch an officer, resolve or false alarm with a note. */
 export const POST: RequestHandler = async ({ locals, params, request }) => {
+	// RT heads may read their RT's incidents here, not act on them.
+	if (!may(locals.db.user, 'incidents.handle')) return refuseJson(403, 'errors.forbidden');
 	const parsed = stepSchema.safeParse(await readJson(request));
 	if (!parsed.success) {
 		const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]));
