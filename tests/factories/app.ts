@@ -14,6 +14,8 @@ export interface RunningApp {
 	output: () => string;
 	/** Stops the app (SIGTERM) and removes its data dir, after `keepDataDir` had a chance to copy it. */
 	stop: (options?: { keepDataDir?: (dir: string) => Promise<void> }) => Promise<number | null>;
+	/** Kills the process with `signal` (a crash: SIGKILL) and resolves when it has gone; `stop` then only cleans up. */
+	kill: (signal: NodeJS.Signals) => Promise<void>;
 }
 
 /** The database the app under test uses: PGlite in its data dir, or (DATABASE_URL) a new PostgreSQL database. */
@@ -94,6 +96,10 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 		...started,
 		databaseUrl,
 		output: () => out,
+		async kill(signal) {
+			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+			await exited;
+		},
 		async stop(stopOptions = {}) {
 			if (child.exitCode === null) child.kill('SIGTERM');
 			const code = await exited;

@@ -64,6 +64,12 @@ const MATRIX: Row[] = [
 	{ method: 'GET', path: '/security/feed', json: 'alarms', allow: ['security_officer', 'rw_admin', 'rt_head'] },
 	{ method: 'POST', path: '/security?/acknowledge', fields: { alarmId: NO_REQUEST, note: '' }, allow: ['security_officer', 'rw_admin'] },
 	{ method: 'GET', path: '/security/pumps', title: 'pumps.title', allow: ['rw_admin', 'security_officer'] },
+	// Panic incidents: the history and open list (RT heads read their RT's), officers' steps, a member's presses.
+	{ method: 'GET', path: '/security/incidents', title: 'panic.history', allow: ['security_officer', 'rw_admin', 'rt_head'] },
+	{ method: 'GET', path: '/security/incidents/open', json: 'incidents', allow: ['security_officer', 'rw_admin', 'rt_head'] },
+	{ method: 'POST', path: `/security/incidents/${NO_REQUEST}/step`, fields: { move: 'x' }, endpoint: true, allow: ['security_officer', 'rw_admin'] },
+	{ method: 'GET', path: '/panik', json: 'incident', allow: MEMBERS },
+	{ method: 'POST', path: '/panik', fields: { key: 'x' }, endpoint: true, allow: MEMBERS },
 	{ method: 'POST', path: '/security/pumps?/command', fields: { id: '!' }, allow: ['rw_admin', 'security_officer'] },
 	{ method: 'POST', path: `/rw/devices/${DEVICE}?/settings`, fields: { siaga3Cm: 'x' }, allow: ['rw_admin'] },
 	{ method: 'POST', path: `/rw/devices/${DEVICE}?/silence`, fields: { until: '' }, allow: ['rw_admin'] },

@@ -49,6 +49,13 @@ beforeAll(async () => {
 			`insert into alarm (rw_id, device_id, type, severity, first_seen_at, last_seen_at) values ($1, $2, 'sensor_offline', 'major', now(), now())`,
 			[rw.id, `panic-${rw.code.toLowerCase()}`]
 		);
+		// Panic incidents: one from a button in each RT (the press above made one with no RT).
+		for (const rt of rw.rts) {
+			await db.query(
+				`insert into panic_incident (rw_id, rt_id, source, device_id, triggered_at) values ($1, $2, 'device', $3, now())`,
+				[rw.id, rt.id, `panic-${rw.code.toLowerCase()}`]
+			);
+		}
 		const [service] = await db.query<{ id: string }>(`select id from letter_service where rw_id = $1 and mode = 'online' limit 1`, [rw.id]);
 		for (const rt of rw.rts) {
 			// The second house of each RT, so the resident's own house (the first of RT 1) is not what is probed.
@@ -152,6 +159,15 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 		level: 'rw',
 		run: (tx, p, u) => tx.query(`update alarm set acknowledged_at = now(), acknowledged_by = $2, ack_note = 'ok' where rw_id = $1 returning id`, [p.rwId, u.id])
 	},
+	// Panic incidents: an RT's (the reporter's own are a row rule: none here has one), moved along, the RW's report.
+	'incidents.read': { level: 'rt', run: (tx, p) => tx.query('select id from panic_incident where rt_id = $1 and reporter_id is null', [p.rtId]) },
+	'incidents.handle': {
+		level: 'rw',
+		run: (tx, p, u) =>
+			tx.query(`update panic_incident set state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2 where rw_id = $1 and state = 'triggered' returning id`, [p.rwId, u.id])
+	},
+	// What the false-alarm counts and the monthly report ask before they read.
+	'incidents.report': { level: 'rw', run: (tx, p) => tx.query(`select 1 as x where app.may('incidents.report', $1, null)`, [p.rwId]) },
 	'pumps.command': {
 		level: 'rw',
 		run: (tx, p, u) =>

@@ -45,6 +45,12 @@ export const PERMISSIONS = {
 	'alarms.read': { rw_admin: 'rw', security_officer: 'rw', rt_head: 'rw' },
 	'alarms.acknowledge': { rw_admin: 'rw', security_officer: 'rw' },
 	'pumps.command': { rw_admin: 'rw', security_officer: 'rw' },
+	// Panic incidents (docs/panic.md): officers and the RW admin see and handle the RW's,
+	// RT heads read their RT's; the RW admin reads the false-alarm counts and monthly report.
+	// A resident sees their own presses by the row rule (reporter), not by a role.
+	'incidents.read': { rw_admin: 'rw', security_officer: 'rw', rt_head: 'rt' },
+	'incidents.handle': { rw_admin: 'rw', security_officer: 'rw' },
+	'incidents.report': { rw_admin: 'rw' },
 	// Letters: the catalogue and settings; the RT head's decision; the RW's decision,
 	// numbering, cancelling and pick-up, and the survey results.
 	'letters.configure': { rw_admin: 'rw' },

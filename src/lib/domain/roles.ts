@@ -15,6 +15,8 @@ export function isRole(value: string): value is Role {
 export const AREAS = [
 	// Pumps: the security post and the RW admin switch them (before /security, which is the post's alone).
 	{ prefix: '/security/pumps', action: 'pumps.command' },
+	// Panic incidents' history: officers and the RW admin the RW's, RT heads their RT's (RLS).
+	{ prefix: '/security/incidents', action: 'incidents.read' },
 	{ prefix: '/rt', action: 'area.rt' },
 	{ prefix: '/rw', action: 'area.rw' },
 	{ prefix: '/treasurer', action: 'area.treasurer' },
@@ -24,7 +26,7 @@ export const AREAS = [
 ] as const satisfies readonly { prefix: string; action: Action }[];
 
 /** Pages that need a login but no particular role. */
-export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman', /* dues */ '/iuran'] as const;
+export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman', '/panik', /* dues */ '/iuran'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 

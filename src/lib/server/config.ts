@@ -53,7 +53,9 @@ const schema = z.object({
 	// Web Push (docs/push.md): the VAPID key pair (URL-safe base64) and the operator's contact.
 	VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'URL-safe base64 of a P-256 public key').optional().or(z.literal('')),
 	VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'URL-safe base64 of a P-256 private key').optional().or(z.literal('')),
-	VAPID_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'a mailto: or https: URL').optional().or(z.literal(''))
+	VAPID_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'a mailto: or https: URL').optional().or(z.literal('')),
+	// Panic incidents: seconds without acknowledgement before one escalates.
+	PANIC_ESCALATE_S: z.coerce.number().int().min(5).max(3600).default(60)
 });
 
 export interface Config {
@@ -94,6 +96,8 @@ export interface Config {
 	vapidPublicKey: string | undefined;
 	vapidPrivateKey: string | undefined;
 	vapidSubject: string | undefined;
+	/** Seconds a panic incident may wait for acknowledgement before it escalates. */
+	panicEscalateS: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -132,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		mapTileUrl: e.MAP_TILE_URL,
 		vapidPublicKey: e.VAPID_PUBLIC_KEY || undefined,
 		vapidPrivateKey: e.VAPID_PRIVATE_KEY || undefined,
-		vapidSubject: e.VAPID_SUBJECT || undefined
+		vapidSubject: e.VAPID_SUBJECT || undefined,
+		panicEscalateS: e.PANIC_ESCALATE_S
 	};
 }

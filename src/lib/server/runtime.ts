@@ -26,6 +26,8 @@ import { floodNotifier } from './push/flood';
 // dues (iuran)
 import { scheduleMonthlyInvoices } from './dues/generate';
 import { seedDemoDues } from './seed/demo-dues';
+// Panic incidents
+import { PanicService } from './panic/service';
 
 /** The MQTT side: the embedded aedes, or a client of an external broker (MQTT_URL). */
 export interface MqttSide {
@@ -57,6 +59,8 @@ export interface Runtime {
 	alarms: AlarmService;
 	/** Pump commands: sent, confirmed by the pump's state, failed after 10 s. */
 	pumps: PumpCommands;
+	/** Panic incidents: presses, steps, announcements of button presses, escalation (docs/panic.md). */
+	panic: PanicService;
 	/** Keys for NIK/KK encryption and blind indexes. */
 	pii: PiiKeys;
 	/** Uploaded and issued files (DATA_DIR/files; replaceable by Supabase Storage). */
@@ -144,6 +148,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	// Web Push: the notification rows go to subscribed devices; flood level changes become flood.* notifications.
 	const push = await startPush({ db, dataDir: config.dataDir, databaseUrl: config.databaseUrl, vapidPublicKey: config.vapidPublicKey, vapidPrivateKey: config.vapidPrivateKey, vapidSubject: config.vapidSubject, log });
 	const offFlood = alarms.onLevelChange(floodNotifier(db, log));
+	// Panic incidents: sweeps what a previous run left unannounced or unescalated, then listens.
+	const panic = new PanicService({ db, events: ingest.events, publish: (topic, payload) => broker.publish(topic, payload), escalateS: config.panicEscalateS, log });
+	await panic.start();
 	// Spreadsheets left by an abandoned import (encrypted, but full of NIK/KK numbers):
 	// also those of a previous run, not only when the next import comes.
 	const pruneUploads = () =>
@@ -189,6 +196,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 		ingest,
 		alarms,
 		pumps,
+		panic,
 		pii,
 		files,
 		push,
@@ -199,6 +207,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 				clearInterval(housekeeping);
 				stopDues();
 				pumps.close();
+				await panic.close();
 				try {
 					await broker.close();
 					await ingest.close();

@@ -60,3 +60,43 @@ export interface PumpView {
 
 /** Topic suffixes under `rw/{rw}/alerts/`: `alarm/{id}`, `level/{device}`, `pump/{device}`. */
 export type AlertMessage = { kind: 'alarm'; alarm: AlarmView } | { kind: 'level'; level: LevelView } | { kind: 'pump'; pump: PumpView };
+
+// Panic incidents (docs/panic.md): the same shape in the dashboard's catch-up, on
+// `rw/{rw}/alerts/panic/{id}` and on the resident's live status. A message of its own
+// type, so the flood dashboard's handling of the kinds above is unchanged.
+export type IncidentState = 'triggered' | 'acknowledged' | 'dispatched' | 'resolved' | 'false_alarm' | 'cancelled';
+
+export interface IncidentStepView {
+	step: IncidentState | 'escalated';
+	at: string;
+	byName: string | null;
+	officerName: string | null;
+	note: string | null;
+}
+
+export interface IncidentView {
+	id: string;
+	source: 'app' | 'device';
+	state: IncidentState;
+	category: 'kejahatan' | 'kebakaran' | 'medis' | 'lainnya' | null;
+	/** The house (block, number, RT) or the button's name, frozen at the press. */
+	placeLabel: string;
+	houseId: string | null;
+	deviceId: string | null;
+	rtId: string | null;
+	lat: number | null;
+	lng: number | null;
+	accuracyM: number | null;
+	reporterName: string | null;
+	/** The phone to call back (E.164). */
+	reporterPhone: string | null;
+	triggeredAt: string;
+	acknowledgedAt: string | null;
+	dispatchedAt: string | null;
+	officerName: string | null;
+	closedAt: string | null;
+	escalatedAt: string | null;
+	steps: IncidentStepView[];
+}
+
+export type PanicAlertMessage = { kind: 'panic'; incident: IncidentView };

@@ -22,8 +22,8 @@ export const topics = {
 	pumpCmd: (rw: string, device: string) => `rw/${rw}/pump/${device}/cmd`,
 	/** Server → dashboards: alarm and incident changes, under this prefix. */
 	alerts: (rw: string) => `rw/${rw}/alerts`,
-	/** One alert message (src/lib/views/alerts.ts): `alarm/{id}`, `level/{device}`, `pump/{device}`. */
-	alert: (rw: string, kind: 'alarm' | 'level' | 'pump', id: string) => `rw/${rw}/alerts/${kind}/${id}`,
+	/** One alert message (src/lib/views/alerts.ts): `alarm/{id}`, `level/{device}`, `pump/{device}`, `panic/{incident}`. */
+	alert: (rw: string, kind: 'alarm' | 'level' | 'pump' | 'panic', id: string) => `rw/${rw}/alerts/${kind}/${id}`,
 	/** Every alert of an RW (a dashboard's subscription). */
 	allAlerts: (rw: string) => `rw/${rw}/alerts/#`
 } as const;

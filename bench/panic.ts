@@ -1,0 +1,264 @@
+// `npm run bench:panic [-- --publishers 200 --rate 5000 --duration 10 --buttons 20 --phones 20 --per-second 4]`
+//
+// Panic latency (docs/panic.md, "Benchmark"). In this process: the app's runtime
+// (startRuntime: embedded aedes with /mqtt on an HTTP server, the ingest, the alarm and
+// panic services, PGlite in its worker thread) on a fresh data dir, and on the same HTTP
+// server a minimal `POST /panik` that calls the panic service as the route does (the
+// session read from the database; SvelteKit's own request handling is not in the
+// figure). Separate processes:
+//   - the raw-socket generator of bench:ingest drives a fleet of sensors at --rate
+//     readings/s (levels below their thresholds: background, no alarm);
+//   - a probe (bench/panic/probe.ts) presses --buttons panic buttons (MQTT, QoS 1) and
+//     --phones residents' phones (HTTP), and as a security post's dashboard over
+//     MQTT-over-WebSocket measures the time from the press to its incident on screen.
+// The panic → push figure (push_latency_p99_ms, push_fanout_10k_s) is added by the push
+// work. Prints a table and writes bench/results/panic.json. Bounded: about half a minute.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pressSchema } from '../src/lib/schemas/panic';
+import { createSession, readSession } from '../src/lib/server/auth/sessions';
+import { sha256 } from '../src/lib/server/auth/tokens';
+import { loadConfig } from '../src/lib/server/config';
+import { mintDashboardToken } from '../src/lib/server/mqtt/dashboard-token';
+import { topics } from '../src/lib/server/mqtt/topics';
+import { startRuntime, type Runtime } from '../src/lib/server/runtime';
+import { runPhase } from './ingest/runner';
+import { formatTable, round } from './ingest/stats';
+import type { Target } from './ingest/targets';
+import type { FromProbe, ToProbe } from './panic/probe';
+import { writeResults } from './lib/report';
+import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
+import { wholeNumber } from './lib/args';
+
+const RW_CODE = 'RW078';
+const TARGET_P99_MS = 100;
+
+function options() {
+	const { values } = parseArgs({
+		options: {
+			publishers: { type: 'string', default: '200' },
+			rate: { type: 'string', default: '5000' },
+			duration: { type: 'string', default: '10' },
+			buttons: { type: 'string', default: '20' },
+			phones: { type: 'string', default: '20' },
+			'per-second': { type: 'string', default: '4' }
+		}
+	});
+	return {
+		publishers: wholeNumber('publishers', values.publishers, 1, 2000),
+		rate: wholeNumber('rate', values.rate, 1, 50_000),
+		durationS: wholeNumber('duration', values.duration, 2, 60),
+		buttons: wholeNumber('buttons', values.buttons, 0, 500),
+		phones: wholeNumber('phones', values.phones, 0, 500),
+		perSecond: wholeNumber('per-second', values['per-second'], 1, 100)
+	};
+}
+
+function percentile(values: number[], p: number): number | null {
+	if (values.length === 0) return null;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function devices(runtime: Runtime, rwId: string, prefix: string, kind: 'sensor' | 'panic', count: number) {
+	const ids = Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(4, '0')}`);
+	const secrets = ids.map(() => randomBytes(18).toString('base64url'));
+	await runtime.db.query(
+		kind === 'sensor'
+			? `insert into device (id, rw_id, kind, name, report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm, secret_hash)
+			   select id, $1, 'sensor', 'Sensor ' || id, 60, 300, 400, 200, 250, 290, h from unnest($2::text[], $3::text[]) as t(id, h)`
+			: `insert into device (id, rw_id, kind, name, lat, lng, secret_hash)
+			   select id, $1, 'panic', 'Tombol ' || id, -6.155, 106.905, h from unnest($2::text[], $3::text[]) as t(id, h)`,
+		[rwId, ids, secrets.map(sha256)]
+	);
+	return ids.map((id, i) => ({ id, secret: secrets[i]! }));
+}
+
+/** Residents with a house and a session each (one press per phone stays under the per-resident limit). */
+async function phones(runtime: Runtime, rwId: string, count: number): Promise<string[]> {
+	const [rt] = await runtime.db.query<{ id: string }>(`insert into rt (rw_id, number, name) values ($1, 1, 'RT 001') returning id`, [rwId]);
+	const tokens: string[] = [];
+	for (let i = 0; i < count; i++) {
+		const [house] = await runtime.db.query<{ id: string }>(`insert into house (rw_id, rt_id, block, number, lat, lng) values ($1, $2, 'B', $3, -6.155, 106.905) returning id`, [rwId, rt!.id, String(i + 1)]);
+		const [user] = await runtime.db.query<{ id: string }>(`insert into app_user (phone, name, password_hash) values ($1, $2, 'x') returning id`, [`+62819${String(i).padStart(7, '0')}`, `Warga ${i + 1}`]);
+		await runtime.db.query(`insert into membership (user_id, rw_id, role, rt_id, house_id) values ($1, $2, 'resident', $3, $4)`, [user!.id, rwId, rt!.id, house!.id]);
+		tokens.push((await createSession(runtime.db, { userId: user!.id, rwId, days: 1 })).token);
+	}
+	return tokens;
+}
+
+/** The press endpoint as the route has it: the session, the schema, the service; answered after the commit. */
+function pressHandler(runtime: Runtime) {
+	return (req: IncomingMessage, res: ServerResponse) => {
+		if (req.method !== 'POST' || req.url !== '/panik') return void res.writeHead(404).end();
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			void (async () => {
+				const user = await readSession(runtime.db, String(req.headers['x-bench-session']), 1);
+				const parsed = pressSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString()));
+				if (!user || !parsed.success) return void res.writeHead(400).end();
+				const result = await runtime.panic.press(user, parsed.data);
+				res.writeHead(result.ok ? 201 : 429, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+			})().catch((err: unknown) => res.writeHead(500).end(String(err)));
+		});
+	};
+}
+
+class Probe {
+	private readonly child: ChildProcess = fork(path.join(import.meta.dirname, 'panic/probe.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	private inbox: FromProbe[] = [];
+	private wake: (() => void) | null = null;
+
+	constructor() {
+		this.child.on('message', (m: FromProbe) => (this.inbox.push(m), this.wake?.()));
+		this.child.once('exit', () => this.wake?.());
+	}
+
+	send(m: ToProbe) {
+		this.child.send(m);
+	}
+
+	async next<K extends FromProbe['type']>(type: K, timeoutMs: number): Promise<Extract<FromProbe, { type: K }>> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const i = this.inbox.findIndex((m) => m.type === type || m.type === 'fatal');
+			if (i >= 0) {
+				const [m] = this.inbox.splice(i, 1);
+				if (m!.type === 'fatal') throw new Error(`probe failed: ${m!.error}`);
+				return m as Extract<FromProbe, { type: K }>;
+			}
+			if (this.child.exitCode !== null) throw new Error('probe exited');
+			if (Date.now() > deadline) throw new Error(`probe: no ${type} within ${timeoutMs} ms`);
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+				this.wake = () => (clearTimeout(timer), (this.wake = null), resolve());
+			});
+		}
+	}
+
+	end() {
+		if (this.child.connected) this.child.disconnect();
+	}
+}
+
+async function main() {
+	const o = options();
+	const started = performance.now();
+	console.log(`panic benchmark: ${o.publishers} background sensors at ${o.rate} readings/s; ${o.buttons} button and ${o.phones} phone presses at ${o.perSecond}/s; ${os.cpus().length} CPUs, node ${process.version}\n`);
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-panic-'));
+	let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+	const http: Server = createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
+	await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+	const logLines: string[] = [];
+	const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SEED_DEMO: '0' });
+	const runtime = await startRuntime(config, { httpServer: http, log: (line) => logLines.length < 50 && logLines.push(line) });
+	handler = pressHandler(runtime);
+	const probe = new Probe();
+	try {
+		const [rw] = await runtime.db.query<{ id: string }>(`insert into rw (code, name, kelurahan, city) values ($1, 'RW 078 (benchmark)', 'Benchmark', 'Jakarta Utara') returning id`, [RW_CODE]);
+		const fleet = await devices(runtime, rw!.id, 'bgp', 'sensor', o.publishers);
+		const buttons = await devices(runtime, rw!.id, 'pb', 'panic', o.buttons);
+		const tokens = await phones(runtime, rw!.id, o.phones);
+		const port = (http.address() as AddressInfo).port;
+		const token = mintDashboardToken(runtime.pii.tokens, { userId: 'bench-officer', rwCode: RW_CODE, rwId: rw!.id });
+		probe.send({ type: 'init', mqttUrl: `mqtt://127.0.0.1:${runtime.broker.tcpPort}`, wsUrl: `ws://127.0.0.1:${port}/mqtt`, httpUrl: `http://127.0.0.1:${port}`, rwCode: RW_CODE, token, buttons, phones: tokens });
+		await probe.next('ready', 120_000);
+
+		const ownCpu = () => {
+			const u = process.cpuUsage();
+			return (u.user + u.system) / 1e6;
+		};
+		const target: Target = {
+			name: 'rukun runtime',
+			port: runtime.broker.tcpPort!,
+			pid: process.pid,
+			conns: (count) =>
+				Array.from({ length: count }, (_, i) => {
+					const d = fleet[i % fleet.length]!;
+					return { clientId: d.id, username: d.id, password: d.secret, topic: topics.sensorLevel(RW_CODE, d.id), distanceCm: 150 + (i % 50) };
+				}),
+			sample: () => ({
+				at: performance.now(),
+				cpuSeconds: ownCpu(),
+				accepted: runtime.ingest.metrics.accepted,
+				batches: runtime.ingest.readings.stats.batches,
+				batchItems: runtime.ingest.readings.stats.items,
+				writeCalls: null,
+				writeMs: null
+			}),
+			close: async () => {}
+		};
+		let probing: Promise<Extract<FromProbe, { type: 'result' }>> | null = null;
+		const background = await runPhase({
+			target,
+			publishers: o.publishers,
+			window: 32,
+			generators: 1,
+			mode: { kind: 'rate', rate: o.rate },
+			warmupMs: 2000,
+			durationMs: o.durationS * 1000,
+			seqBase: 100_000_000_000,
+			onMark: () => {
+				probe.send({ type: 'run', perSecond: o.perSecond });
+				probing = probe.next('result', (o.durationS + 60) * 1000);
+			}
+		});
+		const result = await probing!;
+		const all = [...result.device, ...result.app];
+		const rssMb = process.memoryUsage().rss / 1048576;
+		const ms = (v: number | null) => round(v, 1);
+		console.log(
+			formatTable(
+				['source', 'presses', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+				[
+					['button (MQTT)', result.device.length, ms(percentile(result.device, 50)), ms(percentile(result.device, 90)), ms(percentile(result.device, 99)), ms(percentile(result.device, 100))],
+					['phone (HTTP)', result.app.length, ms(percentile(result.app, 50)), ms(percentile(result.app, 90)), ms(percentile(result.app, 99)), ms(percentile(result.app, 100))],
+					['all', all.length, ms(percentile(all, 50)), ms(percentile(all, 90)), ms(percentile(all, 99)), ms(percentile(all, 100))]
+				]
+			)
+		);
+		console.log(`(latency: press sent → its incident received by the dashboard over WebSocket; target p99 < ${TARGET_P99_MS} ms)`);
+		console.log(`background ${Math.round(background.ackedPerS)} readings/s; ${result.missing} missing, ${result.errors} send errors; generator CPU ${round(background.generatorCpuPct, 0)} %, app ${round(background.serverCpuPct, 0)} %, other ${round(background.otherCpuPct, 0)} %; app RSS ${rssMb.toFixed(0)} MB`);
+		if (logLines.length > 0) console.log(`runtime log (first lines):\n  ${logLines.slice(0, 5).join('\n  ')}`);
+		const metrics = {
+			dashboard_latency_p50_ms: ms(percentile(all, 50)),
+			dashboard_latency_p99_ms: ms(percentile(all, 99)),
+			// Added by the push work (panic → push request at a local push endpoint; 10,000 subscriptions' fan-out).
+			push_latency_p99_ms: null,
+			push_fanout_10k_s: null,
+			app_rss_mb: round(rssMb, 0),
+			background_readings_per_s: round(background.ackedPerS, 0),
+			dashboard_latency_p99_button_ms: ms(percentile(result.device, 99)),
+			dashboard_latency_p99_phone_ms: ms(percentile(result.app, 99)),
+			presses_measured: all.length,
+			presses_missing: result.missing,
+			other_cpu_pct: round(background.otherCpuPct, 0)
+		};
+		if (missingServerFlags().length > 0) {
+			console.log(`\nthis process lacks the app's Node flags: run it as \`npm run bench:panic\`; bench/results/panic.json is not written.`);
+		} else {
+			const file = await writeResults('panic', { publishers: o.publishers, rate: o.rate, duration_s: o.durationS, buttons: o.buttons, phones: o.phones, per_second: o.perSecond, node_flags: serverNodeFlags().join(' ') }, metrics);
+			console.log(`\nwrote ${path.relative(process.cwd(), file)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+		}
+	} finally {
+		probe.end();
+		await runtime.close();
+		await new Promise((resolve) => http.close(resolve));
+		await rm(dataDir, { recursive: true, force: true });
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(err: unknown) => {
+		console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+		process.exit(1);
+	}
+);

@@ -1,0 +1,59 @@
+import type { IncidentView } from '$lib/views/alerts';
+import type { Database } from '../db';
+import type { Claims } from '../db/with-user';
+import { getIncident } from './queries';
+import type { PanicService } from './service';
+
+/** How often the stream reads the incident again: steps made by another app instance show within this. */
+export const RECHECK_MS = 3000;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * A resident's incident as Server-Sent Events (docs/panic.md, "The resident's screen"):
+ * the incident now, then again after every step. A step made by this instance arrives
+ * at once (the service's after-commit change); one made by another instance sharing the
+ * database (several instances behind an external broker) within RECHECK_MS, when the
+ * stream reads it again. Always read as the user (RLS: their own press). The stream ends
+ * when the incident is closed or the page goes.
+ */
+export async function incidentStream(service: PanicService, db: Database, claims: Claims, id: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | null> {
+	const first = await getIncident(db, claims, id);
+	if (!first) return null;
+	const encoder = new TextEncoder();
+	let last = '';
+	let stop = () => {};
+	return new ReadableStream<Uint8Array>({
+		start(controller) {
+			let closed = false;
+			const send = (incident: IncidentView) => {
+				const text = JSON.stringify(incident);
+				if (closed || text === last) return;
+				last = text;
+				controller.enqueue(encoder.encode(`data: ${text}\n\n`));
+				if (['resolved', 'false_alarm', 'cancelled'].includes(incident.state)) stop();
+			};
+			const recheck = () =>
+				void getIncident(db, claims, id).then(
+					(incident) => incident && send(incident),
+					() => {}
+				);
+			const off = service.onChange(id, () => recheck());
+			const timer = setInterval(recheck, RECHECK_MS);
+			const heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': ok\n\n')), HEARTBEAT_MS);
+			stop = () => {
+				if (closed) return;
+				closed = true;
+				off();
+				clearInterval(timer);
+				clearInterval(heartbeat);
+				signal.removeEventListener('abort', stop);
+				controller.close();
+			};
+			signal.addEventListener('abort', stop);
+			send(first);
+		},
+		cancel() {
+			stop();
+		}
+	});
+}
