@@ -61,7 +61,7 @@ create table public.complaint (
   -- Closed without a fix: why, and where it went (not_ours: the outside office's link;
   -- duplicate: the complaint it repeats).
   closed_reason text check (closed_reason in ('not_ours', 'duplicate', 'invalid')),
-  forward_url text check (forward_url is null or forward_url ~ '^https?://[^\s]{1,490}$'),
+  forward_url text check (forward_url is null or (forward_url ~ '^https?://[^\s]+$' and length(forward_url) <= 500)),
   duplicate_of uuid references public.complaint(id),
   is_public boolean not null,
   hidden boolean not null default false,
@@ -147,11 +147,13 @@ create trigger complaint_supporter_count after insert or delete on public.compla
 -- A reporter who is not staff may only reopen or rate: what they wrote, where, the
 -- category and visibility stay as filed (staff moderate). The 14-day reopen window is
 -- the service's rule (src/lib/domain/complaints.ts), on the app's clock.
+-- Runs as the caller (not security definer): the server's own writes (the supporter
+-- count) run as the owner and pass.
 create function app.complaint_reporter_guard() returns trigger
-language plpgsql security definer set search_path = public, pg_temp
+language plpgsql set search_path = public, pg_temp
 as $$
 begin
-  if current_setting('role', true) is distinct from 'authenticated' or app.may('complaints.manage', old.rw_id, old.rt_id) then
+  if current_user <> 'authenticated' or app.may('complaints.manage', old.rw_id, old.rt_id) then
     return new;
   end if;
   if (new.rw_id, new.rt_id, new.category_id, new.reporter_id, new.title, new.description, new.is_public, new.hidden,
@@ -183,6 +185,17 @@ as $$
 $$;
 revoke all on function app.complaint_supportable(uuid) from public;
 grant execute on function app.complaint_supportable(uuid) to authenticated;
+
+-- What other residents of the RW see: public, shown complaints without the reporter,
+-- the notes or anything personal. The view runs as its owner (RLS of complaint does not
+-- hide these rows); its own filter is the membership of the caller.
+create view public.complaint_public with (security_barrier = true) as
+  select c.id, c.rw_id, c.rt_id, c.category_id, cc.name as category_name, cc.code as category_code, c.title, c.description,
+         c.status, c.closed_reason, c.forward_url, c.lat, c.lng, c.supporter_count, c.created_at, c.updated_at, c.finished_at
+    from public.complaint c join public.complaint_category cc on cc.id = c.category_id
+   where c.is_public and not c.hidden and c.rw_id in (select app.member_rw_ids());
+revoke all on public.complaint_public from anon, authenticated;
+grant select on public.complaint_public to authenticated;
 
 alter table public.complaint_category enable row level security;
 alter table public.complaint enable row level security;
@@ -217,15 +230,15 @@ create policy complaint_reporter_update on public.complaint for update to authen
   using (reporter_id = auth.uid()) with check (reporter_id = auth.uid());
 
 create policy complaint_photo_read on public.complaint_photo for select to authenticated
-  using (complaint_id in (select c.id from public.complaint c));
+  using (complaint_id in (select c.id from public.complaint c) or complaint_id in (select v.id from public.complaint_public v));
 create policy complaint_photo_insert on public.complaint_photo for insert to authenticated
   with check (exists (select 1 from public.complaint c where c.id = complaint_id and c.rw_id = complaint_photo.rw_id and c.reporter_id = auth.uid()));
 
 create policy complaint_supporter_read on public.complaint_supporter for select to authenticated
   using (user_id = auth.uid() or complaint_id in (select c.id from public.complaint c));
 create policy complaint_supporter_insert on public.complaint_supporter for insert to authenticated
-  with check (user_id = auth.uid() and app.complaint_supportable(complaint_id)
-    and rw_id = (select c.rw_id from public.complaint c where c.id = complaint_id and app.complaint_supportable(c.id)));
+  -- The foreign key (rw_id, complaint_id) keeps rw_id the complaint's own.
+  with check (user_id = auth.uid() and app.complaint_supportable(complaint_id));
 create policy complaint_supporter_delete on public.complaint_supporter for delete to authenticated
   using (user_id = auth.uid());
 
@@ -235,13 +248,3 @@ create policy complaint_event_insert on public.complaint_event for insert to aut
   with check (by_user = auth.uid()
     and exists (select 1 from public.complaint c where c.id = complaint_id and c.rw_id = complaint_event.rw_id));
 
--- What other residents of the RW see: public, shown complaints without the reporter,
--- the notes or anything personal. The view runs as its owner (RLS of complaint does not
--- hide these rows); its own filter is the membership of the caller.
-create view public.complaint_public with (security_barrier = true) as
-  select c.id, c.rw_id, c.rt_id, c.category_id, cc.name as category_name, cc.code as category_code, c.title, c.description,
-         c.status, c.closed_reason, c.forward_url, c.lat, c.lng, c.supporter_count, c.created_at, c.updated_at, c.finished_at
-    from public.complaint c join public.complaint_category cc on cc.id = c.category_id
-   where c.is_public and not c.hidden and c.rw_id in (select app.member_rw_ids());
-revoke all on public.complaint_public from anon, authenticated;
-grant select on public.complaint_public to authenticated;
