@@ -35,6 +35,8 @@ async function signedIn(browser: Browser, phone: string): Promise<Page> {
 }
 
 test('report with photo and pin → me too → dikerjakan → selesai → rated', async ({ browser }) => {
+	// Two people, six pages and two axe runs: longer than the default on a shared machine.
+	test.setTimeout(120_000);
 	const title = `Got mampet ${Date.now()}`;
 	const siti = await signedIn(browser, RESIDENT);
 	await open(siti, '/pengaduan/baru');
