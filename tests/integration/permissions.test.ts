@@ -61,6 +61,13 @@ beforeAll(async () => {
 			// The second house of each RT, so the resident's own house (the first of RT 1) is not what is probed.
 			const house = rw.houses.filter((h) => h.rtId === rt.id)[1]!;
 			const { residentIds } = await makeHousehold(db, pii, rw, house.id, [{ name: 'Warga Uji' }]);
+			// Complaints: one per RT, filed by the RT's probe household's own reporter (not a probed user).
+			const reporter = await makeMember(db, rw, 'resident', { houseId: house.id });
+			await db.query(
+				`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, lat, lng)
+				 select $1, $2, id, $3, 'Got mampet', 'Air meluap', true, -6.2, 106.8 from complaint_category where rw_id = $1 and code = 'drainage'`,
+				[rw.id, rt.id, reporter.id]
+			);
 			for (const status of ['submitted', 'rt_approved']) {
 				await db.query(
 					`insert into letter_request (rw_id, rt_id, service_id, requester_id, subject_resident_id, status) values ($1, $2, $3, $4, $5, $6)`,
@@ -197,7 +204,13 @@ const PROBES: Record<Exclude<Action, `area.${string}`>, { level: 'rw' | 'rt'; ru
 		run: (tx, p) =>
 			tx.query(`insert into dues_tariff (rw_id, category, valid_from, components, total) values ($1, 'house', '2030-01-01', '[{"name":"keamanan","amount":1}]', 1) returning id`, [p.rwId])
 	},
-	'dues.read': { level: 'rt', run: (tx, p) => tx.query('select id from dues_invoice where rt_id = $1 and house_id not in (select app.my_house_ids())', [p.rtId]) }
+	'dues.read': { level: 'rt', run: (tx, p) => tx.query('select id from dues_invoice where rt_id = $1 and house_id not in (select app.my_house_ids())', [p.rtId]) },
+	// Complaints: triage of another's report in the RT; the RW's categories.
+	'complaints.manage': {
+		level: 'rt',
+		run: (tx, p, u) => tx.query(`update complaint set status = 'diterima' where rt_id = $1 and reporter_id <> $2 returning id`, [p.rtId, u.id])
+	},
+	'complaints.configure': { level: 'rw', run: (tx, p) => tx.query('update complaint_category set name = name where rw_id = $1 returning id', [p.rwId]) }
 };
 
 describe('the permissions table', () => {

@@ -62,7 +62,10 @@ export const PERMISSIONS = {
 	// A resident's own invoices, payments and proofs follow the house, and the monthly
 	// report is every member's of the RW: rows, not roles (docs/dues.md).
 	'dues.manage': { treasurer: 'rw' },
-	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' }
+	'dues.read': { treasurer: 'rw', rw_admin: 'rw', rt_head: 'rt' },
+	// Complaints (pengaduan): triage and status of the reports of one's reach; the RW's categories.
+	'complaints.manage': { rw_admin: 'rw', rt_head: 'rt' },
+	'complaints.configure': { rw_admin: 'rw' }
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -22,11 +22,13 @@ export const AREAS = [
 	{ prefix: '/treasurer', action: 'area.treasurer' },
 	{ prefix: '/security', action: 'area.security' },
 	// The population registry: the RW admin for the whole RW, an RT head for their RT (RLS).
-	{ prefix: '/registry', action: 'registry.read' }
+	{ prefix: '/registry', action: 'registry.read' },
+	// Complaint triage: RW admin for the RW, RT head for their RT (RLS).
+	{ prefix: '/pengaduan/kelola', action: 'complaints.manage' }
 ] as const satisfies readonly { prefix: string; action: Action }[];
 
 /** Pages that need a login but no particular role. */
-export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman', '/panik', /* dues */ '/iuran'] as const;
+export const MEMBER_PREFIXES = ['/account', '/household', '/surat', '/notifikasi', '/pengumuman', '/panik', /* dues */ '/iuran', /* complaints */ '/pengaduan'] as const;
 
 const startsWithSegment = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
