@@ -134,8 +134,8 @@ export const en: Record<MessageKey, string> = {
 	'home.no_house': 'Not linked to a house yet. Ask your RT head.',
 	'home.your_roles': 'Your roles',
 	'home.work_areas': 'Work areas',
-	'home.coming': 'Coming soon',
-	'home.coming_list': 'Dues, complaints and flood alerts will appear here.',
+	'home.neighbourhood': 'Dues and complaints',
+	'home.neighbourhood_intro': 'See and pay your house\'s dues, or report a problem in the neighbourhood and follow it.',
 
 	'login.title': 'Log in',
 	'login.phone': 'Mobile number',

@@ -133,8 +133,8 @@ export const id = {
 	'home.no_house': 'Belum terhubung ke rumah. Hubungi ketua RT Anda.',
 	'home.your_roles': 'Peran Anda',
 	'home.work_areas': 'Area kerja',
-	'home.coming': 'Segera hadir',
-	'home.coming_list': 'Iuran, pengaduan, dan peringatan banjir akan muncul di sini.',
+	'home.neighbourhood': 'Iuran dan pengaduan',
+	'home.neighbourhood_intro': 'Lihat dan bayar iuran rumah Anda, atau laporkan masalah di lingkungan dan ikuti penanganannya.',
 
 	'login.title': 'Masuk',
 	'login.phone': 'Nomor HP',
