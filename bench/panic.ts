@@ -1,4 +1,4 @@
-// `npm run bench:panic [-- --publishers 200 --rate 5000 --duration 10 --buttons 20 --phones 20 --per-second 4]`
+// `npm run bench:panic [-- --publishers 200 --rate 5000 --duration 10 --buttons 20 --phones 20 --per-second 4 --officers 3]`
 //
 // Panic latency (docs/panic.md, "Benchmark"). In this process: the app's runtime
 // (startRuntime: embedded aedes with /mqtt on an HTTP server, the ingest, the alarm and
@@ -11,9 +11,14 @@
 //   - a probe (bench/panic/probe.ts) presses --buttons panic buttons (MQTT, QoS 1) and
 //     --phones residents' phones (HTTP), and as a security post's dashboard over
 //     MQTT-over-WebSocket measures the time from the press to its incident on screen.
-// The panic → push figure (push_latency_p99_ms, push_fanout_10k_s) is added by the push
-// work. Prints a table and writes bench/results/panic.json. Bounded: about half a minute.
+//   - a local push endpoint (bench/push/endpoint-child.ts: HTTPS, VAPID checked, payload
+//     decrypted) holds one subscribed device per security officer (--officers): each
+//     press's push request is timed from the incident's trigger time in the database to
+//     its arrival there (push_latency_p99_ms). The 10,000-subscription fan-out
+//     (push_fanout_10k_s) is bench:push's.
+// Prints a table and writes bench/results/panic.json. Bounded: about half a minute.
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,12 +37,14 @@ import { runPhase } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import type { Target } from './ingest/targets';
 import type { FromProbe, ToProbe } from './panic/probe';
+import type { FakeSubscription } from '../tests/factories/push-endpoint';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
 import { wholeNumber } from './lib/args';
 
 const RW_CODE = 'RW078';
 const TARGET_P99_MS = 100;
+const TARGET_PUSH_P99_MS = 1000;
 
 function options() {
 	const { values } = parseArgs({
@@ -47,7 +54,8 @@ function options() {
 			duration: { type: 'string', default: '10' },
 			buttons: { type: 'string', default: '20' },
 			phones: { type: 'string', default: '20' },
-			'per-second': { type: 'string', default: '4' }
+			'per-second': { type: 'string', default: '4' },
+			officers: { type: 'string', default: '3' }
 		}
 	});
 	return {
@@ -56,7 +64,8 @@ function options() {
 		durationS: wholeNumber('duration', values.duration, 2, 60),
 		buttons: wholeNumber('buttons', values.buttons, 0, 500),
 		phones: wholeNumber('phones', values.phones, 0, 500),
-		perSecond: wholeNumber('per-second', values['per-second'], 1, 100)
+		perSecond: wholeNumber('per-second', values['per-second'], 1, 100),
+		officers: wholeNumber('officers', values.officers, 0, 100)
 	};
 }
 
@@ -91,6 +100,55 @@ async function phones(runtime: Runtime, rwId: string, count: number): Promise<st
 		tokens.push((await createSession(runtime.db, { userId: user!.id, rwId, days: 1 })).token);
 	}
 	return tokens;
+}
+
+interface PushArrival {
+	at: number;
+	status: number;
+	url: string | null;
+}
+
+/** The local push endpoint in its own process (its TLS and decryption are not the app's work). */
+class PushEndpointChild {
+	private readonly child = fork(path.join(import.meta.dirname, 'push/endpoint-child.ts'), ['--decrypt'], { execArgv: ['--import', 'tsx'] });
+	ready = once(this.child, 'message');
+
+	async ask<T>(message: object): Promise<T> {
+		const answer = once(this.child, 'message');
+		this.child.send(message);
+		return (await answer)[0] as T;
+	}
+
+	end() {
+		if (this.child.connected) this.child.send({ close: true });
+	}
+}
+
+/** Security officers, each with one device subscribed at the local push endpoint. */
+async function officers(runtime: Runtime, rwId: string, subs: FakeSubscription[]): Promise<void> {
+	for (const [i, sub] of subs.entries()) {
+		const [user] = await runtime.db.query<{ id: string }>(`insert into app_user (phone, name, password_hash) values ($1, $2, 'x') returning id`, [`+62818${String(i).padStart(7, '0')}`, `Petugas ${i + 1}`]);
+		await runtime.db.query(`insert into membership (user_id, rw_id, role) values ($1, $2, 'security_officer')`, [user!.id, rwId]);
+		await runtime.db.query(`insert into push_subscription (rw_id, user_id, endpoint, p256dh, auth, label) values ($1, $2, $3, $4, $5, 'bench')`, [rwId, user!.id, sub.endpoint, sub.keys.p256dh, sub.keys.auth]);
+	}
+}
+
+/**
+ * Each officer's push for an incident's trigger, timed from the incident's trigger time
+ * (the database's clock, this machine's) to its arrival at the endpoint. Waits up to
+ * `waitMs` for the expected number.
+ */
+async function pushLatencies(runtime: Runtime, endpoint: PushEndpointChild, rwId: string, officerCount: number, waitMs: number) {
+	const incidents = await runtime.db.query<{ id: string; at: number }>(`select id, extract(epoch from triggered_at) * 1000 as at from panic_incident where rw_id = $1`, [rwId]);
+	const triggered = new Map(incidents.map((i) => [`/security/incidents/${i.id}`, Number(i.at)]));
+	const expected = incidents.length * officerCount;
+	const deadline = Date.now() + waitMs;
+	for (;;) {
+		const { arrivals } = await endpoint.ask<{ arrivals: PushArrival[] }>({ arrivals: true });
+		const timed = arrivals.filter((a) => a.url !== null && triggered.has(a.url)).map((a) => a.at - triggered.get(a.url!)!);
+		if (timed.length >= expected || Date.now() > deadline) return { latencies: timed, expected, failed: arrivals.filter((a) => a.status !== 201).length };
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
 }
 
 /** The press endpoint as the route has it: the session, the schema, the service; answered after the commit. */
@@ -158,7 +216,10 @@ async function main() {
 	await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 	const logLines: string[] = [];
 	const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SEED_DEMO: '0' });
-	const runtime = await startRuntime(config, { httpServer: http, log: (line) => logLines.length < 50 && logLines.push(line) });
+	const endpoint = new PushEndpointChild();
+	await endpoint.ready;
+	const { ca, subs } = await endpoint.ask<{ ca: string; subs: FakeSubscription[] }>({ make: o.officers });
+	const runtime = await startRuntime(config, { httpServer: http, log: (line) => logLines.length < 50 && logLines.push(line), pushCa: ca });
 	handler = pressHandler(runtime);
 	const probe = new Probe();
 	try {
@@ -166,6 +227,7 @@ async function main() {
 		const fleet = await devices(runtime, rw!.id, 'bgp', 'sensor', o.publishers);
 		const buttons = await devices(runtime, rw!.id, 'pb', 'panic', o.buttons);
 		const tokens = await phones(runtime, rw!.id, o.phones);
+		await officers(runtime, rw!.id, subs);
 		const port = (http.address() as AddressInfo).port;
 		const token = mintDashboardToken(runtime.pii.tokens, { userId: 'bench-officer', rwCode: RW_CODE, rwId: rw!.id });
 		probe.send({ type: 'init', mqttUrl: `mqtt://127.0.0.1:${runtime.broker.tcpPort}`, wsUrl: `ws://127.0.0.1:${port}/mqtt`, httpUrl: `http://127.0.0.1:${port}`, rwCode: RW_CODE, token, buttons, phones: tokens });
@@ -212,6 +274,7 @@ async function main() {
 		});
 		const result = await probing!;
 		const all = [...result.device, ...result.app];
+		const pushed = await pushLatencies(runtime, endpoint, rw!.id, o.officers, 30_000);
 		const rssMb = process.memoryUsage().rss / 1048576;
 		const ms = (v: number | null) => round(v, 1);
 		console.log(
@@ -225,13 +288,20 @@ async function main() {
 			)
 		);
 		console.log(`(latency: press sent → its incident received by the dashboard over WebSocket; target p99 < ${TARGET_P99_MS} ms)`);
+		console.log(
+			`push: ${pushed.latencies.length} of ${pushed.expected} requests at the local endpoint (${pushed.failed} refused); incident triggered → push request arrived: ` +
+				`p50 ${ms(percentile(pushed.latencies, 50))} ms, p99 ${ms(percentile(pushed.latencies, 99))} ms, max ${ms(percentile(pushed.latencies, 100))} ms (target p99 < ${TARGET_PUSH_P99_MS} ms)`
+		);
 		console.log(`background ${Math.round(background.ackedPerS)} readings/s; ${result.missing} missing, ${result.errors} send errors; generator CPU ${round(background.generatorCpuPct, 0)} %, app ${round(background.serverCpuPct, 0)} %, other ${round(background.otherCpuPct, 0)} %; app RSS ${rssMb.toFixed(0)} MB`);
 		if (logLines.length > 0) console.log(`runtime log (first lines):\n  ${logLines.slice(0, 5).join('\n  ')}`);
 		const metrics = {
 			dashboard_latency_p50_ms: ms(percentile(all, 50)),
 			dashboard_latency_p99_ms: ms(percentile(all, 99)),
-			// Added by the push work (panic → push request at a local push endpoint; 10,000 subscriptions' fan-out).
-			push_latency_p99_ms: null,
+			push_latency_p50_ms: ms(percentile(pushed.latencies, 50)),
+			push_latency_p99_ms: ms(percentile(pushed.latencies, 99)),
+			push_requests_measured: pushed.latencies.length,
+			push_requests_missing: pushed.expected - pushed.latencies.length,
+			// Measured by bench:push (bench/results/push.json).
 			push_fanout_10k_s: null,
 			app_rss_mb: round(rssMb, 0),
 			background_readings_per_s: round(background.ackedPerS, 0),
@@ -244,11 +314,12 @@ async function main() {
 		if (missingServerFlags().length > 0) {
 			console.log(`\nthis process lacks the app's Node flags: run it as \`npm run bench:panic\`; bench/results/panic.json is not written.`);
 		} else {
-			const file = await writeResults('panic', { publishers: o.publishers, rate: o.rate, duration_s: o.durationS, buttons: o.buttons, phones: o.phones, per_second: o.perSecond, node_flags: serverNodeFlags().join(' ') }, metrics);
+			const file = await writeResults('panic', { publishers: o.publishers, rate: o.rate, duration_s: o.durationS, buttons: o.buttons, phones: o.phones, per_second: o.perSecond, officers: o.officers, node_flags: serverNodeFlags().join(' ') }, metrics);
 			console.log(`\nwrote ${path.relative(process.cwd(), file)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 		}
 	} finally {
 		probe.end();
+		endpoint.end();
 		await runtime.close();
 		await new Promise((resolve) => http.close(resolve));
 		await rm(dataDir, { recursive: true, force: true });

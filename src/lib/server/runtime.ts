@@ -76,6 +76,8 @@ export interface Runtime {
 export interface RuntimeOptions {
 	httpServer?: HttpServer;
 	log?: (message: string) => void;
+	/** A certificate the push sender also trusts: a local push endpoint in benchmarks (the app itself uses NODE_EXTRA_CA_CERTS). */
+	pushCa?: string;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -146,7 +148,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	const pumps = new PumpCommands({ db, publish: (topic, payload) => broker.publish(topic, payload), events: ingest.events, log });
 	await pumps.start();
 	// Web Push: the notification rows go to subscribed devices; flood level changes become flood.* notifications.
-	const push = await startPush({ db, dataDir: config.dataDir, databaseUrl: config.databaseUrl, vapidPublicKey: config.vapidPublicKey, vapidPrivateKey: config.vapidPrivateKey, vapidSubject: config.vapidSubject, log });
+	const push = await startPush({ db, dataDir: config.dataDir, databaseUrl: config.databaseUrl, vapidPublicKey: config.vapidPublicKey, vapidPrivateKey: config.vapidPrivateKey, vapidSubject: config.vapidSubject, log, ...(options.pushCa ? { sender: { ca: options.pushCa } } : {}) });
 	const offFlood = alarms.onLevelChange(floodNotifier(db, log));
 	// Panic incidents: sweeps what a previous run left unannounced or unescalated, then listens.
 	const panic = new PanicService({ db, events: ingest.events, publish: (topic, payload) => broker.publish(topic, payload), escalateS: config.panicEscalateS, log });
