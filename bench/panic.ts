@@ -31,11 +31,10 @@ import { createSession, readSession } from '../src/lib/server/auth/sessions';
 import { sha256 } from '../src/lib/server/auth/tokens';
 import { loadConfig } from '../src/lib/server/config';
 import { mintDashboardToken } from '../src/lib/server/mqtt/dashboard-token';
-import { topics } from '../src/lib/server/mqtt/topics';
 import { startRuntime, type Runtime } from '../src/lib/server/runtime';
 import { runPhase } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
-import type { Target } from './ingest/targets';
+import { runtimeTarget } from './lib/runtime-target';
 import type { FromProbe, ToProbe } from './panic/probe';
 import type { FakeSubscription } from '../tests/factories/push-endpoint';
 import { writeResults } from './lib/report';
@@ -233,30 +232,7 @@ async function main() {
 		probe.send({ type: 'init', mqttUrl: `mqtt://127.0.0.1:${runtime.broker.tcpPort}`, wsUrl: `ws://127.0.0.1:${port}/mqtt`, httpUrl: `http://127.0.0.1:${port}`, rwCode: RW_CODE, token, buttons, phones: tokens });
 		await probe.next('ready', 120_000);
 
-		const ownCpu = () => {
-			const u = process.cpuUsage();
-			return (u.user + u.system) / 1e6;
-		};
-		const target: Target = {
-			name: 'rukun runtime',
-			port: runtime.broker.tcpPort!,
-			pid: process.pid,
-			conns: (count) =>
-				Array.from({ length: count }, (_, i) => {
-					const d = fleet[i % fleet.length]!;
-					return { clientId: d.id, username: d.id, password: d.secret, topic: topics.sensorLevel(RW_CODE, d.id), distanceCm: 150 + (i % 50) };
-				}),
-			sample: () => ({
-				at: performance.now(),
-				cpuSeconds: ownCpu(),
-				accepted: runtime.ingest.metrics.accepted,
-				batches: runtime.ingest.readings.stats.batches,
-				batchItems: runtime.ingest.readings.stats.items,
-				writeCalls: null,
-				writeMs: null
-			}),
-			close: async () => {}
-		};
+		const target = runtimeTarget(runtime, RW_CODE, fleet);
 		let probing: Promise<Extract<FromProbe, { type: 'result' }>> | null = null;
 		const background = await runPhase({
 			target,
