@@ -1,29 +1,54 @@
 #!/usr/bin/env bash
 # `npm test`: every suite, on real parts. Installs what it needs (Debian Chromium,
-# PostgreSQL) when missing. Order: fast static checks first, browsers last.
+# PostgreSQL) when missing. Order: fast static checks first, browsers last. On two
+# cores some steps share the machine where one of them mostly waits (a built app
+# answering HTTP, a type checker beside a linter): those run side by side, each with
+# its output kept apart and printed whole when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
-step "svelte-check"
-npm run --silent check
-step "eslint"
-npm run --silent lint
-step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
-bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
+# together NAME CMD… (background) … then `settle NAME…`: prints each one's output in
+# order and fails when any failed.
+declare -A running=()
+together() {
+	local name=$1
+	shift
+	("$@") >"$logs/$name.log" 2>&1 &
+	running[$name]=$!
+}
+settle() {
+	local failed=0 name
+	for name in "$@"; do
+		if wait "${running[$name]}"; then status=passed; else status=FAILED; failed=1; fi
+		step "$name ($status)"
+		cat "$logs/$name.log"
+	done
+	return $failed
+}
+
 # The embedded runs clear DATABASE_URL and MQTT_URL: a value left in the shell would
 # otherwise switch them to an outside database or broker (or wipe its data).
 embedded() { env -u DATABASE_URL -u MQTT_URL "$@"; }
+
+step "svelte-check and eslint"
+together svelte-check npm run --silent check
+together eslint npm run --silent lint
+settle svelte-check eslint
+step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
+bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
 step "unit + integration (PGlite)"
 embedded npx vitest run --project unit --project integration
 step "integration on a real PostgreSQL"
 embedded bash scripts/with-postgres.sh npx vitest run --project integration
 step "build"
 npx vite build --logLevel warn
-step "HTTP against the built app (PGlite)"
-embedded npx vitest run --project http
-step "HTTP against the built app on a real PostgreSQL"
-embedded bash scripts/with-postgres.sh npx vitest run --project http
+step "HTTP against the built app, on PGlite and on a real PostgreSQL"
+together "HTTP (PGlite)" embedded npx vitest run --project http
+together "HTTP (PostgreSQL)" embedded bash scripts/with-postgres.sh npx vitest run --project http
+settle "HTTP (PGlite)" "HTTP (PostgreSQL)"
 step "e2e in Debian Chromium"
 bash scripts/ensure-chromium.sh
 embedded npx playwright test
