@@ -51,14 +51,20 @@ export class AlarmSound {
 		return this.state;
 	}
 
-	/** The alarm: three rising beeps for critical and major, two for the rest. */
-	play(severity: Severity): void {
+	/**
+	 * The alarm: three rising beeps for critical and major, two for the rest. `loud` (an
+	 * escalated panic nobody has received): three times the volume, longer beeps, twice.
+	 */
+	play(severity: Severity, options: { loud?: boolean } = {}): void {
 		if (this.state !== 'on') return;
 		const beeps = severity === 'critical' || severity === 'major' ? [660, 880, 1100] : [660, 880];
-		beeps.forEach((hz, i) => this.tone(hz, i * 0.3, 0.22));
+		const rounds = options.loud ? 2 : 1;
+		const volume = options.loud ? 0.9 : 0.3;
+		const length = options.loud ? 0.3 : 0.22;
+		for (let round = 0; round < rounds; round++) beeps.forEach((hz, i) => this.tone(hz, round * 1 + i * 0.33, length, volume));
 	}
 
-	private tone(hz: number, at: number, length: number): void {
+	private tone(hz: number, at: number, length: number, volume = 0.3): void {
 		const ctx = this.context;
 		if (!ctx || ctx.state !== 'running') return;
 		const osc = ctx.createOscillator();
@@ -67,7 +73,7 @@ export class AlarmSound {
 		osc.frequency.value = hz;
 		const start = ctx.currentTime + at;
 		gain.gain.setValueAtTime(0.0001, start);
-		gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+		gain.gain.exponentialRampToValueAtTime(volume, start + 0.02);
 		gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
 		osc.connect(gain).connect(ctx.destination);
 		osc.start(start);
