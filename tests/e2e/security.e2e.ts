@@ -64,12 +64,13 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 	test.setTimeout(150_000);
 	await page.emulateMedia({ reducedMotion: 'reduce' });
 	// The wall screen's feed, cut on demand (a LAN cable pulled).
+	// The page holds two feeds (alarms, and the panic overlay's): the cut takes every one.
 	let cut = false;
-	let current: { close: () => Promise<void> } | null = null;
+	const feeds: { close: () => Promise<void> }[] = [];
 	await page.routeWebSocket(/\/mqtt$/, (ws) => {
 		if (cut) return void ws.close();
 		const server = ws.connectToServer();
-		current = { close: async () => (await ws.close(), await server.close()) };
+		feeds.push({ close: async () => (await ws.close(), await server.close()) });
 	});
 	await loginOfficer(page);
 	await expect(page.getByTestId('connection')).toHaveText('Langsung');
@@ -129,7 +130,7 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 
 		// The wall screen loses its feed while the water recedes.
 		cut = true;
-		await current!.close();
+		await Promise.all(feeds.map((f) => f.close().catch(() => {})));
 		await expect(page.getByTestId('connection')).toHaveText('Terputus, mencoba lagi…');
 
 		// The sensor's page on the second screen moves with the level messages.
