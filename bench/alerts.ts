@@ -13,7 +13,6 @@
 // Phase 1 measures that; phase 2 again while an RW admin's import (--admin-rows
 // residents) and letters (--admin-letters with their PDFs) run. Prints a table and
 // writes bench/results/alerts.json. Bounded: about a minute and a half.
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +29,7 @@ import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { runtimeTarget } from './lib/runtime-target';
 import type { FromProbe, ToProbe } from './alerts/probe';
+import { Probe } from './lib/probe';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
 import { wholeNumber } from './lib/args';
@@ -75,51 +75,6 @@ async function register(runtime: Runtime, rwId: string, prefix: string, count: n
 	return ids.map((id, i) => ({ id, secret: secrets[i]! }));
 }
 
-class Probe {
-	private readonly child: ChildProcess;
-	private inbox: FromProbe[] = [];
-	private wake: (() => void) | null = null;
-
-	constructor() {
-		this.child = fork(path.join(import.meta.dirname, 'alerts/probe.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-		this.child.on('message', (m: FromProbe) => {
-			this.inbox.push(m);
-			this.wake?.();
-		});
-		this.child.once('exit', () => this.wake?.());
-	}
-
-	send(m: ToProbe) {
-		this.child.send(m);
-	}
-
-	async next<K extends FromProbe['type']>(type: K, timeoutMs: number): Promise<Extract<FromProbe, { type: K }>> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const i = this.inbox.findIndex((m) => m.type === type || m.type === 'fatal');
-			if (i >= 0) {
-				const [m] = this.inbox.splice(i, 1);
-				if (m!.type === 'fatal') throw new Error(`probe failed: ${m!.error}`);
-				return m as Extract<FromProbe, { type: K }>;
-			}
-			if (this.child.exitCode !== null) throw new Error('probe exited');
-			if (Date.now() > deadline) throw new Error(`probe: no ${type} within ${timeoutMs} ms`);
-			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-				this.wake = () => {
-					clearTimeout(timer);
-					this.wake = null;
-					resolve();
-				};
-			});
-		}
-	}
-
-	end() {
-		if (this.child.connected) this.child.disconnect();
-	}
-}
-
 function percentile(values: number[], p: number): number | null {
 	if (values.length === 0) return null;
 	const sorted = [...values].sort((a, b) => a - b);
@@ -143,7 +98,7 @@ async function main() {
 	const logLines: string[] = [];
 	const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SEED_DEMO: '0' });
 	const runtime = await startRuntime(config, { httpServer: http, log: (line) => logLines.length < 50 && logLines.push(line) });
-	const probe = new Probe();
+	const probe = new Probe<ToProbe, FromProbe>(path.join(import.meta.dirname, 'alerts/probe.ts'));
 	try {
 		const [rw] = await runtime.db.query<{ id: string }>(`insert into rw (code, name, kelurahan, city) values ($1, 'RW 077 (benchmark)', 'Benchmark', 'Jakarta Utara') returning id`, [RW_CODE]);
 		// Background: level = 300 − distance (150..200) = 100..150 cm, far below Siaga 3 at 200.

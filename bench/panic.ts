@@ -17,7 +17,7 @@
 //     its arrival there (push_latency_p99_ms). The 10,000-subscription fan-out
 //     (push_fanout_10k_s) is bench:push's.
 // Prints a table and writes bench/results/panic.json. Bounded: about half a minute.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,6 +37,7 @@ import { formatTable, round } from './ingest/stats';
 import { runtimeTarget } from './lib/runtime-target';
 import type { FromProbe, ToProbe } from './panic/probe';
 import type { FakeSubscription } from '../tests/factories/push-endpoint';
+import { Probe } from './lib/probe';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
 import { wholeNumber } from './lib/args';
@@ -168,43 +169,6 @@ function pressHandler(runtime: Runtime) {
 	};
 }
 
-class Probe {
-	private readonly child: ChildProcess = fork(path.join(import.meta.dirname, 'panic/probe.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-	private inbox: FromProbe[] = [];
-	private wake: (() => void) | null = null;
-
-	constructor() {
-		this.child.on('message', (m: FromProbe) => (this.inbox.push(m), this.wake?.()));
-		this.child.once('exit', () => this.wake?.());
-	}
-
-	send(m: ToProbe) {
-		this.child.send(m);
-	}
-
-	async next<K extends FromProbe['type']>(type: K, timeoutMs: number): Promise<Extract<FromProbe, { type: K }>> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const i = this.inbox.findIndex((m) => m.type === type || m.type === 'fatal');
-			if (i >= 0) {
-				const [m] = this.inbox.splice(i, 1);
-				if (m!.type === 'fatal') throw new Error(`probe failed: ${m!.error}`);
-				return m as Extract<FromProbe, { type: K }>;
-			}
-			if (this.child.exitCode !== null) throw new Error('probe exited');
-			if (Date.now() > deadline) throw new Error(`probe: no ${type} within ${timeoutMs} ms`);
-			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-				this.wake = () => (clearTimeout(timer), (this.wake = null), resolve());
-			});
-		}
-	}
-
-	end() {
-		if (this.child.connected) this.child.disconnect();
-	}
-}
-
 async function main() {
 	const o = options();
 	const started = performance.now();
@@ -220,7 +184,7 @@ async function main() {
 	const { ca, subs } = await endpoint.ask<{ ca: string; subs: FakeSubscription[] }>({ make: o.officers });
 	const runtime = await startRuntime(config, { httpServer: http, log: (line) => logLines.length < 50 && logLines.push(line), pushCa: ca });
 	handler = pressHandler(runtime);
-	const probe = new Probe();
+	const probe = new Probe<ToProbe, FromProbe>(path.join(import.meta.dirname, 'panic/probe.ts'));
 	try {
 		const [rw] = await runtime.db.query<{ id: string }>(`insert into rw (code, name, kelurahan, city) values ($1, 'RW 078 (benchmark)', 'Benchmark', 'Jakarta Utara') returning id`, [RW_CODE]);
 		const fleet = await devices(runtime, rw!.id, 'bgp', 'sensor', o.publishers);
