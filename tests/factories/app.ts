@@ -4,6 +4,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import type { Role } from '../../src/lib/domain/roles';
 import { serverNodeFlags } from '../../scripts/node-flags';
 
 export interface RunningApp {
@@ -171,6 +172,15 @@ export class Browserless {
 		return response;
 	}
 }
+
+/** The phone of each role's demo user (README, "Roles and demo logins"). */
+export const DEMO_PHONES: Readonly<Record<Role, string>> = {
+	resident: '081200000001',
+	rt_head: '081200000002',
+	rw_admin: '081200000003',
+	treasurer: '081200000004',
+	security_officer: '081200000005'
+};
 
 /** The demo password every seeded demo user has (README, "Roles and demo logins"). */
 export const DEMO_PASSWORD = 'rukun-demo';

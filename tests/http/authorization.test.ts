@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/domain/roles';
 import { translate, type MessageKey } from '../../src/lib/i18n';
-import { Browserless, startApp, type RunningApp } from '../factories/app';
+import { Browserless, DEMO_PHONES, startApp, type RunningApp } from '../factories/app';
 
 /** The demo users seeded on first start. */
-const DEMO: Record<Role, string> = {
-	resident: '081200000001',
-	rt_head: '081200000002',
-	rw_admin: '081200000003',
-	treasurer: '081200000004',
-	security_officer: '081200000005'
-};
+const DEMO = DEMO_PHONES;
 type Who = Role | 'visitor';
 const WHO: Who[] = ['visitor', 'resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];
 const MEMBERS: Who[] = ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];

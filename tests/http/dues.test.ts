@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/domain/roles';
 import { translate, type MessageKey } from '../../src/lib/i18n';
-import { Browserless, startApp, type RunningApp } from '../factories/app';
+import { Browserless, DEMO_PHONES, startApp, type RunningApp } from '../factories/app';
 
 /**
  * Dues over real HTTP against the built app and its demo RW (tariffs, four months of
@@ -12,13 +12,7 @@ import { Browserless, startApp, type RunningApp } from '../factories/app';
  * open.
  */
 
-const DEMO: Record<Role, string> = {
-	resident: '081200000001',
-	rt_head: '081200000002',
-	rw_admin: '081200000003',
-	treasurer: '081200000004',
-	security_officer: '081200000005'
-};
+const DEMO = DEMO_PHONES;
 type Who = Role | 'visitor';
 const WHO: Who[] = ['visitor', 'resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];
 const MEMBERS: Who[] = ['resident', 'rt_head', 'rw_admin', 'treasurer', 'security_officer'];
