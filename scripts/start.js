@@ -115,6 +115,10 @@ if (runtime.demoLogins.length > 0) {
 	}
 }
 if (runtime.config.mqttAllowAnonymous) lines.push('  WARNING: MQTT_ALLOW_ANONYMOUS is on (development only).');
+// Before the banner: a supervisor (or a test) may send SIGTERM as soon as it reads it, and
+// a signal without a listener kills the process at once, skipping the clean shutdown.
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
 console.log(lines.join('\n'));
 
 let stopping = false;
@@ -138,5 +142,4 @@ async function shutdown(signal) {
 	}
 	process.exit();
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+

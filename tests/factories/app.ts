@@ -13,8 +13,13 @@ export interface RunningApp {
 	/** The PostgreSQL database this app runs on (null on PGlite). */
 	databaseUrl: string | null;
 	output: () => string;
-	/** Stops the app (SIGTERM) and removes its data dir, after `keepDataDir` had a chance to copy it. */
-	stop: (options?: { keepDataDir?: (dir: string) => Promise<void> }) => Promise<number | null>;
+	/**
+	 * Stops the app (SIGTERM) and removes its data dir, after `keepDataDir` had a chance to copy it;
+	 * drops its PostgreSQL database unless `keepDatabase`.
+	 */
+	stop: (options?: { keepDataDir?: (dir: string) => Promise<void>; keepDatabase?: boolean }) => Promise<number | null>;
+	/** The name of this app's own PostgreSQL database (null on PGlite or on another app's database). */
+	databaseName: string | null;
 	/** Kills the process with `signal` (a crash: SIGKILL) and resolves when it has gone; `stop` then only cleans up. */
 	kill: (signal: NodeJS.Signals) => Promise<void>;
 }
@@ -26,23 +31,40 @@ export const appBackend = (): 'pglite' | 'postgres' => (process.env.DATABASE_URL
  * A new, empty database on the PostgreSQL server of `url` (the app migrates it at start),
  * dropped again by `drop()`.
  */
-async function throwawayDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function throwawayDatabase(url: string, template: string | null): Promise<{ name: string; url: string; drop: (options?: { keep?: boolean }) => Promise<void> }> {
 	const name = `rukun_app_${randomBytes(6).toString('hex')}`;
 	const admin = postgres(url, { max: 1, onnotice: () => {} });
-	await admin.unsafe(`create database ${name}`);
+	await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
 	const dbUrl = new URL(url);
 	dbUrl.pathname = `/${name}`;
 	return {
+		name,
 		url: dbUrl.toString(),
-		async drop() {
-			await admin.unsafe(`drop database if exists ${name} with (force)`);
+		async drop({ keep = false } = {}) {
+			if (!keep) await admin.unsafe(`drop database if exists ${name} with (force)`);
 			await admin.end();
 		}
 	};
 }
 
-/** Where the HTTP suite's global setup leaves a started-once PGlite data dir (tests/http/global-setup.ts). */
+/** Drops a database `stop({ keepDatabase })` kept (the HTTP suite's template on PostgreSQL). */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+	const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+	try {
+		await admin.unsafe(`drop database if exists ${name} with (force)`);
+	} finally {
+		await admin.end();
+	}
+}
+
+/**
+ * Where the HTTP suite's global setup leaves a started-once data dir (tests/http/global-setup.ts):
+ * PGlite's database with it, or on PostgreSQL the files beside the database (the NIK/KK key, VAPID
+ * keys, the demo devices file), whose database is named in APP_PG_TEMPLATE_ENV.
+ */
 export const APP_TEMPLATE_ENV = 'RUKUN_TEST_APP_TEMPLATE';
+/** On PostgreSQL: the started-once database each app's own database is created from (`create database … template`). */
+export const APP_PG_TEMPLATE_ENV = 'RUKUN_TEST_APP_PG_TEMPLATE';
 
 /**
  * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral
@@ -58,10 +80,13 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 	const serverUrl = process.env.DATABASE_URL;
 	// On PGlite, a data dir the HTTP suite's global setup started once (migrated, demo seeded)
 	// spares each file the first start; `fresh` (or a PostgreSQL run) starts from nothing.
+	// On PostgreSQL the same from a started-once database and the files that belong to it (its NIK/KK key).
 	const template = process.env[APP_TEMPLATE_ENV];
-	if (template && !serverUrl && !options.fresh && !env.DATA_DIR) await cp(template, dataDir, { recursive: true });
 	const shared = options.sameDatabaseAs?.databaseUrl ?? null;
-	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl) : null;
+	const pgTemplate = serverUrl && !shared && !options.fresh ? (process.env[APP_PG_TEMPLATE_ENV] ?? null) : null;
+	if (template && !serverUrl && !options.fresh && !env.DATA_DIR) await cp(template, dataDir, { recursive: true });
+	if (template && pgTemplate) await cp(template, env.DATA_DIR ?? dataDir, { recursive: true });
+	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl, pgTemplate) : null;
 	const databaseUrl = shared ?? database?.url ?? null;
 	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
 		env: {
@@ -96,6 +121,7 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 	return {
 		...started,
 		databaseUrl,
+		databaseName: database?.name ?? null,
 		output: () => out,
 		async kill(signal) {
 			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -106,7 +132,7 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 			const code = await exited;
 			await stopOptions.keepDataDir?.(dataDir);
 			await rm(dataDir, { recursive: true, force: true });
-			await database?.drop();
+			await database?.drop({ keep: stopOptions.keepDatabase ?? false });
 			return code;
 		}
 	};
