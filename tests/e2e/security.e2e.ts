@@ -64,7 +64,7 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 	test.setTimeout(150_000);
 	await page.emulateMedia({ reducedMotion: 'reduce' });
 	// The wall screen's feed, cut on demand (a LAN cable pulled).
-	// The page holds two feeds (alarms, and the panic overlay's): the cut takes every one.
+	// The page holds one feed (alarms and the panic overlay's incidents); the cut takes any it opens.
 	let cut = false;
 	const feeds: { close: () => Promise<void> }[] = [];
 	await page.routeWebSocket(/\/mqtt$/, (ws) => {

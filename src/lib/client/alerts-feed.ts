@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { AlarmView, AlertMessage, LevelView } from '$lib/views/alerts';
+import type { AlarmView, AlertMessage, IncidentView, LevelView, PanicAlertMessage } from '$lib/views/alerts';
 
 /**
  * The security post's live feed: MQTT over WebSocket at /mqtt with a short-lived
@@ -10,6 +10,9 @@ import type { AlarmView, AlertMessage, LevelView } from '$lib/views/alerts';
  * before that the feed fetches a new token and reconnects with it at once (subscribe,
  * then catch up again, so nothing sent in between is lost; the indicator stays live).
  * Without a WebSocket at all it falls back to fetching the catch-up every 15 seconds.
+ * The same one connection carries the panic incidents (`rw/{rw}/alerts/panic/…`, under
+ * the same subscription) to `onPanic`, so a screen holds one broker connection, not one
+ * per panel; `onCaughtUp` tells such a panel when to read its own catch-up.
  */
 
 export type FeedStatus = 'connecting' | 'live' | 'offline' | 'polling';
@@ -34,11 +37,25 @@ export interface FeedOptions {
 	onMessage: (message: AlertMessage) => void;
 	onSnapshot: (snapshot: Snapshot) => void;
 	onStatus: (status: FeedStatus) => void;
+	/** A panic incident heard on the feed (docs/panic.md, "The dashboard"). */
+	onPanic?: (incident: IncidentView) => void;
+	/** After every (re)connect's subscription, and every poll without a WebSocket: time for other panels to catch up too. */
+	onCaughtUp?: () => void;
 }
 
 const REFRESH_BEFORE_MS = 60_000;
 const RETRY_MS = 15_000;
 const POLL_MS = 15_000;
+
+/** A panic incident from the broker (PanicAlertMessage), else null. */
+export function parsePanic(payload: Uint8Array | string): IncidentView | null {
+	try {
+		const m = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload)) as Partial<PanicAlertMessage>;
+		return m.kind === 'panic' && m.incident && typeof m.incident.id === 'string' ? m.incident : null;
+	} catch {
+		return null;
+	}
+}
 
 /** A payload from the broker, if it is one of the shapes of src/lib/views/alerts.ts. */
 export function parseAlert(payload: Uint8Array | string): AlertMessage | null {
@@ -73,6 +90,7 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 				if (client) client.options.password = access.token;
 			}
 			options.onSnapshot(snapshot);
+			options.onCaughtUp?.();
 			return true;
 		} catch {
 			return false;
@@ -128,7 +146,12 @@ export function startAlertsFeed(options: FeedOptions): { stop: () => void; catch
 				});
 			});
 		});
-		c.on('message', (_topic, payload) => {
+		c.on('message', (topic, payload) => {
+			if (topic.startsWith(`rw/${rwCode}/alerts/panic/`)) {
+				const incident = parsePanic(payload);
+				if (incident) options.onPanic?.(incident);
+				return;
+			}
 			const message = parseAlert(payload);
 			if (message) options.onMessage(message);
 		});
