@@ -4,7 +4,11 @@ import type { Claims } from '../db/with-user';
 import { getIncident } from './queries';
 import type { PanicService } from './service';
 
-/** How often the stream reads the incident again: steps made by another app instance show within this. */
+/**
+ * How often the stream reads the incident again when other app instances may share the
+ * database (PostgreSQL): their steps show within this. On PGlite the app is the only
+ * instance and every step comes through the service's change events, so it never polls.
+ */
 export const RECHECK_MS = 3000;
 const HEARTBEAT_MS = 15_000;
 
@@ -13,10 +17,10 @@ const HEARTBEAT_MS = 15_000;
  * the incident now, then again after every step. A step made by this instance arrives
  * at once (the service's after-commit change); one made by another instance sharing the
  * database (several instances behind an external broker) within RECHECK_MS, when the
- * stream reads it again. Always read as the user (RLS: their own press). The stream ends
- * when the incident is closed or the page goes.
+ * stream reads it again (`sharedDatabase`). Always read as the user (RLS: their own press).
+ * The stream ends when the incident is closed or the page goes.
  */
-export async function incidentStream(service: PanicService, db: Database, claims: Claims, id: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | null> {
+export async function incidentStream(service: PanicService, db: Database, claims: Claims, id: string, signal: AbortSignal, sharedDatabase: boolean): Promise<ReadableStream<Uint8Array> | null> {
 	const first = await getIncident(db, claims, id);
 	if (!first) return null;
 	const encoder = new TextEncoder();
@@ -38,7 +42,7 @@ export async function incidentStream(service: PanicService, db: Database, claims
 					() => {}
 				);
 			const off = service.onChange(id, () => recheck());
-			const timer = setInterval(recheck, RECHECK_MS);
+			const timer = sharedDatabase ? setInterval(recheck, RECHECK_MS) : undefined;
 			const heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': ok\n\n')), HEARTBEAT_MS);
 			stop = () => {
 				if (closed) return;
