@@ -1,4 +1,5 @@
-import { expect, test } from '@playwright/test';
+import { createECDH, randomBytes } from 'node:crypto';
+import { expect, test, type Worker } from '@playwright/test';
 import { expectAccessible, login, open } from './helpers';
 
 /**
@@ -6,13 +7,18 @@ import { expectAccessible, login, open } from './helpers';
  * page (why, devices, preferences) is accessible and saves preferences; a push
  * message is delivered to the app's service worker through the DevTools protocol
  * (ServiceWorker.deliverPushMessage) with the payload the server sends, and the
- * worker shows the notification.
+ * worker shows the notification. Headless Chromium has no notification UI and no push
+ * service, so a click on the notification and a renewal of the subscription are
+ * dispatched to the worker as the browser would (`notificationclick`,
+ * `pushsubscriptionchange`), and what the worker's handlers do is checked: the page it
+ * opens, and the endpoint the server keeps.
  */
 
 const RESIDENT = '081200000001';
 const RW_ADMIN = '081200000003';
 
 test('resident: notification settings, and the service worker shows a delivered push', async ({ browser, baseURL }) => {
+	test.setTimeout(90_000); // a login, two contexts and the worker's handlers: slow on a loaded machine
 	const context = await browser.newContext();
 	await context.grantPermissions(['notifications'], { origin: baseURL });
 	const page = await context.newPage();
@@ -57,6 +63,33 @@ test('resident: notification settings, and the service worker shows a delivered 
 		await expect.poll(shown, { timeout: 2000 }).toEqual([{ title: payload.title, body: payload.body, tag: payload.tag, url: '/banjir' }]);
 	}).toPass({ timeout: 20_000 });
 
+	// A click on it brings the app's window to the notification's page.
+	const worker = context.serviceWorkers().find((w) => w.url().startsWith(baseURL!)) ?? (await context.waitForEvent('serviceworker'));
+	await dispatchInWorker(worker, 'notificationclick', {});
+	await expect(page).toHaveURL(`${baseURL}/banjir`);
+
+	// The push service renews the subscription: the worker subscribes again and the server
+	// keeps the new endpoint in place of the old one (which no longer gets pushes).
+	const subscription = (name: string) => {
+		const ecdh = createECDH('prime256v1');
+		ecdh.generateKeys();
+		return { endpoint: `https://push.example.test/${name}-${Date.now()}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+	};
+	const old = subscription('old');
+	const renewed = subscription('renewed');
+	const post = (method: 'POST' | 'DELETE', body: object) =>
+		page.evaluate(
+			async ({ method, body }) => {
+				const r = await fetch('/notifikasi/langganan', { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+				return { status: r.status, body: (await r.json()) as { removed?: boolean } };
+			},
+			{ method, body }
+		);
+	expect((await post('POST', { subscription: old })).status).toBe(201);
+	await dispatchInWorker(worker, 'pushsubscriptionchange', { oldEndpoint: old.endpoint, renewed });
+	expect((await post('DELETE', { endpoint: old.endpoint })).body.removed).toBe(false);
+	expect((await post('DELETE', { endpoint: renewed.endpoint })).body.removed).toBe(true);
+
 	// The RW admin posts an announcement to the whole RW; it is on the resident's home.
 	const admin = await (await browser.newContext()).newPage();
 	await login(admin, RW_ADMIN);
@@ -73,3 +106,33 @@ test('resident: notification settings, and the service worker shows a delivered 
 	await admin.context().close();
 	await context.close();
 });
+
+/**
+ * Dispatches a click on the worker's first notification, or a subscription change, in the
+ * service worker as the browser would, and waits for what the handler hands to waitUntil.
+ */
+async function dispatchInWorker(worker: Worker, type: 'notificationclick' | 'pushsubscriptionchange', args: { oldEndpoint?: string; renewed?: object }): Promise<void> {
+	await worker.evaluate(
+		async ({ type, args }) => {
+			const scope = globalThis as unknown as {
+				registration: { getNotifications(): Promise<unknown[]> };
+				NotificationEvent: new (type: string, init: { notification: unknown }) => Event;
+				ExtendableEvent: new (type: string) => Event;
+				dispatchEvent(event: Event): boolean;
+			};
+			const event =
+				type === 'notificationclick'
+					? new scope.NotificationEvent(type, { notification: (await scope.registration.getNotifications())[0] })
+					: Object.defineProperties(new scope.ExtendableEvent(type), {
+							oldSubscription: { value: { endpoint: args.oldEndpoint, options: { applicationServerKey: null } } },
+							newSubscription: { value: { toJSON: () => args.renewed } }
+						});
+			let work: Promise<unknown> = Promise.resolve();
+			Object.defineProperty(event, 'waitUntil', { value: (promise: Promise<unknown>) => (work = promise) });
+			scope.dispatchEvent(event);
+			// A synthetic click carries no user activation, so focusing the window may be refused; the navigation is what counts.
+			await work.catch(() => null);
+		},
+		{ type, args }
+	);
+}
