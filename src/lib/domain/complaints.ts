@@ -173,3 +173,55 @@ export function slaLevel(createdAt: Date, now: Date, status: ComplaintStatus): '
 	const days = (now.getTime() - createdAt.getTime()) / 86_400_000;
 	return days >= 7 ? 'overdue' : days >= 3 ? 'late' : 'ok';
 }
+
+/** At most this many complaints in one bulk status change. */
+export const MAX_BULK = 50;
+
+/** Checks the reason staff give for a moderation step (hiding a report or photo, editing its text). */
+export function checkReason(reason: string): { ok: true; value: string } | { ok: false; error: string } {
+	const value = reason.trim();
+	return value.length >= 3 && value.length <= 500 ? { ok: true, value } : { ok: false, error: 'complaints.error.reason' };
+}
+
+/** Checks a privacy edit of the text: the report's own limits and a reason. */
+export function checkEdit(input: { title: string; description: string; reason: string }):
+	| { ok: true; value: { title: string; description: string; reason: string } }
+	| { ok: false; errors: Partial<Record<'title' | 'description' | 'reason', string>> } {
+	const errors: Partial<Record<'title' | 'description' | 'reason', string>> = {};
+	const title = input.title.trim();
+	const description = input.description.trim();
+	if (title.length < 3 || title.length > 120) errors.title = 'complaints.error.title';
+	if (description.length < 1 || description.length > 2000) errors.description = 'complaints.error.description';
+	const reason = checkReason(input.reason);
+	if (!reason.ok) errors.reason = reason.error;
+	if (Object.keys(errors).length > 0 || !reason.ok) return { ok: false, errors };
+	return { ok: true, value: { title, description, reason: reason.value } };
+}
+
+export const CATEGORY_ROUTES = ['rt_head', 'rw_admin'] as const;
+export type CategoryRoute = (typeof CATEGORY_ROUTES)[number];
+
+export interface CategoryInput {
+	name: string;
+	nameEn: string;
+	routeTo: string;
+	privateByDefault: boolean;
+	active: boolean;
+}
+
+/** Checks a category as the RW admin edits it: the Indonesian name (2–60), the English one (optional, ≤ 60), where it routes. */
+export function checkCategory(input: CategoryInput):
+	| { ok: true; value: { name: string; nameEn: string | null; routeTo: CategoryRoute; privateByDefault: boolean; active: boolean } }
+	| { ok: false; errors: Partial<Record<'name' | 'name_en' | 'route_to', string>> } {
+	const errors: Partial<Record<'name' | 'name_en' | 'route_to', string>> = {};
+	const name = input.name.trim();
+	const nameEn = input.nameEn.trim();
+	if (name.length < 2 || name.length > 60) errors.name = 'complaints.error.category_name';
+	if (nameEn.length > 60) errors.name_en = 'complaints.error.category_name_en';
+	if (!(CATEGORY_ROUTES as readonly string[]).includes(input.routeTo)) errors.route_to = 'complaints.error.route_to';
+	if (Object.keys(errors).length > 0) return { ok: false, errors };
+	return { ok: true, value: { name, nameEn: nameEn || null, routeTo: input.routeTo as CategoryRoute, privateByDefault: input.privateByDefault, active: input.active } };
+}
+
+/** A category's name in the reader's language (the Indonesian one when there is no English name). */
+export const categoryName = (c: { name: string; name_en?: string | null }, locale: string) => (locale === 'en' && c.name_en ? c.name_en : c.name);

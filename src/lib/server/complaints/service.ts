@@ -1,4 +1,4 @@
-import { boxAround, checkReport, checkStatusChange, mayRate, mayReopen, nearbyDuplicates, nearestHouse, outsideArea, DUPLICATE_RADIUS_M } from '../../domain/complaints';
+import { boxAround, checkReport, checkStatusChange, mayRate, mayReopen, nearbyDuplicates, nearestHouse, outsideArea, DUPLICATE_RADIUS_M, MAX_BULK } from '../../domain/complaints';
 import type { ComplaintField, ComplaintStatus, Point } from '../../domain/complaints';
 import type { SessionUser } from '../auth/sessions';
 import { withUser, type Database, type Sql } from '../db';
@@ -16,6 +16,7 @@ export interface Category {
 	id: string;
 	code: string;
 	name: string;
+	name_en: string | null;
 	route_to: 'rt_head' | 'rw_admin';
 	private_by_default: boolean;
 }
@@ -45,7 +46,7 @@ const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 const asUser = <T>(db: Database, user: SessionUser, fn: (tx: Sql) => Promise<T>) => withUser(db, claimsOf(user), fn);
 
 export function listCategories(tx: Sql, rwId: string): Promise<Category[]> {
-	return tx.query<Category>('select id, code, name, route_to, private_by_default from complaint_category where rw_id = $1 and active order by sort, name', [rwId]);
+	return tx.query<Category>('select id, code, name, name_en, route_to, private_by_default from complaint_category where rw_id = $1 and active order by sort, name', [rwId]);
 }
 
 export function housePoints(tx: Sql, rwId: string): Promise<HousePoint[]> {
@@ -164,12 +165,17 @@ export interface ComplaintDetail extends PublicComplaint {
 		reporter_name: string | null;
 		is_public: boolean;
 		hidden: boolean;
+		hidden_reason: string | null;
+		edited_at: string | null;
+		assignee_id: string | null;
+		assignee_name: string | null;
 		rating: number | null;
 		rating_comment: string | null;
 		mine: boolean;
 		events: { at: string; kind: string; from_status: string | null; to_status: string | null; note: string | null; by_name: string | null }[];
 	};
-	photos: { id: string }[];
+	/** Hidden photos reach staff only (marked); `replaces` names the photo a replacement stands for. */
+	photos: { id: string; hidden: boolean; hidden_reason: string | null; replaces: string | null }[];
 	supported: boolean;
 }
 
@@ -179,14 +185,20 @@ const PUBLIC_COLUMNS = `c.id, c.rt_id, c.category_id, c.title, c.description, c.
 /** One complaint: in full for its reporter and staff, the public view for other members, else null. */
 export function getComplaint(db: Database, user: SessionUser, id: string): Promise<ComplaintDetail | null> {
 	return asUser(db, user, async (tx) => {
-		const full = await tx.query<PublicComplaint & { category_name: string; reporter_id: string; is_public: boolean; hidden: boolean; rating: number | null; rating_comment: string | null }>(
-			`select ${PUBLIC_COLUMNS}, cc.name as category_name, c.reporter_id, c.is_public, c.hidden, c.rating, c.rating_comment
+		const full = await tx.query<
+			PublicComplaint & { reporter_id: string; is_public: boolean; hidden: boolean; hidden_reason: string | null; edited_at: string | null; assignee_id: string | null; rating: number | null; rating_comment: string | null }
+		>(
+			`select ${PUBLIC_COLUMNS}, cc.name as category_name, c.reporter_id, c.is_public, c.hidden, c.hidden_reason, c.edited_at::text as edited_at, c.assignee_id,
+			        c.rating, c.rating_comment
 			   from complaint c join complaint_category cc on cc.id = c.category_id where c.id = $1`,
 			[id]
 		);
 		const base = full[0] ?? (await tx.query<PublicComplaint>(`select ${PUBLIC_COLUMNS.replaceAll('c.', '')}, category_name from complaint_public where id = $1`, [id]))[0];
 		if (!base) return null;
-		const photos = await tx.query<{ id: string }>('select id from complaint_photo where complaint_id = $1 order by created_at, id', [id]);
+		const photos = await tx.query<ComplaintDetail['photos'][number]>(
+			'select id, hidden, hidden_reason, replaces from complaint_photo where complaint_id = $1 order by created_at, id',
+			[id]
+		);
 		const supported = (await tx.query('select 1 from complaint_supporter where complaint_id = $1 and user_id = $2', [id, user.id])).length > 0;
 		let detail: ComplaintDetail['full'] = null;
 		if (full[0]) {
@@ -200,7 +212,22 @@ export function getComplaint(db: Database, user: SessionUser, id: string): Promi
 				  where e.complaint_id = $1 order by e.id`,
 				[id, f.reporter_id]
 			);
-			detail = { reporter_id: f.reporter_id, reporter_name: mine ? null : (names[0]?.name ?? null), is_public: f.is_public, hidden: f.hidden, rating: f.rating, rating_comment: f.rating_comment, mine, events };
+			// The assignee's name from the list of people it may be assigned to (staff only).
+			const assignee = f.assignee_id ? (await tx.query<{ name: string }>('select name from app.complaint_handlers($1) where id = $2', [user.rwId, f.assignee_id]))[0] : undefined;
+			detail = {
+				reporter_id: f.reporter_id,
+				reporter_name: mine ? null : (names[0]?.name ?? null),
+				is_public: f.is_public,
+				hidden: f.hidden,
+				hidden_reason: f.hidden_reason,
+				edited_at: f.edited_at,
+				assignee_id: f.assignee_id,
+				assignee_name: assignee?.name ?? null,
+				rating: f.rating,
+				rating_comment: f.rating_comment,
+				mine,
+				events
+			};
 		}
 		return { ...base, full: detail, photos, supported };
 	});
@@ -232,20 +259,56 @@ export interface TriageFilters {
 	status?: string;
 	categoryId?: string;
 	rtId?: string;
+	/** 'none' (not assigned yet) or a user's id ("assigned to me" is the user's own). */
+	assignee?: string;
+	/** Only complaints at least this many days old. */
+	minAgeDays?: number;
+}
+
+export interface TriageRow extends Point {
+	id: string;
+	title: string;
+	status: ComplaintStatus;
+	category_name: string;
+	category_name_en: string | null;
+	rt_number: number;
+	created_at: string;
+	supporter_count: number;
+	is_public: boolean;
+	hidden: boolean;
+	assignee_id: string | null;
+	assignee_name: string | null;
 }
 
 /** Staff triage: every complaint of the user's reach (RLS), filtered, oldest open first. */
-export function listForStaff(db: Database, user: SessionUser, filters: TriageFilters) {
+export function listForStaff(db: Database, user: SessionUser, filters: TriageFilters, now: Date) {
+	const assignee = filters.assignee === 'none' ? null : (filters.assignee ?? null);
+	const minAge = filters.minAgeDays ? new Date(now.getTime() - filters.minAgeDays * 86_400_000) : null;
 	return asUser(db, user, (tx) =>
-		tx.query<{ id: string; title: string; status: ComplaintStatus; category_name: string; rt_number: number; created_at: string; supporter_count: number; is_public: boolean; hidden: boolean }>(
-			`select c.id, c.title, c.status, cc.name as category_name, rt.number::int as rt_number, c.created_at::text, c.supporter_count, c.is_public, c.hidden
+		tx.query<TriageRow>(
+			`select c.id, c.title, c.status, cc.name as category_name, cc.name_en as category_name_en, rt.number::int as rt_number, c.created_at::text,
+			        c.supporter_count, c.is_public, c.hidden, c.lat, c.lng, c.assignee_id,
+			        h.name as assignee_name
 			   from complaint c join complaint_category cc on cc.id = c.category_id join rt on rt.id = c.rt_id
+			   left join app.complaint_handlers($1) h on h.id = c.assignee_id
 			  where c.rw_id = $1 and c.rt_id in (select app.may_rts('complaints.manage'))
 			    and ($2::text is null or c.status = $2) and ($3::uuid is null or c.category_id = $3) and ($4::uuid is null or c.rt_id = $4)
+			    and (not $5::boolean or c.assignee_id is null) and ($6::uuid is null or c.assignee_id = $6)
+			    and ($7::timestamptz is null or c.created_at <= $7)
 			  order by (c.status in ('baru', 'diterima', 'dikerjakan')) desc, c.created_at asc limit 200`,
-			[user.rwId, filters.status ?? null, filters.categoryId ?? null, filters.rtId ?? null]
+			[user.rwId, filters.status ?? null, filters.categoryId ?? null, filters.rtId ?? null, filters.assignee === 'none', assignee, minAge]
 		)
 	);
+}
+
+/** The people a complaint may be assigned to (empty unless the user manages it). */
+export function assignees(db: Database, user: SessionUser, id: string) {
+	return asUser(db, user, (tx) => tx.query<{ id: string; name: string }>('select id, name from app.complaint_assignees($1)', [id]));
+}
+
+/** Everyone who handles complaints in the user's RW: the triage list's "assigned to" filter. */
+export function handlersOfRw(db: Database, user: SessionUser) {
+	return asUser(db, user, (tx) => tx.query<{ id: string; name: string }>('select id, name from app.complaint_handlers($1) order by name', [user.rwId]));
 }
 
 /** The reporter and supporters: who hears of a change. */
@@ -256,38 +319,109 @@ async function followers(tx: Sql, id: string): Promise<string[]> {
 
 export type ChangeResult = { ok: true } | { ok: false; reason: 'not_found' | 'forbidden' } | { ok: false; errors: Record<string, string> };
 
+export interface StatusInput {
+	to: string;
+	note: string;
+	closedReason?: string;
+	forwardUrl?: string;
+	duplicateOf?: string;
+}
+
+interface LockedComplaint {
+	id: string;
+	status: ComplaintStatus;
+	rw_id: string;
+	rt_id: string;
+	title: string;
+	may: boolean;
+}
+
+/** Locks the complaints (in id order, so two staff working on overlapping sets cannot deadlock) with whether the user manages each. */
+async function lockForStaff(tx: Sql, ids: readonly string[]): Promise<Map<string, LockedComplaint>> {
+	const rows = await tx.query<LockedComplaint>(
+		`select id, status, rw_id, rt_id, title, app.may('complaints.manage', rw_id, rt_id) as may from complaint where id = any($1::uuid[]) order by id for update`,
+		[ids]
+	);
+	return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** One staff status change on a locked row: checked by the lifecycle rules, logged with who, the followers told. */
+async function applyStatus(tx: Sql, user: SessionUser, row: LockedComplaint | undefined, input: StatusInput, now: Date): Promise<ChangeResult> {
+	if (!row) return { ok: false, reason: 'not_found' };
+	if (!row.may) return { ok: false, reason: 'forbidden' };
+	const checked = checkStatusChange(row.status, input);
+	if (!checked.ok) return { ok: false, errors: checked.errors };
+	const v = checked.value;
+	if (v.duplicateOf) {
+		const original = await tx.query('select 1 from complaint where id = $1 and rw_id = $2 and id <> $3', [v.duplicateOf, row.rw_id, row.id]);
+		if (original.length === 0) return { ok: false, errors: { duplicate_of: 'complaints.error.duplicate_of' } };
+	}
+	const finished = v.to === 'selesai' || v.to === 'ditutup';
+	await tx.query(
+		`update complaint set status = $2, closed_reason = $3, forward_url = $4, duplicate_of = $5, finished_at = $6, updated_at = $7,
+		        rating = null, rating_comment = null, rated_at = null where id = $1`,
+		[row.id, v.to, v.closedReason, v.forwardUrl, v.duplicateOf, finished ? now : null, now]
+	);
+	await tx.query(`insert into complaint_event (rw_id, complaint_id, at, by_user, kind, from_status, to_status, note) values ($1, $2, $3, $4, 'status', $5, $6, $7)`, [
+		row.rw_id, row.id, now, user.id, row.status, v.to, v.note || null
+	]);
+	await notify(tx, row.rw_id, (await followers(tx, row.id)).filter((u) => u !== user.id), `complaint.${v.to}`, { title: row.title }, `/pengaduan/${row.id}`);
+	return { ok: true };
+}
+
 /** Staff move a complaint (with a note); the reporter and supporters are told. */
-export function changeStatus(
-	db: Database,
-	user: SessionUser,
-	id: string,
-	input: { to: string; note: string; closedReason?: string; forwardUrl?: string; duplicateOf?: string },
-	now: Date
-): Promise<ChangeResult> {
+export function changeStatus(db: Database, user: SessionUser, id: string, input: StatusInput, now: Date): Promise<ChangeResult> {
+	return asUser(db, user, async (tx) => applyStatus(tx, user, (await lockForStaff(tx, [id])).get(id), input, now));
+}
+
+export type BulkResult =
+	| { ok: false; errors: Record<string, string> }
+	| { ok: true; changed: string[]; refused: { id: string; title: string | null; result: Exclude<ChangeResult, { ok: true }> }[] };
+
+/**
+ * Moves several complaints to one status with one note, in one transaction: each move
+ * is checked, logged and told exactly as a single one. A move the rules refuse is
+ * reported for that complaint and leaves it untouched; the others go through.
+ */
+export function changeStatusBulk(db: Database, user: SessionUser, ids: readonly string[], input: StatusInput, now: Date): Promise<BulkResult> {
+	const unique = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+	if (unique.length === 0) return Promise.resolve({ ok: false, errors: { ids: 'complaints.error.bulk_none' } });
+	if (unique.length > MAX_BULK) return Promise.resolve({ ok: false, errors: { ids: 'complaints.error.bulk_many' } });
 	return asUser(db, user, async (tx) => {
-		const [row] = await tx.query<{ status: ComplaintStatus; rw_id: string; rt_id: string; title: string; may: boolean }>(
-			`select status, rw_id, rt_id, title, app.may('complaints.manage', rw_id, rt_id) as may from complaint where id = $1 for update`,
-			[id]
-		);
+		const rows = await lockForStaff(tx, unique);
+		const changed: string[] = [];
+		const refused: { id: string; title: string | null; result: Exclude<ChangeResult, { ok: true }> }[] = [];
+		for (const id of unique) {
+			const result = await applyStatus(tx, user, rows.get(id), input, now);
+			if (result.ok) changed.push(id);
+			else refused.push({ id, title: rows.get(id)?.may ? rows.get(id)!.title : null, result });
+		}
+		return { ok: true, changed, refused };
+	});
+}
+
+/**
+ * Assigns a complaint to one person who may handle it (or clears it with null); the
+ * assignee is told, the step logged. The database refuses anyone else (RLS for who
+ * assigns, a trigger for who is assigned).
+ */
+export function assign(db: Database, user: SessionUser, id: string, assigneeId: string | null, now: Date): Promise<ChangeResult> {
+	return asUser(db, user, async (tx) => {
+		const row = (await lockForStaff(tx, [id])).get(id);
 		if (!row) return { ok: false, reason: 'not_found' };
 		if (!row.may) return { ok: false, reason: 'forbidden' };
-		const checked = checkStatusChange(row.status, input);
-		if (!checked.ok) return { ok: false, errors: checked.errors };
-		const v = checked.value;
-		if (v.duplicateOf) {
-			const original = await tx.query('select 1 from complaint where id = $1 and rw_id = $2 and id <> $3', [v.duplicateOf, row.rw_id, id]);
-			if (original.length === 0) return { ok: false, errors: { duplicate_of: 'complaints.error.duplicate_of' } };
+		if (assigneeId !== null) {
+			const ok = await tx.query('select 1 from app.complaint_assignees($1) where id = $2', [id, assigneeId]);
+			if (ok.length === 0) return { ok: false, errors: { assignee: 'complaints.error.assignee' } };
 		}
-		const finished = v.to === 'selesai' || v.to === 'ditutup';
-		await tx.query(
-			`update complaint set status = $2, closed_reason = $3, forward_url = $4, duplicate_of = $5, finished_at = $6, updated_at = $7,
-			        rating = null, rating_comment = null, rated_at = null where id = $1`,
-			[id, v.to, v.closedReason, v.forwardUrl, v.duplicateOf, finished ? now : null, now]
-		);
-		await tx.query(`insert into complaint_event (rw_id, complaint_id, at, by_user, kind, from_status, to_status, note) values ($1, $2, $3, $4, 'status', $5, $6, $7)`, [
-			row.rw_id, id, now, user.id, row.status, v.to, v.note || null
+		const [before] = await tx.query<{ assignee_id: string | null }>('select assignee_id from complaint where id = $1', [id]);
+		if (before?.assignee_id === assigneeId) return { ok: true };
+		await tx.query('update complaint set assignee_id = $2, assigned_at = $3, updated_at = $3 where id = $1', [id, assigneeId, assigneeId ? now : null]);
+		const [name] = assigneeId ? await tx.query<{ name: string }>('select name from app.complaint_assignees($1) where id = $2', [id, assigneeId]) : [];
+		await tx.query(`insert into complaint_event (rw_id, complaint_id, at, by_user, kind, note) values ($1, $2, $3, $4, 'assigned', $5)`, [
+			row.rw_id, id, now, user.id, name?.name ?? null
 		]);
-		await notify(tx, row.rw_id, (await followers(tx, id)).filter((u) => u !== user.id), `complaint.${v.to}`, { title: row.title }, `/pengaduan/${id}`);
+		if (assigneeId && assigneeId !== user.id) await notify(tx, row.rw_id, [assigneeId], 'complaint.assigned', { title: row.title }, `/pengaduan/${id}`);
 		return { ok: true };
 	});
 }
