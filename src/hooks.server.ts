@@ -9,7 +9,7 @@ import { bootHttpServer, getRuntime, hasRuntime, setRuntime, startRuntime } from
 import { readSession, SESSION_COOKIE } from '$lib/server/auth/sessions';
 import { SECURITY_HEADERS, sendSecurityHeaders } from '$lib/server/security-headers';
 import { NO_USER_DB, userDb } from '$lib/server/db/user-db';
-import { allowTileOrigin, tileOrigin } from '$lib/server/map-tiles';
+import { allowTileOrigin, hasMap, tileOrigin } from '$lib/server/map-tiles';
 
 /**
  * Starts the runtime (database, migrations, demo seed, broker) once per process.
@@ -91,9 +91,9 @@ const handleHeaders: Handle = async ({ event, resolve }) => {
 	const headers = response.headers;
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
 	if (event.locals.user && !headers.has('Cache-Control')) headers.set('Cache-Control', 'private, no-store');
-	// The security post's map loads tiles from MAP_TILE_URL, which may be a LAN server.
+	// Pages with a map load tiles from MAP_TILE_URL, which may be a LAN server.
 	const csp = headers.get('content-security-policy');
-	if (csp && !building && event.url.pathname.startsWith('/security')) {
+	if (csp && !building && hasMap(event.url.pathname)) {
 		headers.set('content-security-policy', allowTileOrigin(csp, tileOrigin(getRuntime().config.mapTileUrl)));
 	}
 	return response;

@@ -1,27 +1,30 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browserless, demoSession, startApp, type RunningApp } from '../factories/app';
+import { Browserless, DEMO_PHONES, demoSession, startApp, type RunningApp } from '../factories/app';
 
 /**
  * Complaints over HTTP against the built app (demo RW): field errors in Bahasa
  * Indonesia with nothing typed lost, bad uploads, the pin from the photo's GPS and the
- * stored photo without it, script in text kept as text, duplicates and "me too", and who
- * may triage.
+ * stored photo without it, script in text kept as text, duplicates and "me too", who
+ * may triage, assign and moderate, the category editor, and the map tiles' CSP.
  */
 let app: RunningApp;
 let siti: Browserless; // resident of RT 001
 let head: Browserless; // RT head of RT 001
 let admin: Browserless; // RW admin
+let treasurer: Browserless; // a member who is not complaint staff
+const TILES = 'http://tiles.lan:8080';
 let home: { lat: number; lng: number };
 let drainage: string;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 beforeAll(async () => {
-	app = await startApp();
+	app = await startApp({ MAP_TILE_URL: `${TILES}/{z}/{x}/{y}.png` });
 	siti = await demoSession(app, '081200000001');
 	head = await demoSession(app, '081200000002');
 	admin = await demoSession(app, '081200000003');
+	treasurer = await demoSession(app, DEMO_PHONES.treasurer);
 	const html = await (await siti.get('/pengaduan/baru')).text();
 	// The pin starts at Siti's house; the first category is the drainage one.
 	home = { lat: Number(/name="lat"[^>]*value="([^"]+)"/.exec(html)?.[1]), lng: Number(/name="lng"[^>]*value="([^"]+)"/.exec(html)?.[1]) };
@@ -121,5 +124,100 @@ describe('a report with a photo', () => {
 		expect(await bad.text()).toContain('Isi tautan instansi');
 		expect((await admin.post(`/pengaduan/${id}?/status`, { to: 'dikerjakan', note: 'Petugas datang' })).status).toBe(200);
 		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Petugas datang');
+	});
+});
+
+describe('triage and moderation over HTTP', () => {
+	let id: string;
+	beforeAll(async () => {
+		const response = await siti.postForm('/pengaduan/baru', reportForm({ title: 'Sampah di depan rumah Pak Darmo', description: 'Pak Darmo HP 0812-9999 buang sampah', ignore_duplicates: 'on' }));
+		expect(response.status).toBe(303);
+		id = new RegExp(`^/pengaduan/(${UUID})$`).exec(response.headers.get('location') ?? '')?.[1] ?? '';
+	});
+
+	it('refuses moderation and assignment to the reporter and to members who are not staff, changing nothing', async () => {
+		for (const [who, status] of [[siti, 403], [treasurer, 404]] as const) {
+			expect((await who.post(`/pengaduan/${id}?/hide`, { reason: 'Coba sembunyikan' })).status).toBe(status);
+			expect((await who.post(`/pengaduan/${id}?/edit`, { title: 'Diubah', description: 'Diubah', reason: 'Coba ubah' })).status).toBe(status);
+			expect((await who.post(`/pengaduan/${id}?/assign`, { assignee: '' })).status).toBe(status);
+		}
+		const html = await (await treasurer.get(`/pengaduan/${id}`)).text();
+		expect(html).toContain('Sampah di depan rumah Pak Darmo');
+		expect(html).not.toContain('Moderasi');
+	});
+
+	it('the RW admin edits the text for privacy: the public page shows only the new text, staff see the original', async () => {
+		const missing = await admin.post(`/pengaduan/${id}?/edit`, { title: 'Sampah di RT 1', description: 'Ada warga buang sampah', reason: '' });
+		expect(missing.status).toBe(400);
+		expect(await missing.text()).toContain('Isi alasan (3–500 karakter).');
+		expect((await admin.post(`/pengaduan/${id}?/edit`, { title: 'Sampah di RT 1', description: 'Ada warga buang sampah', reason: 'Nama dan nomor HP warga' })).status).toBe(200);
+		const asMember = await (await treasurer.get(`/pengaduan/${id}`)).text();
+		expect(asMember).toContain('Sampah di RT 1');
+		expect(asMember).not.toMatch(/Darmo|0812-9999/);
+		expect(await (await treasurer.get('/pengaduan')).text()).not.toMatch(/Darmo/);
+		expect(await (await admin.get(`/pengaduan/${id}`)).text()).toContain('Pak Darmo HP 0812-9999 buang sampah');
+	});
+
+	it('hides the report from other members; the RT head is assigned and finds it under "assigned to me"', async () => {
+		expect((await admin.post(`/pengaduan/${id}?/hide`, { reason: 'Sedang diperiksa' })).status).toBe(200);
+		expect((await treasurer.get(`/pengaduan/${id}`)).status).toBe(404);
+		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Sedang diperiksa');
+		// The demo RT head (Bambang Sutrisno) is offered: the pin is at Siti's house, in his RT.
+		const page = await (await admin.get(`/pengaduan/${id}`)).text();
+		const bambang = new RegExp(`<option value="(${UUID})"[^>]*>Bambang Sutrisno</option>`).exec(page)?.[1] ?? '';
+		expect(bambang).not.toBe('');
+		expect((await admin.post(`/pengaduan/${id}?/assign`, { assignee: bambang })).status).toBe(200);
+		expect(await (await admin.get(`/pengaduan/${id}`)).text()).toMatch(/data-testid="assignee"[^>]*>Bambang Sutrisno</);
+		expect(await (await head.get('/pengaduan/kelola?assignee=me')).text()).toContain(`/pengaduan/${id}`);
+		expect(await (await head.get('/pengaduan/kelola?assignee=none')).text()).not.toContain(`/pengaduan/${id}`);
+	});
+
+	it('changes several statuses at once and names the one the rules refuse', async () => {
+		const other = await siti.postForm('/pengaduan/baru', reportForm({ title: 'Lampu mati', ignore_duplicates: 'on' }));
+		const otherId = new RegExp(`^/pengaduan/(${UUID})$`).exec(other.headers.get('location') ?? '')?.[1] ?? '';
+		expect((await admin.post(`/pengaduan/${otherId}?/status`, { to: 'selesai', note: '' })).status).toBe(200);
+		const body = new URLSearchParams({ to: 'diterima', note: 'Dicek' });
+		body.append('ids', id);
+		body.append('ids', otherId);
+		const response = await fetch(`${app.url}/pengaduan/kelola?/bulk`, {
+			method: 'POST',
+			redirect: 'manual',
+			body,
+			headers: { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: app.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }
+		});
+		expect(response.status).toBe(200);
+		const html = await response.text();
+		expect(html).toContain('1 pengaduan diubah.');
+		expect(html).toMatch(/Lampu mati<\/a>(<!--[^>]*-->)*: Perubahan status ini tidak diperbolehkan\./);
+		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Dicek');
+		expect(await (await siti.get(`/pengaduan/${otherId}`)).text()).not.toContain('Dicek');
+		expect((await siti.post('/pengaduan/kelola?/bulk', { ids: id, to: 'selesai', note: '' })).status).toBe(403);
+	});
+
+	it('lets only the RW admin edit categories, with field errors in Bahasa Indonesia', async () => {
+		expect((await head.get('/pengaduan/kelola/kategori')).status).toBe(403);
+		expect((await head.post('/pengaduan/kelola/kategori?/save', { name: 'Pohon', route_to: 'rt_head', active: 'on' })).status).toBe(403);
+		expect((await siti.get('/pengaduan/kelola/kategori')).status).toBe(403);
+		const bad = await admin.post('/pengaduan/kelola/kategori?/save', { name: 'P', name_en: '', route_to: 'lurah', active: 'on' });
+		expect(bad.status).toBe(400);
+		const badHtml = await bad.text();
+		expect(badHtml).toContain('Nama 2–60 karakter.');
+		expect(badHtml).toContain('Pilih tujuan pengaduan.');
+		expect((await admin.post('/pengaduan/kelola/kategori?/save', { name: 'Pohon tumbang', name_en: 'Fallen tree', route_to: 'rw_admin', active: 'on' })).status).toBe(200);
+		expect(await (await siti.get('/pengaduan/baru')).text()).toContain('Pohon tumbang');
+	});
+
+	it('allows the map tiles’ server in the CSP on the pages with a map, and nowhere else', async () => {
+		const imgSrc = async (who: Browserless, path: string) => {
+			const response = await who.get(path);
+			expect(response.status, path).toBe(200);
+			return /img-src ([^;]*)/.exec(response.headers.get('content-security-policy') ?? '')?.[1] ?? '';
+		};
+		expect(await imgSrc(siti, '/pengaduan')).toContain(TILES);
+		expect(await imgSrc(siti, '/pengaduan/baru')).toContain(TILES);
+		expect(await imgSrc(head, '/pengaduan/kelola')).toContain(TILES);
+		expect(await imgSrc(treasurer, '/treasurer/peta')).toContain(TILES);
+		expect(await imgSrc(siti, '/account')).not.toContain(TILES);
+		expect(await imgSrc(siti, '/pengumuman')).not.toContain(TILES);
 	});
 });

@@ -23,6 +23,8 @@ export const AREAS = [
 	{ prefix: '/security', action: 'area.security' },
 	// The population registry: the RW admin for the whole RW, an RT head for their RT (RLS).
 	{ prefix: '/registry', action: 'registry.read' },
+	// Complaint categories: the RW admin's (before the triage area, which RT heads enter too).
+	{ prefix: '/pengaduan/kelola/kategori', action: 'complaints.configure' },
 	// Complaint triage: RW admin for the RW, RT head for their RT (RLS).
 	{ prefix: '/pengaduan/kelola', action: 'complaints.manage' }
 ] as const satisfies readonly { prefix: string; action: Action }[];

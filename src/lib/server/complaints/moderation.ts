@@ -1,4 +1,5 @@
 import { checkEdit, checkReason } from '../../domain/complaints';
+import { isUuid } from '../../domain/ids';
 import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { withUser, type Database, type Sql } from '../db';
@@ -99,6 +100,7 @@ export function editText(db: Database, user: SessionUser, id: string, input: { t
 export function hidePhoto(db: Database, user: SessionUser, id: string, photoId: string, reason: string, now: Date): Promise<ModerationResult> {
 	const checked = checkReason(reason);
 	if (!checked.ok) return Promise.resolve({ ok: false, errors: { reason: checked.error } });
+	if (!isUuid(photoId)) return Promise.resolve({ ok: false, errors: { photo: 'complaints.error.photo_not_found' } });
 	return moderate(db, user, id, now, async (tx) => {
 		const hidden = await tx.query(
 			'update complaint_photo set hidden = true, hidden_reason = $3, hidden_at = $4, hidden_by = $5 where id = $1 and complaint_id = $2 and not hidden returning id',
@@ -117,6 +119,7 @@ export function hidePhoto(db: Database, user: SessionUser, id: string, photoId: 
 export function replacePhoto(db: Database, files: FileStore, user: SessionUser, id: string, photoId: string, photo: CheckedPhoto, reason: string, now: Date): Promise<ModerationResult> {
 	const checked = checkReason(reason);
 	if (!checked.ok) return Promise.resolve({ ok: false, errors: { reason: checked.error } });
+	if (!isUuid(photoId)) return Promise.resolve({ ok: false, errors: { photo: 'complaints.error.photo_not_found' } });
 	return moderate(db, user, id, now, async (tx, row) => {
 		const hidden = await tx.query(
 			'update complaint_photo set hidden = true, hidden_reason = $3, hidden_at = $4, hidden_by = $5 where id = $1 and complaint_id = $2 and not hidden returning id',

@@ -1,4 +1,5 @@
 import { boxAround, checkReport, checkStatusChange, mayRate, mayReopen, nearbyDuplicates, nearestHouse, outsideArea, DUPLICATE_RADIUS_M, MAX_BULK } from '../../domain/complaints';
+import { isUuid } from '../../domain/ids';
 import type { ComplaintField, ComplaintStatus, Point } from '../../domain/complaints';
 import type { SessionUser } from '../auth/sessions';
 import { withUser, type Database, type Sql } from '../db';
@@ -384,7 +385,7 @@ export type BulkResult =
  * reported for that complaint and leaves it untouched; the others go through.
  */
 export function changeStatusBulk(db: Database, user: SessionUser, ids: readonly string[], input: StatusInput, now: Date): Promise<BulkResult> {
-	const unique = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+	const unique = [...new Set(ids)].filter(isUuid);
 	if (unique.length === 0) return Promise.resolve({ ok: false, errors: { ids: 'complaints.error.bulk_none' } });
 	if (unique.length > MAX_BULK) return Promise.resolve({ ok: false, errors: { ids: 'complaints.error.bulk_many' } });
 	return asUser(db, user, async (tx) => {
@@ -411,6 +412,7 @@ export function assign(db: Database, user: SessionUser, id: string, assigneeId: 
 		if (!row) return { ok: false, reason: 'not_found' };
 		if (!row.may) return { ok: false, reason: 'forbidden' };
 		if (assigneeId !== null) {
+			if (!isUuid(assigneeId)) return { ok: false, errors: { assignee: 'complaints.error.assignee' } };
 			const ok = await tx.query('select 1 from app.complaint_assignees($1) where id = $2', [id, assigneeId]);
 			if (ok.length === 0) return { ok: false, errors: { assignee: 'complaints.error.assignee' } };
 		}
