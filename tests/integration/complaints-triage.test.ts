@@ -227,6 +227,24 @@ describe('moderation', () => {
 	});
 });
 
+describe('two staff moderating at once', () => {
+	// PGlite runs one transaction at a time: only PostgreSQL shows the race. Unlocked, both
+	// edits would keep the same "original" and the first edit's text would vanish from the chain.
+	it.runIf(process.env.DATABASE_URL)('take turns: each revision keeps the text the other left (PostgreSQL)', async () => {
+		for (let round = 0; round < 5; round++) {
+			const id = await file(2 + round);
+			const edits = [head, admin].map((who, i) => editText(db, who, id, { title: `Judul ${round}-${i}`, description: `Uraian ${round}-${i}`, reason: 'Privasi warga' }, T0));
+			expect(await Promise.all(edits)).toEqual([{ ok: true }, { ok: true }]);
+			const chain = await revisions(db, admin, id);
+			expect(chain).toHaveLength(2);
+			expect(chain[0]!.old_title).toBe(`Got mampet ${2 + round}`);
+			expect(chain[1]!.old_title).toBe(chain[0]!.new_title);
+			expect(chain[1]!.old_description).toBe(chain[0]!.new_description);
+			expect((await getComplaint(db, admin, id))!.title).toBe(chain[1]!.new_title);
+		}
+	});
+});
+
 describe('moderating a photo', () => {
 	let id: string;
 	let original: string;

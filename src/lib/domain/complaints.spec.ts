@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+	categoryName,
+	checkCategory,
+	checkEdit,
+	checkReason,
 	boxAround,
 	checkReport,
 	checkStatusChange,
@@ -105,5 +109,39 @@ describe('SLA colour', () => {
 		expect(slaLevel(T0, new Date(T0.getTime() + 3 * DAY), 'diterima')).toBe('late');
 		expect(slaLevel(T0, new Date(T0.getTime() + 7 * DAY), 'dikerjakan')).toBe('overdue');
 		expect(slaLevel(T0, new Date(T0.getTime() + 9 * DAY), 'selesai')).toBe('done');
+	});
+});
+
+describe('moderation input', () => {
+	it('needs a reason of 3–500 characters', () => {
+		expect(checkReason('  ab ')).toEqual({ ok: false, error: 'complaints.error.reason' });
+		expect(checkReason('x'.repeat(501))).toEqual({ ok: false, error: 'complaints.error.reason' });
+		expect(checkReason(' Nama warga ')).toEqual({ ok: true, value: 'Nama warga' });
+	});
+
+	it('checks an edit by the report’s own limits and its reason', () => {
+		expect(checkEdit({ title: 'ab', description: 'x'.repeat(2001), reason: '' })).toEqual({
+			ok: false,
+			errors: { title: 'complaints.error.title', description: 'complaints.error.description', reason: 'complaints.error.reason' }
+		});
+		expect(checkEdit({ title: ' Got mampet ', description: ' Air meluap ', reason: 'Privasi' })).toEqual({ ok: true, value: { title: 'Got mampet', description: 'Air meluap', reason: 'Privasi' } });
+	});
+});
+
+describe('a category', () => {
+	const base = { name: 'Pohon tumbang', nameEn: '', routeTo: 'rt_head', privateByDefault: false, active: true };
+	it('needs an Indonesian name of 2–60, an English one of at most 60 (or none), and a known route', () => {
+		expect(checkCategory({ ...base, name: ' P ', nameEn: 'x'.repeat(61), routeTo: 'lurah' })).toEqual({
+			ok: false,
+			errors: { name: 'complaints.error.category_name', name_en: 'complaints.error.category_name_en', route_to: 'complaints.error.route_to' }
+		});
+		expect(checkCategory({ ...base, name: 'x'.repeat(61) })).toMatchObject({ ok: false, errors: { name: 'complaints.error.category_name' } });
+		expect(checkCategory(base)).toEqual({ ok: true, value: { name: 'Pohon tumbang', nameEn: null, routeTo: 'rt_head', privateByDefault: false, active: true } });
+	});
+
+	it('is named in the reader’s language, Indonesian when it has no English name', () => {
+		expect(categoryName({ name: 'Sampah', name_en: 'Rubbish' }, 'en')).toBe('Rubbish');
+		expect(categoryName({ name: 'Sampah', name_en: 'Rubbish' }, 'id')).toBe('Sampah');
+		expect(categoryName({ name: 'Sampah', name_en: null }, 'en')).toBe('Sampah');
 	});
 });
