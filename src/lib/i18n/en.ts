@@ -1177,6 +1177,7 @@ export const en: Record<MessageKey, string> = {
 	'complaints.hide': "Hide report",
 	'complaints.unhide': "Show again",
 	'complaints.reason': "Reason",
+	'complaints.save_text': "Apply edit",
 	'complaints.edit_text': "Edit text (privacy)",
 	'complaints.edit_hint': "The original text is kept and visible to staff only; the reporter is told.",
 	'complaints.hide_photo': "Hide photo",

@@ -1177,6 +1177,7 @@ export const id = {
 	'complaints.hide': "Sembunyikan laporan",
 	'complaints.unhide': "Tampilkan lagi",
 	'complaints.reason': "Alasan",
+	'complaints.save_text': "Terapkan suntingan",
 	'complaints.edit_text': "Sunting teks (privasi)",
 	'complaints.edit_hint': "Teks asli tetap disimpan dan hanya terlihat oleh pengurus; pelapor diberi tahu.",
 	'complaints.hide_photo': "Sembunyikan foto",
