@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
+import { requiredAction } from './roles';
 import {
 	addMonths,
 	allocate,
+	allocationCovers,
 	componentCover,
 	componentsTotal,
 	dueOn,
@@ -12,6 +16,8 @@ import {
 	planPayment,
 	receiptNumber,
 	reversal,
+	TREASURER_AREA,
+	TREASURER_NAV,
 	tariffFor,
 	type OpenInvoice,
 	type Tariff
@@ -171,6 +177,50 @@ describe('tariffs', () => {
 	});
 });
 
+describe('allocation covers (income by component)', () => {
+	const c = [{ name: 'keamanan', amount: 50_000 }, { name: 'kebersihan', amount: 25_000 }];
+
+	it('gives each allocation the slice of the components it pays, after what the invoice had', () => {
+		const invoices = new Map([['a', { components: c, paid: 40_000 }]]);
+		expect(allocationCovers([{ invoiceId: 'a', amount: 20_000 }, { invoiceId: 'a', amount: 15_000 }], invoices)).toEqual([
+			[{ name: 'keamanan', amount: 10_000 }, { name: 'kebersihan', amount: 10_000 }],
+			[{ name: 'keamanan', amount: 0 }, { name: 'kebersihan', amount: 15_000 }]
+		]);
+	});
+
+	it('adds up to each allocation and, per invoice, to what it covers in total', () => {
+		fc.assert(
+			fc.property(
+				fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 4 }),
+				fc.array(fc.integer({ min: 1, max: 60_000 }), { maxLength: 6 }),
+				fc.integer({ min: 0, max: 100_000 }),
+				(amounts, parts, paidRaw) => {
+					const components = amounts.map((amount, i) => ({ name: `k${i}`, amount }));
+					const total = amounts.reduce((s, a) => s + a, 0);
+					const paid = Math.min(paidRaw, total);
+					// Allocations never exceed what is open.
+					const allocations: { invoiceId: string; amount: number }[] = [];
+					let open = total - paid;
+					for (const p of parts) {
+						const amount = Math.min(p, open);
+						if (amount === 0) break;
+						allocations.push({ invoiceId: 'x', amount });
+						open -= amount;
+					}
+					const covers = allocationCovers(allocations, new Map([['x', { components, paid }]]));
+					covers.forEach((cover, i) => {
+						expect(cover.every((k) => k.amount >= 0)).toBe(true);
+						expect(cover.reduce((s, k) => s + k.amount, 0)).toBe(allocations[i]!.amount);
+					});
+					const after = componentCover(components, total - open);
+					const before = componentCover(components, paid);
+					components.forEach((k, j) => expect(covers.reduce((s, cover) => s + cover[j]!.amount, 0)).toBe(after[j]!.amount - before[j]!.amount));
+				}
+			)
+		);
+	});
+});
+
 describe('months and dates', () => {
 	it('takes the month in WIB', () => {
 		expect(monthOf(new Date('2026-11-30T17:30:00Z'))).toBe('2026-12-01');
@@ -191,5 +241,23 @@ describe('months and dates', () => {
 	});
 	it('numbers receipts per RW and year', () => {
 		expect(receiptNumber(7, 'RW012', 2026)).toBe('KW-0007/RW012/2026');
+	});
+});
+
+describe("the treasurer's menu", () => {
+	// Every page of the area, as a path: src/routes/treasurer/kas/+page.svelte → /treasurer/kas.
+	const root = path.resolve('src/routes');
+	const pages = (readdirSync(path.join(root, TREASURER_AREA.slice(1)), { recursive: true }) as string[])
+		.filter((f) => path.basename(f) === '+page.svelte')
+		.map((f) => `${TREASURER_AREA}/${path.dirname(f)}`.replace(/\/\.$/, '').replaceAll(path.sep, '/'));
+
+	it('lists every page of the treasurer area (dynamic pages aside)', () => {
+		expect(pages.length).toBeGreaterThan(3);
+		const listed = new Set(TREASURER_NAV.map((l) => l.href));
+		expect(pages.filter((p) => !p.includes('[') && !listed.has(p))).toEqual([]);
+	});
+
+	it('links only to pages the route guard sends treasurers to, or open to every member', () => {
+		for (const link of TREASURER_NAV) expect([link.href, requiredAction(link.href)]).toEqual([link.href, link.href.startsWith(TREASURER_AREA) ? 'area.treasurer' : 'member']);
 	});
 });

@@ -4,6 +4,7 @@
  * what voiding a payment gives back. Pure: the server runs these inside one
  * transaction and writes what they return.
  */
+import { AREAS } from './roles';
 import { WIB } from './time';
 
 /** A month is its first day, `YYYY-MM-01`. */
@@ -177,7 +178,48 @@ export function componentCover(components: readonly Component[], paid: number): 
 	});
 }
 
+/**
+ * Which components each allocation pays, in the order the allocations are written:
+ * an invoice's paid amount covers its components in their listed order, so an
+ * allocation covers the slice between the invoice's paid before it and after it.
+ * The transparency report counts these in the month the payment was received.
+ */
+export function allocationCovers(
+	allocations: readonly { invoiceId: string; amount: number }[],
+	invoices: ReadonlyMap<string, { components: readonly Component[]; paid: number }>
+): Component[][] {
+	const paid = new Map([...invoices].map(([id, i]) => [id, i.paid]));
+	return allocations.map((a) => {
+		const invoice = invoices.get(a.invoiceId);
+		if (!invoice) throw new RangeError(`allocation to an unknown invoice ${a.invoiceId}`);
+		const before = paid.get(a.invoiceId)!;
+		paid.set(a.invoiceId, before + a.amount);
+		const from = componentCover(invoice.components, before);
+		return componentCover(invoice.components, before + a.amount).map((c, i) => ({ name: c.name, amount: c.amount - from[i]!.amount }));
+	});
+}
+
 /** `KW-0007/RW012/2026`: a receipt's number in the RW's register of the year. */
 export function receiptNumber(seq: number, rwCode: string, year: number): string {
 	return `KW-${String(seq).padStart(4, '0')}/${rwCode}/${year}`;
 }
+
+// ---- the treasurer's pages -------------------------------------------------------------
+
+/** The treasurer's area, as the route guard has it (roles.ts): the menu's links are built on it. */
+export const TREASURER_AREA = AREAS.find((a) => a.action === 'area.treasurer')!.prefix;
+
+/**
+ * The treasurer's menu (TreasurerNav), in order: every page of the area (a unit test
+ * checks each page under src/routes/treasurer is listed, and that each link is guarded
+ * by the area or open to every member), then the report every member reads.
+ */
+export const TREASURER_NAV: readonly { href: string; key: string }[] = [
+	{ href: TREASURER_AREA, key: 'dues.nav.dashboard' },
+	{ href: `${TREASURER_AREA}/verifikasi`, key: 'dues.nav.verify' },
+	{ href: `${TREASURER_AREA}/bayar`, key: 'dues.nav.cash' },
+	{ href: `${TREASURER_AREA}/kas`, key: 'dues.nav.book' },
+	{ href: `${TREASURER_AREA}/peta`, key: 'dues.map.title' },
+	{ href: `${TREASURER_AREA}/pengaturan`, key: 'dues.nav.settings' },
+	{ href: '/iuran/laporan', key: 'dues.nav.report' }
+];

@@ -3,22 +3,25 @@ import { isMonth } from '$lib/domain/dues';
 import { parseRupiah } from '$lib/domain/money';
 
 /**
- * Money typed in a form: whole rupiah (`150.000`, `Rp 150.000`, `150000`), more than
- * zero. A minus sign, a decimal comma or point with cents, letters: refused.
+ * Money typed in a form: whole rupiah (`150.000`, `Rp 150.000`, `150000`) between `min`
+ * and `max`. A minus sign, a decimal comma or point with cents, letters: refused.
  */
-export const rupiah = (message = 'dues.amount_invalid') =>
+const wholeRupiah = (min: number, max: number, message: string) =>
 	z
 		.string({ error: 'errors.required' })
 		.trim()
 		.min(1, 'errors.required')
 		.transform((v, ctx) => {
 			const n = /[,]|\.\d{1,2}$/.test(v) ? null : parseRupiah(v);
-			if (n === null || n <= 0 || n > 1_000_000_000) {
+			if (n === null || n < min || n > max) {
 				ctx.addIssue({ code: 'custom', message });
 				return z.NEVER;
 			}
 			return n;
 		});
+
+/** An amount paid or spent: more than zero. */
+export const rupiah = (message = 'dues.amount_invalid') => wholeRupiah(1, 1_000_000_000, message);
 
 const checkbox = z
 	.string()
@@ -129,6 +132,16 @@ export const settingsSchema = z.object({
 		.regex(/^[0-9 .-]*$/, 'dues.bank_account_invalid'),
 	bankHolder: z.string().trim().max(100, 'errors.too_long'),
 	reportNames: checkbox
+});
+
+export const expenseVoidSchema = z.object({ expenseId: z.uuid('errors.invalid_choice'), reason });
+
+export const endExemptionSchema = z.object({ exemptionId: z.uuid('errors.invalid_choice'), toMonth: month });
+
+/** The cash book's opening balance: whole rupiah, 0 or more (`0`, `1.500.000`, `Rp 1.500.000`). */
+export const openingBalanceSchema = z.object({
+	amount: wholeRupiah(0, 1_000_000_000_000, 'dues.opening.amount_invalid'),
+	month
 });
 
 export type CashPaymentInput = z.output<typeof cashPaymentSchema>;

@@ -43,7 +43,16 @@ export async function recordExpense(db: Database, user: SessionUser, store: File
 	}
 }
 
-export async function voidExpense(db: Database, user: SessionUser, input: { expenseId: string; reason: string }, now: Date): Promise<{ ok: boolean; reason?: string }> {
+/**
+ * Voids an expense (never deleted): who, when and why stay on the row, the cash book's
+ * month gives the amount back (trigger), the audit log keeps it. Twice is refused.
+ */
+export async function voidExpense(
+	db: Database,
+	user: SessionUser,
+	input: { expenseId: string; reason: string },
+	now: Date
+): Promise<{ ok: true } | { ok: false; reason: 'forbidden' | 'not_found' }> {
 	if (!user.rwId || !may(user, 'dues.manage')) return { ok: false, reason: 'forbidden' };
 	const rwId = user.rwId;
 	return withUser(db, claims(user), async (tx) => {
@@ -51,9 +60,9 @@ export async function voidExpense(db: Database, user: SessionUser, input: { expe
 			'update dues_expense set voided_at = $3, voided_by = $4, void_reason = $5 where id = $1 and rw_id = $2 and voided_at is null returning id',
 			[input.expenseId, rwId, now, user.id, input.reason]
 		);
-		if (rows.length === 0) return { ok: false, reason: 'not_found' };
+		if (rows.length === 0) return { ok: false, reason: 'not_found' } as const;
 		await audit(tx, { rwId, actorId: user.id, action: 'dues.expense_void', target: input.expenseId, detail: { reason: input.reason } });
-		return { ok: true };
+		return { ok: true } as const;
 	});
 }
 
@@ -123,6 +132,11 @@ export async function cashBook(db: Database, user: SessionUser): Promise<BookMon
 
 export interface MonthlyReport {
 	month: string;
+	/** Dues money received in the month (payment date, WIB), by the component it paid. */
+	income: { component: string; amount: number }[];
+	/** Received in the month and kept as credit, not (yet) spent on an invoice: the cash in minus `income`. */
+	incomeCredit: number;
+	/** The month's own invoices: invoiced, and paid so far whenever it was received. */
 	byComponent: { component: string; invoiced: number; collected: number }[];
 	byCategory: { category: string; amount: number }[];
 	book: BookMonth | null;
@@ -131,9 +145,19 @@ export interface MonthlyReport {
 	behind: { house: string; months: number }[] | null;
 }
 
-/** The monthly transparency report: dues by component, expenses by category, the balance. No amount by name unless the RW turned it on. */
+/**
+ * The monthly transparency report: dues received in the month by component (counted
+ * when the money came in, not by the invoice's month), the month's invoices, expenses
+ * by category, the balance. No amount by name unless the RW turned it on.
+ */
 export async function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
-	const [byComponent, byCategory, book, behind, settings] = await Promise.all([
+	const [income, byComponent, byCategory, book, behind, settings] = await Promise.all([
+		listAsUser<{ component: string; amount: number }>(
+			db,
+			claims(user),
+			'select component, amount::int8 as amount from dues_income_month where rw_id = $1 and month = $2::date and amount > 0 order by amount desc, component',
+			[user.rwId, month]
+		),
 		listAsUser<{ component: string; invoiced: number; collected: number }>(
 			db,
 			claims(user),
@@ -166,5 +190,16 @@ export async function monthlyReport(db: Database, user: SessionUser, month: Mont
 			[user.rwId]
 		);
 	}
-	return { month, byComponent, byCategory, book: book.find((b) => b.month === month) ?? null, housesBehind: behind[0]?.n ?? 0, behind: names };
+	const thisMonth = book.find((b) => b.month === month) ?? null;
+	const allocated = income.reduce((sum, i) => sum + i.amount, 0);
+	return {
+		month,
+		income,
+		incomeCredit: Math.max(0, (thisMonth?.income ?? 0) - allocated),
+		byComponent,
+		byCategory,
+		book: thisMonth,
+		housesBehind: behind[0]?.n ?? 0,
+		behind: names
+	};
 }

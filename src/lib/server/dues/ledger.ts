@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { allocate, planPayment, receiptNumber, reversal, type Allocation, type OpenInvoice } from '$lib/domain/dues';
+import { allocate, allocationCovers, planPayment, receiptNumber, reversal, type Allocation, type Component, type OpenInvoice } from '$lib/domain/dues';
 import type { Sql } from '../db';
 import { audit } from '../audit';
 
@@ -49,20 +49,34 @@ async function lockHouse(tx: Sql, rwId: string, houseId: string): Promise<{ rtId
 	return { rtId: house[0].rt_id, credit: Number(status[0]!.credit) };
 }
 
-async function openInvoices(tx: Sql, houseId: string): Promise<OpenInvoice[]> {
-	const rows = await tx.query<{ id: string; month: string; open: string | number }>(
-		`select id, month::text as month, amount - paid as open from dues_invoice where house_id = $1 and paid < amount order by month for update`,
-		[houseId]
-	);
-	return rows.map((r) => ({ id: r.id, month: r.month, open: Number(r.open) }));
+/** A house's open invoices, locked, with what each has paid and its components (for the income by component). */
+interface LockedInvoices {
+	open: OpenInvoice[];
+	byId: Map<string, { components: Component[]; paid: number }>;
 }
 
-async function writeAllocations(tx: Sql, rwId: string, allocations: Allocation[]): Promise<void> {
+async function openInvoices(tx: Sql, houseId: string): Promise<LockedInvoices> {
+	const rows = await tx.query<{ id: string; month: string; open: string | number; paid: string | number; components: Component[] }>(
+		`select id, month::text as month, amount - paid as open, paid, components from dues_invoice where house_id = $1 and paid < amount order by month for update`,
+		[houseId]
+	);
+	return {
+		open: rows.map((r) => ({ id: r.id, month: r.month, open: Number(r.open) })),
+		byId: new Map(rows.map((r) => [r.id, { components: r.components, paid: Number(r.paid) }]))
+	};
+}
+
+/**
+ * Writes allocations with the components each pays (counted in the month its payment
+ * was received, by a trigger: docs/dues.md, "Transparency report"), then the invoices' paid.
+ */
+async function writeAllocations(tx: Sql, rwId: string, allocations: Allocation[], invoices: LockedInvoices): Promise<void> {
 	if (allocations.length === 0) return;
+	const covers = allocationCovers(allocations, invoices.byId);
 	await tx.query(
-		`insert into dues_allocation (rw_id, payment_id, invoice_id, amount)
-		 select $1, p, i, a from unnest($2::uuid[], $3::uuid[], $4::int8[]) as t(p, i, a)`,
-		[rwId, allocations.map((a) => a.sourceId), allocations.map((a) => a.invoiceId), allocations.map((a) => a.amount)]
+		`insert into dues_allocation (rw_id, payment_id, invoice_id, amount, components)
+		 select $1, p, i, a, c::jsonb from unnest($2::uuid[], $3::uuid[], $4::int8[], $5::text[]) as t(p, i, a, c)`,
+		[rwId, allocations.map((a) => a.sourceId), allocations.map((a) => a.invoiceId), allocations.map((a) => a.amount), covers.map((c) => JSON.stringify(c))]
 	);
 	const perInvoice = reversal(allocations);
 	await tx.query(
@@ -76,7 +90,7 @@ export async function recordPayment(tx: Sql, input: PaymentInput): Promise<Recor
 	const { credit } = await lockHouse(tx, input.rwId, input.houseId);
 	const invoices = await openInvoices(tx, input.houseId);
 	const paymentId = randomUUID();
-	const plan = planPayment(paymentId, input.amount, invoices, input.allowCredit);
+	const plan = planPayment(paymentId, input.amount, invoices.open, input.allowCredit);
 	if (!plan.ok) throw new DuesRefusal(plan.reason, { owed: plan.owed });
 	const year = Number(input.receivedOn.slice(0, 4));
 	const [register] = await tx.query<{ last_seq: number }>(
@@ -91,7 +105,7 @@ export async function recordPayment(tx: Sql, input: PaymentInput): Promise<Recor
 		 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		[paymentId, input.rwId, input.houseId, input.method, input.amount, plan.credit, input.receivedOn, number, verifyToken, input.proofId, input.actorId]
 	);
-	await writeAllocations(tx, input.rwId, plan.allocations);
+	await writeAllocations(tx, input.rwId, plan.allocations, invoices);
 	if (plan.credit > 0) await tx.query('update dues_house_status set credit = $2 where house_id = $1', [input.houseId, credit + plan.credit]);
 	const allocated = input.amount - plan.credit;
 	await audit(tx, {
@@ -116,13 +130,13 @@ export async function applyCredit(tx: Sql, rwId: string, houseId: string, actorI
 		[houseId]
 	);
 	const invoices = await openInvoices(tx, houseId);
-	if (invoices.length === 0) return 0;
+	if (invoices.open.length === 0) return 0;
 	const { allocations, left } = allocate(
 		sources.map((s) => ({ id: s.id, available: Number(s.unallocated) })),
-		invoices
+		invoices.open
 	);
 	if (allocations.length === 0) return 0;
-	await writeAllocations(tx, rwId, allocations);
+	await writeAllocations(tx, rwId, allocations, invoices);
 	await tx.query(`update dues_payment p set unallocated = t.u from unnest($1::uuid[], $2::int8[]) as t(id, u) where p.id = t.id`, [
 		[...left.keys()],
 		[...left.values()]

@@ -24,7 +24,10 @@ export async function reportPdf(db: Database, user: SessionUser, month: string, 
 	const [rw] = await listAsUser<{ name: string; code: string; kelurahan: string; city: string }>(db, { sub: user.id, rw_id: user.rwId }, 'select name, code, kelurahan, city from rw where id = $1', [user.rwId]);
 	const label = `${MONTHS.id[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
 	const fields = [
-		...report.byComponent.map((c) => ({ label: `Iuran ${c.component}`, value: `${formatRupiah(c.collected)} dari ${formatRupiah(c.invoiced)}` })),
+		// Money in counts in the month it was received; the month's invoices apart.
+		...report.income.map((c) => ({ label: `Iuran ${c.component} diterima`, value: formatRupiah(c.amount) })),
+		...(report.incomeCredit > 0 ? [{ label: 'Titipan warga', value: formatRupiah(report.incomeCredit) }] : []),
+		...report.byComponent.map((c) => ({ label: `Tagihan ${c.component} bulan ini`, value: `${formatRupiah(c.collected)} terbayar dari ${formatRupiah(c.invoiced)}` })),
 		...report.byCategory.map((c) => ({ label: EXPENSE[c.category] ?? c.category, value: `−${formatRupiah(c.amount)}` })),
 		{ label: 'Saldo awal', value: formatRupiah(report.book?.opening ?? 0) },
 		{ label: 'Kas masuk', value: formatRupiah(report.book?.income ?? 0) },

@@ -1,4 +1,4 @@
-import { componentsTotal, type Component, type Month } from '$lib/domain/dues';
+import { componentsTotal, monthOf, type Component, type Month } from '$lib/domain/dues';
 import { may } from '$lib/domain/permissions';
 import { queryAsUser, withUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
@@ -16,18 +16,20 @@ export interface DuesSettings {
 	bankHolder: string;
 	hasQris: boolean;
 	openingBalance: number;
+	/** The cash book's first month (`YYYY-MM-01`): earlier months are not in it. */
+	openingMonth: string;
 	reportNames: boolean;
 }
 
-const DEFAULTS: DuesSettings = { overdueDay: 10, bankName: '', bankAccount: '', bankHolder: '', hasQris: false, openingBalance: 0, reportNames: false };
+const DEFAULTS: DuesSettings = { overdueDay: 10, bankName: '', bankAccount: '', bankHolder: '', hasQris: false, openingBalance: 0, openingMonth: '2026-01-01', reportNames: false };
 
 const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 export async function getSettings(db: Database, user: SessionUser): Promise<DuesSettings> {
-	const rows = await queryAsUser<{ overdue_day: number; bank_name: string; bank_account: string; bank_holder: string; qris_file_key: string | null; opening_balance: string | number; report_names: boolean }>(
+	const rows = await queryAsUser<{ overdue_day: number; bank_name: string; bank_account: string; bank_holder: string; qris_file_key: string | null; opening_balance: string | number; opening_month: string; report_names: boolean }>(
 		db,
 		claims(user),
-		'select overdue_day, bank_name, bank_account, bank_holder, qris_file_key, opening_balance, report_names from dues_settings where rw_id = $1',
+		'select overdue_day, bank_name, bank_account, bank_holder, qris_file_key, opening_balance, opening_month::text as opening_month, report_names from dues_settings where rw_id = $1',
 		[user.rwId]
 	);
 	const r = rows[0];
@@ -39,6 +41,7 @@ export async function getSettings(db: Database, user: SessionUser): Promise<Dues
 		bankHolder: r.bank_holder,
 		hasQris: r.qris_file_key !== null,
 		openingBalance: Number(r.opening_balance),
+		openingMonth: r.opening_month,
 		reportNames: r.report_names
 	};
 }
@@ -131,6 +134,82 @@ export async function addExemption(db: Database, user: SessionUser, input: { hou
 		);
 		if (!row) return { ok: false, reason: 'invalid' } as const;
 		await audit(tx, { rwId, actorId: user.id, action: 'dues.exemption', target: input.houseId, detail: input });
+		return { ok: true } as const;
+	});
+}
+
+export interface ExemptionRow {
+	id: string;
+	house: string;
+	from_month: string;
+	to_month: string | null;
+	reason: string;
+}
+
+/** The RW's exemptions, open-ended and running ones first. */
+export function listExemptions(db: Database, user: SessionUser): Promise<ExemptionRow[]> {
+	return queryAsUser<ExemptionRow>(
+		db,
+		claims(user),
+		`select e.id, 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number) as house,
+		        e.from_month::text as from_month, e.to_month::text as to_month, e.reason
+		   from dues_exemption e join house h on h.id = e.house_id join rt on rt.id = h.rt_id
+		  where e.rw_id = $1 order by e.to_month is not null, e.to_month desc, rt.number, h.block, h.number`,
+		[user.rwId]
+	);
+}
+
+export type EndExemptionResult = { ok: true } | { ok: false; reason: 'forbidden' | 'not_found' | 'exemption_ended' | 'exemption_before_start' };
+
+/**
+ * Ends an open-ended exemption: `toMonth` is its last exempt month, the house is
+ * invoiced again from the month after (by the next generation). Kept, never deleted;
+ * audited. An exemption already ended is not changed again.
+ */
+export async function endExemption(db: Database, user: SessionUser, input: { exemptionId: string; toMonth: Month }): Promise<EndExemptionResult> {
+	if (!user.rwId || !may(user, 'dues.manage')) return { ok: false, reason: 'forbidden' };
+	const rwId = user.rwId;
+	return withUser(db, claims(user), async (tx) => {
+		const [row] = await tx.query<{ house_id: string; from_month: string; to_month: string | null }>(
+			'select house_id, from_month::text as from_month, to_month::text as to_month from dues_exemption where id = $1 and rw_id = $2 for update',
+			[input.exemptionId, rwId]
+		);
+		if (!row) return { ok: false, reason: 'not_found' } as const;
+		if (row.to_month !== null) return { ok: false, reason: 'exemption_ended' } as const;
+		if (input.toMonth < row.from_month) return { ok: false, reason: 'exemption_before_start' } as const;
+		await tx.query('update dues_exemption set to_month = $2 where id = $1 and to_month is null', [input.exemptionId, input.toMonth]);
+		await audit(tx, { rwId, actorId: user.id, action: 'dues.exemption_end', target: input.exemptionId, detail: { house: row.house_id, toMonth: input.toMonth } });
+		return { ok: true } as const;
+	});
+}
+
+export type OpeningBalanceResult = { ok: true } | { ok: false; reason: 'forbidden' | 'month_future' };
+
+/**
+ * Sets the cash book's opening balance and first month, with the earlier values in the
+ * audit log, in one transaction. Whole rupiah, 0 or more; the month not after this one.
+ */
+export async function setOpeningBalance(db: Database, user: SessionUser, input: { amount: number; month: Month }, now: Date): Promise<OpeningBalanceResult> {
+	if (!user.rwId || !may(user, 'dues.manage')) return { ok: false, reason: 'forbidden' };
+	if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new RangeError('opening balance must be whole rupiah, 0 or more');
+	if (input.month > monthOf(now)) return { ok: false, reason: 'month_future' };
+	const rwId = user.rwId;
+	return withUser(db, claims(user), async (tx) => {
+		const [before] = await tx.query<{ opening_balance: string | number; opening_month: string }>(
+			'select opening_balance, opening_month::text as opening_month from dues_settings where rw_id = $1 for update',
+			[rwId]
+		);
+		await tx.query(
+			`insert into dues_settings as s (rw_id, opening_balance, opening_month, updated_at) values ($1, $2, $3, now())
+			 on conflict (rw_id) do update set opening_balance = excluded.opening_balance, opening_month = excluded.opening_month, updated_at = now()`,
+			[rwId, input.amount, input.month]
+		);
+		await audit(tx, {
+			rwId,
+			actorId: user.id,
+			action: 'dues.opening_balance',
+			detail: { amount: input.amount, month: input.month, before: before ? { amount: Number(before.opening_balance), month: before.opening_month } : null }
+		});
 		return { ok: true } as const;
 	});
 }

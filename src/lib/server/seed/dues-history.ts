@@ -5,7 +5,8 @@ import type { Database } from '../db';
  * Dues history at benchmark scale (`npm run seed:scale -- --dues-months 60`): for every
  * house of the RW, an invoice per month for the months before this one, nine in ten
  * paid in cash in their month (a payment, its allocation, the invoice paid), written
- * set-based in one transaction; the rollups follow from the triggers. Tariffs valid
+ * set-based in one transaction; the rollups follow from the triggers (each paid invoice
+ * is paid whole, so its one allocation pays all its components: the income by month). Tariffs valid
  * from the first month are added where the RW has none that early. Idempotent: months
  * that have invoices are skipped.
  */
@@ -45,7 +46,7 @@ export async function seedDuesHistory(db: Database, rwId: string, months: number
 			          case when abs(hashtext(house_id::text || month::text)) % 10 <> 0 then total else 0 end, month + 9
 			     from pick
 			   on conflict (house_id, month) do nothing
-			   returning id, house_id, month, paid
+			   returning id, house_id, month, paid, components
 			 ), paid as (
 			   select * from created where paid > 0
 			 ), payments as (
@@ -54,7 +55,7 @@ export async function seedDuesHistory(db: Database, rwId: string, months: number
 			     from paid
 			   returning id
 			 ), allocations as (
-			   insert into dues_allocation (rw_id, payment_id, invoice_id, amount, at) select $1, id, id, paid, month + 5 from paid
+			   insert into dues_allocation (rw_id, payment_id, invoice_id, amount, at, components) select $1, id, id, paid, month + 5, components from paid
 			 )
 			 select (select count(*) from created)::int as n`,
 			[rwId, first, current, treasurer.user_id]

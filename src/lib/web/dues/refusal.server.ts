@@ -6,6 +6,7 @@ const WHERE: Record<string, { field: string; status: number }> = {
 	house_not_found: { field: 'houseId', status: 404 },
 	not_found: { field: 'form', status: 404 },
 	already_decided: { field: 'form', status: 409 },
+	exemption_ended: { field: 'form', status: 409 },
 	over_owed: { field: 'amount', status: 400 },
 	amount_invalid: { field: 'amount', status: 400 }
 };

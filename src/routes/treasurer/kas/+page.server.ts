@@ -1,16 +1,18 @@
 import { monthOf } from '$lib/domain/dues';
-import { expenseSchema } from '$lib/schemas/dues';
+import { expenseSchema, expenseVoidSchema, openingBalanceSchema } from '$lib/schemas/dues';
 import { parseForm } from '$lib/schemas/form';
-import { cashBook, listExpenses, recordExpense } from '$lib/server/dues/book';
+import { cashBook, listExpenses, recordExpense, voidExpense } from '$lib/server/dues/book';
+import { getSettings, setOpeningBalance } from '$lib/server/dues/setup';
 import { getRuntime } from '$lib/server/runtime';
 import { acceptUpload } from '$lib/server/storage/uploads';
 import { refuse, typedValues } from '$lib/web/action-result.server';
+import { refuseMoney } from '$lib/web/dues/refusal.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const month = monthOf(new Date());
-	const [book, expenses] = await Promise.all([locals.db.run(cashBook), locals.db.run(listExpenses, month)]);
-	return { book, expenses, month };
+	const [book, expenses, settings] = await Promise.all([locals.db.run(cashBook), locals.db.run(listExpenses, month), locals.db.run(getSettings)]);
+	return { book, expenses, month, opening: { amount: settings.openingBalance, month: settings.openingMonth } };
 };
 
 export const actions: Actions = {
@@ -29,5 +31,26 @@ export const actions: Actions = {
 		const result = await locals.db.run(recordExpense, getRuntime().files, parsed.data, photo);
 		if (!result.ok) return refuse(403, { form: 'expense', message: 'errors.forbidden', values });
 		return { form: 'expense', done: 'dues.expense.saved' };
+	},
+	// Each expense row has its own form, named by the expense's id (as the payments' voids).
+	voidExpense: async ({ locals, request }) => {
+		const form = await request.formData();
+		const id = String(form.get('expenseId') ?? '');
+		const parsed = parseForm(expenseVoidSchema, form);
+		if (!parsed.ok) return refuse(400, { form: id, errors: parsed.errors, values: parsed.values });
+		const result = await locals.db.run(voidExpense, parsed.data, new Date());
+		if (!result.ok) return refuseMoney(id, result.reason, typedValues(form));
+		return { form: id, done: 'dues.expense.voided_done' };
+	},
+	opening: async ({ locals, request }) => {
+		const form = await request.formData();
+		const parsed = parseForm(openingBalanceSchema, form);
+		if (!parsed.ok) return refuse(400, { form: 'opening', errors: parsed.errors, values: parsed.values });
+		const result = await locals.db.run(setOpeningBalance, parsed.data, new Date());
+		if (!result.ok) {
+			if (result.reason === 'forbidden') return refuse(403, { form: 'opening', message: 'dues.refused.forbidden', values: typedValues(form) });
+			return refuse(400, { form: 'opening', errors: { month: 'dues.opening.month_future' }, values: typedValues(form) });
+		}
+		return { form: 'opening', done: 'dues.opening.saved' };
 	}
 };

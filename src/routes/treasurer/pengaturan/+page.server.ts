@@ -1,23 +1,25 @@
 import { monthOf } from '$lib/domain/dues';
-import { exemptionSchema, generateSchema, settingsSchema, tariffComponents, tariffSchema } from '$lib/schemas/dues';
+import { endExemptionSchema, exemptionSchema, generateSchema, settingsSchema, tariffComponents, tariffSchema } from '$lib/schemas/dues';
 import { parseForm } from '$lib/schemas/form';
 import { generateMonth } from '$lib/server/dues/generate';
-import { addExemption, addTariff, getSettings, listTariffs, saveSettings } from '$lib/server/dues/setup';
+import { addExemption, addTariff, endExemption, getSettings, listExemptions, listTariffs, saveSettings } from '$lib/server/dues/setup';
 import { houseOptions } from '$lib/server/dues/views';
 import { getRuntime } from '$lib/server/runtime';
 import { acceptUpload } from '$lib/server/storage/uploads';
 import { listRtSummaries } from '$lib/server/tenancy/rw';
 import { refuse, typedValues } from '$lib/web/action-result.server';
+import { refuseMoney } from '$lib/web/dues/refusal.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
-	const [settings, tariffs, rts, houses] = await Promise.all([
+	const [settings, tariffs, rts, houses, exemptions] = await Promise.all([
 		locals.db.run(getSettings),
 		locals.db.run(listTariffs),
 		locals.db.run(listRtSummaries),
-		locals.db.run(houseOptions)
+		locals.db.run(houseOptions),
+		locals.db.run(listExemptions)
 	]);
-	return { settings, tariffs, rts: rts.map(({ id, number }) => ({ id, number })), houses: houses.map(({ id, label }) => ({ id, label })), month: monthOf(new Date()) };
+	return { settings, tariffs, exemptions, rts: rts.map(({ id, number }) => ({ id, number })), houses: houses.map(({ id, label }) => ({ id, label })), month: monthOf(new Date()) };
 };
 
 export const actions: Actions = {
@@ -46,6 +48,19 @@ export const actions: Actions = {
 		const result = await locals.db.run(addExemption, parsed.data);
 		if (!result.ok) return refuse(result.reason === 'forbidden' ? 403 : 400, { form: 'exemption', errors: { houseId: 'dues.house_required' }, values: typedValues(form) });
 		return { form: 'exemption', done: 'dues.exemption_saved' };
+	},
+	endExemption: async ({ locals, request }) => {
+		const form = await request.formData();
+		const id = String(form.get('exemptionId') ?? '');
+		const parsed = parseForm(endExemptionSchema, form);
+		if (!parsed.ok) return refuse(400, { form: id, errors: parsed.errors, values: parsed.values });
+		const result = await locals.db.run(endExemption, parsed.data);
+		if (!result.ok) {
+			const values = typedValues(form);
+			if (result.reason === 'exemption_before_start') return refuse(400, { form: id, errors: { toMonth: 'dues.refused.exemption_before_start' }, values });
+			return refuseMoney(id, result.reason, values);
+		}
+		return { form: id, done: 'dues.exemption.ended' };
 	},
 	settings: async ({ locals, request }) => {
 		const form = await request.formData();
