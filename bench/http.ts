@@ -246,7 +246,8 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 		const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
 			cwd: ROOT,
 			env: appEnv(env),
-			timeoutMs: 300_000
+			// Five years of dues history is the longest seed; on a shared 2-core machine it took ~10 minutes.
+			timeoutMs: opts.scenario === 'dues' ? 1_200_000 : 300_000
 		});
 		if (seed.code !== 0) throw new Error(`seed-scale failed (${seed.code}):\n${seed.stdout}${seed.stderr}`);
 		const summary = seed.stdout.trim().split('\n').at(-1) ?? '';

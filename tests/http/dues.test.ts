@@ -183,3 +183,86 @@ describe('a proof from upload to receipt', () => {
 		expect(amounts.every((a) => Number.isInteger(a) && (a as number) > 0)).toBe(true);
 	});
 });
+
+describe("the treasurer's book forms: refusals write nothing", () => {
+	const kas = async () => (await (await as('treasurer').get('/treasurer/kas')).text()).replaceAll('&#39;', "'");
+	const settings = async () => (await as('treasurer').get('/treasurer/pengaturan')).text();
+
+	it('voids an expense only with a reason, once, and only as the treasurer', async () => {
+		const description = `Bensin genset ${Date.now()}`;
+		const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta' }).format(new Date());
+		const made = await action('treasurer', '/treasurer/kas?/expense', { category: 'pump', amount: '125.000', spentOn: today, description });
+		expect(made.body).toMatchObject({ type: 'success' });
+		const html = await kas();
+		const row = html.slice(html.indexOf(description));
+		const expenseId = /name="expenseId" value="([0-9a-f-]{36})"/.exec(row)![1]!;
+		const noReason = await action('treasurer', '/treasurer/kas?/voidExpense', { expenseId, reason: '  ' });
+		expect(noReason.body).toMatchObject({ type: 'failure', status: 400 });
+		expect(noReason.body.data).toContain('dues.reason_required');
+		expect((await action('treasurer', '/treasurer/kas?/voidExpense', { expenseId: NO_ID, reason: 'Nota ganda' })).body).toMatchObject({ type: 'failure', status: 404 });
+		expect((await action('treasurer', '/treasurer/kas?/voidExpense', { expenseId: 'bukan-id', reason: 'Nota ganda' })).body.data).toContain('errors.invalid_choice');
+		for (const who of ['resident', 'rw_admin'] as const) {
+			const r = await action(who, '/treasurer/kas?/voidExpense', { expenseId, reason: 'Nota ganda' });
+			expect(r.status === 403 || r.body.status === 403, who).toBe(true);
+		}
+		// Nothing was voided: the row still has its void form.
+		expect(await kas()).toContain(`id="void-${expenseId}"`);
+		expect((await action('treasurer', '/treasurer/kas?/voidExpense', { expenseId, reason: 'Nota ganda' })).body).toMatchObject({ type: 'success' });
+		const after = await kas();
+		expect(after).not.toContain(`id="void-${expenseId}"`);
+		expect(after).toContain('Nota ganda');
+		const again = await action('treasurer', '/treasurer/kas?/voidExpense', { expenseId, reason: 'lagi' });
+		expect(again.body).toMatchObject({ type: 'failure', status: 404 });
+		expect(again.body.data).toContain('dues.refused.not_found');
+	});
+
+	it('refuses an opening balance that is not whole rupiah of 0 or more, a bad or future month, and other roles', async () => {
+		const before = await kas();
+		const field = (html: string, id: string) => new RegExp(`id="${id}"[^>]*value="([^"]*)"`).exec(html)?.[1] ?? new RegExp(`value="([^"]*)"[^>]*id="${id}"`).exec(html)?.[1];
+		const opening = { amount: field(before, 'o-amount'), month: field(before, 'o-month') };
+		expect(opening.amount).toBeDefined();
+		for (const amount of ['-5000', '1500,50', 'sejuta', '']) {
+			const r = await action('treasurer', '/treasurer/kas?/opening', { amount, month: '2026-01' });
+			expect(r.body, amount).toMatchObject({ type: 'failure', status: 400 });
+			expect(r.body.data, amount).toContain(amount === '' ? 'errors.required' : 'dues.opening.amount_invalid');
+		}
+		expect((await action('treasurer', '/treasurer/kas?/opening', { amount: '0', month: '2026-13' })).body.data).toContain('dues.month_invalid');
+		const future = await action('treasurer', '/treasurer/kas?/opening', { amount: '1.000.000', month: '2099-01' });
+		expect(future.body).toMatchObject({ type: 'failure', status: 400 });
+		expect(future.body.data).toContain('dues.opening.month_future');
+		for (const who of ['resident', 'rw_admin'] as const) {
+			const r = await action(who, '/treasurer/kas?/opening', { amount: '1', month: '2026-01' });
+			expect(r.status === 403 || r.body.status === 403, who).toBe(true);
+		}
+		const unchanged = await kas();
+		expect({ amount: field(unchanged, 'o-amount'), month: field(unchanged, 'o-month') }).toEqual(opening);
+		// The messages a treasurer reads are Indonesian.
+		expect(translate('id', 'dues.opening.amount_invalid')).toMatch(/rupiah bulat/);
+		expect((await action('treasurer', '/treasurer/kas?/opening', { amount: 'Rp 2.500.000', month: '2026-01' })).body).toMatchObject({ type: 'success' });
+		expect(field(await kas(), 'o-amount')).toBe('2500000');
+	});
+
+	it('ends an exemption only on a month from its start on, once, and only as the treasurer', async () => {
+		const page = await settings();
+		const houseId = /<select id="e-house"[\s\S]*?<option value="([0-9a-f-]{36})"/.exec(page)![1]!;
+		expect((await action('treasurer', '/treasurer/pengaturan?/exemption', { houseId, fromMonth: '2026-06', reason: 'Rumah kosong direnovasi' })).body).toMatchObject({ type: 'success' });
+		const listed = await settings();
+		const exemptionId = /name="exemptionId" value="([0-9a-f-]{36})"/.exec(listed)![1]!;
+		const early = await action('treasurer', '/treasurer/pengaturan?/endExemption', { exemptionId, toMonth: '2026-05' });
+		expect(early.body).toMatchObject({ type: 'failure', status: 400 });
+		expect(early.body.data).toContain('dues.refused.exemption_before_start');
+		expect((await action('treasurer', '/treasurer/pengaturan?/endExemption', { exemptionId, toMonth: 'Juni' })).body.data).toContain('dues.month_invalid');
+		expect((await action('treasurer', '/treasurer/pengaturan?/endExemption', { exemptionId: NO_ID, toMonth: '2026-08' })).body).toMatchObject({ type: 'failure', status: 404 });
+		for (const who of ['resident', 'rw_admin'] as const) {
+			const r = await action(who, '/treasurer/pengaturan?/endExemption', { exemptionId, toMonth: '2026-08' });
+			expect(r.status === 403 || r.body.status === 403, who).toBe(true);
+		}
+		// Still open-ended: its end form is there.
+		expect(await settings()).toContain(`id="end-${exemptionId}"`);
+		expect((await action('treasurer', '/treasurer/pengaturan?/endExemption', { exemptionId, toMonth: '2026-08' })).body).toMatchObject({ type: 'success' });
+		expect(await settings()).not.toContain(`id="end-${exemptionId}"`);
+		const again = await action('treasurer', '/treasurer/pengaturan?/endExemption', { exemptionId, toMonth: '2026-09' });
+		expect(again.body).toMatchObject({ type: 'failure', status: 409 });
+		expect(again.body.data).toContain('dues.refused.exemption_ended');
+	});
+});

@@ -9,6 +9,7 @@ import { LocalFileStore } from '../../src/lib/server/storage/files';
 import { cashBook, monthlyReport, recordExpense, voidExpense } from '../../src/lib/server/dues/book';
 import { generateAllRws, generateMonth } from '../../src/lib/server/dues/generate';
 import { recordCash, voidPaymentAs } from '../../src/lib/server/dues/payments';
+import { treasurerDashboard } from '../../src/lib/server/dues/views';
 import { approveProof, rejectProof, submitProof } from '../../src/lib/server/dues/proofs';
 import { remindBehind } from '../../src/lib/server/dues/reminders';
 import { addExemption, addTariff, endExemption, getSettings, listExemptions, setOpeningBalance } from '../../src/lib/server/dues/setup';
@@ -300,6 +301,42 @@ describe('rollups', () => {
 	});
 });
 
+describe("the treasurer's dashboard", () => {
+	it('reads the rollups: rates per RT, the houses most behind first, the queue, the cash, the houses per RT and category', async () => {
+		const { rw, treasurer, resident } = await setup([NOV, DEC]);
+		const [h0, h1, , h3] = rw.houses.map((h) => h.id);
+		await recordCash(db, treasurer, { houseId: h0!, amount: 75_000, allowCredit: false }, TEST_NOW); // one month left
+		await recordCash(db, treasurer, { houseId: h3!, amount: 160_000, allowCredit: false }, TEST_NOW); // paid up
+		const sent = await submitProof(db, resident, store, { houseId: h0!, method: 'qris', amount: 75_000, months: 1 }, { bytes: await photo(30), name: 'd.png' });
+		if (!sent.ok) throw new Error(sent.reason);
+		const d = await treasurerDashboard(db, treasurer, TEST_NOW);
+		expect(d.month).toBe(DEC);
+		// Two months open before one; the same months, more owed first (the shop's 300,000).
+		expect(d.behind.map((b) => [b.house_id, b.open_months, b.open_amount])).toEqual([
+			[h1, 2, 300_000],
+			[rw.houses[4]!.id, 2, 160_000],
+			[rw.houses[5]!.id, 2, 160_000],
+			[h0, 1, 75_000]
+		].sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || String(a[0]).localeCompare(String(b[0]))));
+		expect(d.rates.filter((r) => r.month === DEC).map((r) => [r.rt_number, r.invoiced, r.collected, r.invoices, r.paid_invoices])).toEqual([
+			[1, 75_000 + 150_000, 0, 2, 0],
+			[2, 3 * 80_000, 80_000, 3, 1]
+		]);
+		expect(d.queue).toBe(1);
+		expect(d.cash).toEqual({ income: 235_000, expense: 0 });
+		expect(d.counts).toEqual([
+			{ rt_number: 1, category: 'house', houses: 2 },
+			{ rt_number: 1, category: 'shop', houses: 1 },
+			{ rt_number: 2, category: 'house', houses: 3 }
+		]);
+		// Not the treasurer's RW: nothing of it.
+		const other = await makeRw(db, 1, 1);
+		const stranger = await makeMember(db, other, 'treasurer');
+		const theirs = await treasurerDashboard(db, { ...stranger, rwId: rw.id }, TEST_NOW);
+		expect([theirs.behind, theirs.rates, theirs.counts, theirs.queue]).toEqual([[], [], [], 0]);
+	});
+});
+
 describe('transparency report', () => {
 	it('counts dues income in the month the money was received (WIB), not the month of the invoice it pays', async () => {
 		const { rw, treasurer, resident } = await setup([OCT, NOV, DEC]);
@@ -425,6 +462,9 @@ describe('opening balance', () => {
 			[OCT, 500_000, 480_000],
 			[DEC, 480_000, 450_000]
 		]);
+		// The report every member reads carries the same month.
+		expect((await monthlyReport(db, resident, DEC)).book).toEqual({ month: DEC, opening: 480_000, income: 0, expense: 30_000, closing: 450_000 });
+		expect((await monthlyReport(db, resident, NOV)).book).toBeNull();
 		const audits = await db.query<{ detail: { amount: number; month: string; before: unknown } }>(
 			`select detail from audit_log where action = 'dues.opening_balance' and actor_id = $1 order by id`,
 			[treasurer.id]

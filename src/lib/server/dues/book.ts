@@ -146,60 +146,52 @@ export interface MonthlyReport {
 }
 
 /**
+ * The report in one statement (docs/dues.md, "Transparency report"), from rollups only:
+ * money received in the month by component (`dues_income_month`), the month's invoices
+ * (`dues_component_rollup`), its expenses by category, its cash book row (the opening
+ * balance plus every earlier month from the book's first month: `dues_cash_month`),
+ * the houses behind on its invoices (`dues_rollup`), and whether the RW names them.
+ */
+const REPORT = `
+with s as (
+  select coalesce(d.opening_balance, 0)::int8 as opening, coalesce(d.report_names, false) as report_names,
+         coalesce(d.opening_month, (select min(month) from dues_cash_month where rw_id = $1)) as from_month
+    from (select 1) one left join dues_settings d on d.rw_id = $1
+)
+select json_build_object(
+  'income', coalesce((select json_agg(json_build_object('component', component, 'amount', amount::int8) order by amount desc, component)
+                        from dues_income_month where rw_id = $1 and month = $2::date and amount > 0), '[]'::json),
+  'byComponent', coalesce((select json_agg(json_build_object('component', component, 'invoiced', invoiced::int8, 'collected', collected::int8) order by invoiced desc, component)
+                             from dues_component_rollup where rw_id = $1 and month = $2::date), '[]'::json),
+  'byCategory', coalesce((select json_agg(e order by e.amount desc, e.category) from (
+                            select category, sum(amount)::int8 as amount from dues_expense
+                             where rw_id = $1 and voided_at is null and spent_on >= $2::date and spent_on < $3::date group by category) e), '[]'::json),
+  'book', (select json_build_object('month', c.month::text, 'opening', o.opening, 'income', c.income::int8, 'expense', c.expense::int8,
+                                    'closing', o.opening + c.income - c.expense)
+             from dues_cash_month c
+             cross join lateral (select (s.opening + coalesce(sum(p.income - p.expense), 0))::int8 as opening from dues_cash_month p
+                                  where p.rw_id = $1 and p.month >= s.from_month and p.month < $2::date) o
+            where c.rw_id = $1 and c.month = $2::date and c.month >= s.from_month),
+  'housesBehind', (select coalesce(sum(invoices - paid_invoices), 0)::int from dues_rollup where rw_id = $1 and month = $2::date),
+  'reportNames', s.report_names
+) as report from s`;
+
+/**
  * The monthly transparency report: dues received in the month by component (counted
  * when the money came in, not by the invoice's month), the month's invoices, expenses
  * by category, the balance. No amount by name unless the RW turned it on.
  */
 export async function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
-	const [income, byComponent, byCategory, book, behind, settings] = await Promise.all([
-		listAsUser<{ component: string; amount: number }>(
-			db,
-			claims(user),
-			'select component, amount::int8 as amount from dues_income_month where rw_id = $1 and month = $2::date and amount > 0 order by amount desc, component',
-			[user.rwId, month]
-		),
-		listAsUser<{ component: string; invoiced: number; collected: number }>(
-			db,
-			claims(user),
-			'select component, invoiced::int8 as invoiced, collected::int8 as collected from dues_component_rollup where rw_id = $1 and month = $2::date order by invoiced desc, component',
-			[user.rwId, month]
-		),
-		listAsUser<{ category: string; amount: number }>(
-			db,
-			claims(user),
-			`select category, sum(amount)::int8 as amount from dues_expense where rw_id = $1 and voided_at is null and spent_on >= $2::date and spent_on < $3::date
-			  group by category order by amount desc`,
-			[user.rwId, month, addMonths(month, 1)]
-		),
-		cashBook(db, user),
-		listAsUser<{ n: number }>(
-			db,
-			claims(user),
-			'select coalesce(sum(invoices - paid_invoices), 0)::int as n from dues_rollup where rw_id = $1 and month = $2::date',
-			[user.rwId, month]
-		),
-		listAsUser<{ report_names: boolean }>(db, claims(user), 'select report_names from dues_settings where rw_id = $1', [user.rwId])
-	]);
-	let names: { house: string; months: number }[] | null = null;
-	if (settings[0]?.report_names) {
-		// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
-		names = await listAsUser<{ house: string; months: number }>(
-			db,
-			claims(user),
-			'select house, months from app.dues_behind_names($1)',
-			[user.rwId]
-		);
-	}
-	const thisMonth = book.find((b) => b.month === month) ?? null;
-	const allocated = income.reduce((sum, i) => sum + i.amount, 0);
-	return {
+	const [row] = await listAsUser<{ report: Omit<MonthlyReport, 'month' | 'incomeCredit' | 'behind'> & { reportNames: boolean } }>(db, claims(user), REPORT, [
+		user.rwId,
 		month,
-		income,
-		incomeCredit: Math.max(0, (thisMonth?.income ?? 0) - allocated),
-		byComponent,
-		byCategory,
-		book: thisMonth,
-		housesBehind: behind[0]?.n ?? 0,
-		behind: names
-	};
+		addMonths(month, 1)
+	]);
+	const { reportNames, ...report } = row!.report;
+	// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
+	const behind = reportNames
+		? await listAsUser<{ house: string; months: number }>(db, claims(user), 'select house, months from app.dues_behind_names($1)', [user.rwId])
+		: null;
+	const allocated = report.income.reduce((sum, i) => sum + i.amount, 0);
+	return { month, ...report, incomeCredit: Math.max(0, (report.book?.income ?? 0) - allocated), behind };
 }

@@ -114,36 +114,48 @@ export interface BehindHouse {
 	lng: number | null;
 }
 
-/** The treasurer's dashboard: rates per RT over 12 months (rollups), houses behind, the queue's size. */
+export interface CategoryCount {
+	rt_number: number;
+	category: string;
+	houses: number;
+}
+
+/**
+ * The treasurer's dashboard in one statement (one round trip as the treasurer, RLS on:
+ * docs/dues.md, "Dashboards and rollups"): rates per RT over 12 months (`dues_rollup`),
+ * the 100 houses most behind (`dues_house_status`, read in the order of its index
+ * `dues_house_status_behind_idx`: months open, then amount open), the queue's size,
+ * this month's cash, and the houses per RT and category.
+ */
+const DASHBOARD = `
+select json_build_object(
+  'rates', coalesce((
+    select json_agg(x order by x.month, x.rt_number) from (
+      select rt.number as rt_number, r.month::text as month, r.invoiced::int8 as invoiced, r.collected::int8 as collected, r.invoices, r.paid_invoices
+        from dues_rollup r join rt on rt.id = r.rt_id
+       where r.rw_id = $1 and r.month between $2::date and $3::date) x), '[]'::json),
+  'behind', coalesce((
+    select json_agg(x order by x.open_months desc, x.open_amount desc, x.house_id) from (
+      select s.house_id, trim(both ' ' from h.block || ' ' || h.number) as house, rt.number as rt_number,
+             s.open_amount::int8 as open_amount, s.open_months, s.oldest_open::text as oldest_open, s.credit::int8 as credit, h.lat, h.lng
+        from (select * from dues_house_status where rw_id = $1 and open_months > 0
+               order by open_months desc, open_amount desc, house_id limit 100) s
+        join house h on h.id = s.house_id join rt on rt.id = s.rt_id) x), '[]'::json),
+  'queue', (select count(*)::int from dues_proof where rw_id = $1 and status = 'submitted'),
+  'cash', coalesce((select json_build_object('income', income::int8, 'expense', expense::int8) from dues_cash_month where rw_id = $1 and month = $3::date),
+                   json_build_object('income', 0, 'expense', 0)),
+  'counts', coalesce((
+    select json_agg(x order by x.rt_number, x.category) from (
+      select rt.number as rt_number, h.category, count(*)::int as houses
+        from house h join rt on rt.id = h.rt_id where h.rw_id = $1 group by rt.number, h.category) x), '[]'::json)
+) as dashboard`;
+
 export async function treasurerDashboard(db: Database, user: SessionUser, now: Date) {
 	const month = monthOf(now);
-	const [rates, behind, queue, cash] = await Promise.all([
-		listAsUser<RtRate>(
-			db,
-			claims(user),
-			`select rt.number as rt_number, r.month::text as month, r.invoiced::int8 as invoiced, r.collected::int8 as collected, r.invoices, r.paid_invoices
-			   from dues_rollup r join rt on rt.id = r.rt_id
-			  where r.rw_id = $1 and r.month between $2::date and $3::date order by r.month, rt.number`,
-			[user.rwId, addMonths(month, -11), month]
-		),
-		listAsUser<BehindHouse>(
-			db,
-			claims(user),
-			`select s.house_id, trim(both ' ' from h.block || ' ' || h.number) as house, rt.number as rt_number, s.open_amount::int8 as open_amount,
-			        s.open_months, s.oldest_open::text as oldest_open, s.credit::int8 as credit, h.lat, h.lng
-			   from dues_house_status s join house h on h.id = s.house_id join rt on rt.id = s.rt_id
-			  where s.rw_id = $1 and s.open_months > 0 order by s.open_months desc, rt.number, h.block, h.number limit 100`,
-			[user.rwId]
-		),
-		listAsUser<{ n: number }>(db, claims(user), `select count(*)::int as n from dues_proof where rw_id = $1 and status = 'submitted'`, [user.rwId]),
-		listAsUser<{ income: number; expense: number }>(
-			db,
-			claims(user),
-			'select income::int8 as income, expense::int8 as expense from dues_cash_month where rw_id = $1 and month = $2::date',
-			[user.rwId, month]
-		)
-	]);
-	return { month, rates, behind, queue: queue[0]?.n ?? 0, cash: cash[0] ?? { income: 0, expense: 0 } };
+	const [row] = await listAsUser<{
+		dashboard: { rates: RtRate[]; behind: BehindHouse[]; queue: number; cash: { income: number; expense: number }; counts: CategoryCount[] };
+	}>(db, claims(user), DASHBOARD, [user.rwId, addMonths(month, -11), month]);
+	return { month, ...row!.dashboard };
 }
 
 export function verificationQueue(db: Database, user: SessionUser): Promise<ProofView[]> {

@@ -1,0 +1,69 @@
+// `npx tsx bench/dues-explain.ts` on a DATA_DIR grown by
+// `npm run seed:scale -- --houses 2000 --dues-months 60` (embedded PGlite; stop the app first).
+// Runs the loads of the dues pages that `npm run bench:http -- --scenario dues` measures
+// (the treasurer's dashboard, the monthly report, the resident's /iuran) through their
+// own functions, as the demo treasurer and resident (RLS on), and prints each of their
+// statements' plan with `EXPLAIN ANALYZE` (bench/README.md, "Dues"). The statements
+// are caught on their way to the database, so the plans are those of the code as it is.
+import { loadConfig } from '../src/lib/server/config';
+import { openAndMigrate, type Database, type Statement } from '../src/lib/server/db';
+import { createSession, readSession, type SessionUser } from '../src/lib/server/auth/sessions';
+import { monthlyReport } from '../src/lib/server/dues/book';
+import { residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
+import { monthOf } from '../src/lib/domain/dues';
+import { DEMO_RW } from '../src/lib/server/seed/demo';
+
+const config = loadConfig();
+const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+if (db.kind !== 'pglite') throw new Error('bench/dues-explain.ts reads the plans of the embedded PGlite: unset DATABASE_URL');
+
+/** The page reads go through `batch` (the claims, then the statement): explain the statement there. */
+function explaining(inner: Database, plans: { text: string; plan: string }[]): Database {
+	return new Proxy(inner, {
+		get(target, key, receiver) {
+			if (key !== 'batch') return Reflect.get(target, key, receiver) as unknown;
+			return async (statements: Statement[]) => {
+				const [claims, ...rest] = statements;
+				for (const s of rest) {
+					const [, rows] = await target.batch([claims!, { text: `explain (analyze, costs off, summary on) ${s.text}`, params: s.params }]);
+					plans.push({ text: s.text, plan: (rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n') });
+				}
+				return target.batch(statements);
+			};
+		}
+	});
+}
+
+async function userByPhone(suffix: string): Promise<SessionUser> {
+	const [row] = await db.query<{ id: string }>('select id from app_user where phone like $1', [`%${suffix.slice(1)}`]);
+	if (!row) throw new Error(`no demo user ${suffix}: run npm run seed:scale first`);
+	const [rw] = await db.query<{ id: string }>('select id from rw where code = $1', [DEMO_RW.code]);
+	const { token } = await createSession(db, { userId: row.id, rwId: rw!.id, days: 1 });
+	return (await readSession(db, token, 1))!;
+}
+
+try {
+	const treasurer = await userByPhone('081200000004');
+	const resident = await userByPhone('081200000001');
+	const now = new Date();
+	const pages: [string, (d: Database) => Promise<unknown>][] = [
+		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
+		['/iuran/laporan', (d) => monthlyReport(d, resident, monthOf(now))],
+		['/iuran (resident)', (d) => residentDues(d, resident, now)]
+	];
+	for (const [page, load] of pages) {
+		await load(db); // warm the plans and caches, as the benchmark's warm-up does
+		const plans: { text: string; plan: string }[] = [];
+		await load(explaining(db, plans));
+		console.log(`\n### ${page}: ${plans.length} statements\n`);
+		for (const p of plans) {
+			console.log('```');
+			console.log(p.text.replace(/\s+/g, ' ').trim());
+			console.log('---');
+			console.log(p.plan);
+			console.log('```');
+		}
+	}
+} finally {
+	await db.close();
+}
