@@ -9,7 +9,7 @@ import { LocalFileStore } from '../../src/lib/server/storage/files';
 import { cashBook, monthlyReport, recordExpense, voidExpense } from '../../src/lib/server/dues/book';
 import { generateAllRws, generateMonth } from '../../src/lib/server/dues/generate';
 import { recordCash, voidPaymentAs } from '../../src/lib/server/dues/payments';
-import { treasurerDashboard } from '../../src/lib/server/dues/views';
+import { residentDues, treasurerDashboard } from '../../src/lib/server/dues/views';
 import { approveProof, rejectProof, submitProof } from '../../src/lib/server/dues/proofs';
 import { remindBehind } from '../../src/lib/server/dues/reminders';
 import { addExemption, addTariff, endExemption, getSettings, listExemptions, setOpeningBalance } from '../../src/lib/server/dues/setup';
@@ -334,6 +334,27 @@ describe("the treasurer's dashboard", () => {
 		const stranger = await makeMember(db, other, 'treasurer');
 		const theirs = await treasurerDashboard(db, { ...stranger, rwId: rw.id }, TEST_NOW);
 		expect([theirs.behind, theirs.rates, theirs.counts, theirs.queue]).toEqual([[], [], [], 0]);
+	});
+});
+
+describe("a resident's own page", () => {
+	it('shows their invoices newest first with their status, their receipts and what is open, and nothing of another house', async () => {
+		const { rw, treasurer, resident } = await setup([NOV, DEC]);
+		const paid = await recordCash(db, treasurer, { houseId: rw.houses[0]!.id, amount: 100_000, allowCredit: false }, TEST_NOW);
+		if (!paid.ok) throw new Error(paid.reason);
+		await recordCash(db, treasurer, { houseId: rw.houses[1]!.id, amount: 150_000, allowCredit: false }, TEST_NOW);
+		const mine = await residentDues(db, resident, TEST_NOW);
+		expect(mine!.invoices.map((i) => [i.month, i.paid, i.status])).toEqual([
+			[DEC, 25_000, 'partial'],
+			[NOV, 75_000, 'paid']
+		]);
+		expect(mine!.payments.map((p) => [p.id, p.amount, p.receipt_number])).toEqual([[paid.value.paymentId, 100_000, paid.value.receiptNumber]]);
+		expect(mine!.payments[0]).not.toHaveProperty('recorded_at');
+		expect([mine!.openAmount, mine!.openMonths, mine!.credit]).toEqual([50_000, 1, 0]);
+		expect(mine!.proofs).toEqual([]);
+		// Pointing the session at another house reads nothing of it (RLS).
+		const theirs = await residentDues(db, { ...resident, houseId: rw.houses[1]!.id }, TEST_NOW);
+		expect([theirs!.invoices, theirs!.payments, theirs!.openAmount]).toEqual([[], [], 0]);
 	});
 });
 

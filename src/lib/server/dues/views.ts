@@ -49,47 +49,42 @@ export interface ProofView {
 const PAYMENT_COLUMNS = `p.id, p.receipt_number, p.amount::int8 as amount, p.method, p.received_on::text as received_on, p.verify_token,
   p.voided_at::text as voided_at, p.void_reason, trim(both ' ' from 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || h.block || ' ' || h.number) as house`;
 
+/** A resident's own house in one statement: 24 months of invoices, 50 payments, 20 proofs, what is open (RLS: their house only). */
+const RESIDENT = `
+select json_build_object(
+  'invoices', coalesce((select json_agg(x order by x.month desc) from (
+      select id, month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on, components
+        from dues_invoice where house_id = $1 and month >= $2::date) x), '[]'::json),
+  'payments', coalesce((select json_agg(x order by x.received_on desc, x.recorded_at desc) from (
+      select ${PAYMENT_COLUMNS}, p.recorded_at from dues_payment p join house h on h.id = p.house_id join rt on rt.id = h.rt_id
+       where p.house_id = $1 order by p.received_on desc, p.recorded_at desc limit 50) x), '[]'::json),
+  'proofs', coalesce((select json_agg(x order by x.submitted_at desc) from (
+      select id, method, amount::int8 as amount, months, status, reason, submitted_at::text as submitted_at
+        from dues_proof where house_id = $1 order by submitted_at desc limit 20) x), '[]'::json),
+  'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1)
+) as mine`;
+
 export async function residentDues(db: Database, user: SessionUser, now: Date) {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const [invoices, payments, proofs, status] = await Promise.all([
-		listAsUser<Omit<InvoiceView, 'status'>>(
-			db,
-			claims(user),
-			`select id, month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on, components
-			   from dues_invoice where house_id = $1 and month >= $2::date order by month desc`,
-			[houseId, addMonths(monthOf(now), -23)]
-		),
-		listAsUser<PaymentView>(
-			db,
-			claims(user),
-			`select ${PAYMENT_COLUMNS} from dues_payment p join house h on h.id = p.house_id join rt on rt.id = h.rt_id
-			  where p.house_id = $1 order by p.received_on desc, p.recorded_at desc limit 50`,
-			[houseId]
-		),
-		listAsUser<{ id: string; method: string; amount: number; months: number; status: string; reason: string | null; submitted_at: string }>(
-			db,
-			claims(user),
-			`select id, method, amount::int8 as amount, months, status, reason, submitted_at::text as submitted_at
-			   from dues_proof where house_id = $1 order by submitted_at desc limit 20`,
-			[houseId]
-		),
-		listAsUser<{ open_amount: number; open_months: number; credit: number }>(
-			db,
-			claims(user),
-			'select open_amount::int8 as open_amount, open_months, credit::int8 as credit from dues_house_status where house_id = $1',
-			[houseId]
-		)
-	]);
+	const [row] = await listAsUser<{
+		mine: {
+			invoices: Omit<InvoiceView, 'status'>[];
+			payments: (PaymentView & { recorded_at?: string })[];
+			proofs: { id: string; method: string; amount: number; months: number; status: string; reason: string | null; submitted_at: string }[];
+			status: { open_amount: number; open_months: number; credit: number } | null;
+		};
+	}>(db, claims(user), RESIDENT, [houseId, addMonths(monthOf(now), -23)]);
+	const { invoices, payments, proofs, status } = row!.mine;
 	const today = wibDate(now);
 	return {
 		houseId,
 		invoices: invoices.map((i) => ({ ...i, status: invoiceStatus({ amount: i.amount, paid: i.paid, dueOn: i.due_on }, today) })),
-		payments,
+		payments: payments.map(({ recorded_at: _at, ...p }) => p),
 		proofs,
-		openAmount: status[0]?.open_amount ?? 0,
-		openMonths: status[0]?.open_months ?? 0,
-		credit: status[0]?.credit ?? 0
+		openAmount: status?.open_amount ?? 0,
+		openMonths: status?.open_months ?? 0,
+		credit: status?.credit ?? 0
 	};
 }
 
@@ -136,11 +131,13 @@ select json_build_object(
        where r.rw_id = $1 and r.month between $2::date and $3::date) x), '[]'::json),
   'behind', coalesce((
     select json_agg(x order by x.open_months desc, x.open_amount desc, x.house_id) from (
-      select s.house_id, trim(both ' ' from h.block || ' ' || h.number) as house, rt.number as rt_number,
+      select s.house_id, trim(both ' ' from h.block || ' ' || h.number) as house, h.rt_number,
              s.open_amount::int8 as open_amount, s.open_months, s.oldest_open::text as oldest_open, s.credit::int8 as credit, h.lat, h.lng
         from (select * from dues_house_status where rw_id = $1 and open_months > 0
                order by open_months desc, open_amount desc, house_id limit 100) s
-        join house h on h.id = s.house_id join rt on rt.id = s.rt_id) x), '[]'::json),
+        -- One lookup per listed house (offset 0 keeps it a lookup), not a scan of every house.
+        cross join lateral (select h.block, h.number, h.lat, h.lng, (select rt.number from rt where rt.id = h.rt_id) as rt_number
+                              from house h where h.id = s.house_id offset 0) h) x), '[]'::json),
   'queue', (select count(*)::int from dues_proof where rw_id = $1 and status = 'submitted'),
   'cash', coalesce((select json_build_object('income', income::int8, 'expense', expense::int8) from dues_cash_month where rw_id = $1 and month = $3::date),
                    json_build_object('income', 0, 'expense', 0)),
