@@ -1,4 +1,4 @@
-// `npm run bench:memory [-- --residents 10000 --sensors 200 --duration 60 --variants shipped,no-flags]`
+// `npm run bench:memory [-- --residents 10000 --sensors 200 --duration 60 --variants shipped,no-flags --breakdown --data DIR]`
 //
 // The app's resident memory as a deployment sees it: the built app (`npm start`'s
 // node flags, scripts/start.js) on a data directory grown to --residents registry
@@ -10,7 +10,14 @@
 //   each variant: `shipped` (npm start's flags) and `no-flags` (plain node), same data
 // Prints a table and writes bench/results/memory.json (app_rss_mb = shipped, after
 // the reporting window; target < 300 MB).
+//   --breakdown: the app also runs with the inspector on loopback; at rest and after
+//     the window, each thread's V8 heap and the process's WASM/file/other memory are
+//     printed (bench/memory/breakdown.ts). No JSON is written (the inspector costs memory).
+//   --node-flags '--a --b': more node flags for every variant (experiments; no JSON is written).
+//   --data DIR: the data directory is kept in DIR and reused when it is there already
+//     (seeding 10,000 residents takes minutes); by default a temporary one.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +27,7 @@ import { appEnv, ensureBuild, ROOT, startApp, type BenchApp } from './lib/app';
 import { machineBusySeconds, processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
 import { wholeNumber } from './lib/args';
+import { inspectorUrl, mappingsMemory, threadMemory } from './memory/breakdown';
 
 const TARGET_MB = 300;
 const METRICS_TOKEN = 'bench-memory-metrics-token-0123456789abcdef';
@@ -30,7 +38,10 @@ function options() {
 			residents: { type: 'string', default: '10000' },
 			sensors: { type: 'string', default: '200' },
 			duration: { type: 'string', default: '60' },
-			variants: { type: 'string', default: 'shipped,no-flags' }
+			variants: { type: 'string', default: 'shipped,no-flags' },
+			breakdown: { type: 'boolean', default: false },
+			'node-flags': { type: 'string', default: '' },
+			data: { type: 'string' }
 		}
 	});
 	const int = wholeNumber;
@@ -45,7 +56,10 @@ function options() {
 		residents: int('residents', values.residents, 0, 200_000),
 		sensors: int('sensors', values.sensors, 0, 2000),
 		durationS: int('duration', values.duration, 5, 600),
-		variants: variants as ('shipped' | 'no-flags')[]
+		variants: variants as ('shipped' | 'no-flags')[],
+		breakdown: values.breakdown,
+		extraFlags: values['node-flags'].split(/\s+/).filter(Boolean),
+		data: values.data ? path.resolve(values.data) : null
 	};
 }
 
@@ -69,12 +83,13 @@ interface VariantResult {
 
 async function measure(name: 'shipped' | 'no-flags', dataDir: string, devicesFile: string, o: ReturnType<typeof options>): Promise<VariantResult> {
 	const flags = name === 'shipped' ? serverNodeFlags() : [];
-	const app = await startApp({ DATA_DIR: dataDir, METRICS_TOKEN }, 300_000, [], flags);
+	const app = await startApp({ DATA_DIR: dataDir, METRICS_TOKEN }, 300_000, [...o.extraFlags, ...(o.breakdown ? ['--inspect=127.0.0.1:0'] : [])], flags);
 	try {
 		const mqtt = /MQTT \(TCP\):\s+mqtt:\/\/\S+:(\d+)/.exec(app.output());
 		if (!mqtt) throw new Error(`no MQTT port in the banner:\n${app.output()}`);
 		await sleep(5000);
 		const atRest = processRssMb(app.pid)!;
+		if (o.breakdown) await printBreakdown(`${name}, at rest`, app);
 		let peak = atRest;
 		const before = await storedReadings(app);
 		const sim = spawn(
@@ -91,6 +106,7 @@ async function measure(name: 'shipped' | 'no-flags', dataDir: string, devicesFil
 			peak = Math.max(peak, processRssMb(app.pid) ?? 0);
 		}
 		const after = processRssMb(app.pid)!;
+		if (o.breakdown) await printBreakdown(`${name}, after ${o.durationS} s reporting`, app);
 		const stored = await storedReadings(app);
 		const seconds = (performance.now() - t0) / 1000;
 		sim.kill('SIGTERM');
@@ -101,23 +117,43 @@ async function measure(name: 'shipped' | 'no-flags', dataDir: string, devicesFil
 	}
 }
 
+/** A first start creates the data directory (initdb, migrations, demo RW); seed:scale grows it, and the sensors are registered. */
+async function prepare(dataDir: string, devicesFile: string, env: NodeJS.ProcessEnv, o: ReturnType<typeof options>): Promise<void> {
+	const first = await startApp({ DATA_DIR: dataDir });
+	await first.stop();
+	const houses = String(Math.max(100, Math.ceil(o.residents / 5)));
+	const seeded = await run(process.execPath, ['--import', 'tsx', 'scripts/seed-scale.ts', '--residents', String(o.residents), '--houses', houses], { cwd: ROOT, env, timeoutMs: 600_000 });
+	if (seeded.code !== 0) throw new Error(`seed:scale failed:\n${seeded.stdout}${seeded.stderr}`);
+	const registered = await run(process.execPath, ['--import', 'tsx', 'bench/memory/register-sensors.ts', String(o.sensors), devicesFile], { cwd: ROOT, env, timeoutMs: 120_000 });
+	if (registered.code !== 0) throw new Error(`registering sensors failed:\n${registered.stdout}${registered.stderr}`);
+}
+
+async function printBreakdown(title: string, app: BenchApp): Promise<void> {
+	const url = inspectorUrl(app.output());
+	if (!url) throw new Error(`no inspector URL in the app's output:\n${app.output()}`);
+	const threads = await threadMemory(url);
+	const maps = mappingsMemory(app.pid);
+	const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space', 'new_large_object_space'];
+	console.log(
+		`\n${title}: RSS ${maps.rssMb} MB = WASM ${maps.wasmMb.join(' + ') || 0} MB, malloc ${maps.mallocMb} MB, files ${maps.filesMb} MB, V8 heaps/code/stacks ${maps.otherMb} MB\n` +
+			formatTable(
+				['thread', 'heap MB', 'used MB', ...spaces.map((s) => s.replace('_space', '')), 'external MB'],
+				threads.map((t) => [t.thread, t.heapCommittedMb, t.heapUsedMb, ...spaces.map((s) => t.spaces[s] ?? null), t.externalMb])
+			)
+	);
+}
+
 async function main() {
 	const o = options();
 	const started = performance.now();
 	console.log(`memory: ${o.residents} residents, ${o.sensors} sensors at one reading per second each, ${o.durationS} s per variant; ${os.cpus().length} CPUs, node ${process.version}`);
 	await ensureBuild();
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-memory-'));
+	const dataDir = o.data ?? (await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-memory-')));
 	const devicesFile = path.join(dataDir, 'devices.json');
 	try {
-		// The data directory: created (initdb, migrations, demo RW) by a first start, then grown.
 		const env = appEnv({ DATA_DIR: dataDir });
-		const first = await startApp({ DATA_DIR: dataDir });
-		await first.stop();
-		const houses = String(Math.max(100, Math.ceil(o.residents / 5)));
-		const seeded = await run(process.execPath, ['--import', 'tsx', 'scripts/seed-scale.ts', '--residents', String(o.residents), '--houses', houses], { cwd: ROOT, env, timeoutMs: 600_000 });
-		if (seeded.code !== 0) throw new Error(`seed:scale failed:\n${seeded.stdout}${seeded.stderr}`);
-		const registered = await run(process.execPath, ['--import', 'tsx', 'bench/memory/register-sensors.ts', String(o.sensors), devicesFile], { cwd: ROOT, env, timeoutMs: 120_000 });
-		if (registered.code !== 0) throw new Error(`registering sensors failed:\n${registered.stdout}${registered.stderr}`);
+		if (!existsSync(devicesFile)) await prepare(dataDir, devicesFile, env, o);
+		else console.log(`reusing ${dataDir}`);
 
 		const busy0 = machineBusySeconds();
 		const results: VariantResult[] = [];
@@ -148,10 +184,14 @@ async function main() {
 		};
 		if (shipped) console.log(`\ntarget < ${TARGET_MB} MB with ${o.residents} residents and ${o.sensors} sensors reporting: ${shipped.after < TARGET_MB ? 'PASS' : 'FAIL'} (${shipped.after.toFixed(0)} MB)`);
 		if (busy !== null && busy > 1.2) console.log(`note: the machine averaged ${busy.toFixed(2)} busy cores during the run (other work): RSS figures are little affected, rates are.`);
+		if (o.breakdown || o.extraFlags.length > 0) {
+			console.log('\n--breakdown or --node-flags: not the shipped configuration, no JSON written');
+			return;
+		}
 		const file = await writeResults('memory', { residents: o.residents, sensors: o.sensors, duration_s: o.durationS, variants: o.variants }, metrics);
 		console.log(`\nwrote ${path.relative(ROOT, file)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
-		await rm(dataDir, { recursive: true, force: true });
+		if (!o.data) await rm(dataDir, { recursive: true, force: true });
 	}
 }
 

@@ -9,19 +9,25 @@ import { Browserless, demoSession, DEMO_PASSWORD, startApp, type RunningApp } fr
  * (who may see it and command), and the RW admin's sensor settings and silence.
  */
 let app: RunningApp;
-let sensor: mqtt.MqttClient;
+const sensors: mqtt.MqttClient[] = [];
 const ACTION = { 'x-sveltekit-action': 'true', accept: 'application/json' };
-let seq = 0;
+
+/** Readings of a demo sensor (distances from its 300 cm mounting height), each stored before the next. */
+async function report(id: string, distancesCm: number[]) {
+	const sensor = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.mqttPort}`, { clientId: id, username: id, password: demoSecret(DEMO_PASSWORD, id), reconnectPeriod: 0 });
+	sensors.push(sensor);
+	for (const [i, distance_cm] of distancesCm.entries()) await sensor.publishAsync(`rw/RW012/sensor/${id}/level`, JSON.stringify({ distance_cm, seq: i + 1 }), { qos: 1 });
+}
 
 beforeAll(async () => {
 	app = await startApp();
-	const id = 'rw012-wl-01';
-	sensor = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.mqttPort}`, { clientId: id, username: id, password: demoSecret(DEMO_PASSWORD, id), reconnectPeriod: 0 });
-	// 300 cm mounting height − 140 cm = 160 cm of water: Siaga 2 (kritis) at 150 cm.
-	await sensor.publishAsync(`rw/RW012/sensor/${id}/level`, JSON.stringify({ distance_cm: 140, seq: ++seq }), { qos: 1 });
+	// 300 − 140 = 160 cm of water, three times: the alarm engine raises Siaga 2 (kritis, 150 cm).
+	await report('rw012-wl-01', [140, 140, 140]);
+	// 50 and 52 cm, then one echo at 240 cm (Siaga 1 as a reading): the engine's median stays normal.
+	await report('rw012-wl-03', [250, 248, 60]);
 });
 afterAll(async () => {
-	await sensor?.endAsync();
+	await Promise.all(sensors.map((s) => s.endAsync()));
 	expect(await app?.stop()).toBe(0);
 });
 
@@ -40,12 +46,17 @@ async function pageWith(client: Browserless, path: string, needle: string) {
 }
 
 describe('public /banjir', () => {
-	it('shows every demo sensor with level, Siaga and time to anyone, and no personal data', async () => {
+	it("shows every demo sensor with level, the alarm engine's Siaga and time to anyone, and no personal data", async () => {
 		const visitor = new Browserless(app.url);
-		const text = await pageWith(visitor, '/banjir', '160.0 cm');
+		// The alarm is recorded just after the readings are stored: wait for both.
+		await pageWith(visitor, '/banjir', 'data-testid="water-rw012-wl-01" data-siaga="2"');
+		const text = await pageWith(visitor, '/banjir', '240.0 cm');
 		expect(text).toContain('Saluran Jl. Kelapa Hybrida');
 		expect(text).toContain('Pintu air Kali Betik');
 		expect(text).toContain('Siaga 2 – kritis');
+		// The echo shows as a reading, not as a level: no Siaga 1.
+		expect(text).toContain('data-testid="water-rw012-wl-03" data-siaga="4"');
+		expect(text).not.toContain('Siaga 1 – bencana');
 		expect(text).toMatch(/Pembacaan terakhir \d+ Desember|Pembacaan terakhir \d+ \w+ \d{4}/);
 		// No people: no names of the registry or the users, no phones, no NIK, no house.
 		for (const personal of ['Siti Rahmawati', 'Joko Santoso', 'Hendra Wijaya', '0812', '+62812', '3172064508880001', 'Blok A1', 'No. 1']) expect(text).not.toContain(personal);

@@ -8,6 +8,7 @@ import { endSilence, getAlarmSettings, silenceDevice, updateSensorSettings } fro
 import { residentLevel, publicRwLevels } from '../../src/lib/server/devices/public-levels';
 import { DEMO_DEVICES, demoSecret, seedDemoDevices } from '../../src/lib/server/seed/demo-devices';
 import { sha256 } from '../../src/lib/server/auth/tokens';
+import { makeAlarm } from '../factories/alarms';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { TEST_NOW } from '../factories/clock';
@@ -67,6 +68,9 @@ describe('water levels for residents and the public page', () => {
 			[minute(-8), minute(0), rw.id]
 		);
 		const resident = await makeMember(db, rw, 'resident', { houseId: rw.houses.find((h) => h.rtId === rw.rts[1]!.id)!.id });
+		// The Siaga level is the alarm engine's (tests/integration/public-levels.test.ts): normal without an active flood alarm.
+		expect(await residentLevel(db, resident)).toMatchObject({ deviceId: 'st-wl-02', levelCm: 160, siaga: 4, trend: 'rising', at: minute(0).toISOString() });
+		await makeAlarm(db, rw.id, 'st-wl-02', { type: 'flood_level', severity: 'major', siaga: 2 });
 		expect(await residentLevel(db, resident)).toMatchObject({ deviceId: 'st-wl-02', levelCm: 160, siaga: 2, trend: 'rising', at: minute(0).toISOString() });
 		const page = await publicRwLevels(db, rw.code.toLowerCase());
 		expect(page?.sensors.map((s) => [s.deviceId, s.siaga])).toEqual([['st-wl-01', null], ['st-wl-02', 2]]);

@@ -178,10 +178,25 @@ interface DeviceState {
 	recorded: Map<EngineAlarmType, AlarmState>;
 }
 
+/** Scratch space for median: the filter runs on every reading and allocates nothing. */
+let sortScratch = new Float64Array(8);
+
 export function median(values: readonly number[]): number {
-	const s = [...values].sort((a, b) => a - b);
-	const mid = s.length >> 1;
-	return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+	const n = values.length;
+	if (sortScratch.length < n) sortScratch = new Float64Array(n * 2);
+	const s = sortScratch;
+	// Insertion sort: the filter holds a handful of values.
+	for (let i = 0; i < n; i++) {
+		const v = values[i]!;
+		let j = i - 1;
+		while (j >= 0 && s[j]! > v) {
+			s[j + 1] = s[j]!;
+			j--;
+		}
+		s[j + 1] = v;
+	}
+	const mid = n >> 1;
+	return n % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -374,7 +389,7 @@ export class AlarmEngine {
 		const cm = state.levels.length >= rules.minSamples ? median(state.levels) : null;
 		const battery = state.batteries.length >= rules.minSamples ? median(state.batteries) : null;
 		const rate = cm === null ? null : this.rateAt(state.series, r.at, cm);
-		this.addPoint(state.series, { at: r.at, cm, rate, battery });
+		this.addPoint(state.series, r.at, cm, rate, battery);
 		this.track(state, r.at);
 		return true;
 	}
@@ -387,13 +402,18 @@ export class AlarmEngine {
 		return ((cm - oldest.cm!) / (at - oldest.at)) * 600_000;
 	}
 
-	private addPoint(series: Point[], point: Point): void {
+	private addPoint(series: Point[], at: number, cm: number | null, rate: number | null, battery: number | null): void {
 		const last = series[series.length - 1];
 		const step = this.rules.seriesStepMs;
-		// One point per step: a fast sensor keeps a bounded history.
-		if (last && Math.floor(last.at / step) === Math.floor(point.at / step)) series[series.length - 1] = point;
-		else series.push(point);
-		const keepFrom = point.at - Math.max(this.rules.riseWindowMs, this.rules.holdMs);
+		// One point per step: a fast sensor keeps a bounded history (the step's point is
+		// overwritten in place, not replaced: no garbage per reading).
+		if (last && Math.floor(last.at / step) === Math.floor(at / step)) {
+			last.at = at;
+			last.cm = cm;
+			last.rate = rate;
+			last.battery = battery;
+		} else series.push({ at, cm, rate, battery });
+		const keepFrom = at - Math.max(this.rules.riseWindowMs, this.rules.holdMs);
 		// Keep one point at or before the window's start: the state the hold starts from.
 		let drop = 0;
 		while (drop + 1 < series.length && series[drop + 1]!.at <= keepFrom) drop++;
@@ -448,7 +468,8 @@ export class AlarmEngine {
 			}
 		}
 		if (state.skews.length >= rules.minSamples) {
-			const skewed = state.skews.filter(Boolean).length;
+			let skewed = 0;
+			for (const skew of state.skews) if (skew) skewed++;
 			if (skewed * 2 > state.skews.length) state.staleClock = true;
 			else if (skewed === 0) state.staleClock = false;
 		}

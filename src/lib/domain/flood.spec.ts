@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daily, hourly, siagaOf } from './flood';
+import { daily, heldSiaga, hourly, siagaOf } from './flood';
 
 const t = { siaga3_cm: 120, siaga2_cm: 150, siaga1_cm: 200 };
 
@@ -17,6 +17,30 @@ describe('siagaOf', () => {
 	it('says nothing without a reading or without thresholds', () => {
 		expect(siagaOf(null, t)).toBeNull();
 		expect(siagaOf(150, { ...t, siaga2_cm: null })).toBeNull();
+	});
+});
+
+describe('heldSiaga', () => {
+	const quiet = { alarmSiaga: null, silenced: false };
+
+	it('is normal without an active flood alarm, whatever the last reading (a spike is not a level)', () => {
+		expect(heldSiaga(250, t, quiet)).toBe(4);
+		expect(heldSiaga(80, t, quiet)).toBe(4);
+	});
+
+	it('is the active alarm\'s level, also when the last reading dipped below it', () => {
+		expect(heldSiaga(90, t, { alarmSiaga: 2, silenced: false })).toBe(2);
+		expect(heldSiaga(null, t, { alarmSiaga: 1, silenced: false })).toBe(1);
+	});
+
+	it('is the reading\'s own level while the sensor is silenced (it raises no alarm then)', () => {
+		expect(heldSiaga(160, t, { alarmSiaga: null, silenced: true })).toBe(2);
+		expect(heldSiaga(90, t, { alarmSiaga: 2, silenced: true })).toBe(4);
+	});
+
+	it('says nothing without a reading or thresholds when no alarm is active', () => {
+		expect(heldSiaga(null, t, quiet)).toBeNull();
+		expect(heldSiaga(150, { ...t, siaga1_cm: null }, quiet)).toBeNull();
 	});
 });
 

@@ -20,6 +20,24 @@ export function siagaOf(levelCm: number | null, t: Thresholds): Siaga | null {
 	return 4;
 }
 
+/**
+ * The Siaga level a sensor is shown at, wherever it is shown (the security post, the
+ * public flood page, a resident's home, the pumps): the level the alarm engine holds,
+ * which is that of the sensor's active flood alarm, else normal (4). One reading over
+ * a threshold is not yet a level and one under it does not end one (median filter,
+ * hold time: docs/architecture.md, "Alarms"). A silenced sensor raises no alarm: its
+ * level is read from `levelCm`, the last reading. Null without thresholds, or without
+ * a reading when no alarm is active.
+ */
+export function heldSiaga(levelCm: number | null, t: Thresholds, flood: { alarmSiaga: number | null; silenced: boolean }): Siaga | null {
+	const raw = siagaOf(levelCm, t);
+	if (flood.silenced) return raw;
+	if (flood.alarmSiaga !== null && isSiaga(flood.alarmSiaga)) return flood.alarmSiaga;
+	return raw === null ? null : 4;
+}
+
+const isSiaga = (n: number): n is Siaga => n === 1 || n === 2 || n === 3 || n === 4;
+
 export interface LevelPoint {
 	/** Start of the minute or hour (ISO, UTC). */
 	at: string;

@@ -9,7 +9,7 @@ export interface PublicLevel {
 	name: string;
 	rtNumber: number | null;
 	levelCm: number | null;
-	/** 4 normal … 1 disaster; null without a reading. */
+	/** 4 normal … 1 disaster, as the alarm engine holds it (heldSiaga); null without a reading or thresholds. */
 	siaga: number | null;
 	trend: Trend | null;
 	/** When the last reading was taken (ISO, UTC; shown in WIB). */

@@ -1,4 +1,4 @@
-import { siagaOf, type LevelPoint, type Siaga, type Thresholds } from '$lib/domain/flood';
+import { heldSiaga, type LevelPoint, type Thresholds } from '$lib/domain/flood';
 import { compareAlarms } from '$lib/views/alarm-order';
 import type { AlarmDetails, AlarmView, LevelView } from '$lib/views/alerts';
 import { listAsUser, queryAsUser, type Database } from '../db';
@@ -62,23 +62,33 @@ export async function getAlarm(db: Database, user: SessionUser, id: string): Pro
 }
 
 /**
+ * What heldSiaga needs besides the reading, for the device `d`: the level of its
+ * active flood alarm and whether it is silenced (the pumps list reads it with this;
+ * the public flood page through app.public_water_levels, which selects the same).
+ */
+export const FLOOD_HOLD_COLUMNS = `(select a.siaga from alarm a where a.device_id = d.id and a.type = 'flood_level' and a.cleared_at is null) as alarm_siaga,
+        coalesce(d.silenced_until > now(), false) as silenced`;
+
+/** FLOOD_HOLD_COLUMNS as read. */
+export interface FloodHold {
+	alarm_siaga: number | null;
+	silenced: boolean;
+}
+
+/** heldSiaga of a row with a level, thresholds and FLOOD_HOLD_COLUMNS. */
+export const heldSiagaOf = (r: { level_cm: number | null } & Thresholds & FloodHold) => heldSiaga(r.level_cm, r, { alarmSiaga: r.alarm_siaga, silenced: r.silenced });
+
+/**
  * Each sensor's latest level (its last reading), its Siaga level and its rise over
  * the last 10 minutes (the latest level less the level about 10 minutes before it).
- * The Siaga level is the alarm engine's, as the live level messages carry it: that of
- * the sensor's active flood alarm, else normal (4). One reading over a threshold is
- * not yet a level (median filter, hold time: docs/architecture.md, "Alarms"), so a
- * reload shows what the live screen showed. A silenced sensor raises no alarm: its
- * level is read from the reading itself.
+ * The Siaga level is the alarm engine's, as the live level messages carry it
+ * (heldSiaga), so a reload shows what the live screen showed.
  */
 export async function latestLevels(db: Database, user: SessionUser): Promise<LevelView[]> {
-	const rows = await listAsUser<
-		{ deviceId: string; levelCm: number | null; at: string; before: number | null; alarmSiaga: Siaga | null; silenced: boolean } & Thresholds
-	>(
+	const rows = await listAsUser<{ deviceId: string; level_cm: number | null; at: string; before: number | null } & Thresholds & FloodHold>(
 		db,
 		{ sub: user.id, rw_id: user.rwId },
-		`select d.id as "deviceId", r.level_cm as "levelCm", ${ISO('r.ts')} as at, p.level_cm as before, d.siaga3_cm, d.siaga2_cm, d.siaga1_cm,
-		        (select a.siaga from alarm a where a.device_id = d.id and a.type = 'flood_level' and a.cleared_at is null) as "alarmSiaga",
-		        coalesce(d.silenced_until > now(), false) as silenced
+		`select d.id as "deviceId", r.level_cm, ${ISO('r.ts')} as at, p.level_cm as before, d.siaga3_cm, d.siaga2_cm, d.siaga1_cm, ${FLOOD_HOLD_COLUMNS}
 		   from device d
 		   join lateral (select ts, level_cm from reading where device_id = d.id and level_cm is not null order by ts desc limit 1) r on true
 		   left join lateral (select level_cm from reading where device_id = d.id and level_cm is not null
@@ -88,9 +98,9 @@ export async function latestLevels(db: Database, user: SessionUser): Promise<Lev
 	);
 	return rows.map((r) => ({
 		deviceId: r.deviceId,
-		levelCm: r.levelCm,
-		siaga: r.silenced ? siagaOf(r.levelCm, r) : (r.alarmSiaga ?? (siagaOf(r.levelCm, r) === null ? null : 4)),
-		risePer10Min: r.levelCm !== null && r.before !== null ? Math.round((r.levelCm - r.before) * 10) / 10 : null,
+		levelCm: r.level_cm,
+		siaga: heldSiagaOf(r),
+		risePer10Min: r.level_cm !== null && r.before !== null ? Math.round((r.level_cm - r.before) * 10) / 10 : null,
 		at: r.at
 	}));
 }

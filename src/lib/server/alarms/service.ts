@@ -194,9 +194,15 @@ export class AlarmService {
 		}
 	}
 
+	/** Whether a device is not known yet (new) or its settings changed. */
+	private unknown(id: string): boolean {
+		return !this.devices.has(id) || this.stale.has(id);
+	}
+
 	/** Settings of devices not known yet (new) or changed; one query. */
-	private async refresh(ids: readonly string[]): Promise<void> {
-		const missing = ids.filter((id) => !this.devices.has(id) || this.stale.has(id));
+	private async refresh(ids: Iterable<string>): Promise<void> {
+		const missing: string[] = [];
+		for (const id of ids) if (this.unknown(id)) missing.push(id);
 		if (missing.length === 0) return;
 		// A device new to this engine was registered (or enabled) while it ran: every reading
 		// it stored since came here, so there is no history to load. An alarm left active
@@ -233,29 +239,38 @@ export class AlarmService {
 		await this.commit(this.engine.status(event.deviceId, event.status, event.at.getTime(), this.now()));
 	}
 
+	/**
+	 * A batch of committed readings. It runs for every batch the ingest commits (at a
+	 * few hundred readings a second, batches of one or two), so the usual case (known
+	 * devices, nothing to record) allocates little and waits for nothing: every object
+	 * made here is garbage for the main thread's young generation (bench/README.md, memory).
+	 */
 	private async onReadings(rows: readonly ReadingRow[]): Promise<void> {
 		const byDevice = new Map<string, SensorReading[]>();
+		let unknown = false;
 		for (const r of rows) {
 			let list = byDevice.get(r.deviceId);
-			if (!list) byDevice.set(r.deviceId, (list = []));
+			if (!list) {
+				byDevice.set(r.deviceId, (list = []));
+				unknown ||= this.unknown(r.deviceId);
+			}
 			list.push({ at: r.ts.getTime(), levelCm: r.levelCm, batteryV: r.batteryV, clockSkew: r.clockSkew });
 		}
-		const ids = [...byDevice.keys()];
-		await this.refresh(ids);
+		if (unknown) await this.refresh(byDevice.keys());
 		if (this.options.sharedWindow) {
 			// Another instance stored some of these sensors' readings: decide on the whole history.
 			const skip = new Map([...byDevice].map(([id, list]) => [id, new Set(list.map((r) => r.at))]));
-			await this.restoreFromDatabase(ids, skip);
+			await this.restoreFromDatabase([...byDevice.keys()], skip);
 		}
 		const now = this.now();
 		const transitions: Transition[] = [];
 		const levels: LevelUpdate[] = [];
 		for (const [id, list] of byDevice) {
 			const { transitions: t, level } = this.engine.readings(id, list, now);
-			transitions.push(...t);
+			for (const transition of t) transitions.push(transition);
 			if (level) levels.push(level);
 		}
-		await this.commit(transitions);
+		if (transitions.length > 0) await this.commit(transitions);
 		for (const level of levels) this.publishLevel(level, now);
 	}
 

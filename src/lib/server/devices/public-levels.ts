@@ -1,10 +1,10 @@
 import { queryAsUser, withAnon, type Database, type Sql } from '../db';
 import type { SessionUser } from '../auth/sessions';
-import { siagaOf } from '$lib/domain/flood';
 import { nearestSensor, trendOf } from '$lib/domain/water-level';
 import type { PublicLevel, PublicRwLevels } from '$lib/views/water';
+import { heldSiagaOf, type FloodHold } from '../alarms/queries';
 
-interface LevelRecord {
+interface LevelRecord extends FloodHold {
 	device_id: string;
 	name: string;
 	rt_id: string | null;
@@ -19,7 +19,11 @@ interface LevelRecord {
 	earlier_cm: number | null;
 }
 
-/** Only what a water-gate board shows (app.public_water_levels, readable by anyone). */
+/**
+ * Only what a water-gate board shows (app.public_water_levels, readable by anyone),
+ * with what heldSiaga needs: the Siaga level is the alarm engine's, as on the
+ * security post, not the last reading's.
+ */
 const LEVELS = 'select * from app.public_water_levels($1)';
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
@@ -30,7 +34,7 @@ function toPublic(r: LevelRecord): PublicLevel {
 		name: r.name,
 		rtNumber: r.rt_number,
 		levelCm: round(r.level_cm),
-		siaga: siagaOf(r.level_cm, r),
+		siaga: heldSiagaOf(r),
 		trend: trendOf(r.level_cm, r.earlier_cm),
 		at: r.level_at === null ? null : new Date(r.level_at).toISOString()
 	};
