@@ -97,7 +97,7 @@ async function main() {
 			return row!.missed ?? 0;
 		};
 		const phase = async (seqBase: number, during?: () => Promise<void>) => {
-			let mark = { at: 0, rows: 0, cpu: stackCpu(), us: monotonicUs(), counters: [] as Counters[] };
+			let mark = { at: 0, rows: 0, cpu: stackCpu(), us: monotonicUs(), counters: [] as (Counters | null)[] };
 			let stop = { ...mark };
 			let side: Promise<void> = Promise.resolve();
 			const result = await runPhase({
@@ -133,7 +133,7 @@ async function main() {
 			// Per instance in the window (one that restarted in it is left out).
 			const instancesIn = stop.counters
 				.map((after, i) => ({ after, before: mark.counters[i] }))
-				.filter((c): c is { after: Counters; before: Counters } => c.before !== undefined && c.before.pid === c.after.pid)
+				.filter((c): c is { after: Counters; before: Counters } => !!c.after && !!c.before && c.before.pid === c.after.pid)
 				.map(({ after, before }) => ({
 					writeBusyPct: ((after.writeSeconds - before.writeSeconds) / windowS) * 100,
 					rowsPerBatch: (after.rows - before.rows) / Math.max(1, after.batches - before.batches),
@@ -188,7 +188,7 @@ async function main() {
 		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
 		// Batch sizes from the instances' own counters (/metrics with the METRICS_TOKEN bearer token).
-		const batches = await countersOf(instances);
+		const batches = (await countersOf(instances)).filter((c) => c !== null);
 		const retries = instances.flatMap((i) => i.app.output().split('\n').filter((l) => l.includes('not stored')));
 		if (retries.length > 0) console.log(`store retries logged by the instances: ${retries.length}, first: ${retries[0]!.slice(0, 300)}`);
 		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
@@ -275,10 +275,13 @@ interface Counters {
 	pubackWrites: number;
 }
 
-function countersOf(instances: Instance[]): Promise<Counters[]> {
+/** Null for an instance that does not answer (killed, not back yet). */
+function countersOf(instances: Instance[]): Promise<(Counters | null)[]> {
 	return Promise.all(
 		instances.map(async (i) => {
-			const text = await (await fetch(`${i.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) })).text();
+			const response = await fetch(`${i.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) }).catch(() => null);
+			if (!response?.ok) return null;
+			const text = await response.text();
 			const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 			return {
 				pid: i.app.pid,
