@@ -13,9 +13,12 @@
 // is stopped and removed at the end. Prints a table and writes
 // bench/results/ingest-external.json.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, killInstance, METRICS_TOKEN, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor, type Instance } from './ingest-external/stack';
+import { summarise, type CpuProfile } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { startMosquitto } from './ingest/targets';
 import { ensureBuild } from './lib/app';
@@ -36,7 +39,9 @@ function options() {
 			publishers: { type: 'string', default: '100' },
 			duration: { type: 'string', default: '8' },
 			window: { type: 'string', default: '32' },
-			warmup: { type: 'string', default: '1' }
+			warmup: { type: 'string', default: '1' },
+			// The instances run under `--cpu-prof`: the full-speed phase only, each thread's self time printed, no JSON written.
+			profile: { type: 'boolean', default: false }
 		}
 	});
 	const int = wholeNumber;
@@ -44,7 +49,8 @@ function options() {
 		publishers: int('publishers', values.publishers, 1, 1000),
 		durationS: int('duration', values.duration, 2, 60),
 		window: int('window', values.window, 1, 1000),
-		warmupS: int('warmup', values.warmup, 0, 10)
+		warmupS: int('warmup', values.warmup, 0, 10),
+		profile: values.profile
 	};
 }
 
@@ -62,7 +68,9 @@ async function main() {
 		const mosquitto = await startGeneratedMosquitto(await freePort(), devices, users);
 		cleanup.unshift(() => mosquitto.close());
 		const env = { databaseUrl: pg.url, mqttPort: mosquitto.port, dataKey: randomBytes(32).toString('base64') };
-		const instances: Instance[] = await Promise.all(users.map((u) => startInstance(u, env)));
+		const profileDirs = o.profile ? await Promise.all(users.map(() => mkdtemp(path.join(os.tmpdir(), 'rukun-bench-profile-')))) : [];
+		const profileFlags = (i: number) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirs[i]}`, '--cpu-prof-interval=500'] : []);
+		const instances: Instance[] = await Promise.all(users.map((u, i) => startInstance(u, env, profileFlags(i))));
 		cleanup.unshift(() => Promise.all(instances.map((i) => stopInstance(i))));
 		console.log(`PostgreSQL ${pg.version}, Mosquitto on ${mosquitto.port}, app instances ${instances.map((i) => i.app.url).join(', ')}`);
 
@@ -72,7 +80,11 @@ async function main() {
 		};
 		/** CPU seconds of the app instances and of PostgreSQL (postmaster and backends) so far. */
 		const stackCpu = () => ({
-			app: new Map(instances.map((i) => [i.app.pid, processCpuSeconds(i.app.pid) ?? 0])),
+			// An instance that is gone (killed, not back yet) drops out instead of counting as 0 s.
+			app: new Map(instances.flatMap((i) => {
+				const seconds = processCpuSeconds(i.app.pid);
+				return seconds === null ? [] : [[i.app.pid, seconds] as const];
+			})),
 			pg: pg.pid ? treeCpuSeconds(pg.pid) : new Map<number, number>()
 		});
 		/** Readings missing inside a phase's seq range: per device, max − min + 1 − stored. */
@@ -85,8 +97,8 @@ async function main() {
 			return row!.missed ?? 0;
 		};
 		const phase = async (seqBase: number, during?: () => Promise<void>) => {
-			let mark = { at: 0, rows: 0, cpu: stackCpu() };
-			let stop = { at: 0, rows: 0, cpu: stackCpu() };
+			let mark = { at: 0, rows: 0, cpu: stackCpu(), us: monotonicUs(), counters: [] as (Counters | null)[] };
+			let stop = { ...mark };
 			let side: Promise<void> = Promise.resolve();
 			const result = await runPhase({
 				target: mosquitto,
@@ -98,11 +110,11 @@ async function main() {
 				durationMs: o.durationS * 1000,
 				seqBase,
 				onMark: async () => {
-					mark = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu() };
+					mark = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
 					if (during) side = during();
 				},
 				onStop: async () => {
-					stop = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu() };
+					stop = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
 				}
 			});
 			await side;
@@ -117,6 +129,18 @@ async function main() {
 			// An instance restarted in the window counts from its start (its start-up included).
 			const appCpuPct = (treeCpuDelta(mark.cpu.app, stop.cpu.app) / windowS) * 100;
 			const pgCpuPct = (treeCpuDelta(mark.cpu.pg, stop.cpu.pg) / windowS) * 100;
+			const storedPerS = (stop.rows - mark.rows) / windowS;
+			// Per instance in the window (one that restarted in it is left out).
+			const instancesIn = stop.counters
+				.map((after, i) => ({ after, before: mark.counters[i] }))
+				.filter((c): c is { after: Counters; before: Counters } => !!c.after && !!c.before && c.before.pid === c.after.pid)
+				.map(({ after, before }) => ({
+					writeBusyPct: ((after.writeSeconds - before.writeSeconds) / windowS) * 100,
+					rowsPerBatch: (after.rows - before.rows) / Math.max(1, after.batches - before.batches),
+					unackedMax: after.unackedMax,
+					holds: after.holds - before.holds,
+					pubacksPerWrite: (after.pubacks - before.pubacks) / Math.max(1, after.pubackWrites - before.pubackWrites)
+				}));
 			return {
 				result,
 				appCpuPct,
@@ -124,16 +148,35 @@ async function main() {
 				// "Other" in runPhase is everything but the generator, Mosquitto and this process: here that includes the stack.
 				otherCpuPct: result.otherCpuPct === null ? null : Math.max(0, result.otherCpuPct - appCpuPct - pgCpuPct),
 				gaps: await gapsIn(seqBase),
-				storedPerS: (stop.rows - mark.rows) / ((stop.at - mark.at) / 1000),
+				storedPerS,
+				// CPU time per reading stored in the window: what the throughput is on a machine the stack has to itself.
+				appCpuUsPerReading: storedPerS > 0 ? (appCpuPct * 1e4) / storedPerS : null,
+				pgCpuUsPerReading: storedPerS > 0 ? (pgCpuPct * 1e4) / storedPerS : null,
+				instancesIn,
 				rows,
 				lost: Math.max(0, result.totalAcked - rows),
-				drainS: (performance.now() - drainStart) / 1000
+				drainS: (performance.now() - drainStart) / 1000,
+				window: { fromUs: mark.us, toUs: stop.us }
 			};
 		};
 
 		const max = await phase(SEQ_BASE.max);
 		console.log(`full speed: ${Math.round(max.storedPerS)} stored/s, ${max.result.totalAcked} PUBACKed by Mosquitto, ${max.rows} stored, drained in ${max.drainS.toFixed(1)} s`);
+		console.log(`  CPU per reading stored: apps ${round(max.appCpuUsPerReading, 1)} µs, PostgreSQL ${round(max.pgCpuUsPerReading, 1)} µs`);
+		for (const [i, c] of max.instancesIn.entries()) {
+			console.log(
+				`  ${users[i]}: writing ${Math.round(c.writeBusyPct)} % of the window, ${Math.round(c.rowsPerBatch)} rows per batch, unacknowledged at most ${c.unackedMax}, held ${c.holds} times, ${Math.round(c.pubacksPerWrite)} PUBACKs per write`
+			);
+		}
 
+		if (o.profile) {
+			console.log(`apps CPU ${Math.round(max.appCpuPct)} %, PostgreSQL CPU ${Math.round(max.pgCpuPct)} %, other ${Math.round(max.otherCpuPct ?? 0)} %`);
+			// The profiles are written as the instances exit.
+			await Promise.all(instances.map((i) => stopInstance(i)));
+			for (const [i, dir] of profileDirs.entries()) await printProfiles(users[i]!, dir, max.window);
+			console.log('\n--profile: the instances ran under the profiler, so bench/results/ is not written.');
+			return;
+		}
 		let restartS = 0;
 		const kill = await phase(SEQ_BASE.kill, async () => {
 			await new Promise((resolve) => setTimeout(resolve, (o.durationS * 1000) / 3));
@@ -145,13 +188,7 @@ async function main() {
 		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
 		// Batch sizes from the instances' own counters (/metrics with the METRICS_TOKEN bearer token).
-		const batches = await Promise.all(
-			instances.map(async (i) => {
-				const text = await (await fetch(`${i.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) })).text();
-				const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-				return { batches: value('rukun_ingest_batches_total'), rows: value('rukun_mqtt_messages_accepted_total'), max: value('rukun_ingest_batch_rows_max') };
-			})
-		);
+		const batches = (await countersOf(instances)).filter((c) => c !== null);
 		const retries = instances.flatMap((i) => i.app.output().split('\n').filter((l) => l.includes('not stored')));
 		if (retries.length > 0) console.log(`store retries logged by the instances: ${retries.length}, first: ${retries[0]!.slice(0, 300)}`);
 		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
@@ -179,7 +216,7 @@ async function main() {
 				]
 			)
 		);
-		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.max))}`);
+		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.maxBatch))}`);
 		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 ? 'PASS' : 'FAIL'}`);
 		if ((max.otherCpuPct ?? 0) > 25 || (kill.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
 
@@ -194,7 +231,7 @@ async function main() {
 			external_stored: max.rows,
 			external_drain_s: round(max.drainS, 1),
 			external_batch_rows_mean: round(meanBatch, 0),
-			external_batch_rows_max: Math.max(...batches.map((b) => b.max)),
+			external_batch_rows_max: Math.max(...batches.map((b) => b.maxBatch)),
 			external_after_kill_pubacked: kill.result.totalAcked,
 			external_after_kill_stored: kill.rows,
 			external_after_kill_readings_per_s: round(kill.storedPerS, 0),
@@ -205,6 +242,11 @@ async function main() {
 			external_generator_cpu_pct: pct(max.result.generatorCpuPct),
 			external_mosquitto_cpu_pct: pct(max.result.serverCpuPct),
 			external_apps_cpu_pct: pct(max.appCpuPct),
+			external_apps_cpu_us_per_reading: round(max.appCpuUsPerReading, 1),
+			external_postgres_cpu_us_per_reading: round(max.pgCpuUsPerReading, 1),
+			external_unacked_max: Math.max(...max.instancesIn.map((c) => c.unackedMax)),
+			external_holds: max.instancesIn.reduce((n, c) => n + c.holds, 0),
+			external_write_busy_pct: pct(Math.max(...max.instancesIn.map((c) => c.writeBusyPct))),
 			external_postgres_cpu_pct: pct(max.pgCpuPct),
 			external_other_cpu_pct: pct(max.otherCpuPct),
 			external_after_kill_other_cpu_pct: pct(kill.otherCpuPct),
@@ -215,6 +257,60 @@ async function main() {
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
 		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	}
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** An instance's own counters (/metrics with the METRICS_TOKEN bearer token), since its start. */
+interface Counters {
+	pid: number;
+	batches: number;
+	rows: number;
+	maxBatch: number;
+	writeSeconds: number;
+	unackedMax: number;
+	holds: number;
+	pubacks: number;
+	pubackWrites: number;
+}
+
+/** Null for an instance that does not answer (killed, not back yet). */
+function countersOf(instances: Instance[]): Promise<(Counters | null)[]> {
+	return Promise.all(
+		instances.map(async (i) => {
+			const response = await fetch(`${i.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) }).catch(() => null);
+			if (!response?.ok) return null;
+			const text = await response.text();
+			const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+			return {
+				pid: i.app.pid,
+				batches: value('rukun_ingest_batches_total'),
+				rows: value('rukun_mqtt_messages_accepted_total'),
+				maxBatch: value('rukun_ingest_batch_rows_max'),
+				writeSeconds: value('rukun_ingest_write_seconds_total'),
+				unackedMax: value('rukun_mqtt_external_unacked_max'),
+				holds: value('rukun_mqtt_external_holds_total'),
+				pubacks: value('rukun_mqtt_external_pubacks_total'),
+				pubackWrites: value('rukun_mqtt_external_puback_writes_total')
+			};
+		})
+	);
+}
+
+/** Each thread's profile of one instance (main thread: thread id 0 in the file name), self time in the measured window. */
+async function printProfiles(user: string, dir: string, window: { fromUs: number; toUs: number }) {
+	const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+	for (const file of files) {
+		const profile = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile;
+		const s = summarise(profile, 25, window);
+		if (s.totalMs === 0) continue;
+		const thread = file.split('.').at(-3) === '0' ? 'main thread' : `worker thread ${file.split('.').at(-3)}`;
+		const line = (e: { name: string; ms: number; pct: number }) => `      ${e.pct.toFixed(1).padStart(5)} %  ${e.name}`;
+		console.log(`\n  ${user}, ${thread} (${path.join(dir, file)}): ${s.totalMs.toFixed(0)} ms sampled in the window, self time by area:`);
+		console.log(s.byArea.slice(0, 15).map(line).join('\n'));
+		console.log('    by function:');
+		console.log(s.byFunction.map(line).join('\n'));
 	}
 }
 

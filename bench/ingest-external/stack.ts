@@ -101,7 +101,7 @@ export interface Instance {
 /** The instances' /metrics bearer token (METRICS_TOKEN): the bench reads their counters with it. */
 export const METRICS_TOKEN = randomBytes(24).toString('base64url');
 
-export async function startInstance(user: string, env: { databaseUrl: string; mqttPort: number; dataKey: string }): Promise<Instance> {
+export async function startInstance(user: string, env: { databaseUrl: string; mqttPort: number; dataKey: string }, nodeFlags: string[] = []): Promise<Instance> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-app-'));
 	const app = await startApp({
 		DATA_DIR: dataDir,
@@ -112,7 +112,7 @@ export async function startInstance(user: string, env: { databaseUrl: string; mq
 		MQTT_USERNAME: user,
 		MQTT_PASSWORD: APP_PASSWORD,
 		METRICS_TOKEN
-	});
+	}, undefined, nodeFlags);
 	await waitFor(async () => (await fetch(`${app.url}/healthz`, { signal: AbortSignal.timeout(5000) })).status === 200, 60_000, `${user} healthy`);
 	return { user, app, dataDir };
 }

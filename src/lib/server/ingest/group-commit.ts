@@ -9,7 +9,7 @@ export class GroupCommit<T, R = void> {
 	private running = false;
 	private scheduled = false;
 	private idle: (() => void)[] = [];
-	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, splits: 0 };
+	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, splits: 0, writeMs: 0 };
 
 	/**
 	 * `write` returns one result per item, in order (e.g. "was new", "was a duplicate").
@@ -53,8 +53,10 @@ export class GroupCommit<T, R = void> {
 			return;
 		}
 		this.running = true;
+		const t0 = performance.now();
 		try {
 			const outcomes = await this.writeIsolating(batch.map((b) => b.item));
+			this.stats.writeMs += performance.now() - t0;
 			this.stats.batches++;
 			this.stats.items += batch.length;
 			this.stats.lastBatch = batch.length;

@@ -94,6 +94,8 @@ export class Ingest {
 	/** Lookups in flight: messages of a device not cached yet share one query (an external broker delivers thousands at once). */
 	private lookups = new Map<string, Promise<DeviceInfo | null>>();
 	private decisions = new WeakMap<Principal, { topic: string; decision: PublishDecision }>();
+	/** Parsed topics of messages without a publisher (an external broker's, wills): each device uses the same one again and again. */
+	private routes = new Map<string, TopicRoute | null>();
 	private readonly futureMs: number;
 	private readonly maxAgeMs: number;
 	/** Messages the database refused for their data, by (device, boot, seq): how often so far. */
@@ -188,6 +190,17 @@ export class Ingest {
 		return decision;
 	}
 
+	/** `parseTopic`, remembered per topic (up to 10,000 topics, then forgotten and started again). */
+	routeOf(topic: string): TopicRoute | null {
+		let route = this.routes.get(topic);
+		if (route === undefined) {
+			if (this.routes.size >= 10_000) this.routes.clear();
+			route = parseTopic(topic);
+			this.routes.set(topic, route);
+		}
+		return route;
+	}
+
 	private reject(reason: RejectReason, device: string | null): Verdict {
 		this.metrics.reject(reason, device);
 		return 'drop';
@@ -218,7 +231,7 @@ export class Ingest {
 		this.metrics.messagesIn++;
 		const who = principal?.kind === 'device' ? principal.deviceId : null;
 		if (payload.length > MAX_PAYLOAD_BYTES) return this.rejected('oversized', who);
-		const decision = principal ? this.decide(principal, topic) : { allow: true as const, route: parseTopic(topic) };
+		const decision = principal ? this.decide(principal, topic) : { allow: true as const, route: this.routeOf(topic) };
 		if (!decision.allow) return this.rejected(decision.reason, who);
 		const route = decision.route;
 		// Development clients (anonymous) may use other topics; they are not ingested.
@@ -377,7 +390,8 @@ export class Ingest {
 			batches: r.batches + p.batches,
 			items: r.items + p.items,
 			maxBatch: Math.max(r.maxBatch, p.maxBatch),
-			lastBatch: r.lastBatch
+			lastBatch: r.lastBatch,
+			writeMs: r.writeMs + p.writeMs
 		}, { ...this.rollups.stats, batchesWaiting: this.rollups.waiting });
 	}
 }

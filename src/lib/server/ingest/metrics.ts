@@ -1,3 +1,4 @@
+import type { ExternalLinkStats } from '../mqtt/external';
 import type { RejectReason } from './schemas';
 
 /**
@@ -14,6 +15,8 @@ export class IngestMetrics {
 	refusedConnections = 0;
 	/** Messages the database refused repeatedly, kept in ingest_dead_letter and acknowledged. */
 	deadLetters = 0;
+	/** The external broker link's counters (MQTT_URL mode), set by the link. */
+	external: (() => ExternalLinkStats) | null = null;
 	private rejected = new Map<string, number>();
 	private refusedByReason = new Map<string, number>();
 	private lag = { count: 0, sumMs: 0, maxMs: 0 };
@@ -51,7 +54,7 @@ export class IngestMetrics {
 	}
 
 	render(
-		batches: { batches: number; items: number; maxBatch: number; lastBatch: number },
+		batches: { batches: number; items: number; maxBatch: number; lastBatch: number; writeMs: number },
 		rollups: { flushes: number; failures: number; batchesDiscarded: number; batchesRecovered: number; batchesWaiting: number }
 	): string {
 		const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -83,6 +86,7 @@ export class IngestMetrics {
 			),
 			...metric('rukun_ingest_batch_rows_max', 'gauge', 'Largest batch so far.', batches.maxBatch),
 			...metric('rukun_ingest_batch_rows_last', 'gauge', 'Size of the last batch.', batches.lastBatch),
+			...metric('rukun_ingest_write_seconds_total', 'counter', 'Time batches spent being written (the database and the wait for it).', batches.writeMs / 1000),
 			...header('rukun_ingest_lag_ms', 'summary', 'Device timestamp to stored, milliseconds.'),
 			`rukun_ingest_lag_ms_sum ${this.lag.sumMs}`,
 			`rukun_ingest_lag_ms_count ${this.lag.count}`,
@@ -98,6 +102,23 @@ export class IngestMetrics {
 				rollups.batchesDiscarded
 			)
 		);
+		const link = this.external?.();
+		if (link) {
+			lines.push(
+				...metric('rukun_mqtt_external_pubacks_total', 'counter', 'PUBACKs sent to the external broker, each after its message was stored.', link.acked),
+				...metric('rukun_mqtt_external_puback_writes_total', 'counter', 'Socket writes that carried them.', link.ackWrites),
+				...metric('rukun_mqtt_external_unacked', 'gauge', 'Messages received from the external broker and not acknowledged yet.', link.pendingAcks),
+				...metric('rukun_mqtt_external_unacked_max', 'gauge', 'Most unacknowledged messages at once since start.', link.maxPendingAcks),
+				...metric(
+					'rukun_mqtt_external_holds_total',
+					'counter',
+					'Times the app stopped reading because MQTT_RECEIVE_MAXIMUM messages were unacknowledged (the broker sent more than its Receive Maximum).',
+					link.holds
+				),
+				...metric('rukun_mqtt_external_connects_total', 'counter', 'Connections made to the external broker.', link.connects),
+				...metric('rukun_mqtt_external_store_retries_total', 'counter', 'Failed writes retried (their PUBACKs wait).', link.storeRetries)
+			);
+		}
 		return `${lines.join('\n')}\n`;
 	}
 }

@@ -73,15 +73,15 @@ export async function writeReadings(db: Database | Sql, rows: ReadingRow[], batc
 		 )
 		 select device_id, boot, seq from input except select device_id, boot, seq from ins`,
 		[
-			rows.map((r) => r.deviceId),
-			rows.map((r) => r.rwId),
-			rows.map((r) => r.seq),
-			rows.map((r) => r.ts.getTime()),
-			rows.map((r) => r.levelCm),
-			rows.map((r) => r.distanceCm),
-			rows.map((r) => r.batteryV),
-			rows.map((r) => pgBool(r.clockSkew)),
-			rows.map((r) => r.boot),
+			textArray(rows.map((r) => r.deviceId)),
+			textArray(rows.map((r) => r.rwId)),
+			numberArray(rows.map((r) => r.seq)),
+			numberArray(rows.map((r) => r.ts.getTime())),
+			numberArray(rows.map((r) => r.levelCm)),
+			numberArray(rows.map((r) => r.distanceCm)),
+			numberArray(rows.map((r) => r.batteryV)),
+			`{${rows.map((r) => pgBool(r.clockSkew)).join(',')}}`,
+			numberArray(rows.map((r) => r.boot)),
 			batchAt,
 			...range
 		]
@@ -135,6 +135,33 @@ export const readingKey = (deviceId: string, boot: number | string, seq: number 
  * (the string 't' included) as false.
  */
 const pgBool = (b: boolean) => (b ? 't' : 'f');
+
+/**
+ * An array parameter as PostgreSQL's array literal, built here in one join: the
+ * database worker then posts one string per column instead of cloning 5,000 values
+ * and having postgres.js escape each (measured in bench:ingest-external: that was a
+ * fifth of the PostgreSQL worker's busy time). The statement casts it (`$1::bigint[]`).
+ */
+function numberArray(values: readonly (number | null)[]): string {
+	let out = '{';
+	for (let i = 0; i < values.length; i++) {
+		const v = values[i];
+		if (i > 0) out += ',';
+		out += v === null ? 'NULL' : String(v);
+	}
+	return `${out}}`;
+}
+
+/** Text elements double-quoted, with `"` and `\\` escaped: any string, also one spelled NULL. */
+function textArray(values: readonly string[]): string {
+	let out = '{';
+	for (let i = 0; i < values.length; i++) {
+		const v = values[i]!;
+		if (i > 0) out += ',';
+		out += `"${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`;
+	}
+	return `${out}}`;
+}
 
 export interface PanicRow {
 	deviceId: string;

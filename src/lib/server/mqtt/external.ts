@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import type { Ingest } from '../ingest/ingest';
 import { OrderedAcks } from './ordered-acks';
-import { ANY, INGEST_FILTERS, parseTopic, shared, topics } from './topics';
+import { ANY, INGEST_FILTERS, shared, topics } from './topics';
 
 /** Topics the app ingests, as MQTT 5 shared subscriptions: instances split the load. */
 export const SHARED_SUBSCRIPTIONS = INGEST_FILTERS.map((filter) => shared('rukun', filter));
@@ -14,7 +14,11 @@ export interface ExternalBrokerOptions {
 	clientId: string;
 	/** How long the broker keeps the session (and queues its share) while the instance is away. */
 	sessionExpirySeconds: number;
-	/** QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive Maximum). */
+	/**
+	 * QoS 1 messages the broker may have in flight to this instance (MQTT 5 Receive
+	 * Maximum); the app also stops reading at that many unacknowledged messages, for a
+	 * broker that sends more (Mosquitto 2.0.11 does).
+	 */
 	receiveMaximum: number;
 	ingest: Ingest;
 	log?: (message: string) => void;
@@ -35,10 +39,23 @@ export interface ExternalBroker {
 	isUp(): boolean;
 	/** Resolves once connected and subscribed (the app runs without it meanwhile). */
 	ready: Promise<void>;
-	stats(): { connects: number; acked: number; pendingAcks: number; storeRetries: number };
+	stats(): ExternalLinkStats;
 	/** A server message (alerts, pump commands), QoS 1; rejects while the broker is away. */
 	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>;
 	close(): Promise<void>;
+}
+
+export interface ExternalLinkStats {
+	connects: number;
+	/** PUBACKs written to the broker, and the socket writes that carried them. */
+	acked: number;
+	ackWrites: number;
+	/** Messages received and not acknowledged yet (waiting for their batch), and the most at once. */
+	pendingAcks: number;
+	maxPendingAcks: number;
+	/** Times the app stopped reading because Receive Maximum messages were unacknowledged. */
+	holds: number;
+	storeRetries: number;
 }
 
 /** Given to mqtt.js' handleMessage callback: "send no PUBACK, take the next packet". */
@@ -58,7 +75,13 @@ const ACK_AFTER_STORE = new Error('acknowledged after the batch is stored');
  *   and reads on (mqtt.js handlers/publish). So each message is handed to the group
  *   commit, the callback releases mqtt.js at once with ACK_AFTER_STORE, and the PUBACK
  *   is written once stored. Messages keep arriving while a write runs and join the
- *   next batch; the Receive Maximum bounds how many wait;
+ *   next batch; the Receive Maximum bounds how many wait. Mosquitto 2.0.11 does not
+ *   keep to it (for each PUBACK of its oldest in-flight message it sends up to that
+ *   many more), so at that many unacknowledged messages the app also stops taking
+ *   packets (mqtt.js reads no further until handleMessage calls back; the socket
+ *   fills and TCP holds the broker) and goes on as PUBACKs go out. Unbounded, an
+ *   instance held 10,000+ messages in memory (bench:ingest-external), long enough for
+ *   them to outlive the young generation;
  * - a failed write is retried (with backoff) until stored: its PUBACK waits, and so do
  *   those behind it, so the broker holds them meanwhile;
  * - duplicates (a redelivery of a message stored before the crash) are stored once:
@@ -84,13 +107,26 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		// The broker keeps the subscriptions in the session; they are renewed on each connect below.
 		resubscribe: false,
 		reconnectPeriod: delay,
-		connectTimeout: 10_000
+		connectTimeout: 10_000,
+		// mqtt.js traces every packet through `debug` (a no-op that still costs a call and
+		// its arguments several times per message): off unless DEBUG asks for it.
+		...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: () => {} })
 	});
+	/** mqtt.js' "next packet" callback, held while too many messages are unacknowledged. */
+	let held: (() => void) | null = null;
+	let holds = 0;
+	const release = () => {
+		if (held && acks.pending < options.receiveMaximum) {
+			const next = held;
+			held = null;
+			next();
+		}
+	};
 	const acks = new OrderedAcks((bytes) => {
 		// Written straight to the connection the messages came on (reset() on close
 		// drops what belongs to an older one).
 		if (client.connected && client.stream.writable) client.stream.write(bytes);
-	});
+	}, release);
 
 	const store = (topic: string, payload: Buffer, done: () => void, attempt = 0): void => {
 		options.ingest.handle(null, topic, payload).then(done, (err: unknown) => {
@@ -105,14 +141,16 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 	const onAlert = options.onAlert;
 	client.handleMessage = (packet, callback) => {
 		const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-		if (onAlert && parseTopic(packet.topic)?.family === 'alerts') {
+		if (onAlert && options.ingest.routeOf(packet.topic)?.family === 'alerts') {
 			onAlert(packet.topic, payload);
 			return callback();
 		}
 		// The broker enforced who may publish where; ingest checks the device and payload.
 		if (packet.qos === 1 && packet.messageId !== undefined) {
 			store(packet.topic, payload, acks.track(packet.messageId));
-			callback(ACK_AFTER_STORE);
+			if (acks.pending < options.receiveMaximum) return callback(ACK_AFTER_STORE);
+			holds++;
+			held = () => callback(ACK_AFTER_STORE);
 		} else {
 			// QoS 0 (a status message) has no acknowledgement to hold back.
 			store(packet.topic, payload, () => {});
@@ -144,6 +182,8 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		const was = subscribed;
 		subscribed = false;
 		acks.reset();
+		// The held packet's connection is gone (mqtt.js drops what it had parsed from it).
+		release();
 		if (was) options.onDown?.();
 		if (closing) return;
 		// mqtt.js reconnects every reconnectPeriod (read when it schedules the next
@@ -153,10 +193,21 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 	});
 	client.on('error', (err) => log(`mqtt: external broker: ${err.message}`));
 
+	const stats = (): ExternalLinkStats => ({
+		connects,
+		acked: acks.acked,
+		ackWrites: acks.writes,
+		pendingAcks: acks.pending,
+		maxPendingAcks: acks.maxPending,
+		holds,
+		storeRetries
+	});
+	options.ingest.metrics.external = stats;
+
 	return {
 		isUp: () => client.connected && subscribed,
 		ready,
-		stats: () => ({ connects, acked: acks.acked, pendingAcks: acks.pending, storeRetries }),
+		stats,
 		async publish(topic, payload, publishOptions = {}) {
 			// Not queued while away: the dashboards catch up from the database when they reconnect.
 			if (!client.connected) throw new Error('external broker not connected');
