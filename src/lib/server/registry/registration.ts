@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
 import { cleanId } from '$lib/domain/nik';
-import { queryAsUser, withUser, type Database, type Sql } from '../db';
-import { audit } from '../audit';
+import { batchAsUser, queryAsUser, withUser, type Database, type Sql, type Statement } from '../db';
+import { batchIn } from '../db/types';
+import { audit, auditStatement } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
+import { distinctHouses, ENSURE_HOUSES, ensureHouses, insertHouseholds, insertResidents, insertResidentsStatement, linkResidentsByNikStatement, sealKk, sealNik } from './records';
+import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sheet } from './spreadsheet';
 import { may } from '$lib/domain/permissions';
 
@@ -141,30 +143,36 @@ const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()
 
 /**
  * Against the registry (all RTs of the RW, through definer functions): a NIK not yet
- * registered, and a KK already registered only at the same house. Two statements.
+ * registered, and a KK already registered only at the same house. Three reads, sent
+ * together (`registryReads`), judged by `planFrom`.
  */
-async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Promise<Plan & { householdOf: Map<string, string> }> {
+function registryReads(user: SessionUser, local: LocalCheck): Statement[] {
+	return [
+		{ text: 'select app.registered_niks($1, $2) as h', params: [user.rwId, local.nikHashes] },
+		{
+			text: `select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
+			   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
+			params: [user.rwId, local.kkHashes]
+		},
+		// Registered KKs (at the user's own houses: RLS lets them read their people) that
+		// already have a head; only asked when a row is a head.
+		{
+			text: `select distinct household_id from resident
+			  where $3::boolean and household_id in (select household_id from app.registered_kks($1, $2))
+			    and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+			params: [user.rwId, local.kkHashes, local.valid.some((r) => isActiveHead(r.resident))]
+		}
+	];
+}
+
+type RegisteredKk = { kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string };
+
+function planFrom(local: LocalCheck, [niks, kks, heads]: unknown[][]): Plan & { householdOf: Map<string, string> } {
 	const errors = [...local.errors];
-	const registered = new Set(
-		(await tx.query<{ h: string }>('select app.registered_niks($1, $2) as h', [user.rwId, local.nikHashes])).map((r) => r.h)
-	);
-	const households = await tx.query<{ kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string }>(
-		`select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
-		   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
-		[user.rwId, local.kkHashes]
-	);
+	const registered = new Set((niks as { h: string }[]).map((r) => r.h));
+	const households = kks as RegisteredKk[];
 	const existingKk = new Map(households.map((h) => [h.kk_hash, h]));
-	// Registered KKs (at the user's own houses: RLS lets them read their people) that already have a head.
-	const headed = new Set(
-		(households.length === 0 || !local.valid.some((r) => isActiveHead(r.resident))
-			? []
-			: await tx.query<{ household_id: string }>(
-				`select distinct household_id from resident
-				  where household_id = any ($1::uuid[]) and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
-				[households.map((h) => h.household_id)]
-			)
-		).map((r) => r.household_id)
-	);
+	const headed = new Set((heads as { household_id: string }[]).map((r) => r.household_id));
 	const rows: PlannedRow[] = [];
 	for (const row of local.valid) {
 		if (registered.has(row.nikHash)) {
@@ -262,7 +270,66 @@ async function writeChunk(
 	];
 }
 
-const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
+/**
+ * One chunk of a large import as statements for one batch (`batchAsUser`): what
+ * `writeChunk` writes, each statement recording what it created in import_write. No
+ * statement needs an earlier one's answer: houses are found by RT, block and number,
+ * households by their KK's blind index (`written`: the KKs written by earlier chunks).
+ */
+function chunkStatements(
+	keys: PiiKeys,
+	rwId: string,
+	importId: string,
+	chunk: PlannedRow[],
+	known: (kkHash: string) => boolean,
+	sealedKk: Map<string, ReturnType<typeof sealKk>>,
+	sealedNik: Map<PlannedRow, ReturnType<typeof sealNik>>
+): { statements: Statement[]; fresh: string[] } {
+	const taken = new Set<string>();
+	const fresh = chunk.filter((row) => !known(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
+	const statements: Statement[] = [];
+	const record = (kind: Written['kind'], at: number) => `insert into import_write (import_id, rw_id, kind, row_id) select $${at}, $1, '${kind}', id from written`;
+	if (fresh.length > 0) {
+		const houses = fresh.map((r) => ({ rtId: r.rtId, block: normalizeHouseCode(r.household.block), number: normalizeHouseCode(r.household.house_number) }));
+		statements.push({
+			text: `with written as (${ENSURE_HOUSES} returning id, xmax = 0 as created) ${record('house', 5)} where created`,
+			params: [rwId, ...distinctHouses(houses), importId]
+		});
+		const kk = fresh.map((r) => sealedKk.get(r.kkHash)!);
+		statements.push({
+			text: `with written as (
+			         insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
+			         select $1, t.r, h.id, t.e, t.x, t.m, t.a
+			           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as t(r, b, n, e, x, m, a)
+			           join house h on h.rt_id = t.r and h.block = t.b and h.number = t.n
+			         returning id
+			       ) ${record('household', 9)}`,
+			params: [
+				rwId,
+				houses.map((h) => h.rtId),
+				houses.map((h) => h.block),
+				houses.map((h) => h.number),
+				kk.map((k) => k.kk_enc),
+				kk.map((k) => k.kk_hash),
+				kk.map((k) => k.kk_masked),
+				fresh.map((r) => r.household.address),
+				importId
+			]
+		});
+	}
+	const residents = insertResidentsStatement(
+		keys,
+		rwId,
+		chunk.map((row) => ({ ...row.resident, household_id: row.kkHash })),
+		chunk.map((row) => sealedNik.get(row)!),
+		true
+	);
+	statements.push({ text: `with written as (${residents.text}) ${record('resident', 17)}`, params: [...residents.params, importId] });
+	const withPhone = chunk.filter((_, i) => residents.withPhone[i]).map((row) => row.nikHash);
+	if (withPhone.length > 0) statements.push(linkResidentsByNikStatement(rwId, withPhone));
+	return { statements, fresh: fresh.map((r) => r.kkHash) };
+}
+
 
 /**
  * Removes what an unfinished import wrote (a chunk failed, or the process stopped
@@ -333,7 +400,7 @@ export async function commitRows(
 	};
 	if (local.valid.length <= CHUNK) {
 		return withUser(db, claimsOf(user), async (tx) => {
-			const plan = await checkRegistry(tx, user, local);
+			const plan = planFrom(local, await batchIn(tx, registryReads(user, local)));
 			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
 			const written = await writeChunk(tx, keys, rwId, plan.rows, plan.householdOf, sealedKk, sealedNik);
 			onProgress(plan.rows.length, plan.rows.length);
@@ -341,25 +408,30 @@ export async function commitRows(
 		});
 	}
 	// Checked again by each chunk's constraints: a NIK or KK registered meanwhile fails its chunk.
-	const plan = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	const plan = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
 	if (plan.errors.length > 0) return { ok: false, errors: plan.errors };
 	const importId = randomUUID();
+	/** The KKs whose households this import wrote. */
+	const written = new Set<string>();
 	const total = plan.rows.length;
 	let households = 0;
 	try {
 		for (let start = 0; start < total; start += CHUNK) {
-			const chunk = plan.rows.slice(start, start + CHUNK);
-			await withUser(db, claimsOf(user), async (tx) => {
-				const written = await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik);
-				households += written.find((w) => w.kind === 'household')!.ids.length;
-				// One statement for the chunk's record: each round trip keeps the session held.
-				const kinds = written.flatMap(({ kind, ids }) => ids.map(() => kind));
-				if (kinds.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kinds, written.flatMap(({ ids }) => ids)]);
-			});
+			// One message: the session is held while the database writes the chunk, not
+			// across round trips to this thread, which MQTT keeps busy (docs/architecture.md, "The database").
+			const chunk = chunkStatements(keys, rwId, importId, plan.rows.slice(start, start + CHUNK), (kk) => plan.householdOf.has(kk) || written.has(kk), sealedKk, sealedNik);
+			await batchAsUser(db, claimsOf(user), chunk.statements);
+			for (const kk of chunk.fresh) written.add(kk);
+			households += chunk.fresh.length;
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
+		const forget = { text: 'delete from import_write where import_id = $1', params: [importId] };
+		if (!afterWrite) {
+			await batchAsUser(db, claimsOf(user), [forget, auditStatement({ rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } })]);
+			return { ok: true, residents: total, households };
+		}
 		return await withUser(db, claimsOf(user), async (tx) => {
-			await tx.query('delete from import_write where import_id = $1', [importId]);
+			await tx.query(forget.text, forget.params);
 			return finish(tx, total, households);
 		});
 	} catch (err) {
@@ -371,7 +443,7 @@ export async function commitRows(
 /** The dry run: every row checked, nothing written. */
 export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
 	const local = await checkLocally(db, keys, user, raw);
-	const { rows, errors, newHouseholds } = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	const { rows, errors, newHouseholds } = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
 	return { rows, errors, newHouseholds };
 }
 
