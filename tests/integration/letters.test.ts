@@ -284,6 +284,20 @@ describe('numbering register', () => {
 		expect(events[0]!.n).toBe(8);
 	});
 
+	it('takes one of two decisions on one request made at once from apart, and refuses the other', async () => {
+		const [id] = await approvedRequests('SK-WARIS', 1);
+		const [approve, reject] = await Promise.all([
+			decide({ ...db }, admin, id!, 'rw', 'approve', '', ctx),
+			decide({ ...db }, admin, id!, 'rw', 'reject', 'Berkas kurang', ctx)
+		]);
+		expect([approve, reject].filter((r) => r.ok)).toHaveLength(1);
+		expect([approve, reject].filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'conflict' }]);
+		const events = await db.query<{ action: string }>(`select action from letter_event where request_id = $1 and action in ('issued', 'rejected')`, [id]);
+		const status = (await db.query<{ status: string }>('select status from letter_request where id = $1', [id]))[0]!.status;
+		expect(events.map((e) => e.action)).toEqual([status]);
+		expect(await db.query('select 1 from letter where request_id = $1', [id])).toHaveLength(status === 'issued' ? 1 : 0);
+	});
+
 	it('starts a new register at the WIB new year, not the UTC one', async () => {
 		const [a, b, c] = await approvedRequests('SK-BM', 3);
 		const before = await decide(db, admin, a!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T16:59:00Z') }); // 23:59 WIB
