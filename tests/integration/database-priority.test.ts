@@ -3,11 +3,9 @@ import type { Database } from '../../src/lib/server/db/types';
 import type { SessionStats } from '../../src/lib/server/db/worker-protocol';
 import { realtimeOf } from '../../src/lib/server/db';
 import { decide } from '../../src/lib/server/letters/review';
-import { commitRows } from '../../src/lib/server/registry/registration';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw } from '../factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
-import { newKk, residentRow } from '../factories/registry';
 
 // PGlite has one session: who gets it next is decided in its worker (session-gate.ts).
 // PostgreSQL has a pool and no such queue.
@@ -63,7 +61,7 @@ describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
 	const adminHolds = (stats: SessionStats) => Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')).reduce((n, [, h]) => n + h.count, 0);
 	const reading = () => realtimeOf(db).batch([{ text: `insert into served (who) values ('reading')` }]);
 
-	it('lets readings sent during letter decisions and an import wait for none of their round trips to the main thread', async () => {
+	it('lets readings sent during letter decisions wait for none of their round trips to the main thread', async () => {
 		const rw = await makeRw(db, 2, 2);
 		const admin = await makeMember(db, rw, 'rw_admin');
 		const requester = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
@@ -78,27 +76,18 @@ describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
 				   from generate_series(1, 3) returning id`,
 				[rw.id, rw.rts[0]!.id, requester.id, subject.residentIds[0]]
 			);
-			const kk = Array.from({ length: 30 }, () => newKk());
-			const sheet = Array.from({ length: 120 }, (_, i) =>
-				residentRow(i + 2, { kk: kk[Math.floor(i / 4)]!, rt: '1', house_number: `P${Math.floor(i / 4)}`, ...(i % 4 ? { relation: 'Anak' } : {}) })
-			);
 			await db.sessionStats!(true);
 			const readings: Promise<unknown>[] = [];
-			// A reading sent right after each decision's and each chunk's first message:
+			// A reading sent right after each decision's first message:
 			// it finds the session held by that work, or free once the work is done.
 			for (const { id } of requests) {
 				const decision = decide(db, admin, id, 'rw', 'approve', '', { pii, store: files.store, origin: 'https://rukun.test' });
 				readings.push(reading());
 				expect(await decision).toMatchObject({ ok: true, status: 'issued' });
 			}
-			const imported = await commitRows(db, pii, admin, sheet, (done, total) => {
-				// Called after a chunk, before the next one is sent: the reading follows it.
-				if (done < total) queueMicrotask(() => readings.push(reading()));
-			});
-			expect(imported).toEqual({ ok: true, residents: 120, households: 30 });
 			await Promise.all(readings);
 			const stats = await db.sessionStats!();
-			expect(readings.length).toBe(3 + 4);
+			expect(readings.length).toBe(3);
 			expect(stats.waits.realtime.count).toBeGreaterThanOrEqual(readings.length);
 			// The administrative work held the session, but never across a main-thread
 			// turn, so no reading waited through one.

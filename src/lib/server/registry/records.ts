@@ -13,22 +13,6 @@ export function sealKk(keys: PiiKeys, kk: string) {
 	return { kk_enc: encryptPii(keys, 'kk', kk), kk_hash: blindIndex(keys, 'kk', kk), kk_masked: maskId(kk) };
 }
 
-/** Finds or creates the houses of $2 (RT ids), $3 (blocks), $4 (numbers) in the RW $1: `distinctHouses` gives them. */
-export const ENSURE_HOUSES = `insert into house (rw_id, rt_id, block, number)
-		 select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
-		 on conflict (rt_id, block, number) do update set block = excluded.block`;
-
-/** Houses as `ENSURE_HOUSES` takes them: normalised, each once (a statement may not upsert a row twice). */
-export function distinctHouses(houses: { rtId: string; block: string; number: string }[]): [string[], string[], string[]] {
-	const distinct = new Map<string, { rtId: string; block: string; number: string }>();
-	for (const h of houses) {
-		const house = { rtId: h.rtId, block: normalizeHouseCode(h.block), number: normalizeHouseCode(h.number) };
-		distinct.set(`${house.rtId}\u0000${house.block}\u0000${house.number}`, house);
-	}
-	const list = [...distinct.values()];
-	return [list.map((h) => h.rtId), list.map((h) => h.block), list.map((h) => h.number)];
-}
-
 /**
  * Finds or creates houses (block + number in an RT) in one statement; returns their
  * ids in the order given (repeats get the same id). Block and number are normalised
@@ -43,9 +27,13 @@ export async function ensureHouses(
 ): Promise<string[]> {
 	const key = (h: { rtId?: string; rt_id?: string; block: string; number: string }) =>
 		`${h.rtId ?? h.rt_id}\u0000${normalizeHouseCode(h.block)}\u0000${normalizeHouseCode(h.number)}`;
+	const distinct = [...new Map(houses.map((h) => [key(h), h])).values()];
 	const rows = await tx.query<{ id: string; rt_id: string; block: string; number: string; created: boolean }>(
-		`${ENSURE_HOUSES} returning id, rt_id, block, number, xmax = 0 as created`,
-		[rwId, ...distinctHouses(houses)]
+		`insert into house (rw_id, rt_id, block, number)
+		 select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
+		 on conflict (rt_id, block, number) do update set block = excluded.block
+		 returning id, rt_id, block, number, xmax = 0 as created`,
+		[rwId, distinct.map((h) => h.rtId), distinct.map((h) => normalizeHouseCode(h.block)), distinct.map((h) => normalizeHouseCode(h.number))]
 	);
 	const ids = new Map(rows.map((r) => [key(r), r.id]));
 	if (created) for (const r of rows) if (r.created) created.add(r.id);
@@ -86,41 +74,21 @@ export async function insertResidents(
 	sealedNiks?: ReturnType<typeof sealNik>[]
 ): Promise<string[]> {
 	if (residents.length === 0) return [];
-	const { text, params, withPhone } = insertResidentsStatement(keys, rwId, residents, sealedNiks);
-	const ids = (await tx.query<{ id: string }>(text, params)).map((r) => r.id);
-	const linked = ids.filter((_, i) => withPhone[i]);
-	if (linked.length > 0) await linkByPhone(tx, { residentIds: linked });
-	return ids;
-}
-
-/**
- * The insert of `insertResidents` as a statement, returning the ids in order.
- * `withPhone`: which of them have a phone, for `linkByPhone`. With `byKk`, each
- * resident names its household by the KK's blind index (`household_id` holds it)
- * instead of its id: a household written by an earlier statement of the same batch.
- */
-export function insertResidentsStatement(
-	keys: PiiKeys,
-	rwId: string,
-	residents: (ResidentInput & { household_id: string })[],
-	sealedNiks?: ReturnType<typeof sealNik>[],
-	byKk = false
-): { text: string; params: unknown[]; withPhone: boolean[] } {
 	const sealed = residents.map((r, i) => ({ ...r, ...(sealedNiks?.[i] ?? sealNik(keys, r.nik)) }));
 	const col = <K extends keyof (typeof sealed)[number]>(k: K) => sealed.map((r) => r[k]);
-	return {
-		text: `insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place,
+	const rows = await tx.query<{ id: string }>(
+		`insert into resident (rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place,
 		                       birth_date, sex, religion, marital_status, relation, occupation, phone, status)
-		 select $1, h.rt_id, h.id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
+		 select $1, h.rt_id, t.household_id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
 		        t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status
-		   from unnest($2::${byKk ? 'text' : 'uuid'}[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[],
+		   from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[],
 		               $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
-		        with ordinality as t(household, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
+		        with ordinality as t(household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
 		                             sex, religion, marital_status, relation, occupation, phone, status, ord)
-		   join household h on ${byKk ? 'h.rw_id = $1 and h.kk_hash = t.household' : 'h.id = t.household'}
+		   join household h on h.id = t.household_id
 		  order by t.ord
 		 returning id`,
-		params: [
+		[
 			rwId,
 			col('household_id'),
 			col('nik_enc'),
@@ -137,9 +105,12 @@ export function insertResidentsStatement(
 			col('occupation'),
 			col('phone'),
 			col('status')
-		],
-		withPhone: sealed.map((r) => !!r.phone)
-	};
+		]
+	);
+	const ids = rows.map((r) => r.id);
+	const withPhone = ids.filter((_, i) => sealed[i]!.phone);
+	if (withPhone.length > 0) await linkByPhone(tx, { residentIds: withPhone });
+	return ids;
 }
 
 /**
@@ -155,12 +126,6 @@ export function insertResidentsStatement(
  * `resident.user_id` themselves: as the caller, only records they may write are
  * linked; as the owner (invite redemption), every record the member's phone matches.
  */
-/** `linkByPhone` of the resident records of the RW $1 with the NIK blind indexes $2, as a statement. */
-export const linkResidentsByNikStatement = (rwId: string, nikHashes: string[]) => ({
-	text: 'select app.link_residents_by_phone(array(select id from resident where rw_id = $1 and nik_hash = any ($2::text[]))) as linked',
-	params: [rwId, nikHashes]
-});
-
 export async function linkByPhone(tx: Sql, target: { residentIds: string[] } | { userId: string; rwId: string }): Promise<number> {
 	const [rows] =
 		'residentIds' in target

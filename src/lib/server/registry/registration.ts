@@ -7,8 +7,7 @@ import { batchIn } from '../db/types';
 import { audit, auditStatement } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { distinctHouses, ENSURE_HOUSES, ensureHouses, insertHouseholds, insertResidents, insertResidentsStatement, linkResidentsByNikStatement, sealKk, sealNik } from './records';
-import { normalizeHouseCode } from '$lib/domain/registry';
+import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
 import type { Sheet } from './spreadsheet';
 import { may } from '$lib/domain/permissions';
 
@@ -270,66 +269,7 @@ async function writeChunk(
 	];
 }
 
-/**
- * One chunk of a large import as statements for one batch (`batchAsUser`): what
- * `writeChunk` writes, each statement recording what it created in import_write. No
- * statement needs an earlier one's answer: houses are found by RT, block and number,
- * households by their KK's blind index (`written`: the KKs written by earlier chunks).
- */
-function chunkStatements(
-	keys: PiiKeys,
-	rwId: string,
-	importId: string,
-	chunk: PlannedRow[],
-	known: (kkHash: string) => boolean,
-	sealedKk: Map<string, ReturnType<typeof sealKk>>,
-	sealedNik: Map<PlannedRow, ReturnType<typeof sealNik>>
-): { statements: Statement[]; fresh: string[] } {
-	const taken = new Set<string>();
-	const fresh = chunk.filter((row) => !known(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
-	const statements: Statement[] = [];
-	const record = (kind: Written['kind'], at: number) => `insert into import_write (import_id, rw_id, kind, row_id) select $${at}, $1, '${kind}', id from written`;
-	if (fresh.length > 0) {
-		const houses = fresh.map((r) => ({ rtId: r.rtId, block: normalizeHouseCode(r.household.block), number: normalizeHouseCode(r.household.house_number) }));
-		statements.push({
-			text: `with written as (${ENSURE_HOUSES} returning id, xmax = 0 as created) ${record('house', 5)} where created`,
-			params: [rwId, ...distinctHouses(houses), importId]
-		});
-		const kk = fresh.map((r) => sealedKk.get(r.kkHash)!);
-		statements.push({
-			text: `with written as (
-			         insert into household (rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
-			         select $1, t.r, h.id, t.e, t.x, t.m, t.a
-			           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as t(r, b, n, e, x, m, a)
-			           join house h on h.rt_id = t.r and h.block = t.b and h.number = t.n
-			         returning id
-			       ) ${record('household', 9)}`,
-			params: [
-				rwId,
-				houses.map((h) => h.rtId),
-				houses.map((h) => h.block),
-				houses.map((h) => h.number),
-				kk.map((k) => k.kk_enc),
-				kk.map((k) => k.kk_hash),
-				kk.map((k) => k.kk_masked),
-				fresh.map((r) => r.household.address),
-				importId
-			]
-		});
-	}
-	const residents = insertResidentsStatement(
-		keys,
-		rwId,
-		chunk.map((row) => ({ ...row.resident, household_id: row.kkHash })),
-		chunk.map((row) => sealedNik.get(row)!),
-		true
-	);
-	statements.push({ text: `with written as (${residents.text}) ${record('resident', 17)}`, params: [...residents.params, importId] });
-	const withPhone = chunk.filter((_, i) => residents.withPhone[i]).map((row) => row.nikHash);
-	if (withPhone.length > 0) statements.push(linkResidentsByNikStatement(rwId, withPhone));
-	return { statements, fresh: fresh.map((r) => r.kkHash) };
-}
-
+const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
 
 /**
  * Removes what an unfinished import wrote (a chunk failed, or the process stopped
@@ -411,18 +351,18 @@ export async function commitRows(
 	const plan = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
 	if (plan.errors.length > 0) return { ok: false, errors: plan.errors };
 	const importId = randomUUID();
-	/** The KKs whose households this import wrote. */
-	const written = new Set<string>();
 	const total = plan.rows.length;
 	let households = 0;
 	try {
 		for (let start = 0; start < total; start += CHUNK) {
-			// One message: the session is held while the database writes the chunk, not
-			// across round trips to this thread, which MQTT keeps busy (docs/architecture.md, "The database").
-			const chunk = chunkStatements(keys, rwId, importId, plan.rows.slice(start, start + CHUNK), (kk) => plan.householdOf.has(kk) || written.has(kk), sealedKk, sealedNik);
-			await batchAsUser(db, claimsOf(user), chunk.statements);
-			for (const kk of chunk.fresh) written.add(kk);
-			households += chunk.fresh.length;
+			const chunk = plan.rows.slice(start, start + CHUNK);
+			await withUser(db, claimsOf(user), async (tx) => {
+				const written = await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik);
+				households += written.find((w) => w.kind === 'household')!.ids.length;
+				// One statement for the chunk's record: each round trip keeps the session held.
+				const kinds = written.flatMap(({ kind, ids }) => ids.map(() => kind));
+				if (kinds.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kinds, written.flatMap(({ ids }) => ids)]);
+			});
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
 		const forget = { text: 'delete from import_write where import_id = $1', params: [importId] };
