@@ -24,7 +24,7 @@ import { sha256 } from '../src/lib/server/auth/tokens';
 import { loadConfig } from '../src/lib/server/config';
 import { mintDashboardToken } from '../src/lib/server/mqtt/dashboard-token';
 import { startRuntime, type Runtime } from '../src/lib/server/runtime';
-import { prepareAdminLoad } from './ingest/admin-load';
+import { formatSession, prepareAdminLoad, sessionMetrics } from './ingest/admin-load';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { runtimeTarget } from './lib/runtime-target';
@@ -158,6 +158,7 @@ async function main() {
 			`phase 2 (admin load): ${Math.round(admin.background.ackedPerS)} background readings/s; alarm latency p50 ${percentile(admin.latencies, 50)?.toFixed(1)} ms, p99 ${percentile(admin.latencies, 99)?.toFixed(1)} ms; ` +
 				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s (window covered ${Math.round(overlap * 100)} % of it)`
 		);
+		if (done.session) console.log(formatSession(done.session));
 		await runtime.ingest.flush();
 		await runtime.alarms.idle();
 		const rssMb = process.memoryUsage().rss / 1048576;
@@ -206,6 +207,7 @@ async function main() {
 			admin_load_import_s: round(done.importMs / 1000, 2),
 			admin_load_letters_s: round(done.lettersMs / 1000, 2),
 			admin_load_window_coverage_pct: round(overlap * 100, 0),
+			...sessionMetrics(done.session),
 			other_cpu_pct: round(quiet.background.otherCpuPct, 0),
 			other_cpu_pct_under_admin_load: round(admin.background.otherCpuPct, 0)
 		};

@@ -25,9 +25,10 @@ import { parseArgs } from 'node:util';
 import { Profiler, summarise } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
-import { prepareAdminLoad } from './ingest/admin-load';
+import { formatSession, prepareAdminLoad, sessionMetrics } from './ingest/admin-load';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
+import type { SessionStats } from '../src/lib/server/db/worker-protocol';
 
 type Metrics = Record<string, number | null>;
 
@@ -108,7 +109,16 @@ interface FullPathFigures {
 	max: PhaseResult;
 	rate: PhaseResult;
 	/** At --rate while a registry import and a run of letters go on (null: --admin-rows 0 and --admin-letters 0). */
-	admin: { phase: PhaseResult; importMs: number; lettersMs: number; imported: number; issued: number; endedInWindow: boolean; pubacksRowsMismatch: number } | null;
+	admin: {
+		phase: PhaseResult;
+		importMs: number;
+		lettersMs: number;
+		imported: number;
+		issued: number;
+		session: SessionStats | null;
+		endedInWindow: boolean;
+		pubacksRowsMismatch: number;
+	} | null;
 	rowsAfterMax: number;
 	rowsAfterRate: number;
 	rollupMinuteN: number;
@@ -253,6 +263,7 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s` +
 				(endedInWindow ? '' : ' (longer than the window: --duration covers only part of it)')
 		);
+		if (done.session) console.log(formatSession(done.session));
 		const rowsAdded = (await full.counts()).rows - rowsBefore;
 		return { phase: adminPhase, ...done, endedInWindow, pubacksRowsMismatch: adminPhase.totalAcked - rowsAdded };
 	} finally {
@@ -443,6 +454,7 @@ async function main() {
 		admin_load_pubacks_rows_mismatch: full.admin ? full.admin.pubacksRowsMismatch : null,
 		admin_load_import_s: full.admin ? round(full.admin.importMs / 1000, 2) : null,
 		admin_load_letters_s: full.admin ? round(full.admin.lettersMs / 1000, 2) : null,
+		...(full.admin ? sessionMetrics(full.admin.session) : {}),
 		stored_latency_p90_ms: ms(rateR.latency.p90),
 		stored_latency_max_ms: ms(rateR.latency.max),
 		stored_latency_acked_per_s: round(rateR.ackedPerS, 0),

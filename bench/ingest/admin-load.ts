@@ -5,6 +5,8 @@
 // catalogue, requests approved by the RT); `run()` starts both and settles when both
 // have finished.
 import type { Database } from '../../src/lib/server/db/types';
+import type { SessionStats } from '../../src/lib/server/db/worker-protocol';
+import { formatTable } from './stats';
 import { commitRows, type RawRow } from '../../src/lib/server/registry/registration';
 import { decide, type IssueContext } from '../../src/lib/server/letters/review';
 import { makeMember, makeRw } from '../../tests/factories/tenancy';
@@ -12,7 +14,11 @@ import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../../test
 import { newKk, residentRow } from '../../tests/factories/registry';
 
 export interface AdminLoad {
-	run(): Promise<{ importMs: number; lettersMs: number; imported: number; issued: number }>;
+	/**
+	 * Runs both; `session`: what PGlite's session gate measured while they ran (null
+	 * where there is no gate: PostgreSQL, PGlite in the calling thread).
+	 */
+	run(): Promise<{ importMs: number; lettersMs: number; imported: number; issued: number; session: SessionStats | null }>;
 	close(): Promise<void>;
 }
 
@@ -63,6 +69,7 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
 	}
 	return {
 		async run() {
+			await db.sessionStats?.(true);
 			const t0 = performance.now();
 			const importing = commitRows(db, pii, admin, sheet).then((result) => {
 				if (!result.ok) throw new Error(`the import refused its rows: ${JSON.stringify(result.errors.slice(0, 3))}`);
@@ -82,8 +89,39 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
 				for (const r of results) if (r instanceof Error) throw r;
 				return results as { ms: number; n: number }[];
 			});
-			return { importMs: imp!.ms, lettersMs: issued!.ms, imported: imp!.n, issued: issued!.n };
+			const session = (await db.sessionStats?.()) ?? null;
+			return { importMs: imp!.ms, lettersMs: issued!.ms, imported: imp!.n, issued: issued!.n, session };
 		},
 		close: () => files.cleanup()
+	};
+}
+
+/**
+ * The session gate's figures as a table: how long each kind of request held PGlite's
+ * one session and through how many main-thread round trips, and how long realtime
+ * (readings, panics, alarms) and normal requests waited for it.
+ */
+export function formatSession(stats: SessionStats): string {
+	const holds = Object.entries(stats.holds)
+		.sort((a, b) => b[1].totalMs - a[1].totalMs)
+		.map(([kind, h]) => [`hold: ${kind}`, h.count, h.p50, h.p90, h.p99, h.max, h.totalMs, h.turns]);
+	const waits = (['realtime', 'normal'] as const).map((p) => {
+		const w = stats.waits[p];
+		return [`wait: ${p}`, `${w.count} (${w.waited} waited)`, w.p50, w.p90, w.p99, w.max, w.totalMs, `${w.turnsWaited} (max ${w.maxTurnsWaited})`];
+	});
+	return formatTable(['session gate', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'total ms', 'main-thread turns'], [...holds, ...waits]);
+}
+
+/** The gate's headline figures under admin load, for the results JSON. */
+export function sessionMetrics(stats: SessionStats | null): Record<string, number | null> {
+	const admin = stats ? Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')) : [];
+	const max = (f: (h: SessionStats['holds'][string]) => number) => (stats ? admin.reduce((m, [, h]) => Math.max(m, f(h)), 0) : null);
+	return {
+		admin_load_admin_hold_p99_ms: max((h) => h.p99),
+		admin_load_admin_hold_max_ms: max((h) => h.max),
+		admin_load_admin_hold_turns: stats ? admin.reduce((n, [, h]) => n + h.turns, 0) : null,
+		admin_load_realtime_wait_p99_ms: stats ? stats.waits.realtime.p99 : null,
+		admin_load_realtime_wait_max_ms: stats ? stats.waits.realtime.max : null,
+		admin_load_realtime_turns_waited: stats ? stats.waits.realtime.turnsWaited : null
 	};
 }

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/types';
+import type { SessionStats } from '../../src/lib/server/db/worker-protocol';
 import { realtimeOf } from '../../src/lib/server/db';
+import { decide } from '../../src/lib/server/letters/review';
 import { freshDatabase } from '../factories/db';
+import { makeMember, makeRw } from '../factories/tenancy';
+import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../factories/letters';
 
 // PGlite has one session: who gets it next is decided in its worker (session-gate.ts).
 // PostgreSQL has a pool and no such queue.
@@ -50,4 +54,62 @@ describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
 		expect(await served()).toEqual(['admin-long', 'ingest-batch', 'ingest-tx', 'admin-1', 'admin-2', 'admin-3']);
 	});
 
+	// An interactive transaction holds the session from BEGIN to COMMIT, and each of its
+	// statements is a round trip to the main thread, which under ingest load waits for a
+	// turn of an event loop busy with MQTT. The gate counts those round trips ("turns").
+	const adminTurns = (stats: SessionStats) => Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')).reduce((n, [, h]) => n + h.turns, 0);
+	const adminHolds = (stats: SessionStats) => Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')).reduce((n, [, h]) => n + h.count, 0);
+	const reading = () => realtimeOf(db).batch([{ text: `insert into served (who) values ('reading')` }]);
+
+	it('lets readings sent during letter decisions wait for none of their round trips to the main thread', async () => {
+		const rw = await makeRw(db, 2, 2);
+		const admin = await makeMember(db, rw, 'rw_admin');
+		const requester = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
+		await seedCatalogue(db, rw);
+		const pii = testPii();
+		const files = await tempFileStore();
+		try {
+			const subject = await makeHousehold(db, pii, rw, rw.houses[0]!.id, [{ name: 'Pemohon' }], requester.id);
+			const requests = await db.query<{ id: string }>(
+				`insert into letter_request (rw_id, rt_id, service_id, requester_id, subject_resident_id, status, data, submitted_at, rt_approved_at)
+				 select $1, $2, (select id from letter_service where rw_id = $1 and kind = 'SK-DOM'), $3, $4, 'rt_approved', '{"keperluan":"Uji"}', now(), now()
+				   from generate_series(1, 3) returning id`,
+				[rw.id, rw.rts[0]!.id, requester.id, subject.residentIds[0]]
+			);
+			await db.sessionStats!(true);
+			const readings: Promise<unknown>[] = [];
+			// A reading sent right after each decision's first message:
+			// it finds the session held by that work, or free once the work is done.
+			for (const { id } of requests) {
+				const decision = decide(db, admin, id, 'rw', 'approve', '', { pii, store: files.store, origin: 'https://rukun.test' });
+				readings.push(reading());
+				expect(await decision).toMatchObject({ ok: true, status: 'issued' });
+			}
+			await Promise.all(readings);
+			const stats = await db.sessionStats!();
+			expect(readings.length).toBe(3);
+			expect(stats.waits.realtime.count).toBeGreaterThanOrEqual(readings.length);
+			// The administrative work held the session, but never across a main-thread
+			// turn, so no reading waited through one.
+			expect(adminHolds(stats)).toBeGreaterThan(0);
+			expect(adminTurns(stats)).toBe(0);
+			expect(stats.waits.realtime.turnsWaited).toBe(0);
+		} finally {
+			await files.cleanup();
+		}
+	});
+
+	it('counts the round trips of an interactive transaction, and what a reading queued behind it waited through', async () => {
+		await db.sessionStats!(true);
+		const admin = db.transaction(async (tx) => {
+			await tx.query('select 1');
+			await tx.query('select 2');
+		});
+		// Sent right after BEGIN: it waits while the transaction's statements and end come from this thread.
+		const queued = reading();
+		await Promise.all([admin, queued]);
+		const stats = await db.sessionStats!();
+		expect(stats.holds['normal transaction']).toMatchObject({ count: 1, turns: 3 });
+		expect(stats.waits.realtime).toMatchObject({ count: 1, waited: 1, turnsWaited: 3, maxTurnsWaited: 3 });
+	});
 });

@@ -270,6 +270,34 @@ describe('numbering register', () => {
 		expect(stored[0]).toEqual({ n: 50, max: 50 });
 	});
 
+	it('numbers approvals that race for the register from apart (as two app instances on one database) 1..n, retrying the one that read an old number', async () => {
+		const ids = await approvedRequests('SK-USAHA', 8);
+		// Each copy of the handle is a database of its own to the letters service, so its
+		// decisions do not wait for each other's turn in this process: all read the
+		// register's number, the first write takes it and the others are rolled back and decided again.
+		const results = await Promise.all(ids.map((id) => decide({ ...db }, admin, id, 'rw', 'approve', '', ctx)));
+		expect(results.map((r) => (r.ok ? seqOf(r.number!) : -1)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+		const events = await db.query<{ n: number }>(
+			`select count(*)::int as n from letter_event e join letter_request q on q.id = e.request_id
+			  join letter_service s on s.id = q.service_id where s.kind = 'SK-USAHA' and e.action = 'issued'`
+		);
+		expect(events[0]!.n).toBe(8);
+	});
+
+	it('takes one of two decisions on one request made at once from apart, and refuses the other', async () => {
+		const [id] = await approvedRequests('SK-WARIS', 1);
+		const [approve, reject] = await Promise.all([
+			decide({ ...db }, admin, id!, 'rw', 'approve', '', ctx),
+			decide({ ...db }, admin, id!, 'rw', 'reject', 'Berkas kurang', ctx)
+		]);
+		expect([approve, reject].filter((r) => r.ok)).toHaveLength(1);
+		expect([approve, reject].filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'conflict' }]);
+		const events = await db.query<{ action: string }>(`select action from letter_event where request_id = $1 and action in ('issued', 'rejected')`, [id]);
+		const status = (await db.query<{ status: string }>('select status from letter_request where id = $1', [id]))[0]!.status;
+		expect(events.map((e) => e.action)).toEqual([status]);
+		expect(await db.query('select 1 from letter where request_id = $1', [id])).toHaveLength(status === 'issued' ? 1 : 0);
+	});
+
 	it('starts a new register at the WIB new year, not the UTC one', async () => {
 		const [a, b, c] = await approvedRequests('SK-BM', 3);
 		const before = await decide(db, admin, a!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T16:59:00Z') }); // 23:59 WIB

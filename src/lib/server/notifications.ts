@@ -1,4 +1,4 @@
-import { queryAsUser, type Database, type Sql } from './db';
+import { queryAsUser, type Database, type Sql, type Statement } from './db';
 import type { SessionUser } from './auth/sessions';
 import { PUSH_CHANNEL, wakePushSenders } from './push/wake';
 
@@ -20,16 +20,32 @@ export async function notify(
 	params: Record<string, string | number>,
 	link: string
 ): Promise<void> {
+	const statement = notifyStatement(rwId, userIds, kind, params, link);
+	if (!statement) return;
+	await tx.query(statement.text, statement.params);
+	wakePushSenders();
+}
+
+/**
+ * `notify` as a statement, for a write sent as one batch (`batchAsUser`); null when
+ * there is no one to notify. Call `wakePushSenders()` once the batch has committed.
+ */
+export function notifyStatement(
+	rwId: string,
+	userIds: readonly string[],
+	kind: string,
+	params: Record<string, string | number>,
+	link: string
+): Statement | null {
 	const unique = [...new Set(userIds)];
-	if (unique.length === 0) return;
-	await tx.query(
-		`with written as (
+	if (unique.length === 0) return null;
+	return {
+		text: `with written as (
 		   insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from unnest($5::uuid[]) as u returning 1
 		 )
 		 select pg_notify('${PUSH_CHANNEL}', '') from (select 1 from written limit 1) w`,
-		[rwId, kind, JSON.stringify(params), link, unique]
-	);
-	wakePushSenders();
+		params: [rwId, kind, JSON.stringify(params), link, unique]
+	};
 }
 
 export interface NotificationRow {

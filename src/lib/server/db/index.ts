@@ -10,7 +10,7 @@ import type { Database } from './types';
 
 export type { Database, Sql, Statement } from './types';
 export { realtimeOf } from './types';
-export { listAsUser, queryAsUser, withAnon, withUser, type Claims } from './with-user';
+export { batchAsUser, isChangedSinceRead, listAsUser, queryAsUser, withAnon, withUser, type Claims } from './with-user';
 
 /** supabase/migrations, found from the source tree or the built server alike. */
 export function migrationsDir(): string {

@@ -181,14 +181,14 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'query': {
 				const { pg, prepared } = db();
-				if (m.tx === null) return gate.run(priorityOf(m), () => exclusive(() => prepared.run(m.text, m.params, false)));
+				if (m.tx === null) return gate.run(priorityOf(m), 'query', () => exclusive(() => prepared.run(m.text, m.params, false)));
 				session.txOf(m.tx);
 				return session.within(m.tx, () => pg._runExclusiveQuery(() => prepared.run(m.text, m.params, true)));
 			}
 			case 'exec': {
 				const { pg, prepared } = db();
 				if (m.tx === null) {
-					await gate.run(priorityOf(m), async () => {
+					await gate.run(priorityOf(m), 'exec', async () => {
 						await pg.exec(m.text);
 						await exclusive(() => prepared.forget(false));
 					});
@@ -201,11 +201,11 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'batch': {
 				const { prepared } = db();
-				return gate.run(priorityOf(m), () => exclusive(() => prepared.batch(m.statements)));
+				return gate.run(priorityOf(m), 'batch', () => exclusive(() => prepared.batch(m.statements)));
 			}
 			// Database.copyIn (the statement: pgliteCopyStatement).
 			case 'copy':
-				return gate.run(priorityOf(m), () =>
+				return gate.run(priorityOf(m), 'copy', () =>
 					db().pg.transaction(async (tx) => {
 						await tx.query(m.text, [], { blob: new Blob([m.data]) });
 						const out: unknown[][] = [];
@@ -214,12 +214,14 @@ function serve(port: MessagePort, data: WorkerData): void {
 					})
 				);
 			case 'close':
-				return gate.run('normal', async () => {
+				return gate.run('normal', 'close', async () => {
 					if (pg) await pg.close();
 					pg = null;
 					prepared = null;
 					return null;
 				});
+			case 'stats':
+				return gate.stats(m.reset);
 			case 'begin':
 			case 'end':
 				throw new Error(`${m.op} is answered by the transaction`);
@@ -227,10 +229,12 @@ function serve(port: MessagePort, data: WorkerData): void {
 	};
 
 	port.on('message', (m: Message) => {
+		// A statement or the end of an open transaction: the session was held while it came from the main thread.
+		if (m.op === 'end' || ((m.op === 'query' || m.op === 'exec') && m.tx !== null)) gate.turn();
 		if (m.op === 'begin') {
 			// The transaction holds the session from here until it ends (committed, rolled
 			// back, or rolled back for idling).
-			void gate.acquire(priorityOf(m)).then((release) => {
+			void gate.acquire(priorityOf(m), 'transaction').then((release) => {
 				try {
 					session.begin(m, (fn) => {
 						const outcome = db().pg.transaction(fn);

@@ -53,6 +53,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 				return null;
 			case 'copy':
 				throw new Error('COPY is not offered on PostgreSQL (see Database.copyIn)');
+			case 'stats':
+				throw new Error('PostgreSQL has a pool of sessions and no gate: no session statistics');
 			case 'begin':
 			case 'end':
 				throw new Error(`${m.op} is answered by the transaction`);

@@ -1,49 +1,128 @@
 // Who uses the one database session next (PGlite in its worker thread). Runs in the
 // worker thread only.
-import type { Priority } from './worker-protocol';
+import type { Priority, SessionStats, Summary } from './worker-protocol';
+
+/** What holds the session: a whole message (batch, query, exec, copy) or an interactive transaction. */
+export type HoldKind = 'transaction' | 'batch' | 'query' | 'exec' | 'copy' | 'close';
+
+/** Samples kept per series for the percentiles of `stats()` (the most recent ones). */
+const SAMPLES = 8192;
+
+function series() {
+	const samples: number[] = [];
+	let count = 0;
+	let total = 0;
+	let max = 0;
+	return {
+		add(ms: number) {
+			if (samples.length === SAMPLES) samples[count % SAMPLES] = ms;
+			else samples.push(ms);
+			count++;
+			total += ms;
+			if (ms > max) max = ms;
+		},
+		summary(): Summary {
+			const sorted = [...samples].sort((a, b) => a - b);
+			const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+			const r = (ms: number) => Math.round(ms * 100) / 100;
+			return { count, totalMs: r(total), p50: r(at(50)), p90: r(at(90)), p99: r(at(99)), max: r(max) };
+		}
+	};
+}
 
 /**
  * One session, taken in turn. While it is taken, requests wait in two queues; when it
  * frees, a waiting realtime request (the ingest path: a batch of readings whose PUBACKs
  * wait for it, a panic) goes before every waiting normal one (pages, imports, letters).
- * Within a queue the order is arrival. A transaction holds the session from BEGIN to
- * its end, so long administrative work written as a sequence of short transactions
- * lets realtime work in between each two of them. Normal work is not starved: the
- * ingest writes one batch of readings and one of panics at a time (group-commit.ts),
- * so at most a few realtime requests go before it each time the session frees.
+ * Within a queue the order is arrival. Normal work is not starved: the ingest writes
+ * one batch of readings and one of panics at a time (group-commit.ts), so at most a
+ * few realtime requests go before it each time the session frees.
+ *
+ * A message (batch, query, copy) holds the session only while the database runs it.
+ * An interactive transaction holds it from BEGIN to its end, across a round trip to
+ * the main thread for every statement: under ingest load each of those waits for an
+ * event-loop turn busy with MQTT, and whoever queued behind waits for all of them.
+ * The gate counts those round trips (`turn()`, called for every message of an open
+ * transaction) and records, for each request that waited, how many of them it waited
+ * through: `stats()` (docs/architecture.md, "The database").
  */
-export function sessionGate() {
+export function sessionGate(now: () => number = () => performance.now()) {
 	let taken = false;
+	/** Main-thread round trips of open transactions, ever. */
+	let turns = 0;
 	const waiting: Record<Priority, (() => void)[]> = { realtime: [], normal: [] };
+	let holds = new Map<string, { series: ReturnType<typeof series>; turns: number }>();
+	const newWaits = () => ({
+		realtime: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 },
+		normal: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 }
+	});
+	let waits = newWaits();
+
 	const handOn = () => {
 		const next = waiting.realtime.shift() ?? waiting.normal.shift();
 		if (next) next();
 		else taken = false;
 	};
 	/** Resolves with the release function once the session is the caller's; release once. */
-	const acquire = (priority: Priority): Promise<() => void> => {
-		let released = false;
-		const release = () => {
-			if (released) return;
-			released = true;
-			handOn();
+	const acquire = (priority: Priority, kind: HoldKind): Promise<() => void> => {
+		const asked = now();
+		const turnsAsked = turns;
+		const grant = (): (() => void) => {
+			const at = now();
+			const turnsAt = turns;
+			const w = waits[priority];
+			w.series.add(at - asked);
+			const through = turnsAt - turnsAsked;
+			if (at > asked || through > 0) w.waited++;
+			w.turnsWaited += through;
+			if (through > w.maxTurnsWaited) w.maxTurnsWaited = through;
+			let released = false;
+			return () => {
+				if (released) return;
+				released = true;
+				const key = `${priority} ${kind}`;
+				let h = holds.get(key);
+				if (!h) holds.set(key, (h = { series: series(), turns: 0 }));
+				h.series.add(now() - at);
+				h.turns += turns - turnsAt;
+				handOn();
+			};
 		};
 		if (!taken) {
 			taken = true;
-			return Promise.resolve(release);
+			return Promise.resolve(grant());
 		}
-		return new Promise((resolve) => waiting[priority].push(() => resolve(release)));
+		return new Promise((resolve) => waiting[priority].push(() => resolve(grant())));
 	};
 	return {
 		acquire,
 		/** Runs fn holding the session. */
-		async run<T>(priority: Priority, fn: () => Promise<T>): Promise<T> {
-			const release = await acquire(priority);
+		async run<T>(priority: Priority, kind: HoldKind, fn: () => Promise<T>): Promise<T> {
+			const release = await acquire(priority, kind);
 			try {
 				return await fn();
 			} finally {
 				release();
 			}
+		},
+		/** A message of an open transaction arrived: the session was held across a main-thread turn. */
+		turn() {
+			turns++;
+		},
+		/** Hold times per priority and kind, and waits per priority, since the start or the last reset. */
+		stats(reset = false): SessionStats {
+			const out: SessionStats = {
+				holds: Object.fromEntries([...holds].map(([key, h]) => [key, { ...h.series.summary(), turns: h.turns }])),
+				waits: {
+					realtime: { ...waits.realtime.series.summary(), waited: waits.realtime.waited, turnsWaited: waits.realtime.turnsWaited, maxTurnsWaited: waits.realtime.maxTurnsWaited },
+					normal: { ...waits.normal.series.summary(), waited: waits.normal.waited, turnsWaited: waits.normal.turnsWaited, maxTurnsWaited: waits.normal.maxTurnsWaited }
+				}
+			};
+			if (reset) {
+				holds = new Map();
+				waits = newWaits();
+			}
+			return out;
 		}
 	};
 }

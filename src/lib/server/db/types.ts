@@ -1,3 +1,5 @@
+import type { SessionStats } from './worker-protocol';
+
 /** A handle that runs SQL: the whole database, or one transaction of it. */
 export interface Sql {
 	/** One parameterised statement; returns its rows. */
@@ -46,6 +48,12 @@ export interface Database extends Sql {
 	 * the calling thread); use `realtimeOf(db)`.
 	 */
 	readonly realtime?: Database;
+	/**
+	 * What PGlite's session gate measured since the start or the last reset (hold
+	 * times per kind, waits per priority, main-thread round trips held across:
+	 * `SessionStats`). PGlite in its worker only.
+	 */
+	sessionStats?(reset?: boolean): Promise<SessionStats>;
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	close(): Promise<void>;

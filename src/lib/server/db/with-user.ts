@@ -1,4 +1,4 @@
-import type { Database, Sql } from './types';
+import type { Database, Sql, Statement } from './types';
 
 /** Who a request acts as, as far as the database is concerned. */
 export interface Claims {
@@ -30,9 +30,26 @@ const userClaims = (claims: Claims) => JSON.stringify({ ...claims, role: 'authen
  * open across messages while the main thread is busy (the hot list pages use it).
  */
 export async function queryAsUser<T>(db: Database, claims: Claims, text: string, params: unknown[] = []): Promise<T[]> {
-	const [, rows] = await db.batch([{ text: SET_USER, params: [userClaims(claims)] }, { text, params }]);
+	const [rows] = await batchAsUser(db, claims, [{ text, params }]);
 	return rows as T[];
 }
+
+/**
+ * Statements as the user (RLS on, as `withUser`) in one transaction sent as one
+ * message (`Database.batch`): returns each statement's rows. With PGlite in its
+ * worker thread the session is held only while the database runs them, never across
+ * a round trip to a main thread busy with MQTT, as a `withUser` transaction is for
+ * each of its statements. Administrative writes that decide in between read with one
+ * batch and write with another whose first statements check, with
+ * `app.expect_unchanged`, that what they read still holds (`isChangedSinceRead`).
+ */
+export async function batchAsUser(db: Database, claims: Claims, statements: Statement[]): Promise<unknown[][]> {
+	const [, ...results] = await db.batch([{ text: SET_USER, params: [userClaims(claims)] }, ...statements]);
+	return results;
+}
+
+/** The error of an `app.expect_unchanged` check that failed (or of any serialisation failure): read again and decide again. */
+export const isChangedSinceRead = (err: unknown): boolean => !!err && typeof err === 'object' && (err as { code?: unknown }).code === '40001';
 
 /**
  * A list page's read as the user: `queryAsUser` with the rows sent back as one JSON

@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
-import type { Op, Priority, Reply, WorkerData } from './worker-protocol';
+import type { Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
 
 export type { Op } from './worker-protocol';
 
@@ -105,7 +105,13 @@ export async function startDatabaseWorker(options: {
 		await worker.terminate();
 		throw err;
 	}
-	const shared = { kind: options.kind, ping, close };
+	const shared = {
+		kind: options.kind,
+		ping,
+		close,
+		// PGlite's one session has a gate that measures (session-gate.ts); a pool has none.
+		...(options.kind === 'pglite' && { sessionStats: (reset = false) => call<SessionStats>({ op: 'stats', reset }) })
+	};
 	return { ...shared, ...calls('normal'), realtime: { ...shared, ...calls('realtime') } };
 
 	async function ping() {

@@ -18,7 +18,30 @@ export type Op =
 	| { op: 'batch'; statements: Statement[]; priority?: Priority }
 	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[]; priority?: Priority }
 	| { op: 'end'; tx: number; commit: boolean }
+	| { op: 'stats'; reset: boolean }
 	| { op: 'close' };
+
+/** Durations of one series, ms: the percentiles are of the most recent samples. */
+export interface Summary {
+	count: number;
+	totalMs: number;
+	p50: number;
+	p90: number;
+	p99: number;
+	max: number;
+}
+
+/**
+ * What the session gate measured (session-gate.ts): `holds`, keyed `<priority> <kind>`
+ * (`normal transaction`, `realtime batch`, …), how long each kind held the session and
+ * through how many main-thread round trips (`turns`: statements and ends of
+ * interactive transactions); `waits`, per priority, how long requests waited for it,
+ * how many waited at all, and through how many round trips of the holders before them.
+ */
+export interface SessionStats {
+	holds: Record<string, Summary & { turns: number }>;
+	waits: Record<Priority, Summary & { waited: number; turnsWaited: number; maxTurnsWaited: number }>;
+}
 
 /** An operation as it arrives in the worker. */
 export type Message = Op & { id: number };

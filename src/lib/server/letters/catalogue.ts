@@ -1,5 +1,6 @@
 import catalogueFile from './layanan.json';
 import { defaultFields, defaultTemplate } from '$lib/domain/letter-forms';
+import { DEFAULT_NUMBER_FORMAT } from '$lib/domain/letter-number';
 import { withAnon, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import type { SessionUser } from '../auth/sessions';
@@ -169,12 +170,25 @@ export async function createService(db: Database, user: SessionUser, kind: strin
 }
 
 export async function getSettings(db: Sql, rwId: string): Promise<LetterSettings> {
-	const rows = await db.query<LetterSettings>(
-		'select number_format, place, office_hours, slot_minutes, per_slot from letter_settings where rw_id = $1',
-		[rwId]
-	);
-	return rows[0] ?? { number_format: '{seq:03}/{kind}/{rw}/{month:roman}/{year}', place: '', office_hours: [], slot_minutes: 30, per_slot: 3 };
+	const { text, params } = settingsStatement(rwId);
+	return settingsFrom(await db.query<LetterSettings>(text, params));
 }
+
+/** The read of `getSettings`, for a batch; its rows give the settings through `settingsFrom`. */
+export const settingsStatement = (rwId: string) => ({
+	text: 'select number_format, place, office_hours, slot_minutes, per_slot from letter_settings where rw_id = $1',
+	params: [rwId]
+});
+
+/** An RW's settings from the rows of `settingsStatement`: the defaults until it saved its own. */
+export const settingsFrom = (rows: LetterSettings[]): LetterSettings =>
+	rows[0] ?? { number_format: DEFAULT_NUMBER_FORMAT, place: '', office_hours: [], slot_minutes: 30, per_slot: 3 };
+
+/** The service a request is for, as `getService` reads it, for a batch (the request of the RW `rwId` only). */
+export const serviceOfRequestStatement = (requestId: string, rwId: string) => ({
+	text: `select ${COLUMNS} from letter_service where id = (select service_id from letter_request where id = $1 and rw_id = $2)`,
+	params: [requestId, rwId]
+});
 
 export function readSettings(db: Database, rwId: string): Promise<LetterSettings> {
 	return withAnon(db, (tx) => getSettings(tx, rwId));

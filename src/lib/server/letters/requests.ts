@@ -40,10 +40,16 @@ export type ActorRole = 'resident' | 'rt_head' | 'rw_admin';
 
 /** Appends a step to a request's timeline, with the actor's name frozen. */
 export async function addEvent(tx: Sql, user: SessionUser, request: { id: string; rw_id: string }, action: string, role: ActorRole, note = ''): Promise<void> {
-	await tx.query(
-		`insert into letter_event (rw_id, request_id, actor_id, actor_name, actor_role, action, note) values ($1, $2, $3, $4, $5, $6, $7)`,
-		[request.rw_id, request.id, user.id, user.name, role, action, note]
-	);
+	const { text, params } = eventStatement(user, request, action, role, note);
+	await tx.query(text, params);
+}
+
+/** `addEvent` as a statement, for a write sent as one batch. */
+export function eventStatement(user: SessionUser, request: { id: string; rw_id: string }, action: string, role: ActorRole, note = '') {
+	return {
+		text: `insert into letter_event (rw_id, request_id, actor_id, actor_name, actor_role, action, note) values ($1, $2, $3, $4, $5, $6, $7)`,
+		params: [request.rw_id, request.id, user.id, user.name, role, action, note]
+	};
 }
 
 export type SaveResult =

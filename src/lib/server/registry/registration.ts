@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
 import { cleanId } from '$lib/domain/nik';
-import { queryAsUser, withUser, type Database, type Sql } from '../db';
-import { audit } from '../audit';
+import { batchAsUser, queryAsUser, withUser, type Database, type Sql, type Statement } from '../db';
+import { batchIn } from '../db/types';
+import { audit, auditStatement } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
@@ -141,30 +142,36 @@ const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()
 
 /**
  * Against the registry (all RTs of the RW, through definer functions): a NIK not yet
- * registered, and a KK already registered only at the same house. Two statements.
+ * registered, and a KK already registered only at the same house. Three reads, sent
+ * together (`registryReads`), judged by `planFrom`.
  */
-async function checkRegistry(tx: Sql, user: SessionUser, local: LocalCheck): Promise<Plan & { householdOf: Map<string, string> }> {
+function registryReads(user: SessionUser, local: LocalCheck): Statement[] {
+	return [
+		{ text: 'select app.registered_niks($1, $2) as h', params: [user.rwId, local.nikHashes] },
+		{
+			text: `select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
+			   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
+			params: [user.rwId, local.kkHashes]
+		},
+		// Registered KKs (at the user's own houses: RLS lets them read their people) that
+		// already have a head; only asked when a row is a head.
+		{
+			text: `select distinct household_id from resident
+			  where $3::boolean and household_id in (select household_id from app.registered_kks($1, $2))
+			    and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+			params: [user.rwId, local.kkHashes, local.valid.some((r) => isActiveHead(r.resident))]
+		}
+	];
+}
+
+type RegisteredKk = { kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string };
+
+function planFrom(local: LocalCheck, [niks, kks, heads]: unknown[][]): Plan & { householdOf: Map<string, string> } {
 	const errors = [...local.errors];
-	const registered = new Set(
-		(await tx.query<{ h: string }>('select app.registered_niks($1, $2) as h', [user.rwId, local.nikHashes])).map((r) => r.h)
-	);
-	const households = await tx.query<{ kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string }>(
-		`select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
-		   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
-		[user.rwId, local.kkHashes]
-	);
+	const registered = new Set((niks as { h: string }[]).map((r) => r.h));
+	const households = kks as RegisteredKk[];
 	const existingKk = new Map(households.map((h) => [h.kk_hash, h]));
-	// Registered KKs (at the user's own houses: RLS lets them read their people) that already have a head.
-	const headed = new Set(
-		(households.length === 0 || !local.valid.some((r) => isActiveHead(r.resident))
-			? []
-			: await tx.query<{ household_id: string }>(
-				`select distinct household_id from resident
-				  where household_id = any ($1::uuid[]) and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
-				[households.map((h) => h.household_id)]
-			)
-		).map((r) => r.household_id)
-	);
+	const headed = new Set((heads as { household_id: string }[]).map((r) => r.household_id));
 	const rows: PlannedRow[] = [];
 	for (const row of local.valid) {
 		if (registered.has(row.nikHash)) {
@@ -333,7 +340,7 @@ export async function commitRows(
 	};
 	if (local.valid.length <= CHUNK) {
 		return withUser(db, claimsOf(user), async (tx) => {
-			const plan = await checkRegistry(tx, user, local);
+			const plan = planFrom(local, await batchIn(tx, registryReads(user, local)));
 			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
 			const written = await writeChunk(tx, keys, rwId, plan.rows, plan.householdOf, sealedKk, sealedNik);
 			onProgress(plan.rows.length, plan.rows.length);
@@ -341,7 +348,7 @@ export async function commitRows(
 		});
 	}
 	// Checked again by each chunk's constraints: a NIK or KK registered meanwhile fails its chunk.
-	const plan = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	const plan = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
 	if (plan.errors.length > 0) return { ok: false, errors: plan.errors };
 	const importId = randomUUID();
 	const total = plan.rows.length;
@@ -358,8 +365,13 @@ export async function commitRows(
 			});
 			onProgress(Math.min(total, start + CHUNK), total);
 		}
+		const forget = { text: 'delete from import_write where import_id = $1', params: [importId] };
+		if (!afterWrite) {
+			await batchAsUser(db, claimsOf(user), [forget, auditStatement({ rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } })]);
+			return { ok: true, residents: total, households };
+		}
 		return await withUser(db, claimsOf(user), async (tx) => {
-			await tx.query('delete from import_write where import_id = $1', [importId]);
+			await tx.query(forget.text, forget.params);
 			return finish(tx, total, households);
 		});
 	} catch (err) {
@@ -371,7 +383,7 @@ export async function commitRows(
 /** The dry run: every row checked, nothing written. */
 export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
 	const local = await checkLocally(db, keys, user, raw);
-	const { rows, errors, newHouseholds } = await withUser(db, claimsOf(user), (tx) => checkRegistry(tx, user, local));
+	const { rows, errors, newHouseholds } = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
 	return { rows, errors, newHouseholds };
 }
 
