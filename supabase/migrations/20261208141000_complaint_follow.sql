@@ -75,6 +75,10 @@ begin
   if not c.is_public or c.hidden or c.private_by_default then return; end if;
   insert into public.complaint_follow_told (rw_id, complaint_id, at) values (c.rw_id, c.id, p_now) on conflict do nothing;
   if not found then return; end if;
+  -- Reports of one RW announce one after the other (to the end of the transaction): the
+  -- next statement's snapshot sees the windows a concurrent report just opened, so two
+  -- reports at once count on one notification instead of opening two windows.
+  perform pg_advisory_xact_lock(hashtext('complaint_follow'), hashtext(c.rw_id::text));
 
   return query
   with target as (

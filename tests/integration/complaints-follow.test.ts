@@ -218,6 +218,18 @@ describe('a flood of reports (fixed clock)', () => {
 	});
 });
 
+describe('reports at the same moment', () => {
+	it('count on one notification per follower, not one each (races show on PostgreSQL)', async () => {
+		const T3 = new Date(TEST_NOW.getTime() + 2 * 24 * 60 * MIN);
+		const before = (await areaNotes(rtFan)).length;
+		const others = await Promise.all(Array.from({ length: 6 }, () => makeMember(db, rwA, 'resident', { houseId: rwA.houses[0]!.id })));
+		const filed = await Promise.all(others.map((u, i) => report(db, files, u, input(), [], new Date(T3.getTime() + i * 1000))));
+		expect(filed.every((f) => f.ok)).toBe(true);
+		const fresh = (await areaNotes(rtFan)).slice(before);
+		expect(fresh).toEqual([expect.objectContaining({ kind: 'complaint.area_many', params: { count: 6, area: 'RT 1' } })]);
+	});
+});
+
 describe('push', () => {
 	let endpoint: PushEndpoint;
 	let pushDir: string;
@@ -225,6 +237,8 @@ describe('push', () => {
 	beforeAll(async () => {
 		endpoint = await startPushEndpoint();
 		pushDir = await mkdtemp(path.join(tmpdir(), 'follow-push-'));
+		// The notifications of the tests above are not this test's to push.
+		await db.query('update notification set push_due_at = null');
 		sender = new PushSender({ db, vapid: await loadVapidKeys({ dataDir: pushDir }), ca: endpoint.ca, sweepMs: 60_000, backoff: () => 0 });
 		sender.start();
 	});
