@@ -198,14 +198,18 @@ describe('a flood of reports (fixed clock)', () => {
 		const T1 = new Date(TEST_NOW.getTime() + 24 * 60 * MIN);
 		const before = new Map<string, number>();
 		for (const u of [rtFan, rwFan, rt2Fan]) before.set(u.id, (await areaNotes(u)).length);
+		const ids: string[] = [];
 		for (let i = 0; i < 50; i++) {
-			await file({}, new Date(T1.getTime() + i * 6000));
+			ids.push(await file({}, new Date(T1.getTime() + i * 6000)));
 			if (i === 0) await markAllRead(db, rtFan);
 		}
 		const fresh = async (u: Member) => (await areaNotes(u)).slice(before.get(u.id));
 		expect(await fresh(rtFan)).toEqual([{ id: expect.any(Number), kind: 'complaint.area_many', params: { count: 50, area: 'RT 1' }, link: '/pengaduan', read_at: null }]);
 		expect(await fresh(rwFan)).toEqual([expect.objectContaining({ kind: 'complaint.area_many', params: { count: 50, area: `RW ${rwA.code}` } })]);
 		expect(await fresh(rt2Fan)).toEqual([]);
+		// One of them announced again (made private and public again by staff) counts once only.
+		await withUser(db, { sub: head.id, rw_id: head.rwId }, (tx) => announceToFollowers(tx, ids[10]!, new Date(T1.getTime() + 5 * MIN)));
+		expect(await fresh(rtFan)).toEqual([expect.objectContaining({ params: { count: 50, area: 'RT 1' } })]);
 		// Still inside the window (opened at T1): counted on the same notification.
 		await file({}, new Date(T1.getTime() + 10 * MIN - 1));
 		expect(await fresh(rtFan)).toEqual([expect.objectContaining({ params: { count: 51, area: 'RT 1' } })]);
