@@ -50,6 +50,7 @@ test('resident: notification settings, and the service worker shows a delivered 
 	await open(page, '/pengaduan/ikuti');
 	await expect(page.getByLabel('(RT saya)')).toBeChecked();
 	await expect(page.getByLabel('Seluruh RW')).not.toBeChecked();
+	await open(page, '/notifikasi/pengaturan');
 
 	// The app's service worker, and its registration id as DevTools knows it.
 	const cdp = await context.newCDPSession(page);
