@@ -40,6 +40,18 @@ test('resident: notification settings, and the service worker shows a delivered 
 	await expect(page.getByLabel('Mulai dari tingkat')).toHaveValue('2');
 	await expect(page.getByLabel('Pengingat dan tanda terima iuran')).not.toBeChecked();
 
+	// Following complaints in the resident's RT, from the settings page (docs/complaints.md "Following an area").
+	await page.getByRole('link', { name: 'Ikuti pengaduan di RT/RW' }).click();
+	await expect(page.getByRole('heading', { name: 'Ikuti pengaduan di lingkungan' })).toBeVisible();
+	await page.getByLabel('(RT saya)').check();
+	await page.getByRole('button', { name: 'Simpan' }).click();
+	await expect(page.getByRole('status')).toHaveText('Pilihan disimpan.');
+	await expectAccessible(page);
+	await open(page, '/pengaduan/ikuti');
+	await expect(page.getByLabel('(RT saya)')).toBeChecked();
+	await expect(page.getByLabel('Seluruh RW')).not.toBeChecked();
+	await open(page, '/notifikasi/pengaturan');
+
 	// The app's service worker, and its registration id as DevTools knows it.
 	const cdp = await context.newCDPSession(page);
 	const registrationId = new Promise<string>((resolve) => {
@@ -100,6 +112,12 @@ test('resident: notification settings, and the service worker shows a delivered 
 	await admin.getByLabel('Isi pengumuman').fill('Minggu pagi jam 7 di balai warga.');
 	await admin.getByRole('button', { name: 'Terbitkan' }).click();
 	await expect(admin.getByRole('status')).toHaveText('Pengumuman diterbitkan.');
+	await expectAccessible(admin);
+	// The complaint statistics: charts with the same numbers in tables.
+	await open(admin, '/rw');
+	await admin.getByRole('link', { name: 'Statistik pengaduan' }).click();
+	await expect(admin.getByRole('heading', { name: 'Statistik pengaduan' })).toBeVisible();
+	await expect(admin.getByRole('table', { name: 'Pengaduan per bulan' }).getByRole('row')).toHaveCount(13);
 	await expectAccessible(admin);
 	await open(page, '/');
 	await expect(page.getByTestId('home-announcements').getByRole('heading', { name: title })).toBeVisible();

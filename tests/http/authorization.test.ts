@@ -52,6 +52,11 @@ const MATRIX: Row[] = [
 	{ method: 'POST', path: `/rw/surat/${NO_REQUEST}?/decide`, fields: { decision: 'nonsense' }, allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/surat/laporan', title: 'letters.report', allow: ['rw_admin'] },
 	{ method: 'GET', path: '/rw/layanan', title: 'letters.manage_catalogue', allow: ['rw_admin'] },
+	// Complaints: statistics for staff (the RW admin the RW's, an RT head their RT's), following an area for any member.
+	{ method: 'GET', path: '/rw/statistik', title: 'complaint_stats.title', allow: ['rw_admin'] },
+	{ method: 'GET', path: '/rt/statistik', title: 'complaint_stats.title', allow: ['rt_head'] },
+	{ method: 'GET', path: '/pengaduan/ikuti', title: 'follow.title', allow: MEMBERS },
+	{ method: 'POST', path: '/pengaduan/ikuti', fields: { area: 'nonsense' }, allow: MEMBERS },
 	{ method: 'POST', path: '/rw/layanan?/settings', fields: { number_format: '{seq}' }, allow: ['rw_admin'] },
 	{ method: 'GET', path: '/treasurer', title: 'treasurer.title', allow: ['treasurer'] },
 	{ method: 'GET', path: '/security', title: 'security.title', allow: ['security_officer', 'rw_admin', 'rt_head'] },

@@ -8,6 +8,10 @@ describe('push policy per kind', () => {
 		]);
 		expect(allowed({ ...DEFAULT_PREFERENCES, dues: false }, 'dues.receipt')).toBe(false);
 		expect(allowed(DEFAULT_PREFERENCES, 'other.x')).toBe(false);
+		// New complaints in a followed area have their own switch; the complaint's status stays with letters.
+		expect(['complaint.area_new', 'complaint.area_many', 'complaint.selesai'].map(categoryOf)).toEqual(['area', 'area', 'letters']);
+		expect(allowed({ ...DEFAULT_PREFERENCES, area: false }, 'complaint.area_many')).toBe(false);
+		expect(allowed({ ...DEFAULT_PREFERENCES, area: false }, 'complaint.selesai')).toBe(true);
 	});
 	it('panic and flood are urgent and short-lived; floods collapse per sensor', () => {
 		expect(deliveryOptions('panic.escalated', {})).toEqual({ urgency: 'high', ttl: 300 });

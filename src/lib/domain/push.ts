@@ -4,7 +4,7 @@
  * (TTL) and whether later ones replace it (topic). Pure: the sender asks it.
  */
 
-export type PushCategory = 'panic' | 'flood' | 'letters' | 'dues' | 'announcements';
+export type PushCategory = 'panic' | 'flood' | 'letters' | 'dues' | 'announcements' | 'area';
 
 export interface PushPreferences {
 	flood: boolean;
@@ -14,14 +14,17 @@ export interface PushPreferences {
 	letters: boolean;
 	dues: boolean;
 	announcements: boolean;
+	/** New public complaints in an area the user follows (docs/complaints.md). */
+	area: boolean;
 }
 
-export const DEFAULT_PREFERENCES: PushPreferences = { flood: true, floodMinSiaga: 3, panic: true, letters: true, dues: true, announcements: true };
+export const DEFAULT_PREFERENCES: PushPreferences = { flood: true, floodMinSiaga: 3, panic: true, letters: true, dues: true, announcements: true, area: true };
 
-export const CATEGORIES: readonly PushCategory[] = ['flood', 'panic', 'letters', 'dues', 'announcements'];
+export const CATEGORIES: readonly PushCategory[] = ['flood', 'panic', 'letters', 'dues', 'announcements', 'area'];
 
 /** The preference that governs a kind (`panic.acknowledged` → panic); null: never pushed. */
 export function categoryOf(kind: string): PushCategory | null {
+	if (kind.startsWith('complaint.area_')) return 'area';
 	const prefix = kind.split('.', 1)[0];
 	switch (prefix) {
 		case 'panic':

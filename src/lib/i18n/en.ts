@@ -1,10 +1,12 @@
 import type { MessageKey } from './id';
+import { complaintsAreaEn } from './complaints-area.en';
 import { duesEn } from './dues.en';
 
 /** English, the second language. Every key of id.ts must be here (type-checked). */
 export const en: Record<MessageKey, string> = {
 	// dues (iuran)
 	...duesEn,
+	...complaintsAreaEn,
 	'app.name': 'Rukun',
 	'app.tagline': 'The neighbourhood app for RT and RW',
 	'app.skip': 'Skip to main content',

@@ -1,9 +1,12 @@
+import { complaintsAreaId } from './complaints-area.id';
 import { duesId } from './dues.id';
 
 /** Bahasa Indonesia: the first language of the app. Keys are the contract for en.ts. */
 export const id = {
 	// dues (iuran)
 	...duesId,
+	// complaints: area follows and statistics
+	...complaintsAreaId,
 	'app.name': 'Rukun',
 	'app.tagline': 'Aplikasi warga untuk RT dan RW',
 	'app.skip': 'Lewati ke konten utama',

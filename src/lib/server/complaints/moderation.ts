@@ -4,6 +4,7 @@ import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { withUser, type Database, type Sql } from '../db';
 import { notify } from '../notifications';
+import { announceToFollowers } from './follow';
 import { newFileKey, type FileStore } from '../storage/files';
 import type { CheckedPhoto } from './photos';
 
@@ -75,6 +76,8 @@ export function unhide(db: Database, user: SessionUser, id: string, reason: stri
 	return moderate(db, user, id, now, async (tx, row) => {
 		if (!row.hidden) return { ok: true };
 		await tx.query('update complaint set hidden = false, hidden_reason = null, hidden_at = null, hidden_by = null, updated_at = $2 where id = $1', [id, now]);
+		// Shown, a public report not yet announced reaches the area's followers now (once per complaint).
+		await announceToFollowers(tx, id, now);
 		return { ok: true, kind: 'unhidden', note: checked.value, detail: { reason: checked.value } };
 	});
 }

@@ -4,6 +4,7 @@ import type { ComplaintField, ComplaintStatus, Point } from '../../domain/compla
 import type { SessionUser } from '../auth/sessions';
 import { withUser, type Database, type Sql } from '../db';
 import { notify } from '../notifications';
+import { announceToFollowers } from './follow';
 import { newFileKey, type FileStore } from '../storage/files';
 import type { CheckedPhoto } from './photos';
 
@@ -145,6 +146,7 @@ export async function report(db: Database, files: FileStore, user: SessionUser, 
 				? await tx.query<{ id: string }>('select app.rt_head_user_ids($1) as id', [rtId])
 				: await tx.query<{ id: string }>('select app.rw_admin_user_ids($1) as id', [user.rwId]);
 		await notify(tx, user.rwId!, staff.map((s) => s.id).filter((s) => s !== user.id), 'complaint.new', { title: value.title, category: category.name }, `/pengaduan/${id}`);
+		await announceToFollowers(tx, id, now);
 		return { ok: true, id };
 	});
 }

@@ -51,9 +51,9 @@ export interface Target {
 export async function targetsOf(db: Database, userIds: readonly string[]): Promise<Map<string, Target[]>> {
 	const rows = await db.query<{
 		id: string; user_id: string; endpoint: string; p256dh: string; auth: string; locale: Locale;
-		flood: boolean | null; flood_min_siaga: number | null; panic: boolean | null; letters: boolean | null; dues: boolean | null; announcements: boolean | null;
+		flood: boolean | null; flood_min_siaga: number | null; panic: boolean | null; letters: boolean | null; dues: boolean | null; announcements: boolean | null; area_reports: boolean | null;
 	}>(
-		`select s.id, s.user_id, s.endpoint, s.p256dh, s.auth, u.locale, p.flood, p.flood_min_siaga, p.panic, p.letters, p.dues, p.announcements
+		`select s.id, s.user_id, s.endpoint, s.p256dh, s.auth, u.locale, p.flood, p.flood_min_siaga, p.panic, p.letters, p.dues, p.announcements, p.area_reports
 		   from push_subscription s join app_user u on u.id = s.user_id left join push_preference p on p.user_id = s.user_id
 		  where s.user_id = any($1::uuid[]) and u.disabled_at is null`,
 		[[...new Set(userIds)]]
@@ -63,7 +63,7 @@ export async function targetsOf(db: Database, userIds: readonly string[]): Promi
 		const prefs: PushPreferences =
 			r.flood === null
 				? DEFAULT_PREFERENCES
-				: { flood: r.flood, floodMinSiaga: r.flood_min_siaga as 1 | 2 | 3, panic: r.panic!, letters: r.letters!, dues: r.dues!, announcements: r.announcements! };
+				: { flood: r.flood, floodMinSiaga: r.flood_min_siaga as 1 | 2 | 3, panic: r.panic!, letters: r.letters!, dues: r.dues!, announcements: r.announcements!, area: r.area_reports! };
 		let list = byUser.get(r.user_id);
 		if (!list) byUser.set(r.user_id, (list = []));
 		list.push({ subscriptionId: r.id, userId: r.user_id, endpoint: r.endpoint, p256dh: r.p256dh, auth: r.auth, locale: r.locale, prefs });

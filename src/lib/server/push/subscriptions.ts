@@ -72,14 +72,14 @@ export function listDevices(db: Database, user: SessionUser): Promise<DeviceRow[
 }
 
 export async function getPreferences(db: Database, user: SessionUser): Promise<PushPreferences> {
-	const [row] = await queryAsUser<{ flood: boolean; flood_min_siaga: 1 | 2 | 3; panic: boolean; letters: boolean; dues: boolean; announcements: boolean }>(
+	const [row] = await queryAsUser<{ flood: boolean; flood_min_siaga: 1 | 2 | 3; panic: boolean; letters: boolean; dues: boolean; announcements: boolean; area_reports: boolean }>(
 		db,
 		claimsOf(user),
-		'select flood, flood_min_siaga, panic, letters, dues, announcements from push_preference where user_id = $1',
+		'select flood, flood_min_siaga, panic, letters, dues, announcements, area_reports from push_preference where user_id = $1',
 		[user.id]
 	);
 	if (!row) return DEFAULT_PREFERENCES;
-	return { flood: row.flood, floodMinSiaga: row.flood_min_siaga, panic: row.panic, letters: row.letters, dues: row.dues, announcements: row.announcements };
+	return { flood: row.flood, floodMinSiaga: row.flood_min_siaga, panic: row.panic, letters: row.letters, dues: row.dues, announcements: row.announcements, area: row.area_reports };
 }
 
 /** Preferences from a form: checkboxes present or absent, the minimum Siaga 1–3. */
@@ -89,7 +89,8 @@ export const preferencesInput = z.object({
 	panic: z.boolean(),
 	letters: z.boolean(),
 	dues: z.boolean(),
-	announcements: z.boolean()
+	announcements: z.boolean(),
+	area: z.boolean()
 });
 
 export function preferencesFromForm(form: FormData): z.ZodSafeParseResult<PushPreferences> {
@@ -100,7 +101,8 @@ export function preferencesFromForm(form: FormData): z.ZodSafeParseResult<PushPr
 		panic: on('panic'),
 		letters: on('letters'),
 		dues: on('dues'),
-		announcements: on('announcements')
+		announcements: on('announcements'),
+		area: on('area')
 	});
 }
 
@@ -109,9 +111,9 @@ export async function setPreferences(db: Database, user: SessionUser, prefs: Pus
 	await queryAsUser(
 		db,
 		claimsOf(user),
-		`insert into push_preference (user_id, rw_id, flood, flood_min_siaga, panic, letters, dues, announcements) values ($1, $2, $3, $4, $5, $6, $7, $8)
+		`insert into push_preference (user_id, rw_id, flood, flood_min_siaga, panic, letters, dues, announcements, area_reports) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		 on conflict (user_id) do update set flood = excluded.flood, flood_min_siaga = excluded.flood_min_siaga, panic = excluded.panic,
-		   letters = excluded.letters, dues = excluded.dues, announcements = excluded.announcements, updated_at = now()`,
-		[user.id, user.rwId, prefs.flood, prefs.floodMinSiaga, prefs.panic, prefs.letters, prefs.dues, prefs.announcements]
+		   letters = excluded.letters, dues = excluded.dues, announcements = excluded.announcements, area_reports = excluded.area_reports, updated_at = now()`,
+		[user.id, user.rwId, prefs.flood, prefs.floodMinSiaga, prefs.panic, prefs.letters, prefs.dues, prefs.announcements, prefs.area]
 	);
 }
