@@ -38,9 +38,9 @@ async function add(r: Row): Promise<void> {
 	const finished = r.hours === undefined ? null : new Date(at.getTime() + r.hours * H);
 	// created_at stays the database's own now(): the statistics go by the reported event.
 	const [c] = await db.query<{ id: string }>(
-		`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, hidden, lat, lng, status, closed_reason, finished_at, rating)
-		 values ($1, $2, $3, $4, 'Laporan uji', 'Uraian', $5, $6, -6.2, 106.8, $7, $8, $9, $10) returning id`,
-		[inRw.id, inRw.rts[r.rt]!.id, cat!.id, resident.id, !r.private, r.hidden ?? false, r.status, r.status === 'ditutup' ? 'invalid' : null, finished, r.rating ?? null]
+		`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, hidden, hidden_reason, lat, lng, status, closed_reason, finished_at, rating)
+		 values ($1, $2, $3, $4, 'Laporan uji', 'Uraian', $5, $6, $11, -6.2, 106.8, $7, $8, $9, $10) returning id`,
+		[inRw.id, inRw.rts[r.rt]!.id, cat!.id, resident.id, !r.private, r.hidden ?? false, r.status, r.status === 'ditutup' ? 'invalid' : null, finished, r.rating ?? null, r.hidden ? 'Data pribadi' : null]
 	);
 	await db.query(`insert into complaint_event (rw_id, complaint_id, at, by_user, kind, to_status) values ($1, $2, $3, $4, 'reported', 'baru')`, [inRw.id, c!.id, at, resident.id]);
 }
