@@ -4,9 +4,6 @@
 // semi-space, so the objects of a reading that lives for one group commit (tens of ms)
 // die young instead of being promoted and collected by full mark-compact GCs; the
 // worker threads keep a small one (src/lib/server/workers/start.ts; bench/README.md).
-// `--v8-pool-size=2`: V8's background threads (GC, compiling JavaScript and PGlite's
-// WASM) are two instead of Node's four; each kept a malloc arena of its own, mostly
-// free memory after compiling, which glibc does not give back (bench/README.md, memory).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
