@@ -3,6 +3,7 @@ import { checkCategory, type CategoryInput } from '../../domain/complaints';
 import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { withUser, type Database, type Sql } from '../db';
+import type { Category } from './service';
 
 /**
  * The RW admin's complaint categories (complaints.configure, docs/complaints.md
@@ -11,13 +12,8 @@ import { withUser, type Database, type Sql } from '../db';
  * is never deleted (complaints keep theirs); an inactive one is not offered on the form.
  */
 
-export interface CategoryRow {
-	id: string;
-	code: string;
-	name: string;
-	name_en: string | null;
-	route_to: 'rt_head' | 'rw_admin';
-	private_by_default: boolean;
+/** A category as the editor lists it: the form's fields, whether it is offered, how many reports use it. */
+export interface CategoryRow extends Category {
 	active: boolean;
 	used: number;
 }
