@@ -217,3 +217,9 @@ export async function demoSession(app: RunningApp, phone: string): Promise<Brows
 	await client.login(phone, DEMO_PASSWORD);
 	return client;
 }
+
+/** Clients logged in as the demo users of the given roles, by role. */
+export async function demoSessions<R extends Role>(app: RunningApp, roles: readonly R[]): Promise<Record<R, Browserless>> {
+	const clients = await Promise.all(roles.map((role) => demoSession(app, DEMO_PHONES[role])));
+	return Object.fromEntries(roles.map((role, i) => [role, clients[i]!])) as Record<R, Browserless>;
+}

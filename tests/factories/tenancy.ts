@@ -79,3 +79,17 @@ export async function makeMember(
 	if (!session) throw new Error('session not readable');
 	return { ...session, token };
 }
+
+export type TestMember = Awaited<ReturnType<typeof makeMember>>;
+
+/** The RW admin and the heads of the RW's first two RTs: the staff most registry tests act as. */
+export async function makeStaff(
+	db: Database,
+	rw: TestRw,
+	names: { admin?: string; head1?: string; head2?: string } = {}
+): Promise<{ admin: TestMember; head1: TestMember; head2: TestMember }> {
+	const admin = await makeMember(db, rw, 'rw_admin', { name: names.admin });
+	const head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0, name: names.head1 });
+	const head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1, name: names.head2 });
+	return { admin, head1, head2 };
+}

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSession, startApp, type Browserless, type RunningApp } from '../factories/app';
+import { demoSessions, startApp, type Browserless, type RunningApp } from '../factories/app';
 
 /** The menu marks exactly one link as the current page; the letter form says where its text goes. */
 
@@ -10,9 +10,7 @@ let head: Browserless; // RT head of RT 001
 let admin: Browserless; // RW admin
 beforeAll(async () => {
 	app = await startApp();
-	siti = await demoSession(app, '081200000001');
-	head = await demoSession(app, '081200000002');
-	admin = await demoSession(app, '081200000003');
+	({ resident: siti, rt_head: head, rw_admin: admin } = await demoSessions(app, ['resident', 'rt_head', 'rw_admin']));
 });
 afterAll(async () => {
 	expect(await app?.stop()).toBe(0);

@@ -9,11 +9,11 @@ import { searchResidents } from '../../src/lib/server/registry/residents';
 import { residentFiltersSchema } from '../../src/lib/schemas/registry';
 import { freshDatabase } from '../factories/db';
 import { newKk, residentRow } from '../factories/registry';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeRw, makeStaff, type TestRw, type TestMember } from '../factories/tenancy';
 
 /** Correcting a household (KK): its number, house, address and head of family. */
 
-type Member = Awaited<ReturnType<typeof makeMember>>;
+type Member = TestMember;
 const keys = piiKeysFrom(randomBytes(32));
 let db: Database;
 let rw: TestRw;
@@ -25,9 +25,7 @@ let line = 100;
 beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 2, 1);
-	admin = await makeMember(db, rw, 'rw_admin');
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw));
 });
 afterAll(async () => db?.close());
 

@@ -8,9 +8,9 @@ import type { AcceptedUpload } from '../../src/lib/server/storage/uploads';
 import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { makeHousehold, tempFileStore, testPii } from '../factories/letters';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeMember, makeRw, makeStaff, type TestRw, type TestMember } from '../factories/tenancy';
 
-type Member = Awaited<ReturnType<typeof makeMember>>;
+type Member = TestMember;
 let db: Database;
 let files: Awaited<ReturnType<typeof tempFileStore>>;
 let rw: TestRw;
@@ -56,9 +56,7 @@ beforeAll(async () => {
 	db = await freshDatabase();
 	files = await tempFileStore();
 	rw = await makeRw(db, 2, 1);
-	admin = await makeMember(db, rw, 'rw_admin');
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw));
 	const house = rw.houses[0]!.id;
 	resident = await makeMember(db, rw, 'resident', { houseId: house });
 	({ residentIds } = await makeHousehold(db, testPii(), rw, house, [{ name: 'Slamet' }, { name: 'Ayu', sex: 'P', birth_date: '2026-10-01' }], resident.id));

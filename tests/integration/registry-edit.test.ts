@@ -15,21 +15,19 @@ import { residentFiltersSchema } from '../../src/lib/schemas/registry';
 import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
 import { newKk, nikFor, residentRow } from '../factories/registry';
-import { makeMember, makeRw, uniquePhone, type TestRw } from '../factories/tenancy';
+import { makeMember, makeRw, makeStaff, uniquePhone, type TestRw, type TestMember } from '../factories/tenancy';
 
 const keys = piiKeysFrom(randomBytes(32));
 let db: Database;
 let rw: TestRw;
-let admin: Awaited<ReturnType<typeof makeMember>>;
-let head1: Awaited<ReturnType<typeof makeMember>>;
-let head2: Awaited<ReturnType<typeof makeMember>>;
+let admin: TestMember;
+let head1: TestMember;
+let head2: TestMember;
 
 beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 2, 2);
-	admin = await makeMember(db, rw, 'rw_admin');
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw));
 });
 afterAll(async () => db?.close());
 

@@ -16,9 +16,9 @@ import { fixClock } from '../factories/clock';
 import { freshDatabase, throwawayPostgres } from '../factories/db';
 import { tempFileStore } from '../factories/letters';
 import { newKk, residentRow } from '../factories/registry';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeMember, makeRw, makeStaff, type TestRw, type TestMember } from '../factories/tenancy';
 
-type Member = Awaited<ReturnType<typeof makeMember>>;
+type Member = TestMember;
 const keys = piiKeysFrom(randomBytes(32));
 let db: Database;
 let files: Awaited<ReturnType<typeof tempFileStore>>;
@@ -32,9 +32,7 @@ beforeAll(async () => {
 	db = await freshDatabase();
 	files = await tempFileStore();
 	rw = await makeRw(db, 2, 1);
-	admin = await makeMember(db, rw, 'rw_admin');
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw));
 	// The route modules read the database, keys and files from the process runtime.
 	setRuntime({ db, pii: keys, files: files.store } as unknown as Runtime);
 });

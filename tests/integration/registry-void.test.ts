@@ -9,11 +9,11 @@ import { voidMutation } from '../../src/lib/server/registry/mutation-void';
 import { updateResident } from '../../src/lib/server/registry/resident-edit';
 import { freshDatabase } from '../factories/db';
 import { newKk, residentRow } from '../factories/registry';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeRw, makeStaff, type TestRw, type TestMember } from '../factories/tenancy';
 
 /** Voiding a wrong mutation: kept with who/when/why, counted nowhere, the status follows what remains. */
 
-type Member = Awaited<ReturnType<typeof makeMember>>;
+type Member = TestMember;
 const keys = piiKeysFrom(randomBytes(32));
 let db: Database;
 let rw: TestRw;
@@ -25,9 +25,7 @@ let line = 100;
 beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 2, 1);
-	admin = await makeMember(db, rw, 'rw_admin', { name: 'Admin RW' });
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0, name: 'Ketua RT 1' });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw, { admin: 'Admin RW', head1: 'Ketua RT 1' }));
 });
 afterAll(async () => db?.close());
 

@@ -14,16 +14,16 @@ import { demographics } from '../../src/lib/server/registry/demographics';
 import { residentFiltersSchema } from '../../src/lib/schemas/registry';
 import { fixClock } from '../factories/clock';
 import { freshDatabase } from '../factories/db';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeMember, makeRw, makeStaff, type TestRw, type TestMember } from '../factories/tenancy';
 import { newKk, nikFor, residentRow } from '../factories/registry';
 
 const keys = piiKeysFrom(randomBytes(32));
 let db: Database;
 let rw: TestRw;
 let otherRw: TestRw;
-let admin: Awaited<ReturnType<typeof makeMember>>;
-let head1: Awaited<ReturnType<typeof makeMember>>;
-let head2: Awaited<ReturnType<typeof makeMember>>;
+let admin: TestMember;
+let head1: TestMember;
+let head2: TestMember;
 
 const filters = (f: Record<string, string> = {}) => residentFiltersSchema.parse(f);
 const count = async (sql: string, params: unknown[] = []) =>
@@ -33,9 +33,7 @@ beforeAll(async () => {
 	db = await freshDatabase();
 	rw = await makeRw(db, 2, 1);
 	otherRw = await makeRw(db, 1, 1);
-	admin = await makeMember(db, rw, 'rw_admin');
-	head1 = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
-	head2 = await makeMember(db, rw, 'rt_head', { rtIndex: 1 });
+	({ admin, head1, head2 } = await makeStaff(db, rw));
 });
 afterAll(async () => db?.close());
 afterEach(() => {
