@@ -5,19 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../../src/lib/server/auth/sessions';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
-import { LocalFileStore } from '../../src/lib/server/storage/files';
+import type { LocalFileStore } from '../../src/lib/server/storage/files';
 import { report, type ReportInput } from '../../src/lib/server/complaints/service';
 import { announceToFollowers, followOptions, setFollows } from '../../src/lib/server/complaints/follow';
-import { unhide } from '../../src/lib/server/complaints/moderation';
+import { hide, unhide } from '../../src/lib/server/complaints/moderation';
 import { markAllRead } from '../../src/lib/server/notifications';
 import { PushSender } from '../../src/lib/server/push/sender';
 import { loadVapidKeys } from '../../src/lib/server/push/vapid';
 import { setPreferences, subscribe } from '../../src/lib/server/push/subscriptions';
 import { DEFAULT_PREFERENCES } from '../../src/lib/domain/push';
-import { freshDatabase } from '../factories/db';
+import { complaintInput, complaintsWorld, HOME, type ComplaintsWorld } from '../factories/complaints';
 import { TEST_NOW } from '../factories/clock';
 import { startPushEndpoint, type PushEndpoint } from '../factories/push-endpoint';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { makeMember, type TestRw } from '../factories/tenancy';
 
 /**
  * Following an area for new complaints (docs/complaints.md "Following an area"):
@@ -26,8 +26,8 @@ import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
  * flood of reports coalesced into one notification per follower and area per
  * 10 minutes on a fixed clock; and the push it rides on, with its own preference.
  */
+let world: ComplaintsWorld;
 let db: Database;
-let dir: string;
 let files: LocalFileStore;
 let rwA: TestRw;
 let rwB: TestRw;
@@ -36,21 +36,11 @@ let reporter: Member, rtFan: Member, rwFan: Member, head: Member, quiet: Member,
 let drain: string, security: string;
 
 const MIN = 60_000;
-const HOME = { lat: -6.2, lng: 106.8 };
 const north = (m: number) => ({ lat: String(HOME.lat + m / 111_195), lng: String(HOME.lng) });
 const IN_RT1 = north(0);
 
 let counter = 0;
-const input = (over: Partial<ReportInput> = {}): ReportInput => ({
-	categoryId: drain,
-	title: `Got mampet nomor ${++counter}`,
-	description: 'Air meluap ke jalan',
-	...IN_RT1,
-	private: false,
-	confirmOutside: false,
-	ignoreDuplicates: true,
-	...over
-});
+const input = (over: Partial<ReportInput> = {}): ReportInput => complaintInput(drain, { title: `Got mampet nomor ${++counter}`, ...IN_RT1, ...over });
 
 async function file(over: Partial<ReportInput> = {}, at = TEST_NOW): Promise<string> {
 	const filed = await report(db, files, reporter, input(over), [], at);
@@ -71,13 +61,8 @@ async function areaNotesAbout(complaintId: string) {
 }
 
 beforeAll(async () => {
-	db = await freshDatabase();
-	dir = await mkdtemp(path.join(tmpdir(), 'complaints-follow-'));
-	files = new LocalFileStore(dir);
-	rwA = await makeRw(db, 2, 2);
-	rwB = await makeRw(db, 1, 1);
-	// Houses of A northwards from HOME, 30 m apart: RT 1 at 0 and 30 m, RT 2 at 60 and 90 m.
-	for (const [i, h] of rwA.houses.entries()) await db.query('update house set lat = $2, lng = $3 where id = $1', [h.id, HOME.lat + (i * 30) / 111_195, HOME.lng]);
+	world = await complaintsWorld();
+	({ db, files, rwA, rwB } = world);
 	reporter = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[0]!.id });
 	rtFan = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[1]!.id });
 	rwFan = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[2]!.id });
@@ -85,14 +70,10 @@ beforeAll(async () => {
 	rt2Fan = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[3]!.id });
 	head = await makeMember(db, rwA, 'rt_head', { rtIndex: 0 });
 	outsider = await makeMember(db, rwB, 'resident', { houseId: rwB.houses[0]!.id });
-	const cat = async (code: string) => (await db.query<{ id: string }>(`select id from complaint_category where rw_id = $1 and code = $2`, [rwA.id, code]))[0]!.id;
-	drain = await cat('drainage');
-	security = await cat('security');
+	drain = await world.category('drainage');
+	security = await world.category('security');
 });
-afterAll(async () => {
-	await db?.close();
-	await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('who may follow what', () => {
 	it('a member follows their own RT and the whole RW', async () => {
@@ -258,6 +239,106 @@ describe('reports at the same moment', () => {
 		await Promise.all([a, b]);
 		const fresh = (await areaNotes(rtFan)).slice(before);
 		expect(fresh).toEqual([expect.objectContaining({ kind: 'complaint.area_many', params: { count: 2, area: 'RT 1' } })]);
+	});
+});
+
+describe('a report hidden after it was announced', () => {
+	// Between the flood's and the push's days (the windows follow the clock forward).
+	const HOUR = 60 * MIN;
+	const titleOf = async (id: string) => (await db.query<{ title: string }>('select title from complaint where id = $1', [id]))[0]!.title;
+	const latest = async (u: Member) => (await areaNotes(u)).at(-1);
+	const asHead = (fn: (tx: Parameters<Parameters<typeof withUser>[2]>[0]) => Promise<unknown>) => withUser(db, { sub: head.id, rw_id: head.rwId }, fn);
+
+	it('is taken back from the followers in the hiding step; a failed step takes nothing; shown again, it is announced afresh', async () => {
+		const at = new Date(TEST_NOW.getTime() + 50 * HOUR);
+		const id = await file({}, at);
+		expect((await areaNotesAbout(id)).map((n) => n.user_id).sort()).toEqual([rtFan.id, rwFan.id].sort());
+		// A hide that fails after its update takes nothing back (the same transaction).
+		await expect(
+			asHead(async (tx) => {
+				await tx.query(`update complaint set hidden = true, hidden_reason = 'Data pribadi' where id = $1`, [id]);
+				throw new Error('the step fails after');
+			})
+		).rejects.toThrow(/fails after/);
+		expect(await areaNotesAbout(id)).toHaveLength(2);
+		expect(await hide(db, head, id, 'Data pribadi warga', at)).toEqual({ ok: true });
+		expect(await areaNotesAbout(id)).toEqual([]);
+		expect(await db.query(`select 1 from notification where link = $1 and kind like 'complaint.area%'`, [`/pengaduan/${id}`])).toEqual([]);
+		// The reporter is still told of the hiding.
+		expect(await db.query('select kind from notification where user_id = $1 and link = $2 order by id', [reporter.id, `/pengaduan/${id}`])).toContainEqual({ kind: 'complaint.hidden' });
+		expect(await unhide(db, head, id, 'Sudah diperiksa', new Date(at.getTime() + MIN))).toEqual({ ok: true });
+		expect((await areaNotesAbout(id)).map((n) => n.user_id).sort()).toEqual([rtFan.id, rwFan.id].sort());
+	});
+
+	it('a coalesced notification counts it no more: one less, the one left named, removed with the last', async () => {
+		const T = new Date(TEST_NOW.getTime() + 54 * HOUR);
+		const at = (m: number) => new Date(T.getTime() + m * MIN);
+		const [a, b, c] = [await file({}, at(0)), await file({}, at(1)), await file({}, at(2))];
+		expect(await latest(rtFan)).toMatchObject({ kind: 'complaint.area_many', params: { count: 3, area: 'RT 1' }, link: '/pengaduan' });
+		await markAllRead(db, rtFan);
+		const noteId = (await latest(rtFan))!.id;
+		expect(await hide(db, head, a, 'Data pribadi warga', at(3))).toEqual({ ok: true });
+		// One less, the same notification; taking one back is no news (it stays read).
+		expect(await latest(rtFan)).toMatchObject({ id: noteId, kind: 'complaint.area_many', params: { count: 2, area: 'RT 1' }, link: '/pengaduan', read_at: expect.anything() });
+		expect(await latest(rwFan)).toMatchObject({ kind: 'complaint.area_many', params: { count: 2, area: `RW ${rwA.code}` } });
+		expect(await hide(db, head, b, 'Data pribadi warga', at(4))).toEqual({ ok: true });
+		// One left: named, linked to it.
+		expect(await latest(rtFan)).toMatchObject({ id: noteId, kind: 'complaint.area_new', params: { area: 'RT 1', title: await titleOf(c) }, link: `/pengaduan/${c}` });
+		// The window goes on counting from there.
+		const d = await file({}, at(5));
+		expect(await latest(rtFan)).toMatchObject({ id: noteId, kind: 'complaint.area_many', params: { count: 2, area: 'RT 1' }, link: '/pengaduan' });
+		expect(await hide(db, head, c, 'Data pribadi warga', at(6))).toEqual({ ok: true });
+		expect(await hide(db, head, d, 'Data pribadi warga', at(6))).toEqual({ ok: true });
+		expect((await areaNotes(rtFan)).some((n) => n.id === noteId)).toBe(false);
+		// Removed with its last report: the next report opens a new window.
+		const e = await file({}, at(7));
+		expect(await latest(rtFan)).toMatchObject({ kind: 'complaint.area_new', link: `/pengaduan/${e}`, params: { area: 'RT 1', title: await titleOf(e) } });
+	});
+
+	// PGlite has one session, so two transactions never overlap there: the race is PostgreSQL's.
+	it.runIf(process.env.DATABASE_URL)('hidden while another report is counted on the same notification: the hide waits, then counts it out', async () => {
+		const T = new Date(TEST_NOW.getTime() + 58 * HOUR);
+		const x = await file({}, T);
+		const y = await file({ private: true }, T);
+		await db.query('update complaint set is_public = true where id = $1', [y]);
+		let release!: () => void;
+		const held = new Promise<void>((r) => (release = r));
+		let announced!: () => void;
+		const first = new Promise<void>((r) => (announced = r));
+		// A counts y on the window x opened and keeps its transaction open; the RT head hides x meanwhile.
+		const a = asHead(async (tx) => {
+			await announceToFollowers(tx, y, new Date(T.getTime() + 1000));
+			announced();
+			await held;
+		});
+		await first;
+		const b = hide(db, head, x, 'Data pribadi warga', new Date(T.getTime() + 2000));
+		await expect.poll(async () => (await db.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`))[0]!.n, { timeout: 10_000 }).toBe(1);
+		release();
+		await Promise.all([a, b]);
+		expect(await latest(rtFan)).toMatchObject({ kind: 'complaint.area_new', params: { area: 'RT 1', title: await titleOf(y) }, link: `/pengaduan/${y}` });
+	});
+
+	it.runIf(process.env.DATABASE_URL)('a report counted while a hide is taking the notification away waits, then opens a new one', async () => {
+		const T = new Date(TEST_NOW.getTime() + 62 * HOUR);
+		const x = await file({}, T);
+		let release!: () => void;
+		const held = new Promise<void>((r) => (release = r));
+		let hidden!: () => void;
+		const first = new Promise<void>((r) => (hidden = r));
+		// The RT head hides x (its only report) and keeps the transaction open; a new report comes meanwhile.
+		const a = asHead(async (tx) => {
+			await tx.query(`update complaint set hidden = true, hidden_reason = 'Data pribadi' where id = $1`, [x]);
+			hidden();
+			await held;
+		});
+		await first;
+		const b = file({}, new Date(T.getTime() + 1000));
+		await expect.poll(async () => (await db.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`))[0]!.n, { timeout: 10_000 }).toBe(1);
+		release();
+		const [, y] = await Promise.all([a, b]);
+		expect(await areaNotesAbout(x)).toEqual([]);
+		expect(await latest(rtFan)).toMatchObject({ kind: 'complaint.area_new', params: { area: 'RT 1', title: await titleOf(y) }, link: `/pengaduan/${y}` });
 	});
 });
 

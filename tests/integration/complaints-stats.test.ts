@@ -36,7 +36,7 @@ async function add(r: Row): Promise<void> {
 	const [cat] = await db.query<{ id: string }>('select id from complaint_category where rw_id = $1 and code = $2', [inRw.id, r.category]);
 	const at = new Date(r.at);
 	const finished = r.hours === undefined ? null : new Date(at.getTime() + r.hours * H);
-	// created_at stays the database's own now(): the statistics go by the reported event.
+	// created_at stays the database's own now(): the statistics go by the reported event (the app's clock).
 	const [c] = await db.query<{ id: string }>(
 		`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, hidden, hidden_reason, lat, lng, status, closed_reason, finished_at, rating)
 		 values ($1, $2, $3, $4, 'Laporan uji', 'Uraian', $5, $6, $11, -6.2, 106.8, $7, $8, $9, $10) returning id`,
@@ -84,13 +84,13 @@ describe('complaint statistics', () => {
 			months: MONTHS,
 			perMonth: [1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 1],
 			perCategory: [
-				{ name: 'Saluran air / got tersumbat', count: 3 },
-				{ name: 'Lampu jalan mati', count: 1 },
-				{ name: 'Sampah', count: 1 },
-				{ name: 'Jalan / fasilitas rusak', count: 0 },
-				{ name: 'Kebisingan / gangguan', count: 1 },
-				{ name: 'Keamanan', count: 1 },
-				{ name: 'Lainnya', count: 0 }
+				{ name: 'Saluran air / got tersumbat', name_en: 'Blocked drain', count: 3 },
+				{ name: 'Lampu jalan mati', name_en: 'Street light out', count: 1 },
+				{ name: 'Sampah', name_en: 'Rubbish', count: 1 },
+				{ name: 'Jalan / fasilitas rusak', name_en: 'Damaged road / facilities', count: 0 },
+				{ name: 'Kebisingan / gangguan', name_en: 'Noise / disturbance', count: 1 },
+				{ name: 'Keamanan', name_en: 'Security', count: 1 },
+				{ name: 'Lainnya', name_en: 'Other', count: 0 }
 			],
 			perRt: [
 				{ number: 1, name: 'RT 1', count: 3 },

@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
-import { LocalFileStore } from '../../src/lib/server/storage/files';
+import type { LocalFileStore } from '../../src/lib/server/storage/files';
 import { checkPhoto } from '../../src/lib/server/complaints/photos';
 import { assign, assignees, changeStatus, changeStatusBulk, getComplaint, listCategories, listForStaff, listPublic, photoFile, report, type ReportInput } from '../../src/lib/server/complaints/service';
 import { editText, hide, hidePhoto, replacePhoto, revisions, unhide } from '../../src/lib/server/complaints/moderation';
 import { listAllCategories, saveCategory } from '../../src/lib/server/complaints/categories';
-import { freshDatabase } from '../factories/db';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { complaintInput, complaintsWorld, north, type ComplaintsWorld } from '../factories/complaints';
+import { makeMember, type TestRw } from '../factories/tenancy';
 
 /**
  * Triage and moderation against a real database (docs/complaints.md): assigning to a
@@ -19,8 +16,8 @@ import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
  * privacy edits with the original kept and the reporter told, photos hidden or
  * replaced, and the RW admin's categories; who may do each, under RLS.
  */
+let world: ComplaintsWorld;
 let db: Database;
-let dir: string;
 let files: LocalFileStore;
 let rwA: TestRw;
 let rwB: TestRw;
@@ -30,26 +27,14 @@ let drainA: string;
 
 const T0 = new Date('2026-12-01T03:00:00Z');
 const DAY = 86_400_000;
-const HOME = { lat: -6.2, lng: 106.8 };
-const north = (m: number) => ({ lat: HOME.lat + m / 111_195, lng: HOME.lng });
 
-const input = (m: number, over: Partial<ReportInput> = {}): ReportInput => ({
-	categoryId: drainA,
-	title: `Got mampet ${m}`,
-	description: 'Air meluap ke jalan depan rumah Pak Budi nomor 12',
-	lat: String(north(m).lat),
-	lng: String(north(m).lng),
-	private: false,
-	confirmOutside: false,
-	ignoreDuplicates: true,
-	...over
-});
+const input = (m: number, over: Partial<ReportInput> = {}): ReportInput =>
+	complaintInput(drainA, { title: `Got mampet ${m}`, description: 'Air meluap ke jalan depan rumah Pak Budi nomor 12', lat: String(north(m).lat), lng: String(north(m).lng), ...over });
 
-/** Files a report; its age is set as if filed at `at` (the row's created_at is the database's clock). */
+/** Files a report at `at` on the app's clock (its age runs from there). */
 async function file(m: number, at = T0, over: Partial<ReportInput> = {}): Promise<string> {
 	const filed = await report(db, files, reporter, input(m, over), [], at);
 	if (!filed.ok) throw new Error(JSON.stringify(filed));
-	await db.query('update complaint set created_at = $2 where id = $1', [filed.id, at]);
 	return filed.id;
 }
 
@@ -58,25 +43,17 @@ const events = (id: string) => db.query<{ kind: string; by_user: string; from_st
 const statusOf = async (id: string) => (await db.query<{ status: string }>('select status from complaint where id = $1', [id]))[0]!.status;
 
 beforeAll(async () => {
-	db = await freshDatabase();
-	dir = await mkdtemp(path.join(tmpdir(), 'complaints-triage-'));
-	files = new LocalFileStore(dir);
-	rwA = await makeRw(db, 2, 2);
-	rwB = await makeRw(db, 1, 1);
-	// Houses of A on a line northwards from HOME, 30 m apart: RT 1 at 0 and 30 m, RT 2 at 60 and 90 m.
-	for (const [i, h] of rwA.houses.entries()) await db.query('update house set lat = $2, lng = $3 where id = $1', [h.id, north(i * 30).lat, HOME.lng]);
+	world = await complaintsWorld();
+	({ db, files, rwA, rwB } = world);
 	reporter = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[0]!.id });
 	neighbour = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[1]!.id });
 	head = await makeMember(db, rwA, 'rt_head', { rtIndex: 0, name: 'Pak RT Satu' });
 	otherHead = await makeMember(db, rwA, 'rt_head', { rtIndex: 1 });
 	admin = await makeMember(db, rwA, 'rw_admin', { name: 'Bu RW' });
 	outsider = await makeMember(db, rwB, 'rw_admin');
-	drainA = (await db.query<{ id: string }>(`select id from complaint_category where rw_id = $1 and code = 'drainage'`, [rwA.id]))[0]!.id;
+	drainA = await world.category('drainage');
 });
-afterAll(async () => {
-	await db?.close();
-	await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('assigning a complaint to a person', () => {
 	let id: string;

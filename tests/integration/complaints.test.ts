@@ -1,24 +1,23 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
-import { LocalFileStore } from '../../src/lib/server/storage/files';
+import type { LocalFileStore } from '../../src/lib/server/storage/files';
 import { checkPhoto } from '../../src/lib/server/complaints/photos';
 import { changeStatus, getComplaint, listPublic, rate, reopen, report, support, type ReportInput } from '../../src/lib/server/complaints/service';
-import { freshDatabase } from '../factories/db';
-import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
+import { complaintInput, complaintsWorld, HOME, north, type ComplaintsWorld } from '../factories/complaints';
+import { makeMember, type TestRw } from '../factories/tenancy';
 
 /**
  * Complaints against a real database and file store: photos stored without their GPS,
  * who reads and changes what under RLS (across RWs, another's report), duplicates and
  * "me too", the lifecycle with notifications, and the reopen window on a fixed clock.
  */
+let world: ComplaintsWorld;
 let db: Database;
-let dir: string;
 let files: LocalFileStore;
 let rwA: TestRw;
 let rwB: TestRw;
@@ -28,8 +27,6 @@ let drainA: string;
 
 const T0 = new Date('2026-12-01T03:00:00Z');
 const DAY = 86_400_000;
-const HOME = { lat: -6.2, lng: 106.8 };
-const north = (m: number) => ({ lat: HOME.lat + m / 111_195, lng: HOME.lng });
 
 async function photoWithGps(): Promise<Uint8Array> {
 	return sharp({ create: { width: 640, height: 480, channels: 3, background: '#556677' } })
@@ -39,37 +36,19 @@ async function photoWithGps(): Promise<Uint8Array> {
 		.then((b) => new Uint8Array(b));
 }
 
-const input = (over: Partial<ReportInput> = {}): ReportInput => ({
-	categoryId: drainA,
-	title: 'Got mampet di depan rumah',
-	description: 'Air meluap ke jalan',
-	lat: String(HOME.lat),
-	lng: String(HOME.lng),
-	private: false,
-	confirmOutside: false,
-	ignoreDuplicates: false,
-	...over
-});
+const input = (over: Partial<ReportInput> = {}): ReportInput => complaintInput(drainA, { ignoreDuplicates: false, ...over });
 
 beforeAll(async () => {
-	db = await freshDatabase();
-	dir = await mkdtemp(path.join(tmpdir(), 'complaints-'));
-	files = new LocalFileStore(dir);
-	rwA = await makeRw(db, 2, 2);
-	rwB = await makeRw(db, 1, 1);
-	// Houses of A on a line northwards from HOME, 30 m apart; RT 2 starts at the third.
-	for (const [i, h] of rwA.houses.entries()) await db.query('update house set lat = $2, lng = $3 where id = $1', [h.id, north(i * 30).lat, HOME.lng]);
+	world = await complaintsWorld();
+	({ db, files, rwA, rwB } = world);
 	reporter = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[0]!.id });
 	neighbour = await makeMember(db, rwA, 'resident', { houseId: rwA.houses[1]!.id });
 	head = await makeMember(db, rwA, 'rt_head', { rtIndex: 0 });
 	otherHead = await makeMember(db, rwA, 'rt_head', { rtIndex: 1 });
 	outsider = await makeMember(db, rwB, 'rw_admin');
-	drainA = (await db.query<{ id: string }>(`select id from complaint_category where rw_id = $1 and code = 'drainage'`, [rwA.id]))[0]!.id;
+	drainA = await world.category('drainage');
 });
-afterAll(async () => {
-	await db?.close();
-	await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('a photo', () => {
 	it('gives its GPS for the pin, and is stored without it', async () => {
@@ -102,7 +81,7 @@ async function listStored(): Promise<string[]> {
 			else if (!e.name.endsWith('.json')) out.push(p);
 		}
 	};
-	await walk(dir);
+	await walk(world.dir);
 	return out;
 }
 

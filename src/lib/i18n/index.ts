@@ -24,9 +24,17 @@ export function isMessageKey(value: unknown): value is MessageKey {
 	return typeof value === 'string' && catalogues.id.has(value);
 }
 
-/** Translates a key, filling `{name}` placeholders. Unknown keys show as themselves. */
+/**
+ * Translates a key, filling `{name}` placeholders. Unknown keys show as themselves. A
+ * param with the locale's suffix (`category_en`) fills `{category}` in that language: a
+ * stored notification carries a name in both languages (docs/complaints.md).
+ */
 export function translate(locale: Locale, key: MessageKey | string, params?: Record<string, string | number>): string {
 	const template = catalogues[locale].get(key) ?? key;
 	if (!template.includes('{')) return template; // most strings
-	return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params && name in params ? String(params[name]) : whole));
+	return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+		if (!params) return whole;
+		const localized = locale === 'id' ? undefined : params[`${name}_${locale}`];
+		return localized !== undefined && localized !== '' ? String(localized) : name in params ? String(params[name]) : whole;
+	});
 }

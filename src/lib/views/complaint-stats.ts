@@ -4,7 +4,8 @@ export interface ComplaintStats {
 	months: string[];
 	/** Reports per month, aligned with `months`. */
 	perMonth: number[];
-	perCategory: { name: string; count: number }[];
+	/** The category's names; the English interface shows `name_en`, else `name` (categoryName()). */
+	perCategory: { name: string; name_en: string | null; count: number }[];
 	perRt: { number: number; name: string; count: number }[];
 	total: number;
 	/** Median hours from the report to selesai, of the complaints fixed; null: none fixed. */

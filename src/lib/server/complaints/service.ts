@@ -34,6 +34,8 @@ export interface PublicComplaint extends Point {
 	rt_id: string;
 	category_id: string;
 	category_name: string;
+	/** The English name (null: the English interface shows `category_name`, see categoryName()). */
+	category_name_en: string | null;
 	title: string;
 	description: string;
 	status: ComplaintStatus;
@@ -72,7 +74,7 @@ export function findDuplicates(db: Database, user: SessionUser, categoryId: stri
 async function duplicatesIn(tx: Sql, rwId: string, categoryId: string, pin: Point) {
 	const box = boxAround(pin, DUPLICATE_RADIUS_M);
 	const rows = await tx.query<PublicComplaint>(
-		`select id, rt_id, category_id, category_name, title, description, status, closed_reason, forward_url, lat, lng, supporter_count,
+		`select id, rt_id, category_id, category_name, category_name_en, title, description, status, closed_reason, forward_url, lat, lng, supporter_count,
 		        created_at::text, finished_at::text
 		   from complaint_public where rw_id = $1 and category_id = $2 and status in ('baru', 'diterima', 'dikerjakan')
 		    and lat between $3 and $4 and lng between $5 and $6`,
@@ -126,9 +128,9 @@ export async function report(db: Database, files: FileStore, user: SessionUser, 
 		if (!rtId) return { ok: false, errors: { lat: 'complaints.error.pin' } };
 		const isPublic = !(input.private || category.private_by_default);
 		const [row] = await tx.query<{ id: string }>(
-			`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, lat, lng)
-			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-			[user.rwId, rtId, value.categoryId, user.id, value.title, value.description, isPublic, value.lat, value.lng]
+			`insert into complaint (rw_id, rt_id, category_id, reporter_id, title, description, is_public, lat, lng, created_at, updated_at)
+			 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning id`,
+			[user.rwId, rtId, value.categoryId, user.id, value.title, value.description, isPublic, value.lat, value.lng, now]
 		);
 		const id = row!.id;
 		await tx.query(`insert into complaint_event (rw_id, complaint_id, at, by_user, kind, to_status) values ($1, $2, $3, $4, 'reported', 'baru')`, [user.rwId, id, now, user.id]);
@@ -145,7 +147,7 @@ export async function report(db: Database, files: FileStore, user: SessionUser, 
 			category.route_to === 'rt_head'
 				? await tx.query<{ id: string }>('select app.rt_head_user_ids($1) as id', [rtId])
 				: await tx.query<{ id: string }>('select app.rw_admin_user_ids($1) as id', [user.rwId]);
-		await notify(tx, user.rwId!, staff.map((s) => s.id).filter((s) => s !== user.id), 'complaint.new', { title: value.title, category: category.name }, `/pengaduan/${id}`);
+		await notify(tx, user.rwId!, staff.map((s) => s.id).filter((s) => s !== user.id), 'complaint.new', { title: value.title, category: category.name, category_en: category.name_en || category.name }, `/pengaduan/${id}`);
 		await announceToFollowers(tx, id, now);
 		return { ok: true, id };
 	});
@@ -191,12 +193,12 @@ export function getComplaint(db: Database, user: SessionUser, id: string): Promi
 		const full = await tx.query<
 			PublicComplaint & { reporter_id: string; is_public: boolean; hidden: boolean; hidden_reason: string | null; edited_at: string | null; assignee_id: string | null; rating: number | null; rating_comment: string | null }
 		>(
-			`select ${PUBLIC_COLUMNS}, cc.name as category_name, c.reporter_id, c.is_public, c.hidden, c.hidden_reason, c.edited_at::text as edited_at, c.assignee_id,
+			`select ${PUBLIC_COLUMNS}, cc.name as category_name, cc.name_en as category_name_en, c.reporter_id, c.is_public, c.hidden, c.hidden_reason, c.edited_at::text as edited_at, c.assignee_id,
 			        c.rating, c.rating_comment
 			   from complaint c join complaint_category cc on cc.id = c.category_id where c.id = $1`,
 			[id]
 		);
-		const base = full[0] ?? (await tx.query<PublicComplaint>(`select ${PUBLIC_COLUMNS.replaceAll('c.', '')}, category_name from complaint_public where id = $1`, [id]))[0];
+		const base = full[0] ?? (await tx.query<PublicComplaint>(`select ${PUBLIC_COLUMNS.replaceAll('c.', '')}, category_name, category_name_en from complaint_public where id = $1`, [id]))[0];
 		if (!base) return null;
 		const photos = await tx.query<ComplaintDetail['photos'][number]>(
 			'select id, hidden, hidden_reason, replaces from complaint_photo where complaint_id = $1 order by created_at, id',
@@ -240,7 +242,7 @@ export function getComplaint(db: Database, user: SessionUser, id: string): Promi
 export function listPublic(db: Database, user: SessionUser, limit = 100): Promise<PublicComplaint[]> {
 	return asUser(db, user, (tx) =>
 		tx.query<PublicComplaint>(
-			`select id, rt_id, category_id, category_name, title, description, status, closed_reason, forward_url, lat, lng, supporter_count,
+			`select id, rt_id, category_id, category_name, category_name_en, title, description, status, closed_reason, forward_url, lat, lng, supporter_count,
 			        created_at::text, finished_at::text
 			   from complaint_public where rw_id = $1 order by created_at desc limit $2`,
 			[user.rwId, limit]
@@ -251,8 +253,9 @@ export function listPublic(db: Database, user: SessionUser, limit = 100): Promis
 /** The user's own complaints. */
 export function listMine(db: Database, user: SessionUser) {
 	return asUser(db, user, (tx) =>
-		tx.query<{ id: string; title: string; status: ComplaintStatus; created_at: string; supporter_count: number }>(
-			'select id, title, status, created_at::text, supporter_count from complaint where reporter_id = $1 order by created_at desc limit 50',
+		tx.query<{ id: string; title: string; status: ComplaintStatus; category_name: string; category_name_en: string | null; created_at: string; supporter_count: number }>(
+			`select c.id, c.title, c.status, cc.name as category_name, cc.name_en as category_name_en, c.created_at::text, c.supporter_count
+			   from complaint c join complaint_category cc on cc.id = c.category_id where c.reporter_id = $1 order by c.created_at desc limit 50`,
 			[user.id]
 		)
 	);

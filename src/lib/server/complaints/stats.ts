@@ -10,7 +10,7 @@ export type { ComplaintStats };
  * admin the whole RW, an RT head their RT), hidden ones left out. Computed in SQL under
  * RLS. A complaint's time is its `reported` event (the app's clock when it was filed).
  */
-export function complaintStats(db: Database, user: SessionUser, now: Date = new Date()): Promise<ComplaintStats> {
+export function complaintStats(db: Database, user: SessionUser, now: Date): Promise<ComplaintStats> {
 	return withUser(db, { sub: user.id, rw_id: user.rwId }, async (tx) => {
 		const window = `
 		  with bounds as (
@@ -32,12 +32,12 @@ export function complaintStats(db: Database, user: SessionUser, now: Date = new 
 			  order by m`,
 			args
 		);
-		const perCategory = await tx.query<{ name: string; count: number }>(
+		const perCategory = await tx.query<{ name: string; name_en: string | null; count: number }>(
 			`${window}
-			 select cc.name, count(win.id)::int as count
+			 select cc.name, cc.name_en, count(win.id)::int as count
 			   from complaint_category cc left join win on win.category_id = cc.id
 			  where cc.rw_id = $1
-			  group by cc.id, cc.name, cc.sort, cc.active having cc.active or count(win.id) > 0
+			  group by cc.id, cc.name, cc.name_en, cc.sort, cc.active having cc.active or count(win.id) > 0
 			  order by cc.sort, cc.name`,
 			args
 		);
