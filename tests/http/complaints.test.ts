@@ -1,30 +1,48 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browserless, DEMO_PHONES, demoSession, startApp, type RunningApp } from '../factories/app';
+import { Browserless, DEMO_PHONES, demoSession, type RunningApp } from '../factories/app';
+import { startAppWithRows } from '../factories/app-rows';
+import { makeMember, makeRw, TEST_PASSWORD, uniquePhone } from '../factories/tenancy';
 
 /**
  * Complaints over HTTP against the built app (demo RW): field errors in Bahasa
  * Indonesia with nothing typed lost, bad uploads, the pin from the photo's GPS and the
  * stored photo without it, script in text kept as text, duplicates and "me too", who
- * may triage, assign and moderate, the category editor, and the map tiles' CSP.
+ * may triage, assign and moderate, the category editor, and the map tiles' CSP; the
+ * staff of a second RW kept out of the demo RW's complaints; the English category names.
  */
 let app: RunningApp;
 let siti: Browserless; // resident of RT 001
 let head: Browserless; // RT head of RT 001
 let admin: Browserless; // RW admin
 let treasurer: Browserless; // a member who is not complaint staff
+let otherAdmin: Browserless; // RW admin of a second RW
+let otherHead: Browserless; // RT head in that second RW
 const TILES = 'http://tiles.lan:8080';
 let home: { lat: number; lng: number };
 let drainage: string;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 beforeAll(async () => {
-	app = await startApp({ MAP_TILE_URL: `${TILES}/{z}/{x}/{y}.png` });
+	// A second RW with its own staff, written before the app starts (tests/factories/app-rows.ts).
+	const phones = { admin: uniquePhone(), head: uniquePhone() };
+	app = await startAppWithRows(
+		async (db) => {
+			const rw = await makeRw(db, 1, 1);
+			await makeMember(db, rw, 'rw_admin', { phone: phones.admin });
+			await makeMember(db, rw, 'rt_head', { phone: phones.head });
+		},
+		{ MAP_TILE_URL: `${TILES}/{z}/{x}/{y}.png` }
+	);
 	siti = await demoSession(app, '081200000001');
 	head = await demoSession(app, '081200000002');
 	admin = await demoSession(app, '081200000003');
 	treasurer = await demoSession(app, DEMO_PHONES.treasurer);
+	otherAdmin = new Browserless(app.url);
+	await otherAdmin.login(phones.admin, TEST_PASSWORD);
+	otherHead = new Browserless(app.url);
+	await otherHead.login(phones.head, TEST_PASSWORD);
 	const html = await (await siti.get('/pengaduan/baru')).text();
 	// The pin starts at Siti's house; the first category is the drainage one.
 	home = { lat: Number(/name="lat"[^>]*value="([^"]+)"/.exec(html)?.[1]), lng: Number(/name="lng"[^>]*value="([^"]+)"/.exec(html)?.[1]) };
@@ -124,6 +142,95 @@ describe('a report with a photo', () => {
 		expect(await bad.text()).toContain('Isi tautan instansi');
 		expect((await admin.post(`/pengaduan/${id}?/status`, { to: 'dikerjakan', note: 'Petugas datang' })).status).toBe(200);
 		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Petugas datang');
+	});
+});
+
+/** The page as shown: without the scripts (the hydration data carries both names of a category). */
+const shown = (html: string) => html.replace(/<script[\s\S]*?<\/script>/g, '');
+const idFrom = (response: Response) => new RegExp(`^/pengaduan/(${UUID})$`).exec(response.headers.get('location') ?? '')?.[1] ?? '';
+
+describe('the staff of another RW', () => {
+	let id: string;
+	let photoId: string;
+	beforeAll(async () => {
+		const response = await siti.postForm('/pengaduan/baru', reportForm({ title: 'Lampu gang padam', ignore_duplicates: 'on' }, [await photoAt(home)]));
+		expect(response.status).toBe(303);
+		id = idFrom(response);
+		photoId = new RegExp(`/pengaduan/foto/(${UUID})\\?thumb`).exec(await (await siti.get(`/pengaduan/${id}`)).text())?.[1] ?? '';
+		expect(photoId).not.toBe('');
+	});
+
+	it('neither see, triage, assign, moderate, nor read the photos or statistics of this RW’s complaints', async () => {
+		for (const who of [otherAdmin, otherHead]) {
+			expect((await who.get(`/pengaduan/${id}`)).status).toBe(404);
+			expect(await (await who.get('/pengaduan')).text()).not.toContain(id);
+			expect(await (await who.get('/pengaduan/kelola')).text()).not.toContain(id);
+			expect((await who.get(`/pengaduan/foto/${photoId}`)).status).toBe(404);
+			expect((await who.get(`/pengaduan/foto/${photoId}?thumb`)).status).toBe(404);
+			expect((await who.post(`/pengaduan/${id}?/status`, { to: 'dikerjakan', note: 'Dari RW lain' })).status).toBe(404);
+			expect((await who.post(`/pengaduan/${id}?/assign`, { assignee: '' })).status).toBe(404);
+			expect((await who.post(`/pengaduan/${id}?/hide`, { reason: 'Dari RW lain' })).status).toBe(404);
+			expect((await who.post(`/pengaduan/${id}?/edit`, { title: 'Diubah RW lain', description: 'Diubah', reason: 'Dari RW lain' })).status).toBe(404);
+			expect((await who.post(`/pengaduan/${id}?/photo`, { photo: photoId, reason: 'Dari RW lain' })).status).toBe(404);
+			const bulk = await who.post('/pengaduan/kelola?/bulk', { ids: id, to: 'dikerjakan', note: 'Dari RW lain' });
+			expect(bulk.status).toBe(400);
+			expect(await bulk.text()).toContain('Pengaduan tidak ditemukan.');
+		}
+		// Their statistics count their own RW only (none), the demo RW's count this one.
+		expect(await (await otherAdmin.get('/rw/statistik')).text()).toMatch(/data-testid="stats-total">0</);
+		expect(await (await otherHead.get('/rt/statistik')).text()).toMatch(/data-testid="stats-total">0</);
+		expect(await (await admin.get('/rw/statistik')).text()).toMatch(/data-testid="stats-total">[1-9]/);
+		// Nothing changed: still new, shown, with its text, unassigned, its photo shown.
+		const page = await (await admin.get(`/pengaduan/${id}`)).text();
+		expect(page).toContain('Lampu gang padam');
+		expect(page).not.toContain('Dari RW lain');
+		expect(page).toMatch(/data-testid="assignee">Belum ditugaskan</);
+		expect((await siti.get(`/pengaduan/foto/${photoId}`)).status).toBe(200);
+		expect((await treasurer.get(`/pengaduan/${id}`)).status).toBe(200);
+	});
+
+	it('while this RW’s staff still can', async () => {
+		expect((await head.get(`/pengaduan/foto/${photoId}`)).status).toBe(200);
+		expect(await (await head.get('/pengaduan/kelola')).text()).toContain(id);
+		expect((await head.post(`/pengaduan/${id}?/status`, { to: 'dikerjakan', note: 'Dicek RT' })).status).toBe(200);
+		expect((await admin.post(`/pengaduan/${id}?/hide`, { reason: 'Diperiksa pengurus' })).status).toBe(200);
+		expect((await admin.post(`/pengaduan/${id}?/unhide`, { reason: 'Sudah diperiksa' })).status).toBe(200);
+		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Dicek RT');
+	});
+});
+
+describe('in English', () => {
+	it('every page that names a category names it in English, the Indonesian name when it has none', async () => {
+		const english = async (who: Browserless, path: string) => {
+			who.cookies.set('lang', 'en');
+			try {
+				const response = await who.get(path);
+				expect(response.status, path).toBe(200);
+				return shown(await response.text());
+			} finally {
+				who.cookies.delete('lang');
+			}
+		};
+		// A category without an English name (the Indonesian one stands in).
+		expect((await admin.post('/pengaduan/kelola/kategori?/save', { name: 'Pohon rawan tumbang', name_en: '', route_to: 'rt_head', active: 'on' })).status).toBe(200);
+		const form = await english(siti, '/pengaduan/baru');
+		expect(form).toMatch(/<option value="[^"]+">Blocked drain<\/option>/);
+		expect(form).toMatch(/<option value="[^"]+">Pohon rawan tumbang<\/option>/);
+		expect(form).not.toContain('Saluran air');
+		const filed = await siti.postForm('/pengaduan/baru', reportForm({ title: 'Got di gang buntu', ignore_duplicates: 'on' }));
+		const id = idFrom(filed);
+		const list = await english(siti, '/pengaduan');
+		expect(list).toMatch(/My complaints[\s\S]*Got di gang buntu[\s\S]*Blocked drain/); // my reports
+		expect(list).toMatch(/Residents’ complaints[\s\S]*Blocked drain/); // the public list
+		expect(list).not.toContain('Saluran air');
+		expect(await english(treasurer, `/pengaduan/${id}`)).toContain('Blocked drain');
+		expect(await english(head, '/pengaduan/kelola')).toContain('Blocked drain');
+		const stats = await english(admin, '/rw/statistik');
+		expect(stats).toContain('Blocked drain');
+		expect(stats).not.toContain('Saluran air');
+		// The RT head was told in Indonesian words stored once, read in their language.
+		expect(await english(head, '/notifikasi')).toContain('New complaint: Got di gang buntu (Blocked drain)');
+		expect(await (await head.get('/notifikasi')).text()).toContain('Pengaduan baru: Got di gang buntu (Saluran air / got tersumbat)');
 	});
 });
 
