@@ -21,6 +21,15 @@ describe('i18n', () => {
 		}
 	});
 
+	it('fills {name} from name_<locale> when the param has it (a stored name in both languages)', () => {
+		const params = { title: 'Got', category: 'Saluran air', category_en: 'Blocked drain' };
+		expect(translate('en', 'notify.complaint.new', params)).toBe('New complaint: Got (Blocked drain)');
+		expect(translate('id', 'notify.complaint.new', params)).toBe('Pengaduan baru: Got (Saluran air)');
+		// Written before the English name was stored, or without one: the Indonesian name.
+		expect(translate('en', 'notify.complaint.new', { title: 'Got', category: 'Saluran air' })).toBe('New complaint: Got (Saluran air)');
+		expect(translate('en', 'notify.complaint.new', { title: 'Got', category: 'Saluran air', category_en: '' })).toBe('New complaint: Got (Saluran air)');
+	});
+
 	it('uses the same placeholders in both languages', () => {
 		const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 		for (const key of Object.keys(id) as (keyof typeof id)[]) {
