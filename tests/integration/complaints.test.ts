@@ -8,7 +8,7 @@ import type { Database } from '../../src/lib/server/db/types';
 import type { LocalFileStore } from '../../src/lib/server/storage/files';
 import { checkPhoto } from '../../src/lib/server/complaints/photos';
 import { changeStatus, getComplaint, listPublic, rate, reopen, report, support, type ReportInput } from '../../src/lib/server/complaints/service';
-import { complaintInput, complaintsWorld, HOME, north, type ComplaintsWorld } from '../factories/complaints';
+import { complaintInput, complaintsWorld, north, type ComplaintsWorld } from '../factories/complaints';
 import { makeMember, type TestRw } from '../factories/tenancy';
 
 /**
