@@ -270,6 +270,13 @@ describe('a report hidden after it was announced', () => {
 		expect((await areaNotesAbout(id)).map((n) => n.user_id).sort()).toEqual([rtFan.id, rwFan.id].sort());
 	});
 
+	it('made private by staff after it was announced: taken back as well', async () => {
+		const id = await file({}, new Date(TEST_NOW.getTime() + 52 * HOUR));
+		expect(await areaNotesAbout(id)).toHaveLength(2);
+		await asHead((tx) => tx.query('update complaint set is_public = false where id = $1', [id]));
+		expect(await areaNotesAbout(id)).toEqual([]);
+	});
+
 	it('a coalesced notification counts it no more: one less, the one left named, removed with the last', async () => {
 		const T = new Date(TEST_NOW.getTime() + 54 * HOUR);
 		const at = (m: number) => new Date(T.getTime() + m * MIN);
