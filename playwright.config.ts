@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { serverNodeFlags } from './scripts/node-flags';
+import { serverEnv, serverNodeFlags } from './scripts/node-flags';
 
 // The built app (scripts/start.js, with the Node flags of npm start) on its own port and a throw-away data dir, in
 // Debian's Chromium (never Playwright's own browser download: there is no download host here).
@@ -38,7 +38,7 @@ export default defineConfig({
 		url: `http://127.0.0.1:${port}/healthz`,
 		reuseExistingServer: false,
 		timeout: 120_000,
-		env: { PORT: String(port), HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir },
+		env: { ...serverEnv(), PORT: String(port), HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir },
 		stdout: 'ignore',
 		stderr: 'pipe'
 	}

@@ -7,7 +7,7 @@
 // second), for --duration real seconds. RSS of the app process (VmRSS: main thread,
 // PGlite worker, WASM heap) is sampled every second.
 //   baseline: the same app at rest (started, /healthz answered, 5 s idle)
-//   each variant: `shipped` (npm start's flags) and `no-flags` (plain node), same data
+//   each variant: `shipped` (npm start's node flags and environment) and `no-flags` (plain node), same data
 // Prints a table and writes bench/results/memory.json (app_rss_mb = shipped, after
 // the reporting window; target < 300 MB).
 //   --breakdown: the app also runs with the inspector on loopback; at rest and after
@@ -22,7 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serverNodeFlags } from '../scripts/node-flags';
+import { serverEnv, serverNodeFlags } from '../scripts/node-flags';
 import { appEnv, ensureBuild, ROOT, startApp, type BenchApp } from './lib/app';
 import { machineBusySeconds, processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
@@ -83,7 +83,8 @@ interface VariantResult {
 
 async function measure(name: 'shipped' | 'no-flags', dataDir: string, devicesFile: string, o: ReturnType<typeof options>): Promise<VariantResult> {
 	const flags = name === 'shipped' ? serverNodeFlags() : [];
-	const app = await startApp({ DATA_DIR: dataDir, METRICS_TOKEN }, 300_000, [...o.extraFlags, ...(o.breakdown ? ['--inspect=127.0.0.1:0'] : [])], flags);
+	const env = name === 'shipped' ? serverEnv() : {};
+	const app = await startApp({ DATA_DIR: dataDir, METRICS_TOKEN }, 300_000, [...o.extraFlags, ...(o.breakdown ? ['--inspect=127.0.0.1:0'] : [])], flags, env);
 	try {
 		const mqtt = /MQTT \(TCP\):\s+mqtt:\/\/\S+:(\d+)/.exec(app.output());
 		if (!mqtt) throw new Error(`no MQTT port in the banner:\n${app.output()}`);

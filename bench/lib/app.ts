@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { serverNodeFlags } from '../../scripts/node-flags';
+import { serverEnv, serverNodeFlags } from '../../scripts/node-flags';
 import { run } from './proc';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -26,6 +26,12 @@ export async function ensureBuild(): Promise<void> {
 	if (result.code !== 0) throw new Error(`vite build failed (${result.code}):\n${result.stdout}${result.stderr}`);
 }
 
+/** `env` without the settings of `npm start` that `startEnv` leaves out (the caller's shell may have them). */
+function withoutOtherStartEnv(env: NodeJS.ProcessEnv, startEnv: Record<string, string>): NodeJS.ProcessEnv {
+	for (const name of Object.keys(serverEnv())) if (!(name in startEnv)) delete env[name];
+	return env;
+}
+
 export interface BenchApp {
 	url: string;
 	pid: number;
@@ -35,17 +41,23 @@ export interface BenchApp {
 }
 
 /**
- * `node <start flags> scripts/start.js` with env `PORT=0 HOST=127.0.0.1 MQTT_PORT=0 MQTT_HOST=127.0.0.1`
+ * `node <start flags> scripts/start.js` with the environment of `npm start` (`startEnv`) and `PORT=0 HOST=127.0.0.1 MQTT_PORT=0 MQTT_HOST=127.0.0.1`
  * plus `env`; resolves when the banner shows `Web:` and `Health:`. Rejects when the
  * process exits first or the banner does not come within `timeoutMs` (a stale build
  * is rebuilt by start.js first, hence the generous default). `extraNodeFlags` (e.g.
- * `--cpu-prof`) come after the start flags; `startFlags` replaces those of `npm start`
- * (bench:memory compares the app without them).
+ * `--cpu-prof`) come after the start flags; `startFlags` and `startEnv` replace those of
+ * `npm start` (bench:memory compares the app without them).
  */
-export function startApp(env: Record<string, string>, timeoutMs = 300_000, extraNodeFlags: string[] = [], startFlags: string[] = serverNodeFlags()): Promise<BenchApp> {
+export function startApp(
+	env: Record<string, string>,
+	timeoutMs = 300_000,
+	extraNodeFlags: string[] = [],
+	startFlags: string[] = serverNodeFlags(),
+	startEnv: Record<string, string> = serverEnv()
+): Promise<BenchApp> {
 	const child = spawn(process.execPath, [...startFlags, ...extraNodeFlags, 'scripts/start.js'], {
 		cwd: ROOT,
-		env: appEnv({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', ...env }),
+		env: withoutOtherStartEnv(appEnv({ ...startEnv, PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', ...env }), startEnv),
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let out = '';

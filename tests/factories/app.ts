@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { Role } from '../../src/lib/domain/roles';
-import { serverNodeFlags } from '../../scripts/node-flags';
+import { serverEnv, serverNodeFlags } from '../../scripts/node-flags';
 
 export interface RunningApp {
 	url: string;
@@ -91,6 +91,7 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {
 		env: {
 			...process.env,
+			...serverEnv(),
 			PORT: '0',
 			HOST: '127.0.0.1',
 			MQTT_PORT: '0',
