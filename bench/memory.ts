@@ -14,6 +14,8 @@
 //     the window, each thread's V8 heap and the process's WASM/file/other memory are
 //     printed (bench/memory/breakdown.ts). No JSON is written (the inspector costs memory).
 //   --node-flags '--a --b': more node flags for every variant (experiments; no JSON is written).
+//   --start-env 'NAME=value …': the `shipped` variant's environment instead of npm start's
+//     (experiments, e.g. '' for none or another MALLOC_TRIM_THRESHOLD_; no JSON is written).
 //   --data DIR: the data directory is kept in DIR and reused when it is there already
 //     (seeding 10,000 residents takes minutes); by default a temporary one.
 import { spawn } from 'node:child_process';
@@ -22,7 +24,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serverEnv, serverNodeFlags } from '../scripts/node-flags';
+import { serverEnv, serverNodeFlags, startEnv } from '../scripts/node-flags';
 import { appEnv, ensureBuild, ROOT, startApp, type BenchApp } from './lib/app';
 import { machineBusySeconds, processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
@@ -41,6 +43,7 @@ function options() {
 			variants: { type: 'string', default: 'shipped,no-flags' },
 			breakdown: { type: 'boolean', default: false },
 			'node-flags': { type: 'string', default: '' },
+			'start-env': { type: 'string' },
 			data: { type: 'string' }
 		}
 	});
@@ -59,6 +62,7 @@ function options() {
 		variants: variants as ('shipped' | 'no-flags')[],
 		breakdown: values.breakdown,
 		extraFlags: values['node-flags'].split(/\s+/).filter(Boolean),
+		startEnv: values['start-env'] === undefined ? null : startEnv(`${values['start-env']} node x`),
 		data: values.data ? path.resolve(values.data) : null
 	};
 }
@@ -83,7 +87,7 @@ interface VariantResult {
 
 async function measure(name: 'shipped' | 'no-flags', dataDir: string, devicesFile: string, o: ReturnType<typeof options>): Promise<VariantResult> {
 	const flags = name === 'shipped' ? serverNodeFlags() : [];
-	const env = name === 'shipped' ? serverEnv() : {};
+	const env = name === 'shipped' ? (o.startEnv ?? serverEnv()) : {};
 	const app = await startApp({ DATA_DIR: dataDir, METRICS_TOKEN }, 300_000, [...o.extraFlags, ...(o.breakdown ? ['--inspect=127.0.0.1:0'] : [])], flags, env);
 	try {
 		const mqtt = /MQTT \(TCP\):\s+mqtt:\/\/\S+:(\d+)/.exec(app.output());
@@ -185,8 +189,8 @@ async function main() {
 		};
 		if (shipped) console.log(`\ntarget < ${TARGET_MB} MB with ${o.residents} residents and ${o.sensors} sensors reporting: ${shipped.after < TARGET_MB ? 'PASS' : 'FAIL'} (${shipped.after.toFixed(0)} MB)`);
 		if (busy !== null && busy > 1.2) console.log(`note: the machine averaged ${busy.toFixed(2)} busy cores during the run (other work): RSS figures are little affected, rates are.`);
-		if (o.breakdown || o.extraFlags.length > 0) {
-			console.log('\n--breakdown or --node-flags: not the shipped configuration, no JSON written');
+		if (o.breakdown || o.extraFlags.length > 0 || o.startEnv) {
+			console.log('\n--breakdown, --node-flags or --start-env: not the shipped configuration, no JSON written');
 			return;
 		}
 		const file = await writeResults('memory', { residents: o.residents, sensors: o.sensors, duration_s: o.durationS, variants: o.variants }, metrics);
