@@ -34,7 +34,7 @@ describe('startEnv', () => {
 	});
 
 	// glibc otherwise lets each V8 background thread's malloc arena keep what compiling
-	// PGlite's WASM freed (~45 MB of RSS; bench/README.md, memory).
+	// PGlite's WASM freed (45–70 MB of RSS; bench/README.md, memory).
 	it("fixes glibc's malloc trim threshold in npm start's environment", () => {
 		expect(serverEnv()).toEqual(expect.objectContaining({ MALLOC_TRIM_THRESHOLD_: '131072' }));
 	});

@@ -10,7 +10,7 @@
 // Environment: `MALLOC_TRIM_THRESHOLD_=131072` fixes glibc's trim threshold at its default of
 // 128 KiB. Left alone, glibc raises it (up to 64 MB per arena) once a large block is freed, and
 // each of V8's background threads then keeps in its malloc arena the memory that compiling
-// PGlite's WASM with TurboFan used and freed: ~45 MB of the app's RSS (bench/README.md,
+// PGlite's WASM with TurboFan used and freed: 45–70 MB of the app's RSS (bench/README.md,
 // memory). glibc reads it when the process starts, so it must be in the environment the
 // process is started with; other C libraries ignore it.
 import { readFileSync } from 'node:fs';
