@@ -94,7 +94,8 @@ const INPUT = `
       as t(device_id, rw_id, seq, ms, level_cm, distance_cm, battery_v, clock_skew, boot)`;
 
 const INSERT_INPUT = `insert into reading (device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, received_at)
-   select device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, $10::text::timestamptz from input`;
+   -- The batch time in a subquery: cast once (an init plan), not once per row.
+   select device_id, rw_id, boot, seq, ts, level_cm, distance_cm, battery_v, clock_skew, (select $10::text::timestamptz) from input`;
 
 /**
  * The usual batch, none of it stored yet: a plain insert and the batch's pending row,
