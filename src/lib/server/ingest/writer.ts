@@ -166,24 +166,16 @@ const pgBool = (b: boolean) => (b ? 't' : 'f');
  * fifth of the PostgreSQL worker's busy time). The statement casts it (`$1::bigint[]`).
  */
 function numberArray(values: readonly (number | null)[]): string {
-	let out = '{';
-	for (let i = 0; i < values.length; i++) {
-		const v = values[i];
-		if (i > 0) out += ',';
-		out += v === null ? 'NULL' : String(v);
-	}
-	return `${out}}`;
+	// Array.join (native, one flat string) when there is no null, the usual case.
+	if (!values.includes(null)) return `{${values.join(',')}}`;
+	return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
 }
 
 /** Text elements double-quoted, with `"` and `\\` escaped: any string, also one spelled NULL. */
 function textArray(values: readonly string[]): string {
-	let out = '{';
-	for (let i = 0; i < values.length; i++) {
-		const v = values[i]!;
-		if (i > 0) out += ',';
-		out += `"${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`;
-	}
-	return `${out}}`;
+	// One search over all the values for the usual case, where none needs escaping.
+	if (values.length > 0 && !/["\\]/.test(values.join(''))) return `{"${values.join('","')}"}`;
+	return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
 export interface PanicRow {
