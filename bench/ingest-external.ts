@@ -26,6 +26,7 @@ import { startPostgres } from './lib/postgres';
 import { processCpuSeconds, treeCpuDelta, treeCpuSeconds } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
 import { wholeNumber } from './lib/args';
+import type { Database } from '../src/lib/server/db';
 
 const TARGET_READINGS_PER_S = 20_000;
 const DRAIN_TIMEOUT_MS = 180_000;
@@ -41,7 +42,9 @@ function options() {
 			window: { type: 'string', default: '32' },
 			warmup: { type: 'string', default: '1' },
 			// The instances run under `--cpu-prof`: the full-speed phase only, each thread's self time printed, no JSON written.
-			profile: { type: 'boolean', default: false }
+			profile: { type: 'boolean', default: false },
+			// PostgreSQL with pg_stat_statements: its statements by time and rows in the full-speed phase, no JSON written.
+			statements: { type: 'boolean', default: false }
 		}
 	});
 	const int = wholeNumber;
@@ -50,7 +53,8 @@ function options() {
 		durationS: int('duration', values.duration, 2, 60),
 		window: int('window', values.window, 1, 1000),
 		warmupS: int('warmup', values.warmup, 0, 10),
-		profile: values.profile
+		profile: values.profile,
+		statements: values.statements
 	};
 }
 
@@ -59,11 +63,12 @@ async function main() {
 	const started = performance.now();
 	console.log(`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase; ${os.cpus().length} CPUs, node ${process.version}`);
 	await ensureBuild();
-	const pg = await startPostgres();
+	const pg = await startPostgres(o.statements ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []);
 	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
 	try {
 		const { db, devices } = await prepareDatabase(pg.url, o.publishers);
 		cleanup.unshift(() => db.close());
+		if (o.statements) await db.exec('create extension if not exists pg_stat_statements');
 		const users = ['rukun-app-1', 'rukun-app-2'];
 		const mosquitto = await startGeneratedMosquitto(await freePort(), devices, users);
 		cleanup.unshift(() => mosquitto.close());
@@ -110,6 +115,7 @@ async function main() {
 				durationMs: o.durationS * 1000,
 				seqBase,
 				onMark: async () => {
+					if (o.statements && seqBase === SEQ_BASE.max) await db.query('select pg_stat_statements_reset()');
 					mark = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
 					if (during) side = during();
 				},
@@ -169,6 +175,11 @@ async function main() {
 			);
 		}
 
+		if (o.statements) {
+			await printStatements(db, max.storedPerS * ((max.window.toUs - max.window.fromUs) / 1e6));
+			console.log('\n--statements: bench/results/ is not written.');
+			return;
+		}
 		if (o.profile) {
 			console.log(`apps CPU ${Math.round(max.appCpuPct)} %, PostgreSQL CPU ${Math.round(max.pgCpuPct)} %, other ${Math.round(max.otherCpuPct ?? 0)} %`);
 			// The profiles are written as the instances exit.
@@ -257,6 +268,19 @@ async function main() {
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
 		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	}
+}
+
+/** The statements PostgreSQL ran since the phase's mark (the drain included), by total time, per reading stored in the window. */
+async function printStatements(db: Database, readings: number) {
+	const rows = await db.query<{ calls: number; ms: number; rows: number; blks: number; query: string }>(
+		`select calls::int, total_exec_time::float8 as ms, rows::int8::float8 as rows, (shared_blks_hit + shared_blks_read)::float8 as blks,
+		        regexp_replace(query, '\\s+', ' ', 'g') as query
+		   from pg_stat_statements where query not like '%pg_stat_statements%' order by total_exec_time desc limit 12`
+	);
+	console.log(`\npg_stat_statements since the mark (${Math.round(readings)} readings stored in the window):`);
+	for (const r of rows) {
+		console.log(`  ${r.ms.toFixed(0).padStart(7)} ms  ${((r.ms * 1000) / Math.max(1, readings)).toFixed(1).padStart(5)} µs/reading  ${String(r.calls).padStart(6)} calls  ${Math.round(r.rows / Math.max(1, r.calls)).toString().padStart(6)} rows/call  ${Math.round(r.blks / Math.max(1, r.calls)).toString().padStart(6)} blocks/call  ${r.query.slice(0, 150)}`);
 	}
 }
 

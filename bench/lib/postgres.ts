@@ -42,7 +42,8 @@ function postgresBinDir(): string | null {
 	return newest ? path.join(base, newest, 'bin') : null;
 }
 
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+/** `settings`: more `-c name=value` server settings (e.g. shared_preload_libraries=pg_stat_statements). */
+export async function startPostgres(settings: string[] = []): Promise<ThrowawayPostgres> {
 	if (!postgresBinDir()) {
 		const ensure = await run('bash', [path.join(ROOT, 'scripts/ensure-apt.sh'), '/usr/lib/postgresql/*/bin/postgres', 'postgresql'], {
 			timeoutMs: 300_000
@@ -79,7 +80,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
 			`${dir}/log`,
 			'-w',
 			'-o',
-			`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+			`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`,
 			'start'
 		]);
 		if (start.code !== 0) {

@@ -32,7 +32,8 @@ const instances: Instance[] = [];
 
 function instance(database: Database): Instance {
 	const events = new CommittedEvents();
-	const service = new AlarmService({ db: database, events, publish: (t, p) => broker.publish(t, p), sharedWindow: true, now: () => clock, tickMs: 3600_000 });
+	// A read of the history per batch here (sharedStepMs 0): the cadence has its own test below.
+	const service = new AlarmService({ db: database, events, publish: (t, p) => broker.publish(t, p), sharedWindow: true, sharedStepMs: 0, now: () => clock, tickMs: 3600_000 });
 	return { events, service };
 }
 
@@ -111,5 +112,36 @@ describe.runIf(onPostgres)('alarms with several instances on one PostgreSQL', ()
 		await Promise.all(instances.map((i) => i.service.idle()));
 		const raisedIds = received.flatMap((m) => (m.kind === 'alarm' && devices.includes(m.alarm.deviceId) ? [m.alarm.id] : []));
 		expect(new Set(raisedIds).size).toBe(devices.length);
+	});
+	it('reads the history at most once per sharedStepMs and decides on every batch committed meanwhile', async () => {
+		await db.query(
+			`insert into device (id, rw_id, kind, name, report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm, secret_hash)
+			 values ('inst-step', $1, 'sensor', 'Sensor step', 60, 300, 400, 100, 150, 200, 'x')`,
+			[rw.id]
+		);
+		const events = new CommittedEvents();
+		const service = new AlarmService({ db, events, publish: (t, p) => broker.publish(t, p), sharedWindow: true, sharedStepMs: 2000, now: () => clock, tickMs: 3600_000 });
+		await service.start();
+		try {
+			const rows = [50, 50, 50, 50, 120, 120, 120].map((level, minute) => row('inst-step', minute, level));
+			for (const r of rows) await writeBatch(db, [r]);
+			clock = rows[6]!.ts.getTime() + 1000;
+			// The first batch is decided at once (one read); the next three, committed one
+			// by one while the service waits for its next step, in one more read.
+			events.emit({ kind: 'readings', rows: rows.slice(0, 4) });
+			await service.idle();
+			expect(service.stats.sharedReads).toBe(1);
+			for (const r of rows.slice(4)) {
+				events.emit({ kind: 'readings', rows: [r] });
+				// A turn of the event loop: a step started by this batch would be reading by now.
+				await new Promise((resolve) => setImmediate(resolve));
+			}
+			await service.idle();
+			expect(service.stats.sharedReads).toBe(2);
+			const alarms = await db.query<{ first_seen_at: Date }>(`select first_seen_at from alarm where device_id = 'inst-step' and type = 'flood_level'`);
+			expect(alarms.map((a) => new Date(a.first_seen_at).getTime())).toEqual([BASE + 6 * MIN]);
+		} finally {
+			await service.close();
+		}
 	});
 });

@@ -35,6 +35,11 @@ export interface AlarmServiceOptions {
 	 */
 	sharedWindow?: boolean;
 	/**
+	 * With `sharedWindow`: a step (one read of the history) at most this often (ms,
+	 * default SHARED_STEP_MS); readings committed meanwhile are decided together.
+	 */
+	sharedStepMs?: number;
+	/**
 	 * How long a better condition must hold before an alarm lowers or clears (ms;
 	 * ALARM_HOLD_S, default the engine's 5 minutes). Measured on the readings' times.
 	 */
@@ -49,6 +54,15 @@ export interface AlarmServiceOptions {
 }
 
 type Work = { kind: 'event'; event: CommittedEvent } | { kind: 'tick' };
+
+/**
+ * How often a service with a shared window reads the history at most. Read per batch,
+ * as fast as the reads came back, it was PostgreSQL's largest cost at full speed
+ * (bench:ingest-external: up to 6,000 rows through the primary key per read, several
+ * reads a second per instance, more than the inserts themselves); once a second it is
+ * bounded by the sensors, not by the ingest rate. An alarm is decided up to this much later.
+ */
+export const SHARED_STEP_MS = 1000;
 
 /**
  * Feeds committed readings and device status into the alarm engine, records each
@@ -73,10 +87,13 @@ export class AlarmService {
 	private queue: { transition: Transition; config: DeviceConfig }[] = [];
 	/** Readings waiting for their turn in the chain (enqueueReadings). */
 	private pendingReadings: ReadingRow[] | null = null;
+	/** With a shared window: when the next read of the history may start (performance.now()). */
+	private nextSharedStep = 0;
+	private readonly sharedStepMs: number;
 	private writing: Promise<void> | null = null;
 	private closed = false;
 	/** Counters for tests and metrics. */
-	readonly stats = { transitions: 0, lost: 0, published: 0, failures: 0 };
+	readonly stats = { transitions: 0, lost: 0, published: 0, failures: 0, sharedReads: 0 };
 
 	constructor(private readonly options: AlarmServiceOptions) {
 		const rules = options.holdMs === undefined ? ALARM_RULES : { ...ALARM_RULES, holdMs: options.holdMs };
@@ -85,6 +102,7 @@ export class AlarmService {
 		this.db = realtimeOf(options.db);
 		this.now = options.now ?? Date.now;
 		this.log = options.log ?? ((m) => console.error(m));
+		this.sharedStepMs = options.sharedWindow ? (options.sharedStepMs ?? SHARED_STEP_MS) : 0;
 	}
 
 	/**
@@ -153,7 +171,9 @@ export class AlarmService {
 	/**
 	 * Readings batches that arrive while the service is busy are decided together, as
 	 * one: a service behind the ingest (several instances reading the shared history
-	 * per batch) catches up in one step instead of one database read per batch.
+	 * per batch) catches up in one step instead of one database read per batch. With a
+	 * shared window a step also waits until `sharedStepMs` after the previous one
+	 * started, gathering what comes meanwhile.
 	 */
 	private enqueueReadings(rows: readonly ReadingRow[]): Promise<void> {
 		if (this.pendingReadings) {
@@ -162,8 +182,11 @@ export class AlarmService {
 		}
 		const pending: ReadingRow[] = [...rows];
 		this.pendingReadings = pending;
-		return this.run(() => {
+		return this.run(async () => {
+			const wait = this.nextSharedStep - performance.now();
+			if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 			this.pendingReadings = null;
+			this.nextSharedStep = performance.now() + this.sharedStepMs;
 			return this.onReadings(pending);
 		});
 	}
@@ -212,6 +235,7 @@ export class AlarmService {
 
 	/** Rebuilds devices from what the database holds, leaving out `skip`'s readings (the batch about to be fed). */
 	private async restoreFromDatabase(ids: string[], skip: Map<string, Set<number>>): Promise<void> {
+		this.stats.sharedReads++;
 		const [readings, active] = await Promise.all([
 			loadRecentReadings(this.db, this.now() - this.rebuildWindowMs, ids, SHARED_READINGS_PER_DEVICE),
 			loadActiveAlarms(this.db, ids)

@@ -9,6 +9,7 @@ import {
 	MAX_PAYLOAD_BYTES,
 	panicSchema,
 	pumpStateSchema,
+	quickSensorLevel,
 	reasonOf,
 	resolveTimestamp,
 	sensorLevelSchema,
@@ -257,9 +258,12 @@ export class Ingest {
 		}
 		const now = Date.now();
 		if (route.family === 'sensor_level') {
-			const parsed = sensorLevelSchema.safeParse(json);
-			if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
-			const p = parsed.data;
+			let p = quickSensorLevel(json);
+			if (!p) {
+				const parsed = sensorLevelSchema.safeParse(json);
+				if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
+				p = parsed.data;
+			}
 			// level = mounting height − distance (docs/domain.md, "Flood monitoring": no firmware change on re-mounting).
 			const level = p.level_cm ?? (device.mountingHeightCm === null ? null : device.mountingHeightCm - p.distance_cm!);
 			const { ts, skew } = resolveTimestamp(p.ts, now, this.futureMs, this.maxAgeMs);

@@ -10,7 +10,7 @@ export class IngestMetrics {
 	messagesIn = 0;
 	accepted = 0;
 	duplicates = 0;
-	/** Batches whose COPY met a stored reading and were written again by the statement (writer.ts). */
+	/** Batches whose first write (COPY, or the plain insert) met a stored reading and were written again by the statement (writer.ts). */
 	copyFallbacks = 0;
 	refusedConnections = 0;
 	/** Messages the database refused repeatedly, kept in ingest_dead_letter and acknowledged. */
@@ -75,7 +75,7 @@ export class IngestMetrics {
 			...metric(
 				'rukun_ingest_copy_fallbacks_total',
 				'counter',
-				'Batches whose COPY met an already stored reading and were written again, skipping duplicates.',
+				'Batches whose first write (COPY, or the plain insert on PostgreSQL) met an already stored reading and were written again, skipping duplicates.',
 				this.copyFallbacks
 			),
 			...metric(
