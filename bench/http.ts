@@ -65,7 +65,8 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				houses: { type: 'string', default: '2000' },
 				residents: { type: 'string', default: '10000' },
-				profile: { type: 'boolean', default: false }
+				profile: { type: 'boolean', default: false },
+				'data-dir': { type: 'string' }
 			}
 		}));
 	} catch (err) {
@@ -81,6 +82,7 @@ function parseOptions() {
 	const backends = values.backends.split(',').map((b) => b.trim()).filter(Boolean);
 	for (const b of backends) if (!BACKENDS.includes(b as Backend)) usage(`unknown backend "${b}"`);
 	if (backends.length === 0) usage('--backends is empty');
+	if (values['data-dir'] !== undefined && backends.join(',') !== 'pglite') usage('--data-dir needs --backends pglite');
 	const routes = values.routes !== undefined ? values.routes.split(',').map((r) => r.trim()).filter(Boolean) : SCENARIOS[scenario]!;
 	// `phone@/path`: the route measured as that demo user.
 	for (const r of routes) if (!/^(\d{8,15}@)?\//.test(r)) usage(`route "${r}" must start with / (or phone@/)`);
@@ -100,7 +102,9 @@ function parseOptions() {
 		connections: int('connections', values.connections, 1, 1000),
 		houses: int('houses', values.houses, 1, 1_000_000),
 		residents: int('residents', values.residents, 1, 1_000_000),
-		profile: values.profile
+		profile: values.profile,
+		/** A DATA_DIR already seeded by seed-scale (PGlite only): measured as it is, kept afterwards. */
+		dataDir: values['data-dir'] ?? null
 	};
 }
 
@@ -215,11 +219,33 @@ async function measureRouteOnce(app: BenchApp, route: string, headers: Record<st
 	return { route, result, error: null, window };
 }
 
+/** seed-scale into the run's fresh DATA_DIR (dues: with five years of history), with its timings. */
+async function seedScale(out: BackendRun, env: Record<string, string>, opts: Options) {
+	const seedStarted = Date.now();
+	// dues (iuran): five years of history behind the dues pages.
+	const duesArgs = opts.scenario === 'dues' ? ['--dues-months', '60'] : [];
+	const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
+		cwd: ROOT,
+		env: appEnv(env),
+		// Five years of dues history is the longest seed; on a shared 2-core machine it took ~10 minutes.
+		timeoutMs: opts.scenario === 'dues' ? 1_200_000 : 300_000
+	});
+	if (seed.code !== 0) throw new Error(`seed-scale failed (${seed.code}):\n${seed.stdout}${seed.stderr}`);
+	const summary = seed.stdout.trim().split('\n').at(-1) ?? '';
+	console.log(`  seed: ${summary} [${((Date.now() - seedStarted) / 1000).toFixed(1)} s with npx]`);
+	// dues (iuran): the history's seed and this month's generation, timed by seed-scale.
+	const dues = /history in (\d+) ms.*generated in (\d+) ms/.exec(seed.stdout);
+	if (dues) {
+		console.log(`  ${seed.stdout.split('\n').find((l) => l.startsWith('dues:'))}`);
+		out.seedMs = { duesHistory: Number(dues[1]), duesGenerate: Number(dues[2]) };
+	}
+}
+
 async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> {
 	const out: BackendRun = { backend, unavailable: null, error: null, baseline: null, signedInBaseline: null, routes: [], notes: [], rssMb: { atRest: null, afterLoad: null } };
 	console.log(`\n== ${backend} ==`);
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-'));
-	const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
+	const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-')));
+	const removeDataDir = opts.dataDir ? async () => {} : () => rm(dataDir, { recursive: true, force: true });
 	cleanups.add(removeDataDir);
 	let pg: ThrowawayPostgres | null = null;
 	let app: BenchApp | null = null;
@@ -240,24 +266,8 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 			env.SEED_DEMO = '1';
 		}
 
-		const seedStarted = Date.now();
-		// dues (iuran): five years of history behind the dues pages.
-		const duesArgs = opts.scenario === 'dues' ? ['--dues-months', '60'] : [];
-		const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
-			cwd: ROOT,
-			env: appEnv(env),
-			// Five years of dues history is the longest seed; on a shared 2-core machine it took ~10 minutes.
-			timeoutMs: opts.scenario === 'dues' ? 1_200_000 : 300_000
-		});
-		if (seed.code !== 0) throw new Error(`seed-scale failed (${seed.code}):\n${seed.stdout}${seed.stderr}`);
-		const summary = seed.stdout.trim().split('\n').at(-1) ?? '';
-		console.log(`  seed: ${summary} [${((Date.now() - seedStarted) / 1000).toFixed(1)} s with npx]`);
-		// dues (iuran): the history's seed and this month's generation, timed by seed-scale.
-		const dues = /history in (\d+) ms.*generated in (\d+) ms/.exec(seed.stdout);
-		if (dues) {
-			console.log(`  ${seed.stdout.split('\n').find((l) => l.startsWith('dues:'))}`);
-			out.seedMs = { duesHistory: Number(dues[1]), duesGenerate: Number(dues[2]) };
-		}
+		if (!opts.dataDir) await seedScale(out, env, opts);
+		else console.log(`  seed: the seeded ${dataDir} as it is (--data-dir)`);
 
 		const profileDir = opts.profile ? await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-profile-')) : null;
 		app = await startApp(env, undefined, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250'] : []);
