@@ -1,11 +1,13 @@
 // `npm run bench:http [-- --duration 10 --connections 100 --backends pglite,postgres
-//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000 --profile]`
+//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000 --profile --data-dir DIR]`
 //
 // For each backend: a fresh DATA_DIR (and, for `postgres`, a throw-away PostgreSQL),
 // benchmark data from scripts/seed-scale.ts, the built app started as `npm start`
 // does, a login as the RW admin, then autocannon (in this process) against the empty
 // `/baseline` page and each route of the scenario. Prints a table and writes
 // bench/results/http-<scenario>.json (docs/architecture.md, "Benchmarks").
+// --data-dir DIR (PGlite): measure a DATA_DIR seeded beforehand by seed-scale instead of
+// seeding a fresh one (kept afterwards; writes no JSON).
 // --profile: the app runs with `--cpu-prof`; its main thread's self time is printed
 // per measured window, by area and by function. Profiling slows the app, so such a
 // run writes no JSON.
@@ -48,7 +50,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:http -- [--duration S] [--connections N] [--backends pglite,postgres]
-       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile]`);
+       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile] [--data-dir DIR]`);
 	process.exit(2);
 }
 
@@ -327,6 +329,11 @@ interface Row {
 	error: string | null;
 }
 
+/**
+ * The app's CPU time per answered request, ms (main thread and database worker): on a
+ * shared machine steadier than req/s, which the other processes' share of the cores moves.
+ */
+const cpuMsPerRequest = (r: LoadResult | null) => (r?.appCpuPct != null && r.responses2xx > 0 ? (r.appCpuPct / 100) * r.wallS * 1000 / r.responses2xx : null);
 const ratioOf = (result: LoadResult | null, base: LoadResult | null) => (result && base ? result.reqPerS / base.reqPerS : null);
 const p95RatioOf = (result: LoadResult | null, base: LoadResult | null) => (result?.p95Ms != null && base?.p95Ms ? result.p95Ms / base.p95Ms : null);
 
@@ -406,6 +413,7 @@ function metricsOf(runs: BackendRun[], opts: Options): Metrics {
 			metrics[`${prefix} p95_ms`] = round(base?.p95Ms, 2);
 			metrics[`${prefix} generator_cpu_pct`] = round(base?.generatorCpuPct, 1);
 			metrics[`${prefix} app_cpu_pct`] = round(base?.appCpuPct, 1);
+			metrics[`${prefix} app_cpu_ms_per_req`] = round(cpuMsPerRequest(base), 2);
 			metrics[`${prefix} other_cpu_pct`] = round(base?.otherCpuPct, 1);
 			if (backend === 'postgres') metrics[`${prefix} db_cpu_pct`] = round(base?.dbCpuPct, 1);
 		}
@@ -431,6 +439,7 @@ function metricsOf(runs: BackendRun[], opts: Options): Metrics {
 			if (met !== null) allMet = (allMet ?? true) && met;
 			metrics[`${key} generator_cpu_pct`] = round(row.result?.generatorCpuPct, 1);
 			metrics[`${key} app_cpu_pct`] = round(row.result?.appCpuPct, 1);
+			metrics[`${key} app_cpu_ms_per_req`] = round(cpuMsPerRequest(row.result), 2);
 			metrics[`${key} other_cpu_pct`] = round(row.result?.otherCpuPct, 1);
 			if (backend === 'postgres') metrics[`${key} db_cpu_pct`] = round(row.result?.dbCpuPct, 1);
 		}
@@ -451,7 +460,7 @@ function firstAndLast(message: string): string {
 }
 
 function printTable(runs: BackendRun[], opts: Options) {
-	const header = ['backend', 'route', 'req/s', 'p50 ms', 'p95 ms', 'ratio', 'p95/base', 'target', 'signed-in ratio', 'p95/signed-in', 'non-2xx', 'gen CPU %', 'app CPU %', 'db CPU %', 'other CPU %'];
+	const header = ['backend', 'route', 'req/s', 'p50 ms', 'p95 ms', 'ratio', 'p95/base', 'target', 'signed-in ratio', 'p95/signed-in', 'non-2xx', 'gen CPU %', 'app CPU %', 'app CPU ms/req', 'db CPU %', 'other CPU %'];
 	const rows: (string | number | null)[][] = [];
 	const errors: string[] = [];
 	const disturbed: string[] = [];
@@ -474,6 +483,7 @@ function printTable(runs: BackendRun[], opts: Options) {
 				r ? r.non2xx : null,
 				round(r?.generatorCpuPct, 0),
 				round(r?.appCpuPct, 0),
+				round(cpuMsPerRequest(r), 1),
 				round(r?.dbCpuPct, 0),
 				round(r?.otherCpuPct, 0)
 			]);
@@ -521,6 +531,7 @@ async function main() {
 		routes: opts.routes
 	};
 	if (opts.profile) console.log('\n--profile: the app ran under the profiler, so bench/results/ is not written.');
+	else if (opts.dataDir) console.log('\n--data-dir: measured on a DATA_DIR seeded beforehand (no seed timings), so bench/results/ is not written.');
 	else {
 		const file = await writeResults(`http-${opts.scenario}`, params, metricsOf(runs, opts));
 		console.log(`\nWrote ${path.relative(process.cwd(), file)}`);

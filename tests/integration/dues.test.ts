@@ -323,7 +323,7 @@ describe("the treasurer's dashboard", () => {
 		].sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || String(a[0]).localeCompare(String(b[0])));
 		expect(d.behind.map((b) => [b.house_id, b.open_months, b.open_amount])).toEqual(behind);
 		expect(d.behind[0]!.house).toMatch(/^RT 00[12] · /);
-		expect(d.behind_houses).toBe(4);
+		expect(d.moreBehind).toBe(false);
 		// December over both RTs: RT 1 75,000 + 150,000 (nothing paid), RT 2 3 × 80,000 (one paid).
 		expect(d.collection).toEqual({ invoiced: 75_000 + 150_000 + 3 * 80_000, collected: 80_000, invoices: 5, paid_invoices: 1 });
 		expect(d.queue).toBe(1);
@@ -339,6 +339,11 @@ describe("the treasurer's dashboard", () => {
 		expect(all.total).toBe(4);
 		expect(all.houses.map((b) => b.house_id)).toEqual(after.behind.map((b) => b.house_id));
 		expect(await housesBehind(db, treasurer, 2)).toEqual({ houses: [], total: 4 });
+		// An RT head reads the houses behind of their own RT only.
+		const head = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
+		const ofRt = await housesBehind(db, head, 1);
+		expect(ofRt.houses.map((b) => b.house_id)).toEqual(all.houses.filter((b) => b.house.startsWith('RT 001')).map((b) => b.house_id));
+		expect([ofRt.houses.length, ofRt.total]).toEqual([2, 2]);
 		// The rates per RT over 12 months, and the houses per RT and category, are on their own page.
 		const { rates } = await collectionRates(db, treasurer, TEST_NOW);
 		expect(rates.filter((r) => r.month === DEC).map((r) => [r.rt_number, r.invoiced, r.collected, r.invoices, r.paid_invoices])).toEqual([
@@ -360,7 +365,7 @@ describe("the treasurer's dashboard", () => {
 			month: DEC,
 			collection: { invoiced: 0, collected: 0, invoices: 0, paid_invoices: 0 },
 			behind: [],
-			behind_houses: 0,
+			moreBehind: false,
 			queue: 0,
 			cash: { income: 0, expense: 0, balance: 0 }
 		});

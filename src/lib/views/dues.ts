@@ -15,8 +15,8 @@ export interface DuesDashboard {
 	month: string;
 	collection: { invoiced: number; collected: number; invoices: number; paid_invoices: number };
 	behind: BehindHouse[];
-	/** How many houses owe at least one month (the full list is `/treasurer/tunggakan`). */
-	behind_houses: number;
+	/** Whether more houses are behind than listed (the full list is `/treasurer/tunggakan`). */
+	moreBehind: boolean;
 	queue: number;
 	/** This month's money in and out, and the cash book's balance now. */
 	cash: { income: number; expense: number; balance: number };

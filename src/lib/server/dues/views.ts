@@ -128,10 +128,11 @@ select s.house_id, ${HOUSE_LABEL} as house, s.open_amount::int8 as open_amount, 
 
 /**
  * The treasurer's dashboard in one statement (one round trip as the treasurer, RLS on:
- * docs/dues.md, "Dashboards and rollups"): this month's collection summed over the RTs'
- * rollup rows, the first houses behind and how many there are, the queue's size, this
- * month's cash and the balance (the opening balance and the months of the book from the
- * monthly cash rollup). The rates per RT and the full list are on their own pages.
+ * docs/dues.md, "Treasurer pages"): this month's collection summed over the RTs' rollup
+ * rows, the first houses behind (one more tells whether the full list has more), the
+ * queue's size, this month's cash and the balance (the opening balance and the months of
+ * the book, from the monthly cash rollup). The rates per RT and the full list of houses
+ * behind are on their own pages.
  */
 const DASHBOARD = `
 select json_build_object(
@@ -139,7 +140,6 @@ select json_build_object(
                                           'invoices', coalesce(sum(invoices), 0)::int, 'paid_invoices', coalesce(sum(paid_invoices), 0)::int)
                    from dues_rollup where rw_id = $1 and month = $4::date),
   'behind', coalesce((select json_agg(x) from (${BEHIND}) x), '[]'::json),
-  'behind_houses', (select count(*)::int from dues_house_status where rw_id = $1 and open_months > 0),
   'queue', (select count(*)::int from dues_proof where rw_id = $1 and status = 'submitted'),
   'cash', (select json_build_object('income', coalesce(sum(income) filter (where month = $4::date), 0)::int8,
                                     'expense', coalesce(sum(expense) filter (where month = $4::date), 0)::int8,
@@ -151,8 +151,9 @@ select json_build_object(
 
 export async function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
 	const month = monthOf(now);
-	const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month'> }>(db, claims(user), DASHBOARD, [user.rwId, BEHIND_ON_DASHBOARD, 0, month]);
-	return { month, ...row!.dashboard };
+	const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'> }>(db, claims(user), DASHBOARD, [user.rwId, BEHIND_ON_DASHBOARD + 1, 0, month]);
+	const { behind, ...rest } = row!.dashboard;
+	return { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD };
 }
 
 /** `/treasurer/tunggakan`: page `page` of the houses behind, and how many there are. */
