@@ -9,7 +9,7 @@ import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate, type Database, type Statement } from '../src/lib/server/db';
 import { createSession, readSession, type SessionUser } from '../src/lib/server/auth/sessions';
 import { monthlyReport } from '../src/lib/server/dues/book';
-import { residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
+import { housesBehind, residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
 import { monthOf } from '../src/lib/domain/dues';
 import { DEMO_RW } from '../src/lib/server/seed/demo';
 
@@ -48,6 +48,7 @@ try {
 	const now = new Date();
 	const pages: [string, (d: Database) => Promise<unknown>][] = [
 		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
+		['/treasurer/tunggakan?hal=2', (d) => housesBehind(d, treasurer, 2)],
 		['/iuran/laporan', (d) => monthlyReport(d, resident, monthOf(now))],
 		['/iuran (resident)', (d) => residentDues(d, resident, now)]
 	];

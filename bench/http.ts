@@ -1,11 +1,13 @@
 // `npm run bench:http [-- --duration 10 --connections 100 --backends pglite,postgres
-//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000 --profile]`
+//   --scenario registry --routes /rw,/rw/members --warmup 2 --houses 2000 --residents 10000 --profile --data-dir DIR]`
 //
 // For each backend: a fresh DATA_DIR (and, for `postgres`, a throw-away PostgreSQL),
 // benchmark data from scripts/seed-scale.ts, the built app started as `npm start`
 // does, a login as the RW admin, then autocannon (in this process) against the empty
 // `/baseline` page and each route of the scenario. Prints a table and writes
 // bench/results/http-<scenario>.json (docs/architecture.md, "Benchmarks").
+// --data-dir DIR (PGlite): measure a DATA_DIR seeded beforehand by seed-scale instead of
+// seeding a fresh one (kept afterwards; writes no JSON).
 // --profile: the app runs with `--cpu-prof`; its main thread's self time is printed
 // per measured window, by area and by function. Profiling slows the app, so such a
 // run writes no JSON.
@@ -48,7 +50,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:http -- [--duration S] [--connections N] [--backends pglite,postgres]
-       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile]`);
+       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile] [--data-dir DIR]`);
 	process.exit(2);
 }
 
@@ -65,7 +67,8 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				houses: { type: 'string', default: '2000' },
 				residents: { type: 'string', default: '10000' },
-				profile: { type: 'boolean', default: false }
+				profile: { type: 'boolean', default: false },
+				'data-dir': { type: 'string' }
 			}
 		}));
 	} catch (err) {
@@ -81,6 +84,7 @@ function parseOptions() {
 	const backends = values.backends.split(',').map((b) => b.trim()).filter(Boolean);
 	for (const b of backends) if (!BACKENDS.includes(b as Backend)) usage(`unknown backend "${b}"`);
 	if (backends.length === 0) usage('--backends is empty');
+	if (values['data-dir'] !== undefined && backends.join(',') !== 'pglite') usage('--data-dir needs --backends pglite');
 	const routes = values.routes !== undefined ? values.routes.split(',').map((r) => r.trim()).filter(Boolean) : SCENARIOS[scenario]!;
 	// `phone@/path`: the route measured as that demo user.
 	for (const r of routes) if (!/^(\d{8,15}@)?\//.test(r)) usage(`route "${r}" must start with / (or phone@/)`);
@@ -100,7 +104,9 @@ function parseOptions() {
 		connections: int('connections', values.connections, 1, 1000),
 		houses: int('houses', values.houses, 1, 1_000_000),
 		residents: int('residents', values.residents, 1, 1_000_000),
-		profile: values.profile
+		profile: values.profile,
+		/** A DATA_DIR already seeded by seed-scale (PGlite only): measured as it is, kept afterwards. */
+		dataDir: values['data-dir'] ?? null
 	};
 }
 
@@ -215,11 +221,33 @@ async function measureRouteOnce(app: BenchApp, route: string, headers: Record<st
 	return { route, result, error: null, window };
 }
 
+/** seed-scale into the run's fresh DATA_DIR (dues: with five years of history), with its timings. */
+async function seedScale(out: BackendRun, env: Record<string, string>, opts: Options) {
+	const seedStarted = Date.now();
+	// dues (iuran): five years of history behind the dues pages.
+	const duesArgs = opts.scenario === 'dues' ? ['--dues-months', '60'] : [];
+	const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
+		cwd: ROOT,
+		env: appEnv(env),
+		// Five years of dues history is the longest seed; on a shared 2-core machine it took ~10 minutes.
+		timeoutMs: opts.scenario === 'dues' ? 1_200_000 : 300_000
+	});
+	if (seed.code !== 0) throw new Error(`seed-scale failed (${seed.code}):\n${seed.stdout}${seed.stderr}`);
+	const summary = seed.stdout.trim().split('\n').at(-1) ?? '';
+	console.log(`  seed: ${summary} [${((Date.now() - seedStarted) / 1000).toFixed(1)} s with npx]`);
+	// dues (iuran): the history's seed and this month's generation, timed by seed-scale.
+	const dues = /history in (\d+) ms.*generated in (\d+) ms/.exec(seed.stdout);
+	if (dues) {
+		console.log(`  ${seed.stdout.split('\n').find((l) => l.startsWith('dues:'))}`);
+		out.seedMs = { duesHistory: Number(dues[1]), duesGenerate: Number(dues[2]) };
+	}
+}
+
 async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> {
 	const out: BackendRun = { backend, unavailable: null, error: null, baseline: null, signedInBaseline: null, routes: [], notes: [], rssMb: { atRest: null, afterLoad: null } };
 	console.log(`\n== ${backend} ==`);
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-'));
-	const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
+	const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-')));
+	const removeDataDir = opts.dataDir ? async () => {} : () => rm(dataDir, { recursive: true, force: true });
 	cleanups.add(removeDataDir);
 	let pg: ThrowawayPostgres | null = null;
 	let app: BenchApp | null = null;
@@ -240,24 +268,8 @@ async function runBackend(backend: Backend, opts: Options): Promise<BackendRun> 
 			env.SEED_DEMO = '1';
 		}
 
-		const seedStarted = Date.now();
-		// dues (iuran): five years of history behind the dues pages.
-		const duesArgs = opts.scenario === 'dues' ? ['--dues-months', '60'] : [];
-		const seed = await run('npx', ['tsx', 'scripts/seed-scale.ts', '--houses', String(opts.houses), '--residents', String(opts.residents), ...duesArgs], {
-			cwd: ROOT,
-			env: appEnv(env),
-			// Five years of dues history is the longest seed; on a shared 2-core machine it took ~10 minutes.
-			timeoutMs: opts.scenario === 'dues' ? 1_200_000 : 300_000
-		});
-		if (seed.code !== 0) throw new Error(`seed-scale failed (${seed.code}):\n${seed.stdout}${seed.stderr}`);
-		const summary = seed.stdout.trim().split('\n').at(-1) ?? '';
-		console.log(`  seed: ${summary} [${((Date.now() - seedStarted) / 1000).toFixed(1)} s with npx]`);
-		// dues (iuran): the history's seed and this month's generation, timed by seed-scale.
-		const dues = /history in (\d+) ms.*generated in (\d+) ms/.exec(seed.stdout);
-		if (dues) {
-			console.log(`  ${seed.stdout.split('\n').find((l) => l.startsWith('dues:'))}`);
-			out.seedMs = { duesHistory: Number(dues[1]), duesGenerate: Number(dues[2]) };
-		}
+		if (!opts.dataDir) await seedScale(out, env, opts);
+		else console.log(`  seed: the seeded ${dataDir} as it is (--data-dir)`);
 
 		const profileDir = opts.profile ? await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-profile-')) : null;
 		app = await startApp(env, undefined, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250'] : []);
@@ -317,6 +329,11 @@ interface Row {
 	error: string | null;
 }
 
+/**
+ * The app's CPU time per answered request, ms (main thread and database worker): on a
+ * shared machine steadier than req/s, which the other processes' share of the cores moves.
+ */
+const cpuMsPerRequest = (r: LoadResult | null) => (r?.appCpuPct != null && r.responses2xx > 0 ? (r.appCpuPct / 100) * r.wallS * 1000 / r.responses2xx : null);
 const ratioOf = (result: LoadResult | null, base: LoadResult | null) => (result && base ? result.reqPerS / base.reqPerS : null);
 const p95RatioOf = (result: LoadResult | null, base: LoadResult | null) => (result?.p95Ms != null && base?.p95Ms ? result.p95Ms / base.p95Ms : null);
 
@@ -396,6 +413,7 @@ function metricsOf(runs: BackendRun[], opts: Options): Metrics {
 			metrics[`${prefix} p95_ms`] = round(base?.p95Ms, 2);
 			metrics[`${prefix} generator_cpu_pct`] = round(base?.generatorCpuPct, 1);
 			metrics[`${prefix} app_cpu_pct`] = round(base?.appCpuPct, 1);
+			metrics[`${prefix} app_cpu_ms_per_req`] = round(cpuMsPerRequest(base), 2);
 			metrics[`${prefix} other_cpu_pct`] = round(base?.otherCpuPct, 1);
 			if (backend === 'postgres') metrics[`${prefix} db_cpu_pct`] = round(base?.dbCpuPct, 1);
 		}
@@ -421,6 +439,7 @@ function metricsOf(runs: BackendRun[], opts: Options): Metrics {
 			if (met !== null) allMet = (allMet ?? true) && met;
 			metrics[`${key} generator_cpu_pct`] = round(row.result?.generatorCpuPct, 1);
 			metrics[`${key} app_cpu_pct`] = round(row.result?.appCpuPct, 1);
+			metrics[`${key} app_cpu_ms_per_req`] = round(cpuMsPerRequest(row.result), 2);
 			metrics[`${key} other_cpu_pct`] = round(row.result?.otherCpuPct, 1);
 			if (backend === 'postgres') metrics[`${key} db_cpu_pct`] = round(row.result?.dbCpuPct, 1);
 		}
@@ -441,7 +460,7 @@ function firstAndLast(message: string): string {
 }
 
 function printTable(runs: BackendRun[], opts: Options) {
-	const header = ['backend', 'route', 'req/s', 'p50 ms', 'p95 ms', 'ratio', 'p95/base', 'target', 'signed-in ratio', 'p95/signed-in', 'non-2xx', 'gen CPU %', 'app CPU %', 'db CPU %', 'other CPU %'];
+	const header = ['backend', 'route', 'req/s', 'p50 ms', 'p95 ms', 'ratio', 'p95/base', 'target', 'signed-in ratio', 'p95/signed-in', 'non-2xx', 'gen CPU %', 'app CPU %', 'app CPU ms/req', 'db CPU %', 'other CPU %'];
 	const rows: (string | number | null)[][] = [];
 	const errors: string[] = [];
 	const disturbed: string[] = [];
@@ -464,6 +483,7 @@ function printTable(runs: BackendRun[], opts: Options) {
 				r ? r.non2xx : null,
 				round(r?.generatorCpuPct, 0),
 				round(r?.appCpuPct, 0),
+				round(cpuMsPerRequest(r), 1),
 				round(r?.dbCpuPct, 0),
 				round(r?.otherCpuPct, 0)
 			]);
@@ -511,6 +531,7 @@ async function main() {
 		routes: opts.routes
 	};
 	if (opts.profile) console.log('\n--profile: the app ran under the profiler, so bench/results/ is not written.');
+	else if (opts.dataDir) console.log('\n--data-dir: measured on a DATA_DIR seeded beforehand (no seed timings), so bench/results/ is not written.');
 	else {
 		const file = await writeResults(`http-${opts.scenario}`, params, metricsOf(runs, opts));
 		console.log(`\nWrote ${path.relative(process.cwd(), file)}`);

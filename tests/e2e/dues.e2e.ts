@@ -47,8 +47,8 @@ async function collected(page: Page, ym: string): Promise<{ keamanan: number; ke
 }
 
 test('a resident pays by proof, the treasurer verifies, the month is paid and the report shows it', async ({ browser }) => {
-	// Three roles, four axe runs and a PDF rendered in a worker, on a shared 2-core machine.
-	test.setTimeout(90_000);
+	// Three roles, seven axe runs and a PDF rendered in a worker, on a shared 2-core machine.
+	test.setTimeout(120_000);
 	const resident = await signedIn(browser, RESIDENT, /\/$/);
 	await open(resident, '/iuran');
 	await expect(resident.getByRole('heading', { name: 'Iuran warga' })).toBeVisible();
@@ -70,6 +70,14 @@ test('a resident pays by proof, the treasurer verifies, the month is paid and th
 	const treasurer = await signedIn(browser, TREASURER, /\/treasurer$/);
 	await expect(treasurer.getByRole('link', { name: /menunggu verifikasi/ })).toBeVisible();
 	await expectAccessible(treasurer);
+	// The detail pages behind the dashboard: every house behind, and the rate per RT.
+	await open(treasurer, '/treasurer/tunggakan');
+	await expect(treasurer.getByRole('heading', { name: 'Daftar tunggakan' })).toBeVisible();
+	await expect(treasurer.getByRole('link', { name: 'Catat bayar' }).first()).toBeVisible();
+	await expectAccessible(treasurer);
+	await open(treasurer, '/treasurer/tingkat');
+	await expect(treasurer.getByRole('heading', { name: 'Tingkat pengumpulan per RT' })).toBeVisible();
+	await expectAccessible(treasurer);
 	await open(treasurer, '/treasurer/verifikasi');
 	const proof = treasurer.locator('article[data-proof]').filter({ hasText: 'Rp 75.000' }).first();
 	const image = proof.getByRole('img');
@@ -87,6 +95,9 @@ test('a resident pays by proof, the treasurer verifies, the month is paid and th
 	await resident.getByRole('link', { name: 'Unduh kuitansi (PDF)' }).first().click();
 	const pdf = await readFile((await (await download).path())!);
 	expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+	await open(resident, '/iuran/kuitansi');
+	await expect(resident.getByRole('link', { name: 'Unduh kuitansi (PDF)' })).not.toHaveCount(0);
+	await expectAccessible(resident);
 
 	const after = await collected(resident, oldest);
 	expect(after.keamanan - before.keamanan).toBe(50_000);

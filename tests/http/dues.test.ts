@@ -58,7 +58,10 @@ describe('who may open the dues pages', () => {
 	const PAGES: { path: string; title: MessageKey; allow: Who[] }[] = [
 		{ path: '/iuran', title: 'dues.title', allow: MEMBERS },
 		{ path: '/iuran/laporan', title: 'dues.report.title', allow: MEMBERS },
+		{ path: '/iuran/kuitansi', title: 'dues.receipts', allow: MEMBERS },
 		{ path: '/treasurer', title: 'treasurer.title', allow: ['treasurer'] },
+		{ path: '/treasurer/tunggakan?hal=2', title: 'dues.nav.behind', allow: ['treasurer'] },
+		{ path: '/treasurer/tingkat', title: 'dues.nav.rates', allow: ['treasurer'] },
 		{ path: '/treasurer/verifikasi', title: 'dues.nav.verify', allow: ['treasurer'] },
 		{ path: '/treasurer/bayar', title: 'dues.nav.cash', allow: ['treasurer'] },
 		{ path: '/treasurer/kas', title: 'dues.book.title', allow: ['treasurer'] },

@@ -9,10 +9,12 @@ import { LocalFileStore } from '../../src/lib/server/storage/files';
 import { cashBook, monthlyReport, recordExpense, voidExpense } from '../../src/lib/server/dues/book';
 import { generateAllRws, generateMonth } from '../../src/lib/server/dues/generate';
 import { recordCash, voidPaymentAs } from '../../src/lib/server/dues/payments';
-import { residentDues, treasurerDashboard } from '../../src/lib/server/dues/views';
+import { collectionRates, housesBehind, RESIDENT_RECEIPTS, residentDues, residentReceipts, treasurerDashboard } from '../../src/lib/server/dues/views';
+import { houseCategoryCounts } from '../../src/lib/server/registry/houses';
 import { approveProof, rejectProof, submitProof } from '../../src/lib/server/dues/proofs';
 import { remindBehind } from '../../src/lib/server/dues/reminders';
 import { addExemption, addTariff, endExemption, getSettings, listExemptions, setOpeningBalance } from '../../src/lib/server/dues/setup';
+import { addMonths } from '../../src/lib/domain/dues';
 import { freshDatabase } from '../factories/db';
 import { TEST_NOW } from '../factories/clock';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
@@ -302,9 +304,10 @@ describe('rollups', () => {
 });
 
 describe("the treasurer's dashboard", () => {
-	it('reads the rollups: rates per RT, the houses most behind first, the queue, the cash, the houses per RT and category', async () => {
+	it("reads the rollups: this month's collection, the houses most behind first, the queue, the cash and its balance", async () => {
 		const { rw, treasurer, resident } = await setup([NOV, DEC]);
 		const [h0, h1, , h3] = rw.houses.map((h) => h.id);
+		expect(await setOpeningBalance(db, treasurer, { amount: 1_000_000, month: NOV }, TEST_NOW)).toEqual({ ok: true });
 		await recordCash(db, treasurer, { houseId: h0!, amount: 75_000, allowCredit: false }, TEST_NOW); // one month left
 		await recordCash(db, treasurer, { houseId: h3!, amount: 160_000, allowCredit: false }, TEST_NOW); // paid up
 		const sent = await submitProof(db, resident, store, { houseId: h0!, method: 'qris', amount: 75_000, months: 1 }, { bytes: await photo(30), name: 'd.png' });
@@ -312,19 +315,43 @@ describe("the treasurer's dashboard", () => {
 		const d = await treasurerDashboard(db, treasurer, TEST_NOW);
 		expect(d.month).toBe(DEC);
 		// Two months open before one; the same months, more owed first (the shop's 300,000).
-		expect(d.behind.map((b) => [b.house_id, b.open_months, b.open_amount])).toEqual([
+		const behind = [
 			[h1, 2, 300_000],
 			[rw.houses[4]!.id, 2, 160_000],
 			[rw.houses[5]!.id, 2, 160_000],
 			[h0, 1, 75_000]
-		].sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || String(a[0]).localeCompare(String(b[0]))));
-		expect(d.rates.filter((r) => r.month === DEC).map((r) => [r.rt_number, r.invoiced, r.collected, r.invoices, r.paid_invoices])).toEqual([
+		].sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || String(a[0]).localeCompare(String(b[0])));
+		expect(d.behind.map((b) => [b.house_id, b.open_months, b.open_amount])).toEqual(behind);
+		expect(d.behind[0]!.house).toMatch(/^RT 00[12] · /);
+		expect(d.moreBehind).toBe(false);
+		// December over both RTs: RT 1 75,000 + 150,000 (nothing paid), RT 2 3 × 80,000 (one paid).
+		expect(d.collection).toEqual({ invoiced: 75_000 + 150_000 + 3 * 80_000, collected: 80_000, invoices: 5, paid_invoices: 1 });
+		expect(d.queue).toBe(1);
+		expect(d.cash).toEqual({ income: 235_000, expense: 0, balance: 1_235_000 });
+		expect(d.cash.balance).toBe((await cashBook(db, treasurer)).at(-1)!.closing);
+		// The next load shows a payment at once: collected, cash and the list behind.
+		await recordCash(db, treasurer, { houseId: h1!, amount: 150_000, allowCredit: false }, TEST_NOW);
+		const after = await treasurerDashboard(db, treasurer, TEST_NOW);
+		expect([after.collection.collected, after.cash.income, after.cash.balance]).toEqual([80_000, 385_000, 1_385_000]);
+		expect(after.behind.find((b) => b.house_id === h1)).toMatchObject({ open_months: 1, open_amount: 150_000 });
+		// The dashboard shows the first few; the full list pages through all of them in the same order.
+		const all = await housesBehind(db, treasurer, 1);
+		expect(all.total).toBe(4);
+		expect(all.houses.map((b) => b.house_id)).toEqual(after.behind.map((b) => b.house_id));
+		expect(await housesBehind(db, treasurer, 2)).toEqual({ houses: [], total: 4 });
+		// An RT head reads the houses behind of their own RT only.
+		const head = await makeMember(db, rw, 'rt_head', { rtIndex: 0 });
+		const ofRt = await housesBehind(db, head, 1);
+		expect(ofRt.houses.map((b) => b.house_id)).toEqual(all.houses.filter((b) => b.house.startsWith('RT 001')).map((b) => b.house_id));
+		expect([ofRt.houses.length, ofRt.total]).toEqual([2, 2]);
+		// The rates per RT over 12 months, and the houses per RT and category, are on their own page.
+		const { rates } = await collectionRates(db, treasurer, TEST_NOW);
+		expect(rates.filter((r) => r.month === DEC).map((r) => [r.rt_number, r.invoiced, r.collected, r.invoices, r.paid_invoices])).toEqual([
 			[1, 75_000 + 150_000, 0, 2, 0],
 			[2, 3 * 80_000, 80_000, 3, 1]
 		]);
-		expect(d.queue).toBe(1);
-		expect(d.cash).toEqual({ income: 235_000, expense: 0 });
-		expect(d.counts).toEqual([
+		expect(rates.map((r) => r.month)).toEqual([NOV, NOV, DEC, DEC]);
+		expect(await houseCategoryCounts(db, treasurer)).toEqual([
 			{ rt_number: 1, category: 'house', houses: 2 },
 			{ rt_number: 1, category: 'shop', houses: 1 },
 			{ rt_number: 2, category: 'house', houses: 3 }
@@ -332,8 +359,18 @@ describe("the treasurer's dashboard", () => {
 		// Not the treasurer's RW: nothing of it.
 		const other = await makeRw(db, 1, 1);
 		const stranger = await makeMember(db, other, 'treasurer');
-		const theirs = await treasurerDashboard(db, { ...stranger, rwId: rw.id }, TEST_NOW);
-		expect([theirs.behind, theirs.rates, theirs.counts, theirs.queue]).toEqual([[], [], [], 0]);
+		const spoofed = { ...stranger, rwId: rw.id };
+		const theirs = await treasurerDashboard(db, spoofed, TEST_NOW);
+		expect(theirs).toEqual({
+			month: DEC,
+			collection: { invoiced: 0, collected: 0, invoices: 0, paid_invoices: 0 },
+			behind: [],
+			moreBehind: false,
+			queue: 0,
+			cash: { income: 0, expense: 0, balance: 0 }
+		});
+		expect(await housesBehind(db, spoofed, 1)).toEqual({ houses: [], total: 0 });
+		expect((await collectionRates(db, spoofed, TEST_NOW)).rates).toEqual([]);
 	});
 });
 
@@ -344,17 +381,50 @@ describe("a resident's own page", () => {
 		if (!paid.ok) throw new Error(paid.reason);
 		await recordCash(db, treasurer, { houseId: rw.houses[1]!.id, amount: 150_000, allowCredit: false }, TEST_NOW);
 		const mine = await residentDues(db, resident, TEST_NOW);
-		expect(mine!.invoices.map((i) => [i.month, i.paid, i.status])).toEqual([
-			[DEC, 25_000, 'partial'],
-			[NOV, 75_000, 'paid']
+		expect(mine!.invoices).toEqual([
+			{ month: DEC, amount: 75_000, paid: 25_000, status: 'partial' },
+			{ month: NOV, amount: 75_000, paid: 75_000, status: 'paid' }
 		]);
-		expect(mine!.payments.map((p) => [p.id, p.amount, p.receipt_number])).toEqual([[paid.value.paymentId, 100_000, paid.value.receiptNumber]]);
-		expect(mine!.payments[0]).not.toHaveProperty('recorded_at');
+		expect(mine!.olderInvoices).toBe(false);
+		expect(mine!.payments).toEqual([
+			{ id: paid.value.paymentId, receipt_number: paid.value.receiptNumber, amount: 100_000, received_on: expect.any(String), verify_token: expect.any(String), voided: false }
+		]);
+		expect(mine!.morePayments).toBe(false);
 		expect([mine!.openAmount, mine!.openMonths, mine!.credit]).toEqual([50_000, 1, 0]);
 		expect(mine!.proofs).toEqual([]);
+		expect(await residentReceipts(db, resident, 1)).toEqual({ receipts: mine!.payments, hasNext: false });
 		// Pointing the session at another house reads nothing of it (RLS).
-		const theirs = await residentDues(db, { ...resident, houseId: rw.houses[1]!.id }, TEST_NOW);
+		const spoofed = { ...resident, houseId: rw.houses[1]!.id };
+		const theirs = await residentDues(db, spoofed, TEST_NOW);
 		expect([theirs!.invoices, theirs!.payments, theirs!.openAmount]).toEqual([[], [], 0]);
+		expect(await residentReceipts(db, spoofed, 1)).toEqual({ receipts: [], hasNext: false });
+	});
+
+	it('pages through older months and receipts', async () => {
+		// Fourteen months: 2025-11 to 2026-12, the first two on a tariff from 2025.
+		const months = Array.from({ length: 14 }, (_, i) => addMonths('2025-11-01', i));
+		const { rw, treasurer, resident } = await setup();
+		for (const category of ['house', 'shop']) {
+			expect(await addTariff(db, treasurer, { category, rtId: null, validFrom: '2025-01-01', components: [{ name: 'keamanan', amount: 75_000 }] })).toEqual({ ok: true });
+		}
+		for (const month of months) expect(await generateMonth(db, treasurer, month, TEST_NOW)).toMatchObject({ ok: true });
+		for (let i = 0; i < RESIDENT_RECEIPTS + 1; i++) {
+			const r = await recordCash(db, treasurer, { houseId: rw.houses[0]!.id, amount: 10_000, allowCredit: false }, TEST_NOW);
+			if (!r.ok) throw new Error(r.reason);
+		}
+		const first = await residentDues(db, resident, TEST_NOW);
+		expect(first!.invoices.map((i) => i.month)).toEqual([...months].reverse().slice(0, 12));
+		expect([first!.olderInvoices, first!.payments.length, first!.morePayments]).toEqual([true, RESIDENT_RECEIPTS, true]);
+		const second = await residentDues(db, resident, TEST_NOW, 2);
+		// The oldest months: what was paid (6 × 10,000) went to the oldest first.
+		expect(second!.invoices).toEqual([
+			{ month: months[1], amount: 75_000, paid: 0, status: 'overdue' },
+			{ month: months[0], amount: 75_000, paid: (RESIDENT_RECEIPTS + 1) * 10_000, status: 'overdue' }
+		]);
+		expect(second!.olderInvoices).toBe(false);
+		const receipts = await residentReceipts(db, resident, 1);
+		expect([receipts!.receipts.length, receipts!.hasNext]).toEqual([RESIDENT_RECEIPTS + 1, false]);
+		expect(receipts!.receipts.slice(0, RESIDENT_RECEIPTS)).toEqual(first!.payments);
 	});
 });
 

@@ -18,6 +18,7 @@ import {
 	reversal,
 	TREASURER_AREA,
 	TREASURER_NAV,
+	pageParam,
 	tariffFor,
 	type OpenInvoice,
 	type Tariff
@@ -259,5 +260,12 @@ describe("the treasurer's menu", () => {
 
 	it('links only to pages the route guard sends treasurers to, or open to every member', () => {
 		for (const link of TREASURER_NAV) expect([link.href, requiredAction(link.href)]).toEqual([link.href, link.href.startsWith(TREASURER_AREA) ? 'area.treasurer' : 'member']);
+	});
+});
+
+describe('pageParam', () => {
+	it('reads a whole page number from 1; anything else is the first page', () => {
+		expect([pageParam('3'), pageParam('1'), pageParam(null)]).toEqual([3, 1, 1]);
+		for (const raw of ['0', '-2', '1.5', 'dua', '', '99999', '2e3']) expect(pageParam(raw), raw).toBe(1);
 	});
 });

@@ -216,6 +216,8 @@ export const TREASURER_AREA = AREAS.find((a) => a.action === 'area.treasurer')!.
  */
 export const TREASURER_NAV: readonly { href: string; key: string }[] = [
 	{ href: TREASURER_AREA, key: 'dues.nav.dashboard' },
+	{ href: `${TREASURER_AREA}/tunggakan`, key: 'dues.nav.behind' },
+	{ href: `${TREASURER_AREA}/tingkat`, key: 'dues.nav.rates' },
 	{ href: `${TREASURER_AREA}/verifikasi`, key: 'dues.nav.verify' },
 	{ href: `${TREASURER_AREA}/bayar`, key: 'dues.nav.cash' },
 	{ href: `${TREASURER_AREA}/kas`, key: 'dues.nav.book' },
@@ -223,3 +225,9 @@ export const TREASURER_NAV: readonly { href: string; key: string }[] = [
 	{ href: `${TREASURER_AREA}/pengaturan`, key: 'dues.nav.settings' },
 	{ href: '/iuran/laporan', key: 'dues.nav.report' }
 ];
+
+/** `?hal=` of a paginated dues list: a whole page number from 1 (anything else is the first page). */
+export function pageParam(raw: string | null): number {
+	const n = raw !== null && /^\d{1,4}$/.test(raw) ? Number(raw) : 1;
+	return n >= 1 ? n : 1;
+}

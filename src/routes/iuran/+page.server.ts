@@ -1,3 +1,4 @@
+import { pageParam } from '$lib/domain/dues';
 import { proofSchema } from '$lib/schemas/dues';
 import { parseForm } from '$lib/schemas/form';
 import { submitProof } from '$lib/server/dues/proofs';
@@ -7,9 +8,12 @@ import { getRuntime } from '$lib/server/runtime';
 import { refuse, typedValues } from '$lib/web/action-result.server';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => {
-	const [dues, settings] = await Promise.all([locals.db.run(residentDues, new Date()), locals.db.run(getSettings)]);
-	return { dues, settings };
+export const load: PageServerLoad = async ({ locals, url }) => {
+	// `?hal=`: a page of older months (docs/dues.md, "Resident page").
+	const page = pageParam(url.searchParams.get('hal'));
+	const [dues, settings] = await Promise.all([locals.db.run(residentDues, new Date(), page), locals.db.run(getSettings)]);
+	const { bankName, bankAccount, bankHolder, hasQris } = settings;
+	return { dues, settings: { bankName, bankAccount, bankHolder, hasQris } };
 };
 
 const PROBLEM_FIELD = { not_your_house: 'houseId', duplicate: 'proof', forbidden: 'houseId' } as const;

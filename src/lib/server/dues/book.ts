@@ -5,6 +5,7 @@ import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { newFileKey, type FileStore } from '../storage/files';
 import type { AcceptedUpload } from '../storage/uploads';
+import { claims } from './sql';
 
 /**
  * Expenses and the cash book: money out with its category and a photo of the note;
@@ -13,7 +14,6 @@ import type { AcceptedUpload } from '../storage/uploads';
  * member of the RW sees.
  */
 
-const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 export interface ExpenseInput {
 	category: string;

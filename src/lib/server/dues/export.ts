@@ -2,6 +2,7 @@ import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { writeXlsx } from '../registry/spreadsheet';
 import { cashBook } from './book';
+import { claims } from './sql';
 
 /**
  * Exports for the monthly meeting: invoices, payments and the cash book, as XLSX (the
@@ -13,7 +14,6 @@ export type ExportKind = 'invoices' | 'payments' | 'cashbook';
 export const EXPORT_KINDS: readonly ExportKind[] = ['invoices', 'payments', 'cashbook'];
 type Cell = string | number | null;
 
-const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 async function table(db: Database, user: SessionUser, kind: ExportKind): Promise<{ sheet: string; headers: string[]; rows: Cell[][] }> {
 	if (kind === 'invoices') {

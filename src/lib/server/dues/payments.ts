@@ -6,10 +6,10 @@ import { withUser, type Database, type Sql } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { notify } from '../notifications';
 import { DuesRefusal, recordPayment, voidPayment, type RecordedPayment } from './ledger';
+import { claims } from './sql';
 
 export type MoneyResult<T = RecordedPayment> = { ok: true; value: T } | { ok: false; reason: string; owed?: number };
 
-const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 /** Runs a money write as the user in one transaction; a DuesRefusal rolls it back and becomes the answer. */
 export async function moneyWrite<T>(db: Database, user: SessionUser, fn: (tx: Sql) => Promise<T>): Promise<MoneyResult<T>> {

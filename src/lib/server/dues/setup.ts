@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import type { FileStore } from '../storage/files';
 import { newFileKey } from '../storage/files';
 import type { AcceptedUpload } from '../storage/uploads';
+import { claims, HOUSE_LABEL, rwRows } from './sql';
 
 /** Tariffs, exemptions and the RW's dues settings (pay instructions, overdue day, report names). */
 
@@ -23,7 +24,6 @@ export interface DuesSettings {
 
 const DEFAULTS: DuesSettings = { overdueDay: 10, bankName: '', bankAccount: '', bankHolder: '', hasQris: false, openingBalance: 0, openingMonth: '2026-01-01', reportNames: false };
 
-const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 export async function getSettings(db: Database, user: SessionUser): Promise<DuesSettings> {
 	const rows = await queryAsUser<{ overdue_day: number; bank_name: string; bank_account: string; bank_holder: string; qris_file_key: string | null; opening_balance: string | number; opening_month: string; report_names: boolean }>(
@@ -148,14 +148,12 @@ export interface ExemptionRow {
 
 /** The RW's exemptions, open-ended and running ones first. */
 export function listExemptions(db: Database, user: SessionUser): Promise<ExemptionRow[]> {
-	return queryAsUser<ExemptionRow>(
+	return rwRows<ExemptionRow>(
 		db,
-		claims(user),
-		`select e.id, 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number) as house,
-		        e.from_month::text as from_month, e.to_month::text as to_month, e.reason
+		user,
+		`select e.id, ${HOUSE_LABEL} as house, e.from_month::text as from_month, e.to_month::text as to_month, e.reason
 		   from dues_exemption e join house h on h.id = e.house_id join rt on rt.id = h.rt_id
-		  where e.rw_id = $1 order by e.to_month is not null, e.to_month desc, rt.number, h.block, h.number`,
-		[user.rwId]
+		  where e.rw_id = $1 order by e.to_month is not null, e.to_month desc, rt.number, h.block, h.number`
 	);
 }
 

@@ -1,24 +1,14 @@
-import { addMonths, invoiceStatus, monthOf, wibDate, type Component, type InvoiceStatus } from '$lib/domain/dues';
+import { addMonths, invoiceStatus, monthOf, wibDate } from '$lib/domain/dues';
+import type { BehindHouse, DuesDashboard, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
 import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
+import { claims, HOUSE_LABEL, rwRows } from './sql';
 
 /**
  * What the dues pages read, as the user (RLS): a resident's own house, the treasurer's
  * dashboard (from the rollups and the house status, not a scan of the invoices), the
  * verification queue, and the monthly report every member sees.
  */
-
-const claims = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
-
-export interface InvoiceView {
-	id: string;
-	month: string;
-	amount: number;
-	paid: number;
-	due_on: string;
-	components: Component[];
-	status: InvoiceStatus;
-}
 
 export interface PaymentView {
 	id: string;
@@ -47,40 +37,59 @@ export interface ProofView {
 }
 
 const PAYMENT_COLUMNS = `p.id, p.receipt_number, p.amount::int8 as amount, p.method, p.received_on::text as received_on, p.verify_token,
-  p.voided_at::text as voided_at, p.void_reason, trim(both ' ' from 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || h.block || ' ' || h.number) as house`;
+  p.voided_at::text as voided_at, p.void_reason, ${HOUSE_LABEL} as house`;
 
-/** A resident's own house in one statement: 24 months of invoices, 50 payments, 20 proofs, what is open (RLS: their house only). */
+/** Months of invoices per page of `/iuran`, receipts on `/iuran` and per page of `/iuran/kuitansi`, latest proofs. */
+export const RESIDENT_MONTHS_PAGE = 12;
+export const RESIDENT_RECEIPTS = 5;
+export const RESIDENT_RECEIPTS_PAGE = 20;
+const RESIDENT_PROOFS = 5;
+
+/** A resident's receipts, newest first: `limit + 1` rows from `offset` tell whether more follow. */
+const RECEIPTS = (house: string, limit: string, offset: string) => `
+  select id, receipt_number, amount::int8 as amount, received_on::text as received_on, verify_token, voided_at is not null as voided
+    from dues_payment where house_id = ${house} order by received_on desc, recorded_at desc limit ${limit} + 1 offset ${offset}`;
+
+/**
+ * A resident's own house in one statement (RLS: their house only): one page of invoices,
+ * newest month first, the latest receipts and proofs, and what is open. Only what the
+ * page shows: an invoice is its month, amount, paid and status.
+ */
 const RESIDENT = `
 select json_build_object(
-  'invoices', coalesce((select json_agg(x order by x.month desc) from (
-      select id, month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on, components
-        from dues_invoice where house_id = $1 and month >= $2::date) x), '[]'::json),
-  'payments', coalesce((select json_agg(x order by x.received_on desc, x.recorded_at desc) from (
-      select ${PAYMENT_COLUMNS}, p.recorded_at from dues_payment p join house h on h.id = p.house_id join rt on rt.id = h.rt_id
-       where p.house_id = $1 order by p.received_on desc, p.recorded_at desc limit 50) x), '[]'::json),
+  'invoices', coalesce((select json_agg(json_build_array(x.month, x.amount, x.paid, x.due_on) order by x.month desc) from (
+      select month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on
+        from dues_invoice where house_id = $1 order by month desc limit $2::int + 1 offset $3::int) x), '[]'::json),
+  'payments', coalesce((select json_agg(x) from (${RECEIPTS('$1', '$4::int', '0')}) x), '[]'::json),
   'proofs', coalesce((select json_agg(x order by x.submitted_at desc) from (
-      select id, method, amount::int8 as amount, months, status, reason, submitted_at::text as submitted_at
-        from dues_proof where house_id = $1 order by submitted_at desc limit 20) x), '[]'::json),
+      select id, amount::int8 as amount, status, reason, submitted_at::text as submitted_at
+        from dues_proof where house_id = $1 order by submitted_at desc limit ${RESIDENT_PROOFS}) x), '[]'::json),
   'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1)
 ) as mine`;
 
-export async function residentDues(db: Database, user: SessionUser, now: Date) {
+/** `/iuran`: page `page` (1 = the newest months) of the resident's invoices, their latest receipts and proofs, what is open. */
+export async function residentDues(db: Database, user: SessionUser, now: Date, page = 1): Promise<ResidentDues | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
 	const [row] = await listAsUser<{
 		mine: {
-			invoices: Omit<InvoiceView, 'status'>[];
-			payments: (PaymentView & { recorded_at?: string })[];
-			proofs: { id: string; method: string; amount: number; months: number; status: string; reason: string | null; submitted_at: string }[];
+			invoices: [string, number, number, string][];
+			payments: ResidentReceipt[];
+			proofs: ResidentDues['proofs'];
 			status: { open_amount: number; open_months: number; credit: number } | null;
 		};
-	}>(db, claims(user), RESIDENT, [houseId, addMonths(monthOf(now), -23)]);
+	}>(db, claims(user), RESIDENT, [houseId, RESIDENT_MONTHS_PAGE, (page - 1) * RESIDENT_MONTHS_PAGE, RESIDENT_RECEIPTS]);
 	const { invoices, payments, proofs, status } = row!.mine;
 	const today = wibDate(now);
 	return {
 		houseId,
-		invoices: invoices.map((i) => ({ ...i, status: invoiceStatus({ amount: i.amount, paid: i.paid, dueOn: i.due_on }, today) })),
-		payments: payments.map(({ recorded_at: _at, ...p }) => p),
+		page,
+		invoices: invoices
+			.slice(0, RESIDENT_MONTHS_PAGE)
+			.map(([month, amount, paid, dueOn]) => ({ month, amount, paid, status: invoiceStatus({ amount, paid, dueOn }, today) })),
+		olderInvoices: invoices.length > RESIDENT_MONTHS_PAGE,
+		payments: payments.slice(0, RESIDENT_RECEIPTS),
+		morePayments: payments.length > RESIDENT_RECEIPTS,
 		proofs,
 		openAmount: status?.open_amount ?? 0,
 		openMonths: status?.open_months ?? 0,
@@ -88,78 +97,96 @@ export async function residentDues(db: Database, user: SessionUser, now: Date) {
 	};
 }
 
-export interface RtRate {
-	rt_number: number;
-	month: string;
-	invoiced: number;
-	collected: number;
-	invoices: number;
-	paid_invoices: number;
+/** `/iuran/kuitansi`: page `page` of the resident's receipts, newest first. */
+export async function residentReceipts(db: Database, user: SessionUser, page = 1): Promise<{ receipts: ResidentReceipt[]; hasNext: boolean } | null> {
+	const houseId = user.houseId;
+	if (!houseId) return null;
+	const rows = await listAsUser<ResidentReceipt>(db, claims(user), RECEIPTS('$1', '$2::int', '$3::int'), [
+		houseId,
+		RESIDENT_RECEIPTS_PAGE,
+		(page - 1) * RESIDENT_RECEIPTS_PAGE
+	]);
+	return { receipts: rows.slice(0, RESIDENT_RECEIPTS_PAGE), hasNext: rows.length > RESIDENT_RECEIPTS_PAGE };
 }
 
-export interface BehindHouse {
-	house_id: string;
-	house: string;
-	rt_number: number;
-	open_amount: number;
-	open_months: number;
-	oldest_open: string | null;
-	credit: number;
-	lat: number | null;
-	lng: number | null;
-}
+/** Houses behind per page of `/treasurer/tunggakan`, and on the dashboard. */
+export const BEHIND_PAGE = 50;
+export const BEHIND_ON_DASHBOARD = 10;
 
-export interface CategoryCount {
-	rt_number: number;
-	category: string;
-	houses: number;
-}
+/**
+ * Houses behind of the RW (`$1`), most months open first, then most owed: `$2` rows from
+ * `$3`, read in the order of the index `dues_house_status_behind_idx` (no sort of every
+ * house), the house looked up per listed row (`offset 0` keeps it a lookup).
+ */
+const BEHIND = `
+select s.house_id, ${HOUSE_LABEL} as house, s.open_amount::int8 as open_amount, s.open_months
+  from (select house_id, open_amount, open_months from dues_house_status where rw_id = $1 and open_months > 0
+         order by open_months desc, open_amount desc, house_id limit $2::int offset $3::int) s
+  cross join lateral (select h.block, h.number, h.rt_id from house h where h.id = s.house_id offset 0) h
+  join rt on rt.id = h.rt_id
+ order by s.open_months desc, s.open_amount desc, s.house_id`;
 
 /**
  * The treasurer's dashboard in one statement (one round trip as the treasurer, RLS on:
- * docs/dues.md, "Dashboards and rollups"): rates per RT over 12 months (`dues_rollup`),
- * the 100 houses most behind (`dues_house_status`, read in the order of its index
- * `dues_house_status_behind_idx`: months open, then amount open), the queue's size,
- * this month's cash, and the houses per RT and category.
+ * docs/dues.md, "Treasurer pages"): this month's collection summed over the RTs' rollup
+ * rows, the first houses behind (one more tells whether the full list has more), the
+ * queue's size, this month's cash and the balance (the opening balance and the months of
+ * the book, from the monthly cash rollup). The rates per RT and the full list of houses
+ * behind are on their own pages.
  */
 const DASHBOARD = `
 select json_build_object(
-  'rates', coalesce((
-    select json_agg(x order by x.month, x.rt_number) from (
-      select rt.number as rt_number, r.month::text as month, r.invoiced::int8 as invoiced, r.collected::int8 as collected, r.invoices, r.paid_invoices
-        from dues_rollup r join rt on rt.id = r.rt_id
-       where r.rw_id = $1 and r.month between $2::date and $3::date) x), '[]'::json),
-  'behind', coalesce((
-    select json_agg(x order by x.open_months desc, x.open_amount desc, x.house_id) from (
-      select s.house_id, trim(both ' ' from h.block || ' ' || h.number) as house, h.rt_number,
-             s.open_amount::int8 as open_amount, s.open_months, s.oldest_open::text as oldest_open, s.credit::int8 as credit, h.lat, h.lng
-        from (select * from dues_house_status where rw_id = $1 and open_months > 0
-               order by open_months desc, open_amount desc, house_id limit 100) s
-        -- One lookup per listed house (offset 0 keeps it a lookup), not a scan of every house.
-        cross join lateral (select h.block, h.number, h.lat, h.lng, (select rt.number from rt where rt.id = h.rt_id) as rt_number
-                              from house h where h.id = s.house_id offset 0) h) x), '[]'::json),
+  'collection', (select json_build_object('invoiced', coalesce(sum(invoiced), 0)::int8, 'collected', coalesce(sum(collected), 0)::int8,
+                                          'invoices', coalesce(sum(invoices), 0)::int, 'paid_invoices', coalesce(sum(paid_invoices), 0)::int)
+                   from dues_rollup where rw_id = $1 and month = $4::date),
+  'behind', coalesce((select json_agg(x) from (${BEHIND}) x), '[]'::json),
   'queue', (select count(*)::int from dues_proof where rw_id = $1 and status = 'submitted'),
-  'cash', coalesce((select json_build_object('income', income::int8, 'expense', expense::int8) from dues_cash_month where rw_id = $1 and month = $3::date),
-                   json_build_object('income', 0, 'expense', 0)),
-  'counts', coalesce((
-    select json_agg(x order by x.rt_number, x.category) from (
-      select rt.number as rt_number, h.category, count(*)::int as houses
-        from house h join rt on rt.id = h.rt_id where h.rw_id = $1 group by rt.number, h.category) x), '[]'::json)
+  'cash', (select json_build_object('income', coalesce(sum(income) filter (where month = $4::date), 0)::int8,
+                                    'expense', coalesce(sum(expense) filter (where month = $4::date), 0)::int8,
+                                    'balance', (coalesce(max(o.opening_balance), 0) + coalesce(sum(income - expense), 0))::int8)
+             from (select (select opening_balance from dues_settings where rw_id = $1) as opening_balance,
+                          (select opening_month from dues_settings where rw_id = $1) as opening_month) o
+             left join dues_cash_month c on c.rw_id = $1 and c.month >= coalesce(o.opening_month, '-infinity'::date))
 ) as dashboard`;
 
-export async function treasurerDashboard(db: Database, user: SessionUser, now: Date) {
+export async function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
 	const month = monthOf(now);
-	const [row] = await listAsUser<{
-		dashboard: { rates: RtRate[]; behind: BehindHouse[]; queue: number; cash: { income: number; expense: number }; counts: CategoryCount[] };
-	}>(db, claims(user), DASHBOARD, [user.rwId, addMonths(month, -11), month]);
-	return { month, ...row!.dashboard };
+	const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'> }>(db, claims(user), DASHBOARD, [user.rwId, BEHIND_ON_DASHBOARD + 1, 0, month]);
+	const { behind, ...rest } = row!.dashboard;
+	return { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD };
+}
+
+/** `/treasurer/tunggakan`: page `page` of the houses behind, and how many there are. */
+export async function housesBehind(db: Database, user: SessionUser, page = 1): Promise<{ houses: BehindHouse[]; total: number }> {
+	const [row] = await rwRows<{ houses: BehindHouse[]; total: number }>(
+		db,
+		user,
+		`select coalesce((select json_agg(x) from (${BEHIND}) x), '[]'::json) as houses,
+		        (select count(*)::int from dues_house_status where rw_id = $1 and open_months > 0) as total`,
+		[BEHIND_PAGE, (page - 1) * BEHIND_PAGE]
+	);
+	return row!;
+}
+
+/** `/treasurer/tingkat`: the collection per RT and month over the 12 months to this one (`dues_rollup`). */
+export async function collectionRates(db: Database, user: SessionUser, now: Date): Promise<{ month: string; rates: RtRate[] }> {
+	const month = monthOf(now);
+	const rates = await rwRows<RtRate>(
+		db,
+		user,
+		`select rt.number as rt_number, r.month::text as month, r.invoiced::int8 as invoiced, r.collected::int8 as collected, r.invoices, r.paid_invoices
+		   from dues_rollup r join rt on rt.id = r.rt_id
+		  where r.rw_id = $1 and r.month between $2::date and $3::date order by r.month, rt.number`,
+		[addMonths(month, -11), month]
+	);
+	return { month, rates };
 }
 
 export function verificationQueue(db: Database, user: SessionUser): Promise<ProofView[]> {
 	return listAsUser<ProofView>(
 		db,
 		claims(user),
-		`select d.id, d.house_id, trim(both ' ' from 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || h.block || ' ' || h.number) as house, d.method,
+		`select d.id, d.house_id, ${HOUSE_LABEL} as house, d.method,
 		        d.amount::int8 as amount, d.months, d.status, d.reason, d.submitted_at::text as submitted_at, coalesce(u.name, '') as submitted_by,
 		        coalesce(s.open_amount, 0)::int8 as open_amount
 		   from dues_proof d join house h on h.id = d.house_id join rt on rt.id = h.rt_id
@@ -191,7 +218,7 @@ export function houseOptions(db: Database, user: SessionUser): Promise<HouseOpti
 	return listAsUser<HouseOption>(
 		db,
 		claims(user),
-		`select h.id, 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number) as label,
+		`select h.id, ${HOUSE_LABEL} as label,
 		        coalesce(s.open_amount, 0)::int8 as open_amount
 		   from house h join rt on rt.id = h.rt_id left join dues_house_status s on s.house_id = h.id
 		  where h.rw_id = $1 order by rt.number, h.block, length(h.number), h.number`,
@@ -230,7 +257,7 @@ export function houseMap(db: Database, user: SessionUser): Promise<HousePoint[]>
 	return listAsUser<HousePoint>(
 		db,
 		claims(user),
-		`select h.id, 'RT ' || lpad(rt.number::text, 3, '0') || ' · ' || trim(both ' ' from h.block || ' ' || h.number) as label, h.lat, h.lng,
+		`select h.id, ${HOUSE_LABEL} as label, h.lat, h.lng,
 		        case when coalesce(s.open_months, 0) = 0 then 'paid' when s.open_months = 1 then 'partial' else 'behind' end as status,
 		        coalesce(s.open_months, 0) as open_months
 		   from house h join rt on rt.id = h.rt_id left join dues_house_status s on s.house_id = h.id
