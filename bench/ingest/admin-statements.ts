@@ -53,11 +53,11 @@ const sqlIn = (inTx: boolean): Sql => ({
 		const seen = (explained.get(label) ?? 0) + 1;
 		explained.set(label, seen);
 		if (values.explain && inTx && seen === 200 && label.includes(values.explain))
-			return pg._runExclusiveQuery(async () => {
+			{return pg._runExclusiveQuery(async () => {
 				const plan = (await prepared.run(`explain (analyze, verbose, buffers) ${text}`, params, true)) as { 'QUERY PLAN': string }[];
 				console.log(plan.map((x) => x['QUERY PLAN']).join('\n'));
 				return (await prepared.run(text, params, true)) as T[];
-			});
+			});}
 		return timed(holdLabel([text]), () => (inTx ? pg._runExclusiveQuery(() => prepared.run(text, params, true)) : exclusive(() => prepared.run(text, params, false)))) as Promise<T[]>;
 	},
 	exec: (text: string) => pg.exec(text).then(() => {})
@@ -65,7 +65,7 @@ const sqlIn = (inTx: boolean): Sql => ({
 const db: Database = {
 	...bench.db,
 	...sqlIn(false),
-	transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction((tx) => fn(sqlIn(true))) as Promise<T>,
+	transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction(() => fn(sqlIn(true))) as Promise<T>,
 	batch: (statements: Statement[]) => timed(`batch: ${holdLabel(statements.map((s) => s.text))}`, () => exclusive(() => prepared.batch(statements.map((s) => ({ ...s, text: owner(s.text) })))))
 };
 try {
