@@ -22,7 +22,8 @@ const { values } = parseArgs({
 		letters: { type: 'string', default: '50' },
 		'analyze-first': { type: 'boolean', default: false },
 		'as-owner': { type: 'boolean', default: false },
-		explain: { type: 'string', default: '' }
+		explain: { type: 'string', default: '' },
+		'split-batches': { type: 'boolean', default: false }
 	}
 });
 
@@ -52,7 +53,7 @@ const sqlIn = (inTx: boolean): Sql => ({
 		const label = holdLabel([text]);
 		const seen = (explained.get(label) ?? 0) + 1;
 		explained.set(label, seen);
-		if (values.explain && inTx && seen === 200 && label.includes(values.explain))
+		if (values.explain && inTx && seen === 100 && label.includes(values.explain))
 			{return pg._runExclusiveQuery(async () => {
 				const plan = (await prepared.run(`explain (analyze, verbose, buffers) ${text}`, params, true)) as { 'QUERY PLAN': string }[];
 				console.log(plan.map((x) => x['QUERY PLAN']).join('\n'));
@@ -66,7 +67,15 @@ const db: Database = {
 	...bench.db,
 	...sqlIn(false),
 	transaction: <T>(fn: (tx: Sql) => Promise<T>) => pg.transaction(() => fn(sqlIn(true))) as Promise<T>,
-	batch: (statements: Statement[]) => timed(`batch: ${holdLabel(statements.map((s) => s.text))}`, () => exclusive(() => prepared.batch(statements.map((s) => ({ ...s, text: owner(s.text) })))))
+	batch: (statements: Statement[]) =>
+		values['split-batches']
+			? pg.transaction(async () => {
+					const tx = sqlIn(true);
+					const out: unknown[][] = [];
+					for (const st of statements) out.push(await tx.query(st.text, st.params ?? []));
+					return out;
+				})
+			: timed(`batch: ${holdLabel(statements.map((s) => s.text))}`, () => exclusive(() => prepared.batch(statements.map((s) => ({ ...s, text: owner(s.text) })))))
 };
 try {
 	const load = await prepareAdminLoad(db, Number(values.rows), Number(values.letters));
