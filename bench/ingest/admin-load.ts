@@ -78,7 +78,7 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
 			const issuing = (async () => {
 				let issued = 0;
 				for (const r of requests) {
-					const outcome = await decide(db, admin, r.id, 'rw', 'approve', '', ctx);
+					const outcome = await decide(db, admin, { requestId: r.id, stage: 'rw', decision: 'approve' }, ctx);
 					if (!outcome.ok) throw new Error(`letter not issued: ${outcome.reason}`);
 					issued++;
 				}
