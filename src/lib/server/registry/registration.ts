@@ -395,12 +395,16 @@ export async function removeAbandonedImports(db: Database, idleMs: number): Prom
  * All or nothing. The rows are checked and sealed (NIK/KK encrypted) before anything
  * is written, then checked against the registry. Up to one chunk of rows (the add
  * form, a small sheet) is written in one transaction. A larger import is written a
- * chunk per short transaction, so that the database (with PGlite: its one session) is
- * free between chunks for the realtime path (sensor readings go first, session-gate.ts):
- * written in one transaction, 9,000 rows held it for 1.5 s. Each chunk records what it
- * wrote under the import's id (table import_write); a chunk that fails removes the
- * earlier chunks' rows (removeImport), and a process that stops mid-import has them
- * removed at its next start. While it runs, the rows written so far are visible.
+ * chunk per message to the database (`chunkStatements`, one implicit transaction
+ * each), so that the database (with PGlite: its one session) is held only while it
+ * writes one chunk and is free in between for the realtime path (sensor readings go
+ * first, session-gate.ts): written in one transaction, 9,000 rows held it for 1.5 s.
+ * Each chunk records what it wrote under the import's id (table import_write) in its
+ * own transaction. A chunk that fails rolls back whole, by itself; the import then
+ * removes the earlier chunks' rows (removeImport) and fails, so the user sees the
+ * import failed and nothing of it in the registry, and can run it again from the same
+ * upload. A process that stops mid-import has its rows removed at its next start
+ * (removeAbandonedImports). While it runs, the rows written so far are visible.
  */
 export async function commitRows(
 	db: Database,
