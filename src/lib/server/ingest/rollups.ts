@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../db';
+import { isChangedSinceRead, type Database, type Statement } from '../db';
 import type { ReadingRow } from './writer';
 
 /**
@@ -115,18 +115,23 @@ export class Rollups {
 		this.batches = [];
 		this.inFlight = batches.length;
 		try {
-			await this.db.transaction(async (tx) => {
-				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1', [batches]);
-				// Some of these batches were recovered from the raw readings meanwhile (this
-				// instance could not flush for over a minute): adding them again would count
-				// them twice. Roll back and leave them all to recover().
-				if (deleted.length !== batches.length) throw new AlreadyRecovered(batches.length - deleted.length);
-				await writeAggregates(tx, [...minutes.values()], seen, [...spans.values()]);
-			});
+			// One message (on PGlite the session is not held across round trips to this
+			// thread, docs/architecture.md, "The database"). If some of these batches were
+			// recovered from the raw readings meanwhile (this instance could not flush for
+			// over a minute), adding them again would count them twice: the check fails
+			// (40001), the whole write rolls back, and they are all left to recover().
+			await this.db.batch([
+				{
+					text: `with deleted as (delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1)
+					       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from deleted`,
+					params: [batches, batches.length]
+				},
+				aggregatesStatement([...minutes.values()], seen, [...spans.values()])
+			]);
 		} catch (err) {
-			if (err instanceof AlreadyRecovered) {
+			if (isChangedSinceRead(err)) {
 				this.stats.batchesDiscarded += batches.length;
-				this.options.log?.(`rollups: ${err.count} of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
+				this.options.log?.(`rollups: some of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
 				return;
 			}
 			// The database is away: keep the sums for the next flush, in front of newer ones.
@@ -257,12 +262,6 @@ const RECOVER_BATCHES = 200;
  */
 const STATUS_FROM_READING = `case when d.status = 'unknown' then 'online' else d.status end`;
 
-class AlreadyRecovered extends Error {
-	constructor(readonly count: number) {
-		super(`${count} batches already recovered`);
-	}
-}
-
 interface Sums {
 	min: number;
 	max: number;
@@ -372,7 +371,7 @@ const upsertSums = (name: string, table: string, first: number) => {
 };
 
 /** Minute sums, the hour sums made from them, last-seen and the seq spans, in one statement. */
-async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Promise<void> {
+function aggregatesStatement(minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Statement {
 	const hours = new Map<string, Aggregate>();
 	for (const m of minutes) {
 		const bucket = m.bucket - (m.bucket % 3_600_000);
@@ -399,8 +398,8 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 	const hourList = [...hours.values()].sort(byKey);
 	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	spans.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.boot - b.boot));
-	await tx.query(
-		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
+	return {
+		text: `with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
 		 seen as (
 		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
 		          battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
@@ -417,7 +416,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		   on conflict (device_id, boot) do update set ${COMBINE_SPAN}
 		   returning 1)
 		 select 1`,
-		[
+		params: [
 			...columns(minutes),
 			...columns(hourList),
 			devices.map(([id]) => id),
@@ -432,7 +431,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 			spans.map((x) => x.firstTs),
 			spans.map((x) => x.lastTs)
 		]
-	);
+	};
 }
 
 let lastBatchUs = 0;
