@@ -1,6 +1,6 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
 //   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread
-//   --admin-rows 10000 --admin-letters 50]`
+//   --admin-rows 10000 --admin-letters 50 --gate-cpu]`
 //
 // MQTT ingest benchmark (docs/architecture.md, "The realtime path" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -16,6 +16,8 @@
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
 // --profile: CPU profile of this process over the full-path window (summary printed).
 // --db-main-thread: experiment, PGlite in this thread instead of its worker thread (as before).
+// --gate-cpu: the session gate's table also gives the database worker's CPU time per hold
+// (wall time on a shared machine includes waiting for a core).
 // These and --no-baselines leave bench/results/ingest.json alone. SQL-level timings:
 // `npx tsx bench/ingest/sql-experiment.ts`.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -45,7 +47,7 @@ function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
        [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread]
-       [--admin-rows N] [--admin-letters N]`);
+       [--admin-rows N] [--admin-letters N] [--gate-cpu]`);
 	process.exit(2);
 }
 
@@ -64,7 +66,8 @@ function parseOptions() {
 				profile: { type: 'boolean', default: false },
 				'db-main-thread': { type: 'boolean', default: false },
 				'admin-rows': { type: 'string', default: '10000' },
-				'admin-letters': { type: 'string', default: '50' }
+				'admin-letters': { type: 'string', default: '50' },
+				'gate-cpu': { type: 'boolean', default: false }
 			}
 		}));
 	} catch (err) {
@@ -86,7 +89,8 @@ function parseOptions() {
 		profile: values.profile,
 		dbMainThread: values['db-main-thread'],
 		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
-		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000)
+		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000),
+		gateCpu: values['gate-cpu']
 	};
 }
 
@@ -156,7 +160,7 @@ function percentileOf(values: number[], p: number): number | null {
 
 async function fullPath(options: Options): Promise<FullPathFigures> {
 	const t0 = performance.now();
-	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker' });
+	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker', measureCpu: options.gateCpu });
 	const setupS = (performance.now() - t0) / 1000;
 	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
 	const atRest = rssMb();

@@ -78,7 +78,7 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
 			const issuing = (async () => {
 				let issued = 0;
 				for (const r of requests) {
-					const outcome = await decide(db, admin, r.id, 'rw', 'approve', '', ctx);
+					const outcome = await decide(db, admin, { requestId: r.id, stage: 'rw', decision: 'approve' }, ctx);
 					if (!outcome.ok) throw new Error(`letter not issued: ${outcome.reason}`);
 					issued++;
 				}
@@ -104,12 +104,17 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
 export function formatSession(stats: SessionStats): string {
 	const holds = Object.entries(stats.holds)
 		.sort((a, b) => b[1].totalMs - a[1].totalMs)
-		.map(([kind, h]) => [`hold: ${kind}`, h.count, h.p50, h.p90, h.p99, h.max, h.totalMs, h.turns]);
+		.map(([kind, h]) => [`hold: ${kind}`, h.count, h.p50, h.p90, h.p99, h.max, h.totalMs, h.turns, h.cpu ? `${h.cpu.p50} / ${h.cpu.p99} / ${h.cpu.max}` : '']);
 	const waits = (['realtime', 'normal'] as const).map((p) => {
 		const w = stats.waits[p];
-		return [`wait: ${p}`, `${w.count} (${w.waited} waited)`, w.p50, w.p90, w.p99, w.max, w.totalMs, `${w.turnsWaited} (max ${w.maxTurnsWaited})`];
+		return [`wait: ${p}`, `${w.count} (${w.waited} waited)`, w.p50, w.p90, w.p99, w.max, w.totalMs, `${w.turnsWaited} (max ${w.maxTurnsWaited})`, ''];
 	});
-	return formatTable(['session gate', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'total ms', 'main-thread turns'], [...holds, ...waits]);
+	const table = formatTable(['session gate', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'total ms', 'main-thread turns', 'CPU ms p50 / p99 / max'], [...holds, ...waits]);
+	const slowest = formatTable(
+		['longest holds', 'ms', 'CPU ms', 'turns', 'what (first statement)'],
+		stats.slowest.map((s) => [s.hold, s.ms, s.cpuMs ?? '', s.turns, s.what])
+	);
+	return `${table}\n${slowest}`;
 }
 
 /** The gate's headline figures under admin load, for the results JSON. */

@@ -30,9 +30,10 @@ export interface BenchDatabase {
 /**
  * Fresh PGlite in a temp dir (or in memory), migrated; one RW; `devices` sensors inserted directly
  * with secret_hash = sha256(secret). `thread: 'worker'` reopens it in a worker thread as the
- * app runs it (src/lib/server/db/pglite-thread.ts); not with `inMemory`.
+ * app runs it (src/lib/server/db/pglite-thread.ts); not with `inMemory`. `measureCpu`: its
+ * session gate also measures the worker's CPU time per hold (`SessionStats`).
  */
-export async function benchDatabase(devices: number, options: { inMemory?: boolean; thread?: 'main' | 'worker' } = {}): Promise<BenchDatabase> {
+export async function benchDatabase(devices: number, options: { inMemory?: boolean; thread?: 'main' | 'worker'; measureCpu?: boolean } = {}): Promise<BenchDatabase> {
 	if (options.inMemory && options.thread === 'worker') throw new Error('an in-memory bench database cannot move to a worker');
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-bench-ingest-'));
 	let db: Database | null = null;
@@ -58,7 +59,7 @@ export async function benchDatabase(devices: number, options: { inMemory?: boole
 		if (options.thread === 'worker') {
 			await db.close();
 			db = null;
-			opened = db = await openPgliteThread(path.join(dataDir, 'pglite'));
+			opened = db = await openPgliteThread(path.join(dataDir, 'pglite'), { measureCpu: options.measureCpu });
 			inThread = null;
 		}
 		return {

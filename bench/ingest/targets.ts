@@ -129,9 +129,9 @@ export interface FullPath extends Target {
  * thread as the app runs it, rollups flushed once a second as the runtime does.
  * Experiment: `dbThread: 'main'`, PGlite in this thread.
  */
-export async function startFullPath(devices: number, options: { dbThread?: 'main' | 'worker' } = {}): Promise<FullPath> {
+export async function startFullPath(devices: number, options: { dbThread?: 'main' | 'worker'; measureCpu?: boolean } = {}): Promise<FullPath> {
 	const dbThread = options.dbThread ?? 'worker';
-	const base = await benchDatabase(devices, { thread: dbThread });
+	const base = await benchDatabase(devices, { thread: dbThread, measureCpu: options.measureCpu });
 	try {
 		const { ids, secrets } = base;
 		const writes = new WriteLog();

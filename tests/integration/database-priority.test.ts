@@ -81,7 +81,7 @@ describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
 			// A reading sent right after each decision's first message:
 			// it finds the session held by that work, or free once the work is done.
 			for (const { id } of requests) {
-				const decision = decide(db, admin, id, 'rw', 'approve', '', { pii, store: files.store, origin: 'https://rukun.test' });
+				const decision = decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, { pii, store: files.store, origin: 'https://rukun.test' });
 				readings.push(reading());
 				expect(await decision).toMatchObject({ ok: true, status: 'issued' });
 			}

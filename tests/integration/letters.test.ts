@@ -98,28 +98,28 @@ describe('request → RT → RW', () => {
 	it('runs the whole chain with a return and a fix, numbers the letter and issues a verifiable PDF', async () => {
 		const id = await submittedRequest('Melamar kerja <b>{{nik}}</b> 100%');
 		// Submitting again or approving out of order is refused.
-		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'conflict' });
 		// A head of another RT neither sees nor decides it.
 		expect(await getRequest(db, head2, id)).toBeNull();
-		expect(await decide(db, head2, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'not_found' });
+		expect(await decide(db, head2, { requestId: id, stage: 'rt', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'not_found' });
 		expect((await listQueue(db, head2, 'rt', 'waiting')).map((r) => r.id)).not.toContain(id);
 		expect((await listQueue(db, head1, 'rt', 'waiting')).map((r) => r.id)).toContain(id);
 
 		// RT returns it; the resident sees the reason, fixes and resubmits.
-		expect(await decide(db, head1, id, 'rt', 'return', 'Foto KTP buram', ctx)).toMatchObject({ ok: true, status: 'returned' });
+		expect(await decide(db, head1, { requestId: id, stage: 'rt', decision: 'return', note: 'Foto KTP buram' }, ctx)).toMatchObject({ ok: true, status: 'returned' });
 		const returned = (await getRequest(db, resident, id))!;
 		expect(returned.status).toBe('returned');
 		expect(returned.reason).toBe('Foto KTP buram');
 		const fixed = await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan: 'Melamar kerja <b>{{nik}}</b> 100%' }, submit: true, requestId: id });
 		expect(fixed).toMatchObject({ ok: true, status: 'submitted' });
 
-		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toMatchObject({ ok: true, status: 'rt_approved' });
-		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
-		const issued = await decide(db, admin, id, 'rw', 'approve', '', ctx);
+		expect(await decide(db, head1, { requestId: id, stage: 'rt', decision: 'approve' }, ctx)).toMatchObject({ ok: true, status: 'rt_approved' });
+		expect(await decide(db, head1, { requestId: id, stage: 'rt', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'conflict' });
+		const issued = await decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx);
 		expect(issued.ok).toBe(true);
 		const year = new Date(Date.now() + 7 * 3600_000).getUTCFullYear();
 		expect(issued.ok && issued.number).toMatch(new RegExp(`^001/SK-DOM/${rw.code}/[IVX]+/${year}$`));
-		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'conflict' });
 
 		const detail = (await getRequest(db, resident, id))!;
 		expect(detail.status).toBe('issued');
@@ -173,13 +173,13 @@ describe('request → RT → RW', () => {
 		const id = await submittedRequest();
 		expect(await getRequest(db, neighbour, id)).toBeNull();
 		expect(await getRequest(db, otherAdmin, id)).toBeNull();
-		expect(await decide(db, otherAdmin, id, 'rw', 'reject', 'bukan warga kami', ctx)).toEqual({ ok: false, reason: 'not_found' });
+		expect(await decide(db, otherAdmin, { requestId: id, stage: 'rw', decision: 'reject', note: 'bukan warga kami' }, ctx)).toEqual({ ok: false, reason: 'not_found' });
 		expect(await getRequest(db, admin, id)).not.toBeNull();
 		// A resident cannot ask a letter for someone outside their household.
 		const foreign = await db.query<{ id: string }>('select id from resident where name = $1', ['Tetangga']);
 		expect(await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: foreign[0]!.id, data: { keperluan: 'x' }, submit: false })).toEqual({ ok: false, reason: 'no_subject' });
 		// A resident does not decide.
-		expect(await decide(db, resident, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'forbidden' });
+		expect(await decide(db, resident, { requestId: id, stage: 'rt', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'forbidden' });
 		expect(await withdrawRequest(db, neighbour, id)).toBe('not_found');
 	});
 
@@ -203,19 +203,19 @@ describe('rejecting and the catalogue', () => {
 	it('rejects with a reason the resident sees; a rejected request is final', async () => {
 		expect(decisionSchema.safeParse({ decision: 'reject', note: '' }).success).toBe(false);
 		const id = await submittedRequest('Ditolak');
-		expect(await decide(db, head1, id, 'rt', 'reject', 'Bukan warga RT 001', ctx)).toEqual({ ok: true, status: 'rejected', number: undefined });
+		expect(await decide(db, head1, { requestId: id, stage: 'rt', decision: 'reject', note: 'Bukan warga RT 001' }, ctx)).toEqual({ ok: true, status: 'rejected', number: undefined });
 		const seen = (await getRequest(db, resident, id))!;
 		expect(seen).toMatchObject({ status: 'rejected', reason: 'Bukan warga RT 001' });
 		expect(seen.events.at(-1)).toMatchObject({ action: 'rejected', actor_role: 'rt_head', note: 'Bukan warga RT 001' });
 		expect((await listNotifications(db, resident)).find((n) => n.kind === 'letter.rejected' && n.link === `/surat/${id}`)?.params).toMatchObject({ note: 'Bukan warga RT 001' });
 		// Nobody takes it further: not the RT again, not the RW, not the resident by resubmitting.
-		expect(await decide(db, head1, id, 'rt', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
-		expect(await decide(db, admin, id, 'rw', 'approve', '', ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await decide(db, head1, { requestId: id, stage: 'rt', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'conflict' });
+		expect(await decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx)).toEqual({ ok: false, reason: 'conflict' });
 		expect(await saveRequest(db, resident, { kind: 'SK-DOM', subjectId: household.residentIds[0]!, data: { keperluan: 'Lagi' }, submit: true, requestId: id })).toEqual({ ok: false, reason: 'not_editable' });
 		// The RW admin rejects at its own step the same way.
 		const second = await submittedRequest('Ditolak RW');
-		await decide(db, head1, second, 'rt', 'approve', '', ctx);
-		expect(await decide(db, admin, second, 'rw', 'reject', 'Data tidak sesuai', ctx)).toMatchObject({ ok: true, status: 'rejected' });
+		await decide(db, head1, { requestId: second, stage: 'rt', decision: 'approve' }, ctx);
+		expect(await decide(db, admin, { requestId: second, stage: 'rw', decision: 'reject', note: 'Data tidak sesuai' }, ctx)).toMatchObject({ ok: true, status: 'rejected' });
 		expect((await getRequest(db, resident, second))!.reason).toBe('Data tidak sesuai');
 	});
 
@@ -263,7 +263,7 @@ describe('numbering register', () => {
 
 	it('gives 50 parallel approvals exactly the numbers 1..50', async () => {
 		const ids = await approvedRequests('SK-TM', 50);
-		const results = await Promise.all(ids.map((id) => decide(db, admin, id, 'rw', 'approve', '', ctx)));
+		const results = await Promise.all(ids.map((id) => decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx)));
 		const seqs = results.map((r) => (r.ok ? seqOf(r.number!) : -1)).sort((a, b) => a - b);
 		expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
 		const stored = await db.query<{ n: number; max: number }>(`select count(distinct number)::int as n, max(seq) as max from letter where rw_id = $1 and kind = 'SK-TM'`, [rw.id]);
@@ -275,7 +275,7 @@ describe('numbering register', () => {
 		// Each copy of the handle is a database of its own to the letters service, so its
 		// decisions do not wait for each other's turn in this process: all read the
 		// register's number, the first write takes it and the others are rolled back and decided again.
-		const results = await Promise.all(ids.map((id) => decide({ ...db }, admin, id, 'rw', 'approve', '', ctx)));
+		const results = await Promise.all(ids.map((id) => decide({ ...db }, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx)));
 		expect(results.map((r) => (r.ok ? seqOf(r.number!) : -1)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 		const events = await db.query<{ n: number }>(
 			`select count(*)::int as n from letter_event e join letter_request q on q.id = e.request_id
@@ -287,8 +287,8 @@ describe('numbering register', () => {
 	it('takes one of two decisions on one request made at once from apart, and refuses the other', async () => {
 		const [id] = await approvedRequests('SK-WARIS', 1);
 		const [approve, reject] = await Promise.all([
-			decide({ ...db }, admin, id!, 'rw', 'approve', '', ctx),
-			decide({ ...db }, admin, id!, 'rw', 'reject', 'Berkas kurang', ctx)
+			decide({ ...db }, admin, { requestId: id!, stage: 'rw', decision: 'approve' }, ctx),
+			decide({ ...db }, admin, { requestId: id!, stage: 'rw', decision: 'reject', note: 'Berkas kurang' }, ctx)
 		]);
 		expect([approve, reject].filter((r) => r.ok)).toHaveLength(1);
 		expect([approve, reject].filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'conflict' }]);
@@ -300,9 +300,9 @@ describe('numbering register', () => {
 
 	it('starts a new register at the WIB new year, not the UTC one', async () => {
 		const [a, b, c] = await approvedRequests('SK-BM', 3);
-		const before = await decide(db, admin, a!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T16:59:00Z') }); // 23:59 WIB
-		const after = await decide(db, admin, b!, 'rw', 'approve', '', { ...ctx, now: new Date('2030-12-31T17:00:00Z') }); // 00:00 WIB 1 Jan 2031
-		const next = await decide(db, admin, c!, 'rw', 'approve', '', { ...ctx, now: new Date('2031-01-02T03:00:00Z') });
+		const before = await decide(db, admin, { requestId: a!, stage: 'rw', decision: 'approve' }, { ...ctx, now: new Date('2030-12-31T16:59:00Z') }); // 23:59 WIB
+		const after = await decide(db, admin, { requestId: b!, stage: 'rw', decision: 'approve' }, { ...ctx, now: new Date('2030-12-31T17:00:00Z') }); // 00:00 WIB 1 Jan 2031
+		const next = await decide(db, admin, { requestId: c!, stage: 'rw', decision: 'approve' }, { ...ctx, now: new Date('2031-01-02T03:00:00Z') });
 		expect(before.ok && before.number).toBe(`001/SK-BM/${rw.code}/XII/2030`);
 		expect(after.ok && after.number).toBe(`001/SK-BM/${rw.code}/I/2031`);
 		expect(next.ok && next.number).toBe(`002/SK-BM/${rw.code}/I/2031`);
@@ -313,8 +313,8 @@ describe('numbering register', () => {
 		// The PDF is rendered and stored after the numbering transaction: a store that fails
 		// leaves the letter issued and numbered, without a PDF yet.
 		const broken: IssueContext = { ...ctx, store: { ...files.store, put: () => Promise.reject(new Error('disk full')), get: files.store.get.bind(files.store), delete: files.store.delete.bind(files.store) } };
-		const first = await decide(db, admin, a!, 'rw', 'approve', '', broken);
-		const second = await decide(db, admin, b!, 'rw', 'approve', '', broken);
+		const first = await decide(db, admin, { requestId: a!, stage: 'rw', decision: 'approve' }, broken);
+		const second = await decide(db, admin, { requestId: b!, stage: 'rw', decision: 'approve' }, broken);
 		expect([first.ok && seqOf(first.number!), second.ok && seqOf(second.number!)]).toEqual([1, 2]);
 		const unsealed = () => db.query<{ request_id: string }>(`select request_id from letter where rw_id = $1 and kind = 'SP-SKCK' and pdf_sha256 is null order by seq`, [rw.id]);
 		expect((await unsealed()).map((l) => l.request_id)).toEqual([a, b]);
@@ -328,7 +328,7 @@ describe('numbering register', () => {
 		const again = await downloadLetter(db, files.store, pii, resident, b!, '127.0.0.1');
 		const [sealedB] = await db.query<{ pdf_sha256: string }>('select pdf_sha256 from letter where request_id = $1', [b]);
 		expect(sha256Hex(again!.bytes)).toBe(sealedB!.pdf_sha256);
-		const third = await decide(db, admin, c!, 'rw', 'approve', '', ctx);
+		const third = await decide(db, admin, { requestId: c!, stage: 'rw', decision: 'approve' }, ctx);
 		expect(third.ok && seqOf(third.number!)).toBe(3);
 	});
 });
@@ -339,8 +339,8 @@ describe('after issue', () => {
 		const first = await submittedRequest();
 		const second = await submittedRequest();
 		for (const id of [first, second]) {
-			await decide(db, head1, id, 'rt', 'approve', '', ctx);
-			await decide(db, admin, id, 'rw', 'approve', '', ctx);
+			await decide(db, head1, { requestId: id, stage: 'rt', decision: 'approve' }, ctx);
+			await decide(db, admin, { requestId: id, stage: 'rw', decision: 'approve' }, ctx);
 		}
 		const slots = await openSlots(db, resident);
 		expect(slots.length).toBeGreaterThan(0);
@@ -369,8 +369,8 @@ describe('after issue', () => {
 		const issuedOf = (stats: typeof before) => stats.medianHours.find((m) => m.name === 'Surat Keterangan Domisili')?.issued ?? 0;
 		// Two requests of its own: one issued, one still waiting for the RT.
 		const [issued, waiting] = [await submittedRequest('Statistik 1'), await submittedRequest('Statistik 2')];
-		expect(await decide(db, head1, issued, 'rt', 'approve', '', ctx)).toMatchObject({ ok: true });
-		expect(await decide(db, admin, issued, 'rw', 'approve', '', ctx)).toMatchObject({ ok: true });
+		expect(await decide(db, head1, { requestId: issued, stage: 'rt', decision: 'approve' }, ctx)).toMatchObject({ ok: true });
+		expect(await decide(db, admin, { requestId: issued, stage: 'rw', decision: 'approve' }, ctx)).toMatchObject({ ok: true });
 		expect(waiting).not.toBe(issued);
 
 		const stats = await letterStats(db, admin);

@@ -21,7 +21,7 @@ import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker } from './worker-client';
  */
 export async function openPgliteThread(
 	dataDir: string | null,
-	options: { dump?: ArrayBuffer; idleInTransactionMs?: number } = {}
+	options: { dump?: ArrayBuffer; idleInTransactionMs?: number; measureCpu?: boolean } = {}
 ): Promise<Database> {
 	// A new data directory is made by PGlite's initdb, a second WASM instance whose
 	// memory the worker kept after it finished (the app held 534 MB at rest after its
@@ -31,14 +31,14 @@ export async function openPgliteThread(
 	return startPgliteWorker(dataDir, options.dump ?? null, options);
 }
 
-async function startPgliteWorker(dataDir: string | null, dump: ArrayBuffer | null, options: { idleInTransactionMs?: number }): Promise<Database> {
+async function startPgliteWorker(dataDir: string | null, dump: ArrayBuffer | null, options: { idleInTransactionMs?: number; measureCpu?: boolean }): Promise<Database> {
 	// Imported for its URL: in the built app the worker is a chunk of the server bundle,
 	// emitted because of this import and found where the bundler put it.
 	const { workerModuleUrl } = await import('./pglite-worker');
 	return startDatabaseWorker({
 		kind: 'pglite',
 		moduleUrl: workerModuleUrl,
-		workerData: { rukunDatabaseWorker: 'pglite', idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS },
+		workerData: { rukunDatabaseWorker: 'pglite', idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS, measureCpu: options.measureCpu },
 		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL, settings: PGLITE_SETTINGS },
 		transfer: dump ? [dump] : [],
 		copyStatement: pgliteCopyStatement

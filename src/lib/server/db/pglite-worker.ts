@@ -8,12 +8,13 @@
 // (parseResults, parseDescribeStatementResults), `execProtocol`, `serializers`,
 // `parsers`, `_runExclusiveQuery` and `_runExclusiveTransaction`, and the `blob`
 // query option that feeds COPY FROM '/dev/blob'.
+import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
 import type { Statement } from './types';
 import type { Message, WorkerData } from './worker-protocol';
 import { workerSession } from './worker-transactions';
-import { sessionGate } from './session-gate';
+import { holdLabel, sessionGate } from './session-gate';
 
 /** This module's URL: the worker thread's main module. */
 export const workerModuleUrl = import.meta.url;
@@ -146,6 +147,9 @@ export function preparedStatements(lib: Lib, pg: PGlite) {
 	};
 }
 
+/** This thread's CPU time so far, ms (Linux: the first field of its schedstat, in ns). */
+const threadCpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
+
 function serve(port: MessagePort, data: WorkerData): void {
 	// Loaded while the first message is on its way; the listener is attached at once.
 	const loading = Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
@@ -153,7 +157,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 	const session = workerSession<Transaction>(port, data.idleInTransactionMs);
 	// Every request that needs the session waits here, realtime ones first; PGlite's own
 	// mutexes then never have a queue (statements of an open transaction pass: it holds the session).
-	const gate = sessionGate();
+	const gate = sessionGate(undefined, data.measureCpu ? threadCpuMs : undefined);
 	const priorityOf = (m: Message) => ('priority' in m && m.priority === 'realtime' ? 'realtime' : 'normal');
 	let pg: PGlite | null = null;
 	let prepared: ReturnType<typeof preparedStatements> | null = null;
@@ -181,14 +185,14 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'query': {
 				const { pg, prepared } = db();
-				if (m.tx === null) return gate.run(priorityOf(m), 'query', () => exclusive(() => prepared.run(m.text, m.params, false)));
+				if (m.tx === null) return gate.run(priorityOf(m), 'query', holdLabel([m.text]), () => exclusive(() => prepared.run(m.text, m.params, false)));
 				session.txOf(m.tx);
 				return session.within(m.tx, () => pg._runExclusiveQuery(() => prepared.run(m.text, m.params, true)));
 			}
 			case 'exec': {
 				const { pg, prepared } = db();
 				if (m.tx === null) {
-					await gate.run(priorityOf(m), 'exec', async () => {
+					await gate.run(priorityOf(m), 'exec', holdLabel([m.text]), async () => {
 						await pg.exec(m.text);
 						await exclusive(() => prepared.forget(false));
 					});
@@ -201,11 +205,11 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'batch': {
 				const { prepared } = db();
-				return gate.run(priorityOf(m), 'batch', () => exclusive(() => prepared.batch(m.statements)));
+				return gate.run(priorityOf(m), 'batch', holdLabel(m.statements.map((s) => s.text)), () => exclusive(() => prepared.batch(m.statements)));
 			}
 			// Database.copyIn (the statement: pgliteCopyStatement).
 			case 'copy':
-				return gate.run(priorityOf(m), 'copy', () =>
+				return gate.run(priorityOf(m), 'copy', holdLabel([m.text]), () =>
 					db().pg.transaction(async (tx) => {
 						await tx.query(m.text, [], { blob: new Blob([m.data]) });
 						const out: unknown[][] = [];
@@ -214,7 +218,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 					})
 				);
 			case 'close':
-				return gate.run('normal', 'close', async () => {
+				return gate.run('normal', 'close', 'close', async () => {
 					if (pg) await pg.close();
 					pg = null;
 					prepared = null;
@@ -230,7 +234,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 
 	port.on('message', (m: Message) => {
 		// A statement or the end of an open transaction: the session was held while it came from the main thread.
-		if (m.op === 'end' || ((m.op === 'query' || m.op === 'exec') && m.tx !== null)) gate.turn();
+		if (m.op === 'end') gate.turn();
+		else if ((m.op === 'query' || m.op === 'exec') && m.tx !== null) gate.turn(m.text);
 		if (m.op === 'begin') {
 			// The transaction holds the session from here until it ends (committed, rolled
 			// back, or rolled back for idling).

@@ -8,6 +8,24 @@ export type HoldKind = 'transaction' | 'batch' | 'query' | 'exec' | 'copy' | 'cl
 /** Samples kept per series for the percentiles of `stats()` (the most recent ones). */
 const SAMPLES = 8192;
 
+/** The longest holds kept, with what held the session (`stats().slowest`). */
+const SLOWEST = 8;
+
+const CLAIMS = /^\s*select set_config\('request\.jwt\.claims'/;
+
+/**
+ * What a hold was, for `stats().slowest`: the first statement's text, whitespace
+ * collapsed and cut short (no values: those are parameters). The claims a user's
+ * batch starts with (with-user.ts) say nothing, so the statement after them is taken.
+ */
+export function holdLabel(texts: string[]): string {
+	const text = texts.find((t) => !CLAIMS.test(t)) ?? texts[0] ?? '';
+	const flat = text.replace(/\s+/g, ' ').trim();
+	return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
 function series() {
 	const samples: number[] = [];
 	let count = 0;
@@ -24,8 +42,7 @@ function series() {
 		summary(): Summary {
 			const sorted = [...samples].sort((a, b) => a - b);
 			const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
-			const r = (ms: number) => Math.round(ms * 100) / 100;
-			return { count, totalMs: r(total), p50: r(at(50)), p90: r(at(90)), p99: r(at(99)), max: r(max) };
+			return { count, totalMs: round(total), p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(max) };
 		}
 	};
 }
@@ -46,17 +63,20 @@ function series() {
  * transaction) and records, for each request that waited, how many of them it waited
  * through: `stats()` (docs/architecture.md, "The database").
  */
-export function sessionGate(now: () => number = () => performance.now()) {
+export function sessionGate(now: () => number = () => performance.now(), cpu?: () => number) {
 	let taken = false;
 	/** Main-thread round trips of open transactions, ever. */
 	let turns = 0;
 	const waiting: Record<Priority, (() => void)[]> = { realtime: [], normal: [] };
-	let holds = new Map<string, { series: ReturnType<typeof series>; turns: number }>();
+	let holds = new Map<string, { series: ReturnType<typeof series>; cpu: ReturnType<typeof series>; turns: number }>();
 	const newWaits = () => ({
 		realtime: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 },
 		normal: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 }
 	});
 	let waits = newWaits();
+	let slowest: SessionStats['slowest'] = [];
+	/** What the current holder is, once known (an interactive transaction: its first statement). */
+	let label = '';
 
 	const handOn = () => {
 		const next = waiting.realtime.shift() ?? waiting.normal.shift();
@@ -64,12 +84,14 @@ export function sessionGate(now: () => number = () => performance.now()) {
 		else taken = false;
 	};
 	/** Resolves with the release function once the session is the caller's; release once. */
-	const acquire = (priority: Priority, kind: HoldKind): Promise<() => void> => {
+	const acquire = (priority: Priority, kind: HoldKind, what = ''): Promise<() => void> => {
 		const asked = now();
 		const turnsAsked = turns;
 		const grant = (): (() => void) => {
 			const at = now();
 			const turnsAt = turns;
+			const cpuAt = cpu?.() ?? 0;
+			label = what;
 			const w = waits[priority];
 			w.series.add(at - asked);
 			const through = turnsAt - turnsAsked;
@@ -82,9 +104,17 @@ export function sessionGate(now: () => number = () => performance.now()) {
 				released = true;
 				const key = `${priority} ${kind}`;
 				let h = holds.get(key);
-				if (!h) holds.set(key, (h = { series: series(), turns: 0 }));
-				h.series.add(now() - at);
+				if (!h) holds.set(key, (h = { series: series(), cpu: series(), turns: 0 }));
+				const ms = now() - at;
+				const cpuMs = cpu ? cpu() - cpuAt : null;
+				h.series.add(ms);
+				if (cpuMs !== null) h.cpu.add(cpuMs);
 				h.turns += turns - turnsAt;
+				if (slowest.length < SLOWEST || ms > slowest[slowest.length - 1]!.ms) {
+					slowest.push({ hold: key, ms: round(ms), cpuMs: cpuMs === null ? null : round(cpuMs), what: label, turns: turns - turnsAt });
+					slowest.sort((a, b) => b.ms - a.ms);
+					if (slowest.length > SLOWEST) slowest.pop();
+				}
 				handOn();
 			};
 		};
@@ -97,30 +127,33 @@ export function sessionGate(now: () => number = () => performance.now()) {
 	return {
 		acquire,
 		/** Runs fn holding the session. */
-		async run<T>(priority: Priority, kind: HoldKind, fn: () => Promise<T>): Promise<T> {
-			const release = await acquire(priority, kind);
+		async run<T>(priority: Priority, kind: HoldKind, what: string, fn: () => Promise<T>): Promise<T> {
+			const release = await acquire(priority, kind, what);
 			try {
 				return await fn();
 			} finally {
 				release();
 			}
 		},
-		/** A message of an open transaction arrived: the session was held across a main-thread turn. */
-		turn() {
+		/** A message of an open transaction arrived (`text`: its statement): the session was held across a main-thread turn. */
+		turn(text?: string) {
 			turns++;
+			if (label === '' && text !== undefined && !CLAIMS.test(text)) label = holdLabel([text]);
 		},
 		/** Hold times per priority and kind, and waits per priority, since the start or the last reset. */
 		stats(reset = false): SessionStats {
 			const out: SessionStats = {
-				holds: Object.fromEntries([...holds].map(([key, h]) => [key, { ...h.series.summary(), turns: h.turns }])),
+				holds: Object.fromEntries([...holds].map(([key, h]) => [key, { ...h.series.summary(), turns: h.turns, cpu: cpu ? h.cpu.summary() : null }])),
 				waits: {
 					realtime: { ...waits.realtime.series.summary(), waited: waits.realtime.waited, turnsWaited: waits.realtime.turnsWaited, maxTurnsWaited: waits.realtime.maxTurnsWaited },
 					normal: { ...waits.normal.series.summary(), waited: waits.normal.waited, turnsWaited: waits.normal.turnsWaited, maxTurnsWaited: waits.normal.maxTurnsWaited }
-				}
+				},
+				slowest: slowest.map((s) => ({ ...s }))
 			};
 			if (reset) {
 				holds = new Map();
 				waits = newWaits();
+				slowest = [];
 			}
 			return out;
 		}

@@ -35,12 +35,17 @@ export interface Summary {
  * What the session gate measured (session-gate.ts): `holds`, keyed `<priority> <kind>`
  * (`normal transaction`, `realtime batch`, …), how long each kind held the session and
  * through how many main-thread round trips (`turns`: statements and ends of
- * interactive transactions); `waits`, per priority, how long requests waited for it,
- * how many waited at all, and through how many round trips of the holders before them.
+ * interactive transactions), and with `measureCpu` the worker thread's CPU time during
+ * each hold (`cpu`: on a machine shared with other work, wall time counts the time the
+ * thread waited for a core, CPU time only the database's own work); `waits`, per priority, how long requests waited for it,
+ * how many waited at all, and through how many round trips of the holders before them;
+ * `slowest`, the longest holds and what they were.
  */
 export interface SessionStats {
-	holds: Record<string, Summary & { turns: number }>;
+	holds: Record<string, Summary & { turns: number; cpu: Summary | null }>;
 	waits: Record<Priority, Summary & { waited: number; turnsWaited: number; maxTurnsWaited: number }>;
+	/** The longest holds, longest first: which `<priority> <kind>`, how long, what (the first statement's text) and across how many round trips. */
+	slowest: { hold: string; ms: number; cpuMs: number | null; what: string; turns: number }[];
 }
 
 /** An operation as it arrives in the worker. */
@@ -57,4 +62,6 @@ export interface WorkerData {
 	rukunDatabaseWorker: 'pglite' | 'postgres';
 	/** A transaction without a statement for this long is rolled back (worker-transactions.ts). */
 	idleInTransactionMs: number;
+	/** PGlite: the session gate also measures the worker thread's CPU time per hold (`SessionStats`; Linux, for benchmarks). */
+	measureCpu?: boolean;
 }

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../db';
+import { isChangedSinceRead, type Database, type Statement } from '../db';
 import type { ReadingRow } from './writer';
 
 /**
@@ -21,6 +21,8 @@ export class Rollups {
 	private ticks = 0;
 	private inFlight = 0;
 	private closed = false;
+	/** PGlite: the first block range of reading_ts_brin that may not be summarised yet. */
+	private summarizedFrom = 0;
 	readonly stats = { flushes: 0, failures: 0, batchesDiscarded: 0, batchesRecovered: 0 };
 
 	constructor(
@@ -113,18 +115,23 @@ export class Rollups {
 		this.batches = [];
 		this.inFlight = batches.length;
 		try {
-			await this.db.transaction(async (tx) => {
-				const deleted = await tx.query('delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1', [batches]);
-				// Some of these batches were recovered from the raw readings meanwhile (this
-				// instance could not flush for over a minute): adding them again would count
-				// them twice. Roll back and leave them all to recover().
-				if (deleted.length !== batches.length) throw new AlreadyRecovered(batches.length - deleted.length);
-				await writeAggregates(tx, [...minutes.values()], seen, [...spans.values()]);
-			});
+			// One message (on PGlite the session is not held across round trips to this
+			// thread, docs/architecture.md, "The database"). If some of these batches were
+			// recovered from the raw readings meanwhile (this instance could not flush for
+			// over a minute), adding them again would count them twice: the check fails
+			// (40001), the whole write rolls back, and they are all left to recover().
+			await this.db.batch([
+				{
+					text: `with deleted as (delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1)
+					       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from deleted`,
+					params: [batches, batches.length]
+				},
+				aggregatesStatement([...minutes.values()], seen, [...spans.values()])
+			]);
 		} catch (err) {
-			if (err instanceof AlreadyRecovered) {
+			if (isChangedSinceRead(err)) {
 				this.stats.batchesDiscarded += batches.length;
-				this.options.log?.(`rollups: ${err.count} of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
+				this.options.log?.(`rollups: some of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
 				return;
 			}
 			// The database is away: keep the sums for the next flush, in front of newer ones.
@@ -173,13 +180,30 @@ export class Rollups {
 		for (let round = 0; round < 10 && (await this.recover()) === RECOVER_BATCHES; round++);
 	}
 
+	/**
+	 * `brin_summarize_new_values` for PGlite, one block range per statement: summarising
+	 * all ranges filled in 30 s in one statement held PGlite's one session 0.5–0.9 s at
+	 * 5,000 readings/s (each range of 128 pages, ~15,000 readings, costs ~5 ms), and the
+	 * readings waited behind it. The last range, partly filled, is summarised too (later
+	 * inserts keep its summary) and visited again next time.
+	 */
+	private async summarizeNewRanges(): Promise<void> {
+		const [size] = await this.db.query<{ pages: number }>(`select (pg_relation_size('reading') / 8192)::int as pages`);
+		const pages = size?.pages ?? 0;
+		if (this.summarizedFrom > pages) this.summarizedFrom = 0;
+		for (let block = this.summarizedFrom; block < pages; block += BRIN_PAGES_PER_RANGE) {
+			await this.db.query(`select brin_summarize_range('reading_ts_brin', $1::bigint)`, [block]);
+			this.summarizedFrom = block;
+		}
+	}
+
 	private async foldStale(): Promise<number> {
 		if (this.closed) return 0;
 		// PGlite has no autovacuum: summarise the BRIN ranges filled since the last call,
 		// or each batch's scan below reads every unsummarised range. PostgreSQL's
 		// autovacuum does it there (autosummarize); calling it there would take a lock
 		// that cancels or waits for a vacuum of the table.
-		if (this.db.kind === 'pglite') await this.db.query(`select brin_summarize_new_values('reading_ts_brin')`);
+		if (this.db.kind === 'pglite') await this.summarizeNewRanges();
 		const rows = await this.db.query<{ n: number }>(
 			`with claimed as (
 			   delete from rollup_pending where batch_at in (
@@ -225,6 +249,9 @@ export class Rollups {
 	}
 }
 
+/** reading_ts_brin's pages_per_range (PostgreSQL's default; migration 20261130000200). */
+const BRIN_PAGES_PER_RANGE = 128;
+
 /** Batches one recover() call folds at most (the rest on the next call, 30 s later). */
 const RECOVER_BATCHES = 200;
 
@@ -234,12 +261,6 @@ const RECOVER_BATCHES = 200;
  * not turn a device that has since gone offline back online.
  */
 const STATUS_FROM_READING = `case when d.status = 'unknown' then 'online' else d.status end`;
-
-class AlreadyRecovered extends Error {
-	constructor(readonly count: number) {
-		super(`${count} batches already recovered`);
-	}
-}
 
 interface Sums {
 	min: number;
@@ -350,7 +371,7 @@ const upsertSums = (name: string, table: string, first: number) => {
 };
 
 /** Minute sums, the hour sums made from them, last-seen and the seq spans, in one statement. */
-async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Promise<void> {
+function aggregatesStatement(minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Statement {
 	const hours = new Map<string, Aggregate>();
 	for (const m of minutes) {
 		const bucket = m.bucket - (m.bucket % 3_600_000);
@@ -377,8 +398,8 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 	const hourList = [...hours.values()].sort(byKey);
 	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	spans.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.boot - b.boot));
-	await tx.query(
-		`with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
+	return {
+		text: `with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
 		 seen as (
 		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
 		          battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
@@ -395,7 +416,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 		   on conflict (device_id, boot) do update set ${COMBINE_SPAN}
 		   returning 1)
 		 select 1`,
-		[
+		params: [
 			...columns(minutes),
 			...columns(hourList),
 			devices.map(([id]) => id),
@@ -410,7 +431,7 @@ async function writeAggregates(tx: Sql, minutes: Aggregate[], seen: Map<string, 
 			spans.map((x) => x.firstTs),
 			spans.map((x) => x.lastTs)
 		]
-	);
+	};
 }
 
 let lastBatchUs = 0;

@@ -34,6 +34,14 @@ export interface IssueContext {
 }
 
 export type Decision = 'approve' | 'return' | 'reject';
+
+/** One decision on a letter request: at which stage (the RT head's, then the RW admin's), which, and the note (a reason to return or reject). */
+export interface Review {
+	requestId: string;
+	stage: 'rt' | 'rw';
+	decision: Decision;
+	note?: string;
+}
 export type DecideResult =
 	| { ok: true; status: RequestStatus; number?: string }
 	| { ok: false; reason: 'not_found' | 'forbidden' | 'conflict' };
@@ -87,21 +95,13 @@ function inTurn<T>(db: Database, rwId: string, fn: () => Promise<T>): Promise<T>
 	return mine;
 }
 
-export async function decide(
-	db: Database,
-	user: SessionUser,
-	requestId: string,
-	stage: 'rt' | 'rw',
-	decision: Decision,
-	note: string,
-	ctx: IssueContext
-): Promise<DecideResult> {
-	if (!isUuid(requestId)) return { ok: false, reason: 'not_found' };
-	if (!mayAnywhere(user, REVIEW[stage])) return { ok: false, reason: 'forbidden' };
+export async function decide(db: Database, user: SessionUser, review: Review, ctx: IssueContext): Promise<DecideResult> {
+	if (!isUuid(review.requestId)) return { ok: false, reason: 'not_found' };
+	if (!mayAnywhere(user, REVIEW[review.stage])) return { ok: false, reason: 'forbidden' };
 	const { result, letterId } = await inTurn(db, user.rwId!, async () => {
 		for (let attempt = 1; ; attempt++) {
 			try {
-				return await decideOnce(db, user, requestId, stage, decision, note, ctx);
+				return await decideOnce(db, user, review, ctx);
 			} catch (err) {
 				if (!isChangedSinceRead(err) || attempt === ATTEMPTS) throw err;
 			}
@@ -163,10 +163,7 @@ const ISSUE_READS = (requestId: string, rwId: string, year: number): Statement[]
 async function decideOnce(
 	db: Database,
 	user: SessionUser,
-	requestId: string,
-	stage: 'rt' | 'rw',
-	decision: Decision,
-	note: string,
+	{ requestId, stage, decision, note = '' }: Review,
 	ctx: IssueContext
 ): Promise<{ result: DecideResult; letterId?: string }> {
 	const claims = { sub: user.id, rw_id: user.rwId };

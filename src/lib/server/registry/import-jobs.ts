@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db';
 import type { PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { commitRows, type RawRow, type RowError } from './registration';
+import { analyzeRegistry, commitRows, type RawRow, type RowError } from './registration';
 
 export interface ImportJob {
 	owner: string;
@@ -48,7 +48,7 @@ export function startImportJob(db: Database, keys: PiiKeys, user: SessionUser, r
 				}
 				Object.assign(job, { status: 'done', residents: result.residents, households: result.households, done: job.total });
 				// Keep the planner's statistics true after a bulk load (no autovacuum on PGlite).
-				void db.exec('analyze resident, household, house').catch((err: unknown) => console.error('analyze failed', err));
+				void analyzeRegistry(db).catch((err: unknown) => console.error('analyze failed', err));
 				await onDone().catch((err: unknown) => console.error('import clean-up failed', err));
 			},
 			(err: unknown) => {

@@ -1,6 +1,6 @@
 import { maskId } from '$lib/domain/nik';
 import { normalizeHouseCode } from '$lib/domain/registry';
-import type { Sql } from '../db';
+import type { Sql, Statement } from '../db';
 import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
 import type { ResidentInput } from '$lib/schemas/registry';
 
@@ -127,9 +127,14 @@ export async function insertResidents(
  * linked; as the owner (invite redemption), every record the member's phone matches.
  */
 export async function linkByPhone(tx: Sql, target: { residentIds: string[] } | { userId: string; rwId: string }): Promise<number> {
-	const [rows] =
-		'residentIds' in target
-			? await tx.query<{ linked: number }>('select app.link_residents_by_phone($1::uuid[]) as linked', [target.residentIds])
-			: await tx.query<{ linked: number }>('select app.link_by_phone(null, $1, $2) as linked', [target.userId, target.rwId]);
+	const { text, params } = linkByPhoneStatement(target);
+	const [rows] = await tx.query<{ linked: number }>(text, params);
 	return rows?.linked ?? 0;
+}
+
+/** `linkByPhone` as a statement for a batch; its one row's `linked` says how many records it linked. */
+export function linkByPhoneStatement(target: { residentIds: string[] } | { userId: string; rwId: string }): Statement {
+	return 'residentIds' in target
+		? { text: 'select app.link_residents_by_phone($1::uuid[]) as linked', params: [target.residentIds] }
+		: { text: 'select app.link_by_phone(null, $1, $2) as linked', params: [target.userId, target.rwId] };
 }

@@ -7,7 +7,8 @@ import { batchIn } from '../db/types';
 import { audit, auditStatement } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { ensureHouses, insertHouseholds, insertResidents, sealKk, sealNik } from './records';
+import { linkByPhoneStatement, sealKk, sealNik } from './records';
+import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sheet } from './spreadsheet';
 import { may } from '$lib/domain/permissions';
 
@@ -212,64 +213,151 @@ async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw:
 }
 
 /**
- * Rows per chunk: each chunk is one short transaction, and progress is reported after
- * each. 500-row chunks held PGlite's one session for up to ~200 ms, and a sensor's
- * acknowledgement waited that long behind one (bench:ingest, admin load); 100-row
- * chunks hold it a fifth as long, for a slower import.
+ * Rows per chunk of a large import: each chunk is one message to the database (one
+ * implicit transaction), and progress is reported after each. On PGlite a chunk
+ * holds the one session while the database writes it, and a sensor's acknowledgement
+ * can wait that long: 25 rows cost ~10 ms of the database worker's CPU (bench/README.md,
+ * "Administrative work in short holds").
  */
 export const IMPORT_CHUNK_ROWS = 25;
 const CHUNK = IMPORT_CHUNK_ROWS;
 
-type Written = { kind: 'house' | 'household' | 'resident'; ids: string[] };
+const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
 
 /**
- * Writes one chunk's houses, households and residents (only new households: a KK seen
- * in an earlier chunk or already registered is in `householdOf`). Returns what it
- * created, for the import's record.
+ * The houses of $2 (RT ids), $3 (blocks), $4 (numbers), normalised, each once, in the RW
+ * $1: created where missing, nothing done to those that exist (an update of an existing
+ * house would re-label its households and residents through triggers). With an
+ * import's id ($5), the houses it created are recorded for `removeImport`.
  */
-async function writeChunk(
-	tx: Sql,
-	keys: PiiKeys,
+const ENSURE_HOUSES = (recorded: boolean) => `${recorded ? 'with created as (' : ''}
+	insert into house (rw_id, rt_id, block, number)
+	select $1, r, b, n from unnest($2::uuid[], $3::text[], $4::text[]) as t(r, b, n)
+	on conflict (rt_id, block, number) do nothing
+	${recorded ? `returning id)\n\tinsert into import_write (import_id, rw_id, kind, row_id) select $5, $1, 'house', id from created` : ''}`;
+
+/**
+ * New households with the ids given ($2): each finds its house by RT, block and number
+ * through the house's unique index (a scalar subquery per row, so the plan cannot turn
+ * into a scan of every house however stale the planner's statistics are). A house not
+ * found leaves house_id null, and the not-null constraint fails the statement.
+ */
+const INSERT_HOUSEHOLDS = `insert into household (id, rw_id, rt_id, house_id, kk_enc, kk_hash, kk_masked, address)
+	select t.id, $1, t.r, (select h.id from house h where h.rt_id = t.r and h.block = t.b and h.number = t.n), t.e, t.x, t.m, t.a
+	  from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) as t(id, r, b, n, e, x, m, a)`;
+
+/** Residents with the ids given ($2), in households by id; their RT and house labels come from the household (trigger resident_rt). */
+const INSERT_RESIDENTS = `insert into resident (id, rw_id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place,
+	                      birth_date, sex, religion, marital_status, relation, occupation, phone, status)
+	select t.id, $1, t.rt_id, t.household_id, t.nik_enc, t.nik_hash, t.nik_masked, t.nik_last4, t.name, t.birth_place,
+	       t.birth_date, t.sex, t.religion, t.marital_status, t.relation, t.occupation, t.phone, t.status
+	  from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[],
+	              $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+	       as t(id, rt_id, household_id, nik_enc, nik_hash, nik_masked, nik_last4, name, birth_place, birth_date,
+	            sex, religion, marital_status, relation, occupation, phone, status)`;
+
+/**
+ * One chunk's write as statements that need no answer from each other, so that they
+ * go to the database as one message (`batchAsUser`; on PGlite the session is never
+ * held across a round trip to the main thread): the ids of new households and
+ * residents are made here, houses are found by their unique key. Households are
+ * written only for KKs not in `householdOf` (registered before, or written by an
+ * earlier chunk); `householdOf` gains this chunk's new ones, to be kept once the
+ * chunk is written. With an `importId`, the chunk records what it wrote (table
+ * import_write) in the same transaction.
+ */
+function chunkStatements(
 	rwId: string,
+	importId: string | null,
 	chunk: PlannedRow[],
-	householdOf: Map<string, string>,
+	householdOf: ReadonlyMap<string, string>,
 	sealedKk: Map<string, ReturnType<typeof sealKk>>,
 	sealedNik: Map<PlannedRow, ReturnType<typeof sealNik>>
-): Promise<Written[]> {
-	// New households of this chunk (first row of each KK), in their houses.
-	const taken = new Set<string>();
-	const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !taken.has(row.kkHash) && taken.add(row.kkHash));
-	const houses = new Set<string>();
-	let households: string[] = [];
+): { statements: Statement[]; newHouseholds: Map<string, string> } {
+	const newHouseholds = new Map<string, string>();
+	const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !newHouseholds.has(row.kkHash) && newHouseholds.set(row.kkHash, randomUUID()));
+	const householdId = (kkHash: string) => householdOf.get(kkHash) ?? newHouseholds.get(kkHash)!;
+	const statements: Statement[] = [];
 	if (fresh.length > 0) {
-		const houseIds = await ensureHouses(
-			tx,
-			rwId,
-			fresh.map((r) => ({ rtId: r.rtId, block: r.household.block, number: r.household.house_number })),
-			houses
-		);
-		households = await insertHouseholds(
-			tx,
-			rwId,
-			fresh.map((r, i) => ({ rtId: r.rtId, houseId: houseIds[i]!, kk: sealedKk.get(r.kkHash)!, address: r.household.address }))
-		);
-		fresh.forEach((r, i) => householdOf.set(r.kkHash, households[i]!));
+		const houses = fresh.map((r) => ({ rt: r.rtId, block: normalizeHouseCode(r.household.block), number: normalizeHouseCode(r.household.house_number) }));
+		const distinct = [...new Map(houses.map((h) => [`${h.rt}\u0000${h.block}\u0000${h.number}`, h])).values()];
+		const houseColumns = [distinct.map((h) => h.rt), distinct.map((h) => h.block), distinct.map((h) => h.number)];
+		statements.push({ text: ENSURE_HOUSES(importId !== null), params: [rwId, ...houseColumns, ...(importId === null ? [] : [importId])] });
+		const kk = fresh.map((r) => sealedKk.get(r.kkHash)!);
+		statements.push({
+			text: INSERT_HOUSEHOLDS,
+			params: [
+				rwId,
+				fresh.map((r) => newHouseholds.get(r.kkHash)!),
+				houses.map((h) => h.rt),
+				houses.map((h) => h.block),
+				houses.map((h) => h.number),
+				kk.map((k) => k.kk_enc),
+				kk.map((k) => k.kk_hash),
+				kk.map((k) => k.kk_masked),
+				fresh.map((r) => r.household.address)
+			]
+		});
 	}
-	const residents = await insertResidents(
-		tx,
-		keys,
-		rwId,
-		chunk.map((row) => ({ ...row.resident, household_id: householdOf.get(row.kkHash)! })),
-		chunk.map((row) => sealedNik.get(row)!)
-	);
-	return [
-		{ kind: 'house', ids: [...houses] },
-		{ kind: 'household', ids: households },
-		{ kind: 'resident', ids: residents }
-	];
+	const residentIds = chunk.map(() => randomUUID());
+	const sealed = chunk.map((row) => sealedNik.get(row)!);
+	const col = <K extends keyof ResidentInput>(k: K) => chunk.map((row) => row.resident[k]);
+	statements.push({
+		text: INSERT_RESIDENTS,
+		params: [
+			rwId,
+			residentIds,
+			chunk.map((row) => row.rtId),
+			chunk.map((row) => householdId(row.kkHash)),
+			sealed.map((n) => n.nik_enc),
+			sealed.map((n) => n.nik_hash),
+			sealed.map((n) => n.nik_masked),
+			sealed.map((n) => n.nik_last4),
+			col('name'),
+			col('birth_place'),
+			col('birth_date'),
+			col('sex'),
+			col('religion'),
+			col('marital_status'),
+			col('relation'),
+			col('occupation'),
+			col('phone'),
+			col('status')
+		]
+	});
+	if (importId !== null) {
+		const households = [...newHouseholds.values()];
+		statements.push({
+			text: RECORD_WRITES,
+			params: [importId, rwId, [...households.map(() => 'household'), ...residentIds.map(() => 'resident')], [...households, ...residentIds]]
+		});
+	}
+	const withPhone = residentIds.filter((_, i) => chunk[i]!.resident.phone);
+	if (withPhone.length > 0) statements.push(linkByPhoneStatement({ residentIds: withPhone }));
+	return { statements, newHouseholds };
 }
 
-const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
+/**
+ * The planner's statistics of the tables an import grows, made true again. PGlite has
+ * no autovacuum: statistics change only when someone runs ANALYZE, and the plans
+ * cached by its one long-lived session (the foreign key checks, the triggers' and the
+ * policies' statements) are made again only then. Analyzed while an RW's registry was
+ * nearly empty (the import job analyzes after each import, also a one-row one), the
+ * tables looked one page large: those plans read every row of the table for each row
+ * written (a foreign key check as a sequential scan), so each chunk of a large import
+ * took longer than the one before (0.1 s at first, 4.5 s after 575 of 1,500 rows, in
+ * import-upload.test.ts). A large import therefore analyzes these tables whenever the
+ * rows it wrote have doubled since (`ANALYZE_FIRST` rows at first), each table in a
+ * message of its own, and once more at its end.
+ */
+export async function analyzeRegistry(db: Database): Promise<void> {
+	for (const table of REGISTRY_TABLES) await db.query(`analyze ${table}`);
+}
+
+const REGISTRY_TABLES = ['house', 'household', 'resident', 'resident_name_word', 'import_write'];
+
+/** Rows an import writes before it first analyzes the registry's tables (`analyzeRegistry`). */
+const ANALYZE_FIRST = 500;
 
 /**
  * Removes what an unfinished import wrote (a chunk failed, or the process stopped
@@ -307,12 +395,16 @@ export async function removeAbandonedImports(db: Database, idleMs: number): Prom
  * All or nothing. The rows are checked and sealed (NIK/KK encrypted) before anything
  * is written, then checked against the registry. Up to one chunk of rows (the add
  * form, a small sheet) is written in one transaction. A larger import is written a
- * chunk per short transaction, so that the database (with PGlite: its one session) is
- * free between chunks for the realtime path (sensor readings go first, session-gate.ts):
- * written in one transaction, 9,000 rows held it for 1.5 s. Each chunk records what it
- * wrote under the import's id (table import_write); a chunk that fails removes the
- * earlier chunks' rows (removeImport), and a process that stops mid-import has them
- * removed at its next start. While it runs, the rows written so far are visible.
+ * chunk per message to the database (`chunkStatements`, one implicit transaction
+ * each), so that the database (with PGlite: its one session) is held only while it
+ * writes one chunk and is free in between for the realtime path (sensor readings go
+ * first, session-gate.ts): written in one transaction, 9,000 rows held it for 1.5 s.
+ * Each chunk records what it wrote under the import's id (table import_write) in its
+ * own transaction. A chunk that fails rolls back whole, by itself; the import then
+ * removes the earlier chunks' rows (removeImport) and fails, so the user sees the
+ * import failed and nothing of it in the registry, and can run it again from the same
+ * upload. A process that stops mid-import has its rows removed at its next start
+ * (removeAbandonedImports). While it runs, the rows written so far are visible.
  */
 export async function commitRows(
 	db: Database,
@@ -342,9 +434,10 @@ export async function commitRows(
 		return withUser(db, claimsOf(user), async (tx) => {
 			const plan = planFrom(local, await batchIn(tx, registryReads(user, local)));
 			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
-			const written = await writeChunk(tx, keys, rwId, plan.rows, plan.householdOf, sealedKk, sealedNik);
+			const written = chunkStatements(rwId, null, plan.rows, plan.householdOf, sealedKk, sealedNik);
+			await batchIn(tx, written.statements);
 			onProgress(plan.rows.length, plan.rows.length);
-			return finish(tx, plan.rows.length, written.find((w) => w.kind === 'household')!.ids.length);
+			return finish(tx, plan.rows.length, written.newHouseholds.size);
 		});
 	}
 	// Checked again by each chunk's constraints: a NIK or KK registered meanwhile fails its chunk.
@@ -354,16 +447,18 @@ export async function commitRows(
 	const total = plan.rows.length;
 	let households = 0;
 	try {
+		let analyzedAt = 0;
 		for (let start = 0; start < total; start += CHUNK) {
-			const chunk = plan.rows.slice(start, start + CHUNK);
-			await withUser(db, claimsOf(user), async (tx) => {
-				const written = await writeChunk(tx, keys, rwId, chunk, plan.householdOf, sealedKk, sealedNik);
-				households += written.find((w) => w.kind === 'household')!.ids.length;
-				// One statement for the chunk's record: each round trip keeps the session held.
-				const kinds = written.flatMap(({ kind, ids }) => ids.map(() => kind));
-				if (kinds.length > 0) await tx.query(RECORD_WRITES, [importId, rwId, kinds, written.flatMap(({ ids }) => ids)]);
-			});
-			onProgress(Math.min(total, start + CHUNK), total);
+			const written = chunkStatements(rwId, importId, plan.rows.slice(start, start + CHUNK), plan.householdOf, sealedKk, sealedNik);
+			await batchAsUser(db, claimsOf(user), written.statements);
+			for (const [kk, id] of written.newHouseholds) plan.householdOf.set(kk, id);
+			households += written.newHouseholds.size;
+			const done = Math.min(total, start + CHUNK);
+			if (done < total && done - analyzedAt >= Math.max(ANALYZE_FIRST, analyzedAt)) {
+				await analyzeRegistry(db);
+				analyzedAt = done;
+			}
+			onProgress(done, total);
 		}
 		const forget = { text: 'delete from import_write where import_id = $1', params: [importId] };
 		if (!afterWrite) {

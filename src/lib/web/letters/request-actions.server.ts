@@ -93,7 +93,7 @@ export async function decideAction(event: RequestEvent, stage: 'rt' | 'rw') {
 	const parsed = parseForm(decisionSchema, await event.request.formData());
 	if (!parsed.ok) return refuse(400, { errors: parsed.errors, values: parsed.values, message: 'errors.form' });
 	const { db, pii, files, config } = getRuntime();
-	const result = await decide(db, event.locals.db.user, event.params.id!, stage, parsed.data.decision, parsed.data.note, {
+	const result = await decide(db, event.locals.db.user, { requestId: event.params.id!, stage, decision: parsed.data.decision, note: parsed.data.note }, {
 		pii,
 		store: files,
 		origin: config.origin ?? event.url.origin

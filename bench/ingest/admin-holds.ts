@@ -1,0 +1,32 @@
+// `npx tsx bench/ingest/admin-holds.ts [--rows 10000] [--letters 50] [--analyze-first]`
+//
+// The admin-load scenario of bench:ingest without the readings: a fresh PGlite in
+// its worker thread (temp dir, migrated), the same registry import and letters
+// (admin-load.ts), and what PGlite's session gate measured while they ran. With no
+// ingest competing for the cores, the hold times are the database's own work per
+// message, which decides how long a reading can wait behind administrative work.
+// `--analyze-first`: ANALYZE the registry tables while they are (almost) empty
+// before the import, as the import job does after an RT's first small import.
+import { parseArgs } from 'node:util';
+import { formatSession, prepareAdminLoad } from './admin-load';
+import { benchDatabase } from './database';
+
+const { values } = parseArgs({
+	options: {
+		rows: { type: 'string', default: '10000' },
+		letters: { type: 'string', default: '50' },
+		'analyze-first': { type: 'boolean', default: false }
+	}
+});
+
+const bench = await benchDatabase(1, { thread: 'worker', measureCpu: true });
+try {
+	const load = await prepareAdminLoad(bench.db, Number(values.rows), Number(values.letters));
+	if (values['analyze-first']) await bench.db.exec('analyze resident, household, house');
+	const result = await load.run();
+	console.log(`import of ${result.imported} rows ${(result.importMs / 1000).toFixed(2)} s, ${result.issued} letters ${(result.lettersMs / 1000).toFixed(2)} s`);
+	if (result.session) console.log(formatSession(result.session));
+	await load.close();
+} finally {
+	await bench.dispose();
+}
