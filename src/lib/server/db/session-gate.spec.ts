@@ -33,3 +33,45 @@ describe('the session gate names its longest holds', () => {
 		expect(gate.stats().slowest).toEqual([]);
 	});
 });
+
+describe('the session gate puts realtime work first', () => {
+	const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+	it('grants normal work on a later turn, so a realtime request read in the same turn goes before it', async () => {
+		const gate = sessionGate();
+		const order: string[] = [];
+		const normal = gate.run('normal', 'batch', 'import chunk', async () => void order.push('normal'));
+		const realtime = gate.run('realtime', 'copy', 'readings', async () => void order.push('realtime'));
+		await Promise.all([normal, realtime]);
+		expect(order).toEqual(['realtime', 'normal']);
+	});
+
+	it('while realtime work is about, lets normal work rest after a hold, and a realtime request in the rest goes first', async () => {
+		const gate = sessionGate();
+		const order: string[] = [];
+		await gate.run('realtime', 'copy', 'readings', async () => void order.push('realtime 1'));
+		// A long normal hold, and the next normal request queued behind it.
+		const first = gate.run('normal', 'batch', 'letter', () => new Promise<void>((resolve) => setTimeout(() => (order.push('normal 1'), resolve()), 100)));
+		const second = gate.run('normal', 'batch', 'letter', async () => void order.push('normal 2'));
+		await first;
+		await turn();
+		await turn();
+		// The session is free but the second normal request rests: this one goes first.
+		await gate.run('realtime', 'copy', 'readings', async () => void order.push('realtime 2'));
+		await second;
+		expect(order).toEqual(['realtime 1', 'normal 1', 'realtime 2', 'normal 2']);
+	});
+
+	it('without realtime work about, normal work does not rest', async () => {
+		const gate = sessionGate();
+		const order: string[] = [];
+		const first = gate.run('normal', 'batch', 'import chunk', () => new Promise<void>((resolve) => setTimeout(() => (order.push('normal 1'), resolve()), 100)));
+		const second = gate.run('normal', 'batch', 'import chunk', async () => void order.push('normal 2'));
+		await first;
+		await turn();
+		await turn();
+		order.push('two turns later');
+		await second;
+		expect(order).toEqual(['normal 1', 'normal 2', 'two turns later']);
+	});
+});

@@ -62,7 +62,22 @@ function series() {
  * The gate counts those round trips (`turn()`, called for every message of an open
  * transaction) and records, for each request that waited, how many of them it waited
  * through: `stats()` (docs/architecture.md, "The database").
+ *
+ * PGlite runs each statement synchronously in this thread, so a realtime request that
+ * arrives while a normal one runs is not even read until it ends, and a normal request
+ * granted in the same turn would run before it is. So normal work is granted on a later
+ * event-loop turn (after the messages that arrived meanwhile are read), and while
+ * realtime work is about (a realtime request in the last second) normal work rests
+ * after each hold as long as it held the session (at most MAX_REST_MS): long work
+ * then uses at most half of the session and the readings behind it find it free.
  */
+/** Normal work's share of the session while realtime work is about. */
+const NORMAL_SHARE = 0.5;
+/** Realtime work is "about" for this long after its last request. */
+const REALTIME_ABOUT_MS = 1000;
+/** The longest rest after one normal hold. */
+const MAX_REST_MS = 200;
+
 export function sessionGate(now: () => number = () => performance.now(), cpu?: () => number) {
 	let taken = false;
 	/** Main-thread round trips of open transactions, ever. */
@@ -78,10 +93,38 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 	/** What the current holder is, once known (an interactive transaction: its first statement). */
 	let label = '';
 
+	// Pacing of normal work (real time, not the stats clock): see the comment above.
+	let realtimeSeenAt = -Infinity;
+	let normalRestUntil = 0;
+	let dispatchPending = false;
+	/** Grants the session to the next normal request once it is free and normal work has rested. */
+	const dispatchNormal = () => {
+		dispatchPending = false;
+		if (taken || waiting.normal.length === 0) return;
+		const rest = normalRestUntil - performance.now();
+		if (rest > 0) {
+			dispatchPending = true;
+			setTimeout(dispatchNormal, Math.ceil(rest));
+			return;
+		}
+		taken = true;
+		waiting.normal.shift()!();
+	};
+	/**
+	 * Normal work is granted on a later event-loop turn, never in the turn that freed the
+	 * session: the messages that arrived meanwhile are read first, and a realtime request
+	 * among them goes before it.
+	 */
+	const scheduleNormal = () => {
+		if (dispatchPending) return;
+		dispatchPending = true;
+		setImmediate(dispatchNormal);
+	};
 	const handOn = () => {
-		const next = waiting.realtime.shift() ?? waiting.normal.shift();
-		if (next) next();
-		else taken = false;
+		const next = waiting.realtime.shift();
+		if (next) return next();
+		taken = false;
+		if (waiting.normal.length > 0) scheduleNormal();
 	};
 	/** Resolves with the release function once the session is the caller's; release once. */
 	const acquire = (priority: Priority, kind: HoldKind, what = ''): Promise<() => void> => {
@@ -91,6 +134,7 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 			const at = now();
 			const turnsAt = turns;
 			const cpuAt = cpu?.() ?? 0;
+			const heldFrom = performance.now();
 			label = what;
 			const w = waits[priority];
 			w.series.add(at - asked);
@@ -115,14 +159,25 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 					slowest.sort((a, b) => b.ms - a.ms);
 					if (slowest.length > SLOWEST) slowest.pop();
 				}
+				// While realtime work is about, normal work rests as long as it held the session.
+				if (priority === 'normal') {
+					const end = performance.now();
+					if (end - realtimeSeenAt < REALTIME_ABOUT_MS) normalRestUntil = end + Math.min(end - heldFrom, MAX_REST_MS) * (1 / NORMAL_SHARE - 1);
+				}
 				handOn();
 			};
 		};
-		if (!taken) {
-			taken = true;
-			return Promise.resolve(grant());
+		if (priority === 'realtime') {
+			realtimeSeenAt = performance.now();
+			if (!taken) {
+				taken = true;
+				return Promise.resolve(grant());
+			}
 		}
-		return new Promise((resolve) => waiting[priority].push(() => resolve(grant())));
+		return new Promise((resolve) => {
+			waiting[priority].push(() => resolve(grant()));
+			if (priority === 'normal' && !taken) scheduleNormal();
+		});
 	};
 	return {
 		acquire,
