@@ -37,13 +37,14 @@ describe('the session gate names its longest holds', () => {
 describe('the session gate puts realtime work first', () => {
 	const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-	it('grants normal work on a later turn, so a realtime request read in the same turn goes before it', async () => {
+	it('while realtime work is about, grants normal work on a later turn, so a realtime request read in the same turn goes before it', async () => {
 		const gate = sessionGate();
 		const order: string[] = [];
+		await gate.run('realtime', 'copy', 'readings', async () => void order.push('realtime 0'));
 		const normal = gate.run('normal', 'batch', 'import chunk', async () => void order.push('normal'));
 		const realtime = gate.run('realtime', 'copy', 'readings', async () => void order.push('realtime'));
 		await Promise.all([normal, realtime]);
-		expect(order).toEqual(['realtime', 'normal']);
+		expect(order).toEqual(['realtime 0', 'realtime', 'normal']);
 	});
 
 	it('while realtime work is about, lets normal work rest after a hold, and a realtime request in the rest goes first', async () => {

@@ -65,11 +65,12 @@ function series() {
  *
  * PGlite runs each statement synchronously in this thread, so a realtime request that
  * arrives while a normal one runs is not even read until it ends, and a normal request
- * granted in the same turn would run before it is. So normal work is granted on a later
- * event-loop turn (after the messages that arrived meanwhile are read), and while
- * realtime work is about (a realtime request in the last second) normal work rests
- * after each hold as long as it held the session (at most MAX_REST_MS): long work
- * then uses at most half of the session and the readings behind it find it free.
+ * granted in the same turn would run before it is. So while realtime work is about (a
+ * realtime request in the last second) normal work is granted on a later event-loop
+ * turn (after the messages that arrived meanwhile are read), and rests after each hold
+ * as long as it held the session (at most MAX_REST_MS): long work then uses at most
+ * half of the session and the readings behind it find it free. Without realtime work,
+ * normal requests are granted at once, one after another.
  */
 /** Normal work's share of the session while realtime work is about. */
 const NORMAL_SHARE = 0.5;
@@ -123,8 +124,12 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 	const handOn = () => {
 		const next = waiting.realtime.shift();
 		if (next) return next();
-		taken = false;
-		if (waiting.normal.length > 0) scheduleNormal();
+		if (waiting.normal.length === 0) taken = false;
+		else if (performance.now() - realtimeSeenAt >= REALTIME_ABOUT_MS) waiting.normal.shift()!();
+		else {
+			taken = false;
+			scheduleNormal();
+		}
 	};
 	/** Resolves with the release function once the session is the caller's; release once. */
 	const acquire = (priority: Priority, kind: HoldKind, what = ''): Promise<() => void> => {
@@ -173,6 +178,10 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 				taken = true;
 				return Promise.resolve(grant());
 			}
+		}
+		if (!taken && performance.now() - realtimeSeenAt >= REALTIME_ABOUT_MS) {
+			taken = true;
+			return Promise.resolve(grant());
 		}
 		return new Promise((resolve) => {
 			waiting[priority].push(() => resolve(grant()));
