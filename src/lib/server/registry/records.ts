@@ -4,6 +4,9 @@ import type { Sql, Statement } from '../db';
 import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
 import type { ResidentInput } from '$lib/schemas/registry';
 
+/** A resident's plain columns, in the order the resident inserts take them after the NIK's. */
+export const PERSON_COLUMNS = ['name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone', 'status'] as const;
+
 /** The stored form of a NIK: ciphertext, blind index, mask and last four digits. */
 export function sealNik(keys: PiiKeys, nik: string) {
 	return { nik_enc: encryptPii(keys, 'nik', nik), nik_hash: blindIndex(keys, 'nik', nik), nik_masked: maskId(nik), nik_last4: nik.slice(-4) };
@@ -95,16 +98,7 @@ export async function insertResidents(
 			col('nik_hash'),
 			col('nik_masked'),
 			col('nik_last4'),
-			col('name'),
-			col('birth_place'),
-			col('birth_date'),
-			col('sex'),
-			col('religion'),
-			col('marital_status'),
-			col('relation'),
-			col('occupation'),
-			col('phone'),
-			col('status')
+			...PERSON_COLUMNS.map(col)
 		]
 	);
 	const ids = rows.map((r) => r.id);

@@ -7,7 +7,7 @@ import { batchIn } from '../db/types';
 import { audit, auditStatement } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { linkByPhoneStatement, sealKk, sealNik } from './records';
+import { linkByPhoneStatement, PERSON_COLUMNS, sealKk, sealNik } from './records';
 import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sheet } from './spreadsheet';
 import { may } from '$lib/domain/permissions';
@@ -313,16 +313,7 @@ function chunkStatements(
 			sealed.map((n) => n.nik_hash),
 			sealed.map((n) => n.nik_masked),
 			sealed.map((n) => n.nik_last4),
-			col('name'),
-			col('birth_place'),
-			col('birth_date'),
-			col('sex'),
-			col('religion'),
-			col('marital_status'),
-			col('relation'),
-			col('occupation'),
-			col('phone'),
-			col('status')
+			...PERSON_COLUMNS.map(col)
 		]
 	});
 	if (importId !== null) {
