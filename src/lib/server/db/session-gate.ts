@@ -98,6 +98,8 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 	let realtimeSeenAt = -Infinity;
 	let normalRestUntil = 0;
 	let dispatchPending = false;
+	/** A realtime request came in the last REALTIME_ABOUT_MS. */
+	const realtimeAbout = () => performance.now() - realtimeSeenAt < REALTIME_ABOUT_MS;
 	/** Grants the session to the next normal request once it is free and normal work has rested. */
 	const dispatchNormal = () => {
 		dispatchPending = false;
@@ -125,7 +127,7 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 		const next = waiting.realtime.shift();
 		if (next) return next();
 		if (waiting.normal.length === 0) taken = false;
-		else if (performance.now() - realtimeSeenAt >= REALTIME_ABOUT_MS) waiting.normal.shift()!();
+		else if (!realtimeAbout()) waiting.normal.shift()!();
 		else {
 			taken = false;
 			scheduleNormal();
@@ -167,7 +169,7 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 				// While realtime work is about, normal work rests as long as it held the session.
 				if (priority === 'normal') {
 					const end = performance.now();
-					if (end - realtimeSeenAt < REALTIME_ABOUT_MS) normalRestUntil = end + Math.min(end - heldFrom, MAX_REST_MS) * (1 / NORMAL_SHARE - 1);
+					if (realtimeAbout()) normalRestUntil = end + Math.min(end - heldFrom, MAX_REST_MS) * (1 / NORMAL_SHARE - 1);
 				}
 				handOn();
 			};
@@ -179,7 +181,7 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 				return Promise.resolve(grant());
 			}
 		}
-		if (!taken && performance.now() - realtimeSeenAt >= REALTIME_ABOUT_MS) {
+		if (!taken && !realtimeAbout()) {
 			taken = true;
 			return Promise.resolve(grant());
 		}
