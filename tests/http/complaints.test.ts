@@ -10,7 +10,8 @@ import { makeMember, makeRw, TEST_PASSWORD, uniquePhone } from '../factories/ten
  * Indonesia with nothing typed lost, bad uploads, the pin from the photo's GPS and the
  * stored photo without it, script in text kept as text, duplicates and "me too", who
  * may triage, assign and moderate, the category editor, and the map tiles' CSP; the
- * staff of a second RW kept out of the demo RW's complaints; the English category names.
+ * staff of a second RW kept out of the demo RW's complaints; the English category names;
+ * a supporter told "no longer shown" (410), not "not found", once the report is hidden.
  */
 let app: RunningApp;
 let siti: Browserless; // resident of RT 001
@@ -266,8 +267,18 @@ describe('triage and moderation over HTTP', () => {
 	});
 
 	it('hides the report from other members; the RT head is assigned and finds it under "assigned to me"', async () => {
+		// The treasurer says "me too" first; the security officer never heard of it.
+		expect((await treasurer.post(`/pengaduan/${id}?/support`, {})).status).toBe(200);
 		expect((await admin.post(`/pengaduan/${id}?/hide`, { reason: 'Sedang diperiksa' })).status).toBe(200);
-		expect((await treasurer.get(`/pengaduan/${id}`)).status).toBe(404);
+		const gone = await treasurer.get(`/pengaduan/${id}`);
+		expect(gone.status).toBe(410);
+		const goneHtml = await gone.text();
+		expect(goneHtml).toContain('Pengaduan ini tidak lagi ditampilkan');
+		expect(goneHtml).not.toMatch(/Sampah di RT 1|Sedang diperiksa/);
+		const officer = await demoSession(app, DEMO_PHONES.security_officer);
+		const unknown = await officer.get(`/pengaduan/${id}`);
+		expect(unknown.status).toBe(404);
+		expect(await unknown.text()).not.toContain('tidak lagi ditampilkan');
 		expect(await (await siti.get(`/pengaduan/${id}`)).text()).toContain('Sedang diperiksa');
 		// The demo RT head (Bambang Sutrisno) is offered: the pin is at Siti's house, in his RT.
 		const page = await (await admin.get(`/pengaduan/${id}`)).text();

@@ -6,7 +6,7 @@ import type { SessionUser } from '../../src/lib/server/auth/sessions';
 import { withUser } from '../../src/lib/server/db/with-user';
 import type { Database } from '../../src/lib/server/db/types';
 import type { LocalFileStore } from '../../src/lib/server/storage/files';
-import { report, type ReportInput } from '../../src/lib/server/complaints/service';
+import { changeStatus, report, support, withdrawnFrom, type ReportInput } from '../../src/lib/server/complaints/service';
 import { announceToFollowers, followOptions, setFollows } from '../../src/lib/server/complaints/follow';
 import { hide, unhide } from '../../src/lib/server/complaints/moderation';
 import { markAllRead } from '../../src/lib/server/notifications';
@@ -268,6 +268,20 @@ describe('a report hidden after it was announced', () => {
 		expect(await db.query('select kind from notification where user_id = $1 and link = $2 order by id', [reporter.id, `/pengaduan/${id}`])).toContainEqual({ kind: 'complaint.hidden' });
 		expect(await unhide(db, head, id, 'Sudah diperiksa', new Date(at.getTime() + MIN))).toEqual({ ok: true });
 		expect((await areaNotesAbout(id)).map((n) => n.user_id).sort()).toEqual([rtFan.id, rwFan.id].sort());
+	});
+
+	it('a supporter told of it hears "no longer shown"; a follower whose notice was taken back, and anyone else, "not found"', async () => {
+		const at = new Date(TEST_NOW.getTime() + 51 * HOUR);
+		const id = await file({}, at);
+		expect(await support(db, quiet, id)).toBe(true);
+		expect(await changeStatus(db, head, id, { to: 'diterima', note: '', closedReason: '', forwardUrl: '', duplicateOf: '' }, at)).toMatchObject({ ok: true });
+		expect(await db.query('select kind from notification where user_id = $1 and link = $2', [quiet.id, `/pengaduan/${id}`])).toEqual([{ kind: 'complaint.diterima' }]);
+		expect(await hide(db, head, id, 'Data pribadi warga', at)).toEqual({ ok: true });
+		expect(await withdrawnFrom(db, quiet, id)).toBe(true);
+		// Told by the notification alone (the "me too" withdrawn): still "no longer shown".
+		await withUser(db, { sub: quiet.id, rw_id: quiet.rwId }, (tx) => tx.query('delete from complaint_supporter where complaint_id = $1', [id]));
+		expect(await withdrawnFrom(db, quiet, id)).toBe(true);
+		for (const other of [rtFan, rwFan, outsider]) expect(await withdrawnFrom(db, other, id)).toBe(false);
 	});
 
 	it('made private by staff after it was announced: taken back as well', async () => {

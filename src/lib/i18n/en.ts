@@ -1158,6 +1158,7 @@ export const en: Record<MessageKey, string> = {
 	'complaints.error.reopen_window': "It can only be reopened within 14 days of being fixed.",
 	'complaints.error.support': "This report cannot be supported.",
 	'complaints.error.not_found': "Complaint not found.",
+	'complaints.error.withdrawn': "This report is no longer shown: the RW staff hid it or made it private.",
 	'complaints.assignee': "Assigned to",
 	'complaints.assign': "Assign",
 	'complaints.assign_to': "Assign to",

@@ -1159,6 +1159,7 @@ export const id = {
 	'complaints.error.reopen_window': "Hanya dapat dibuka kembali dalam 14 hari setelah selesai.",
 	'complaints.error.support': "Laporan ini tidak dapat didukung.",
 	'complaints.error.not_found': "Pengaduan tidak ditemukan.",
+	'complaints.error.withdrawn': "Pengaduan ini tidak lagi ditampilkan: pengurus menyembunyikannya atau menjadikannya pribadi.",
 	'complaints.assignee': "Petugas",
 	'complaints.assign': "Tugaskan",
 	'complaints.assign_to': "Tugaskan ke",

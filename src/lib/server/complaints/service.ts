@@ -187,6 +187,25 @@ export interface ComplaintDetail extends PublicComplaint {
 const PUBLIC_COLUMNS = `c.id, c.rt_id, c.category_id, c.title, c.description, c.status, c.closed_reason, c.forward_url, c.lat, c.lng, c.supporter_count,
   c.created_at::text as created_at, c.finished_at::text as finished_at`;
 
+/**
+ * Whether a complaint the user can no longer see was once theirs to hear of: they
+ * supported it or hold a notification linking to it (a supporter's status change), and
+ * staff have since hidden it or made it private. That notification and its push still
+ * link to it, so the page explains instead of answering "not found" (docs/complaints.md,
+ * "Following an area"). It tells them nothing new: only that a report they were told
+ * about is no longer shown. (An area follower's notification is taken back on hiding.)
+ */
+export function withdrawnFrom(db: Database, user: SessionUser, id: string): Promise<boolean> {
+	return asUser(db, user, async (tx) => {
+		const [row] = await tx.query<{ told: boolean }>(
+			`select exists (select 1 from notification where user_id = $2 and link = '/pengaduan/' || $1)
+			     or exists (select 1 from complaint_supporter where complaint_id = $1::uuid and user_id = $2) as told`,
+			[id, user.id]
+		);
+		return row?.told ?? false;
+	});
+}
+
 /** One complaint: in full for its reporter and staff, the public view for other members, else null. */
 export function getComplaint(db: Database, user: SessionUser, id: string): Promise<ComplaintDetail | null> {
 	return asUser(db, user, async (tx) => {

@@ -2,7 +2,7 @@ import { error } from '@sveltejs/kit';
 import { may } from '$lib/domain/permissions';
 import { mayRate, mayReopen, staffMayMove, COMPLAINT_STATUSES } from '$lib/domain/complaints';
 import { getRuntime } from '$lib/server/runtime';
-import { assign, assignees, changeStatus, getComplaint, rate, reopen, support } from '$lib/server/complaints/service';
+import { assign, assignees, changeStatus, getComplaint, rate, reopen, support, withdrawnFrom } from '$lib/server/complaints/service';
 import { editText, hide, hidePhoto, replacePhoto, revisions, unhide, type ModerationResult } from '$lib/server/complaints/moderation';
 import { checkPhoto } from '$lib/server/complaints/photos';
 import { refuse, typedValues } from '$lib/web/action-result.server';
@@ -12,7 +12,11 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params }) => {
 	const user = locals.db.user;
 	const complaint = await getComplaint(getRuntime().db, user, params.id);
-	if (!complaint) error(404, { message: 'Not found', key: 'error.404' });
+	if (!complaint) {
+		// Hidden or made private after this member heard of it: say so, not "not found".
+		if (await withdrawnFrom(getRuntime().db, user, params.id)) error(410, { message: 'Gone', key: 'complaints.error.withdrawn' });
+		error(404, { message: 'Not found', key: 'error.404' });
+	}
 	const staff = complaint.full !== null && may(user, 'complaints.manage', { rtId: complaint.rt_id });
 	const mine = complaint.full?.mine ?? false;
 	const now = new Date();
