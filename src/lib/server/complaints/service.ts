@@ -1,6 +1,6 @@
 import { boxAround, checkReport, checkStatusChange, mayRate, mayReopen, nearbyDuplicates, nearestHouse, outsideArea, DUPLICATE_RADIUS_M, MAX_BULK } from '../../domain/complaints';
 import { isUuid } from '../../domain/ids';
-import type { ComplaintField, ComplaintStatus, Point } from '../../domain/complaints';
+import type { ComplaintField, ComplaintStatus, Point, ReportInput as ReportFields } from '../../domain/complaints';
 import type { SessionUser } from '../auth/sessions';
 import { withUser, type Database, type Sql } from '../db';
 import { notify } from '../notifications';
@@ -89,12 +89,8 @@ export type ReportResult =
 	| { ok: false; outside: true; pin: Point }
 	| { ok: false; duplicates: Awaited<ReturnType<typeof duplicatesIn>>; pin: Point };
 
-export interface ReportInput {
-	categoryId: string;
-	title: string;
-	description: string;
-	lat: string;
-	lng: string;
+/** The form as typed (the domain's fields) and the resident's choices. */
+export interface ReportInput extends ReportFields {
 	private: boolean;
 	/** The resident saw the warning that the pin is outside the RW and keeps it. */
 	confirmOutside: boolean;
