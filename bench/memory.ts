@@ -142,8 +142,8 @@ async function printBreakdown(title: string, app: BenchApp): Promise<void> {
 	console.log(
 		`\n${title}: RSS ${maps.rssMb} MB = WASM ${maps.wasmMb.join(' + ') || 0} MB, malloc ${maps.mallocMb} MB, files ${maps.filesMb} MB, V8 heaps/code/stacks ${maps.otherMb} MB\n` +
 			formatTable(
-				['thread', 'heap MB', 'used MB', ...spaces.map((s) => s.replace('_space', '')), 'external MB'],
-				threads.map((t) => [t.thread, t.heapCommittedMb, t.heapUsedMb, ...spaces.map((s) => t.spaces[s] ?? null), t.externalMb])
+				['thread', 'heap MB', 'used MB', ...spaces.map((s) => s.replace('_space', '')), 'external MB', 'limit MB'],
+				threads.map((t) => [t.thread, t.heapCommittedMb, t.heapUsedMb, ...spaces.map((s) => t.spaces[s] ?? null), t.externalMb, t.limitMb])
 			)
 	);
 }

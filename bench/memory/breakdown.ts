@@ -15,6 +15,8 @@ export interface ThreadMemory {
 	spaces: Record<string, number>;
 	/** Array buffers and external memory V8 knows of (MB; main thread: the whole process's ArrayBuffers). */
 	externalMb: number;
+	/** The heap's limit (MB): the old generation's limit plus the young generation. */
+	limitMb: number;
 }
 
 export interface MappingsMemory {
@@ -41,7 +43,7 @@ const EXPRESSION = `(() => {
 	const h = v8.getHeapStatistics();
 	const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
 	const m = process.memoryUsage();
-	return { committed: h.total_physical_size, used: h.used_heap_size, spaces, external: m.external };
+	return { committed: h.total_physical_size, used: h.used_heap_size, limit: h.heap_size_limit, spaces, external: m.external };
 })()`;
 
 interface Raw {
@@ -49,6 +51,7 @@ interface Raw {
 	used: number;
 	spaces: Record<string, number>;
 	external: number;
+	limit: number;
 }
 
 const mb = (n: number) => Math.round((n / MB) * 10) / 10;
@@ -59,7 +62,8 @@ function toThread(thread: string, r: Raw): ThreadMemory {
 		heapCommittedMb: mb(r.committed),
 		heapUsedMb: mb(r.used),
 		spaces: Object.fromEntries(Object.entries(r.spaces).map(([k, v]) => [k, mb(v)])),
-		externalMb: mb(r.external)
+		externalMb: mb(r.external),
+		limitMb: mb(r.limit)
 	};
 }
 

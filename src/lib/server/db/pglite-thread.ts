@@ -16,6 +16,22 @@ import { PGLITE_SESSION_SQL, PGLITE_SETTINGS } from './pglite';
 import { IDLE_IN_TRANSACTION_MS, startDatabaseWorker } from './worker-client';
 
 /**
+ * The PGlite worker's V8 heap, MB. The worker allocates ~13 MB/s at 200 readings/s
+ * (PGlite's protocol layer per statement, a COPY through its file system per batch),
+ * much of it promoted. V8 lets an old generation grow to up to four times its live
+ * size (~20 MB here) before a full GC when the heap's limit is high (V8's default: a
+ * quarter of the machine's memory, up to 4 GB), less the lower the limit (up to 1.4
+ * times at 512 MB); bench:memory measured 121–133 MB of uncollected garbage in this
+ * worker in some runs. The limit is no tight bound: the worker's heaviest work (a
+ * 10,000-row import and 50 letters while 5,000 readings/s are stored; the dues exports
+ * of 2,000 houses × 60 months and the registry export, whose heap peaked at 42 MB) ran
+ * with a limit of 128 MB. Its young
+ * generation is half the other workers' 16 MB (workers/start.ts): ~7 MB less RSS
+ * (bench/README.md, "Memory, eleventh session").
+ */
+export const PGLITE_WORKER_HEAP = { oldGenerationMb: 512, youngGenerationMb: 8 };
+
+/**
  * Opens PGlite in a worker thread: `dataDir` on disk, or in memory when null
  * (`dump`: a data directory tarball from `dumpDataDir`, as the tests use).
  */
@@ -40,6 +56,7 @@ async function startPgliteWorker(dataDir: string | null, dump: ArrayBuffer | nul
 		moduleUrl: workerModuleUrl,
 		workerData: { rukunDatabaseWorker: 'pglite', idleInTransactionMs: options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS, measureCpu: options.measureCpu },
 		open: { op: 'open', dataDir, dump, sessionSql: PGLITE_SESSION_SQL, settings: PGLITE_SETTINGS },
+		...PGLITE_WORKER_HEAP,
 		transfer: dump ? [dump] : [],
 		copyStatement: pgliteCopyStatement
 	});

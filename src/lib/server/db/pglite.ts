@@ -45,12 +45,14 @@ export function fromPglite(pg: PGlite): Database {
 /**
  * PostgreSQL settings PGlite starts with, after its own (`PGlite.defaultStartParams`).
  * `shared_buffers`: PGlite's default of 128 MB is reserved in the WASM heap and
- * touched when the database opens, so it stays resident (the process held 342 MB
- * right after opening a data directory, 241 MB with 32 MB). The pages are in the OS
- * page cache anyway (NODEFS reads files through the kernel), so a smaller pool costs
- * a system call per page read from it, not a disk read (bench/README.md, memory).
+ * touched when the database opens, so it stays resident, and WASM memory is never
+ * given back (the process held 342 MB right after opening a data directory, 241 MB
+ * with 32 MB; with 16 MB the WASM memory is 18 MB smaller than with 32). The pages
+ * are in the OS page cache anyway (NODEFS reads files through the kernel), so a
+ * smaller pool costs a system call per page read from it, not a disk read
+ * (bench/README.md, memory sections).
  */
-export const PGLITE_SETTINGS = ['-c', 'shared_buffers=32MB'];
+export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 /** Extensions the migrations use (pg_trgm: the registry migration creates a trigram index that a later one replaces); loaded into every instance. */
 export const PGLITE_OPTIONS = {

@@ -31,10 +31,11 @@ export async function startDatabaseWorker(options: {
 	transfer?: ArrayBuffer[];
 	/** The worker answers `copy` (Database.copyIn) by running this statement with the data. */
 	copyStatement?: (table: string, columns: readonly string[]) => string;
-	/** Its V8 young generation (workers/start.ts). */
+	/** Its V8 young generation and old generation limit (workers/start.ts). */
 	youngGenerationMb?: number;
+	oldGenerationMb?: number;
 }): Promise<Database> {
-	const worker: Worker = startWorker(options.moduleUrl, options.workerData, { youngGenerationMb: options.youngGenerationMb });
+	const worker: Worker = startWorker(options.moduleUrl, options.workerData, { youngGenerationMb: options.youngGenerationMb, oldGenerationMb: options.oldGenerationMb });
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
 	let failed: Error | null = null;

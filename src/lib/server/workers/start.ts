@@ -15,6 +15,12 @@ import { Worker } from 'node:worker_threads';
  */
 export const WORKER_YOUNG_GENERATION_MB = 16;
 
+/** A worker's V8 heap: young generation (default WORKER_YOUNG_GENERATION_MB) and old generation limit (default V8's, from the machine's memory). */
+export interface WorkerHeap {
+	youngGenerationMb?: number;
+	oldGenerationMb?: number;
+}
+
 let workerHeapsUnpinned = false;
 
 /**
@@ -36,9 +42,10 @@ function unpinWorkerHeaps() {
  * first, then imports the module. Such a module imports relative paths only (no
  * `$lib` alias: tsx does not know it).
  */
-export function startWorker(moduleUrl: string, workerData: unknown, heap: { youngGenerationMb?: number } = {}): Worker {
+export function startWorker(moduleUrl: string, workerData: unknown, heap: WorkerHeap = {}): Worker {
 	unpinWorkerHeaps();
-	const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: heap.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB } };
+	const resourceLimits = { maxYoungGenerationSizeMb: heap.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB, ...(heap.oldGenerationMb ? { maxOldGenerationSizeMb: heap.oldGenerationMb } : {}) };
+	const options = { workerData, resourceLimits };
 	if (!moduleUrl.endsWith('.ts')) return new Worker(new URL(moduleUrl), options);
 	// The package's `import` condition (index.mjs beside the `require` one that resolve() finds).
 	const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
