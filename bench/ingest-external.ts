@@ -8,7 +8,9 @@
 //      reading Mosquitto PUBACKed must be stored once (lost = PUBACKed − stored)
 //   2. the same while instance 1 is killed with SIGKILL a third into the window and
 //      started again: lost after the kill, counted the same way
-//   3. Mosquitto alone (no ACL, no persistence, anonymous), same generator: msgs/s
+//   3. full speed again with PostgreSQL's fsync switched (on when the run's --fsync is
+//      off, and the other way round; fsync is reloadable): the same sitting's other figure
+//   4. Mosquitto alone (no ACL, no persistence, anonymous), same generator: msgs/s
 // Bounded: each phase at most --duration s plus a drain of at most 180 s; everything
 // is stopped and removed at the end. Prints a table and writes
 // bench/results/ingest-external.json.
@@ -31,7 +33,7 @@ import type { Database } from '../src/lib/server/db';
 const TARGET_READINGS_PER_S = 20_000;
 const DRAIN_TIMEOUT_MS = 180_000;
 /** 12-digit seq bases: the two phases never collide on one database. */
-const SEQ_BASE = { max: 100_000_000_000, kill: 200_000_000_000, bare: 300_000_000_000 };
+const SEQ_BASE = { max: 100_000_000_000, kill: 200_000_000_000, bare: 300_000_000_000, other: 400_000_000_000 };
 
 function options() {
 	const { values } = parseArgs({
@@ -41,6 +43,8 @@ function options() {
 			duration: { type: 'string', default: '8' },
 			window: { type: 'string', default: '32' },
 			warmup: { type: 'string', default: '1' },
+			// PostgreSQL's fsync in the measured phases (the target's figure); phase 3 runs with the other setting.
+			fsync: { type: 'string', default: 'off' },
 			// The instances run under `--cpu-prof`: the full-speed phase only, each thread's self time printed, no JSON written.
 			profile: { type: 'boolean', default: false },
 			// PostgreSQL with pg_stat_statements: its statements by time and rows in the full-speed phase, no JSON written.
@@ -48,11 +52,16 @@ function options() {
 		}
 	});
 	const int = wholeNumber;
+	if (values.fsync !== 'on' && values.fsync !== 'off') {
+		console.error('--fsync must be on or off');
+		process.exit(2);
+	}
 	return {
 		publishers: int('publishers', values.publishers, 1, 1000),
 		durationS: int('duration', values.duration, 2, 60),
 		window: int('window', values.window, 1, 1000),
 		warmupS: int('warmup', values.warmup, 0, 10),
+		fsync: values.fsync === 'on',
 		profile: values.profile,
 		statements: values.statements
 	};
@@ -61,9 +70,9 @@ function options() {
 async function main() {
 	const o = options();
 	const started = performance.now();
-	console.log(`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase; ${os.cpus().length} CPUs, node ${process.version}`);
+	console.log(`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase, fsync ${o.fsync ? 'on' : 'off'}; ${os.cpus().length} CPUs, node ${process.version}`);
 	await ensureBuild();
-	const pg = await startPostgres(o.statements ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []);
+	const pg = await startPostgres(o.statements ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [], { durable: o.fsync });
 	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
 	try {
 		const { db, devices } = await prepareDatabase(pg.url, o.publishers);
@@ -205,6 +214,13 @@ async function main() {
 		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
 		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
 
+		// The same sitting's figure with the other fsync setting (fsync is reloaded without a restart).
+		const otherFsync = o.fsync ? 'off' : 'on';
+		await setFsync(db, !o.fsync);
+		const other = await phase(SEQ_BASE.other);
+		await setFsync(db, o.fsync);
+		console.log(`full speed with fsync ${otherFsync}: ${Math.round(other.storedPerS)} stored/s, ${other.result.totalAcked} PUBACKed, ${other.rows} stored; CPU per reading: apps ${round(other.appCpuUsPerReading, 1)} µs, PostgreSQL ${round(other.pgCpuUsPerReading, 1)} µs`);
+
 		const bare = await startMosquitto();
 		let bareResult: PhaseResult | null = null;
 		if (bare) {
@@ -222,13 +238,14 @@ async function main() {
 				['phase', 'stored/s (DB)', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'seq gaps', 'generator CPU %', 'Mosquitto CPU %', 'apps CPU %', 'PostgreSQL CPU %', 'other CPU %'],
 				[
 					['full speed', Math.round(max.storedPerS), Math.round(max.result.ackedPerS), max.result.totalAcked, max.rows, max.lost, max.gaps, pct(max.result.generatorCpuPct), pct(max.result.serverCpuPct), pct(max.appCpuPct), pct(max.pgCpuPct), pct(max.otherCpuPct)],
+					[`full speed, fsync ${otherFsync}`, Math.round(other.storedPerS), Math.round(other.result.ackedPerS), other.result.totalAcked, other.rows, other.lost, other.gaps, pct(other.result.generatorCpuPct), pct(other.result.serverCpuPct), pct(other.appCpuPct), pct(other.pgCpuPct), pct(other.otherCpuPct)],
 					['SIGKILL + restart', Math.round(kill.storedPerS), Math.round(kill.result.ackedPerS), kill.result.totalAcked, kill.rows, kill.lost, kill.gaps, pct(kill.result.generatorCpuPct), pct(kill.result.serverCpuPct), pct(kill.appCpuPct), pct(kill.pgCpuPct), pct(kill.otherCpuPct)],
 					['Mosquitto alone', null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), null, null, pct(bareResult?.otherCpuPct)]
 				]
 			)
 		);
 		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.maxBatch))}`);
-		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 ? 'PASS' : 'FAIL'}`);
+		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored with fsync ${o.fsync ? 'on' : 'off'}: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s; with fsync ${otherFsync} ${Math.round(other.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 && other.lost === 0 ? 'PASS' : 'FAIL'}`);
 		if ((max.otherCpuPct ?? 0) > 25 || (kill.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
 
 		const metrics: Metrics = {
@@ -249,6 +266,12 @@ async function main() {
 			external_restart_s: round(restartS, 1),
 			external_seq_gaps: max.gaps,
 			external_after_kill_seq_gaps: kill.gaps,
+			// fsync as in the phases above (1 on, 0 off), and the full-speed phase with the other setting.
+			external_fsync_on: o.fsync ? 1 : 0,
+			[`external_readings_per_s_fsync_${otherFsync}`]: round(other.storedPerS, 0),
+			[`external_lost_readings_fsync_${otherFsync}`]: other.lost,
+			[`external_apps_cpu_us_per_reading_fsync_${otherFsync}`]: round(other.appCpuUsPerReading, 1),
+			[`external_postgres_cpu_us_per_reading_fsync_${otherFsync}`]: round(other.pgCpuUsPerReading, 1),
 			external_mosquitto_drop_warnings: droppedByBroker,
 			external_generator_cpu_pct: pct(max.result.generatorCpuPct),
 			external_mosquitto_cpu_pct: pct(max.result.serverCpuPct),
@@ -264,7 +287,7 @@ async function main() {
 			mosquitto_generator_cpu_pct: pct(bareResult?.generatorCpuPct),
 			mosquitto_broker_cpu_pct: pct(bareResult?.serverCpuPct)
 		};
-		const file = await writeResults('ingest-external', { publishers: o.publishers, duration_s: o.durationS, window: o.window, postgres: pg.version }, metrics);
+		const file = await writeResults('ingest-external', { publishers: o.publishers, duration_s: o.durationS, window: o.window, postgres: pg.version, fsync: o.fsync ? 'on' : 'off' }, metrics);
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
 		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
@@ -282,6 +305,19 @@ async function printStatements(db: Database, readings: number) {
 	for (const r of rows) {
 		console.log(`  ${r.ms.toFixed(0).padStart(7)} ms  ${((r.ms * 1000) / Math.max(1, readings)).toFixed(1).padStart(5)} µs/reading  ${String(r.calls).padStart(6)} calls  ${Math.round(r.rows / Math.max(1, r.calls)).toString().padStart(6)} rows/call  ${Math.round(r.blks / Math.max(1, r.calls)).toString().padStart(6)} blocks/call  ${r.query.slice(0, 150)}`);
 	}
+}
+
+/** PostgreSQL's fsync (a reloadable setting), with synchronous_commit at its default (on). */
+async function setFsync(db: Database, on: boolean) {
+	await db.exec(`alter system set fsync = ${on ? 'on' : 'off'}`);
+	await db.query('select pg_reload_conf()');
+	// The reload is asynchronous: wait until new sessions see it (the instances' pools reuse theirs, which reload at their next command).
+	for (let i = 0; i < 50; i++) {
+		const [row] = await db.query<{ fsync: string }>('show fsync');
+		if (row?.fsync === (on ? 'on' : 'off')) return;
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	throw new Error(`fsync did not become ${on ? 'on' : 'off'}`);
 }
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);

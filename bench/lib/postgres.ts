@@ -2,7 +2,7 @@
 // package (installed when missing, via scripts/ensure-apt.sh), initdb in a temp dir
 // (as user `postgres` through runuser when we are root), pg_ctl start on a free
 // loopback port, and stop + delete afterwards.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -42,8 +42,12 @@ function postgresBinDir(): string | null {
 	return newest ? path.join(base, newest, 'bin') : null;
 }
 
-/** `settings`: more `-c name=value` server settings (e.g. shared_preload_libraries=pg_stat_statements). */
-export async function startPostgres(settings: string[] = []): Promise<ThrowawayPostgres> {
+/**
+ * `settings`: more `-c name=value` server settings (e.g. shared_preload_libraries=pg_stat_statements).
+ * `durable`: fsync on, as a deployment runs (synchronous_commit stays at its default,
+ * on); without it fsync is off (a throw-away server: nothing survives it anyway).
+ */
+export async function startPostgres(settings: string[] = [], options: { durable?: boolean } = {}): Promise<ThrowawayPostgres> {
 	if (!postgresBinDir()) {
 		const ensure = await run('bash', [path.join(ROOT, 'scripts/ensure-apt.sh'), '/usr/lib/postgresql/*/bin/postgres', 'postgresql'], {
 			timeoutMs: 300_000
@@ -71,6 +75,9 @@ export async function startPostgres(settings: string[] = []): Promise<ThrowawayP
 		}
 		const init = await asPg(path.join(bin, 'initdb'), ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres']);
 		if (init.code !== 0) throw new PostgresUnavailable(`initdb failed: ${(init.stderr || init.stdout).trim()}`);
+		// In postgresql.conf, not on the command line (which would outrank ALTER SYSTEM): a
+		// benchmark may switch it while the server runs (fsync is reloadable).
+		appendFileSync(`${dir}/data/postgresql.conf`, `\nfsync = ${options.durable ? 'on' : 'off'}\n`);
 		const port = await freePort();
 		started = true;
 		const start = await asPg(pgCtl, [
@@ -80,7 +87,7 @@ export async function startPostgres(settings: string[] = []): Promise<ThrowawayP
 			`${dir}/log`,
 			'-w',
 			'-o',
-			`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`,
+			`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`,
 			'start'
 		]);
 		if (start.code !== 0) {

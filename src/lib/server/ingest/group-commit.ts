@@ -1,11 +1,20 @@
 /**
+ * Called once an item's batch is written: `error` is undefined when it was, and then
+ * `result` is the item's; otherwise `error` is what the write threw.
+ */
+export type Settled<R> = (error: unknown, result?: R) => void;
+
+/**
  * Group commit (docs/architecture.md, "The realtime path"): when no write is running,
  * write at once; while one runs, gather what arrives and write it as the next batch.
  * One `setImmediate` before taking a batch lets the batch grow (measured: batches of
- * ~6 rows without it, ~1,200 with it). Every caller's promise settles with its batch.
+ * ~6 rows without it, ~1,200 with it). Every caller's promise (`add`) or callback
+ * (`enqueue`) settles with its batch.
  */
 export class GroupCommit<T, R = void> {
-	private pending: { item: T; resolve: (result: R) => void; reject: (err: unknown) => void }[] = [];
+	/** Items waiting for the next batch, and their callbacks (same index). */
+	private items: T[] = [];
+	private callbacks: Settled<R>[] = [];
 	private running = false;
 	private scheduled = false;
 	private idle: (() => void)[] = [];
@@ -25,15 +34,24 @@ export class GroupCommit<T, R = void> {
 	) {}
 
 	add(item: T): Promise<R> {
-		return new Promise((resolve, reject) => {
-			this.pending.push({ item, resolve, reject });
-			this.schedule();
-		});
+		return new Promise((resolve, reject) => this.enqueue(item, (error, result) => (error === undefined ? resolve(result as R) : reject(error))));
+	}
+
+	/**
+	 * `add` without a promise: the ingest of an external broker's messages (tens of
+	 * thousands a second) settles each by a callback, as a promise costs its creation,
+	 * its reaction job and, with async hooks on (SvelteKit's AsyncLocalStorage), a hook
+	 * call at each step (bench/README.md, "eleventh session"). `done` must not throw.
+	 */
+	enqueue(item: T, done: Settled<R>): void {
+		this.items.push(item);
+		this.callbacks.push(done);
+		this.schedule();
 	}
 
 	/** Resolves when everything added so far has been written (shutdown). */
 	flushed(): Promise<void> {
-		if (!this.running && !this.scheduled && this.pending.length === 0) return Promise.resolve();
+		if (!this.running && !this.scheduled && this.items.length === 0) return Promise.resolve();
 		return new Promise((resolve) => this.idle.push(resolve));
 	}
 
@@ -47,42 +65,56 @@ export class GroupCommit<T, R = void> {
 	}
 
 	private async run() {
-		const batch = this.pending.splice(0, this.maxBatch);
-		if (batch.length === 0) {
+		// The whole queue when it fits (the usual case: no copy), else its first maxBatch.
+		let items: T[];
+		let callbacks: Settled<R>[];
+		if (this.items.length <= this.maxBatch) {
+			items = this.items;
+			callbacks = this.callbacks;
+			this.items = [];
+			this.callbacks = [];
+		} else {
+			items = this.items.splice(0, this.maxBatch);
+			callbacks = this.callbacks.splice(0, this.maxBatch);
+		}
+		if (items.length === 0) {
 			for (const done of this.idle.splice(0)) done();
 			return;
 		}
 		this.running = true;
 		const t0 = performance.now();
 		try {
-			const outcomes = await this.writeIsolating(batch.map((b) => b.item));
+			await this.writeIsolating(items, callbacks);
 			this.stats.writeMs += performance.now() - t0;
 			this.stats.batches++;
-			this.stats.items += batch.length;
-			this.stats.lastBatch = batch.length;
-			this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
-			batch.forEach((b, i) => {
-				const outcome = outcomes[i]!;
-				if (outcome.ok) b.resolve(outcome.result);
-				else b.reject(outcome.error);
-			});
+			this.stats.items += items.length;
+			this.stats.lastBatch = items.length;
+			this.stats.maxBatch = Math.max(this.stats.maxBatch, items.length);
 		} finally {
 			this.running = false;
-			if (this.pending.length > 0) this.schedule();
+			if (this.items.length > 0) this.schedule();
 			else for (const done of this.idle.splice(0)) done();
 		}
 	}
 
-	/** One outcome per item: the batch's, or, when `isolate` says so, each half's in turn. */
-	private async writeIsolating(items: T[]): Promise<({ ok: true; result: R } | { ok: false; error: unknown })[]> {
+	/** Settles each item: with the batch's outcome, or, when `isolate` says so, each half's in turn. */
+	private async writeIsolating(items: T[], callbacks: Settled<R>[]): Promise<void> {
+		let results: R[];
 		try {
-			const results = await this.write(items);
-			return results.map((result) => ({ ok: true as const, result }));
-		} catch (error) {
-			if (items.length === 1 || !this.isolate(error)) return items.map(() => ({ ok: false as const, error }));
+			results = await this.write(items);
+		} catch (thrown) {
+			// `undefined` means success to a callback.
+			const error = thrown ?? new Error('the write failed');
+			if (items.length === 1 || !this.isolate(error)) {
+				for (const done of callbacks) done(error);
+				return;
+			}
 			this.stats.splits++;
 			const half = Math.ceil(items.length / 2);
-			return [...(await this.writeIsolating(items.slice(0, half))), ...(await this.writeIsolating(items.slice(half)))];
+			await this.writeIsolating(items.slice(0, half), callbacks.slice(0, half));
+			await this.writeIsolating(items.slice(half), callbacks.slice(half));
+			return;
 		}
+		for (let i = 0; i < callbacks.length; i++) callbacks[i]!(undefined, results[i]);
 	}
 }

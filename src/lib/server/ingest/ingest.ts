@@ -3,7 +3,7 @@ import { lookupDevice, setPumpState, setStatus, type DeviceInfo } from '../devic
 import { canPublish, type Principal, type PublishDecision } from '../mqtt/acl';
 import { parseTopic, type TopicRoute } from '../mqtt/topics';
 import { CommittedEvents } from '../events/committed';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, type Settled } from './group-commit';
 import { IngestMetrics } from './metrics';
 import {
 	MAX_PAYLOAD_BYTES,
@@ -76,6 +76,14 @@ function firstCopies(batch: readonly ReadingRow[]): boolean[] {
 		seen.add(key);
 		return true;
 	});
+}
+
+/** A promise's outcome to a callback (the rare paths: status, pump state, a refused write). */
+function settle(promise: Promise<Verdict>, done: Settled<Verdict>): void {
+	promise.then(
+		(verdict) => done(undefined, verdict),
+		(err: unknown) => done(err ?? new Error('the store failed'))
+	);
 }
 
 /**
@@ -215,53 +223,67 @@ export class Ingest {
 	 * (fewer objects surviving into the old generation, measured in the GC share).
 	 */
 	handle(principal: Principal | null, topic: string, payload: Buffer): Promise<Verdict> {
-		return this.guard(principal, () => this.route(principal, topic, payload));
+		return new Promise((resolve, reject) => this.receive(principal, topic, payload, (error, verdict) => (error === undefined ? resolve(verdict!) : reject(error))));
+	}
+
+	/**
+	 * `handle` with a callback instead of a promise, for an external broker's messages:
+	 * a stored reading takes no promise on its way (bench/README.md, "eleventh
+	 * session"). `done` is called once, with the verdict or the error of a failed
+	 * store, and must not throw.
+	 */
+	receive(principal: Principal | null, topic: string, payload: Buffer, done: Settled<Verdict>): void {
+		this.guard(principal, done, () => this.route(principal, topic, payload, done));
 	}
 
 	/** A bug must not escape into the broker's callback: it becomes a failed store (no PUBACK), counted as one. */
-	private guard(principal: Principal | null, step: () => Promise<Verdict>): Promise<Verdict> {
+	private guard(principal: Principal | null, done: Settled<Verdict>, step: () => void): void {
 		try {
-			return step();
+			step();
 		} catch (err) {
 			this.metrics.reject('store_failed', principal?.kind === 'device' ? principal.deviceId : null);
-			return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+			done(err instanceof Error ? err : new Error(String(err)));
 		}
 	}
 
-	private route(principal: Principal | null, topic: string, payload: Buffer): Promise<Verdict> {
+	private route(principal: Principal | null, topic: string, payload: Buffer, done: Settled<Verdict>): void {
 		this.metrics.messagesIn++;
 		const who = principal?.kind === 'device' ? principal.deviceId : null;
-		if (payload.length > MAX_PAYLOAD_BYTES) return this.rejected('oversized', who);
+		if (payload.length > MAX_PAYLOAD_BYTES) return done(undefined, this.reject('oversized', who));
 		const decision = principal ? this.decide(principal, topic) : { allow: true as const, route: this.routeOf(topic) };
-		if (!decision.allow) return this.rejected(decision.reason, who);
+		if (!decision.allow) return done(undefined, this.reject(decision.reason, who));
 		const route = decision.route;
 		// Development clients (anonymous) may use other topics; they are not ingested.
 		if (!route || route.family === 'alerts' || route.family === 'pump_cmd') {
-			return principal?.kind === 'anonymous' ? Promise.resolve('deliver') : this.rejected('unknown_topic', who);
+			return done(undefined, principal?.kind === 'anonymous' ? 'deliver' : this.reject('unknown_topic', who));
 		}
 		const known = this.cachedDevice(route.deviceId!);
 		if (known === undefined) {
-			return this.device(route.deviceId!).then((device) => this.guard(principal, () => this.fromDevice(device, route, topic, payload)));
+			this.device(route.deviceId!).then(
+				(device) => this.guard(principal, done, () => this.fromDevice(device, route, topic, payload, done)),
+				(err: unknown) => done(err ?? new Error('device lookup failed'))
+			);
+			return;
 		}
-		return this.fromDevice(known, route, topic, payload);
+		this.fromDevice(known, route, topic, payload, done);
 	}
 
-	private fromDevice(device: DeviceInfo | null, route: TopicRoute, topic: string, payload: Buffer): Promise<Verdict> {
-		if (!device || device.disabled || device.rwCode !== route.rwCode) return this.rejected('unknown_device', route.deviceId);
-		if (route.family === 'status') return this.storeStatus(device, payload);
+	private fromDevice(device: DeviceInfo | null, route: TopicRoute, topic: string, payload: Buffer, done: Settled<Verdict>): void {
+		if (!device || device.disabled || device.rwCode !== route.rwCode) return done(undefined, this.reject('unknown_device', route.deviceId));
+		if (route.family === 'status') return settle(this.storeStatus(device, payload), done);
 
 		let json: unknown;
 		try {
 			json = JSON.parse(payload.toString('utf8'));
 		} catch {
-			return this.rejected('bad_json', device.id);
+			return done(undefined, this.reject('bad_json', device.id));
 		}
 		const now = Date.now();
 		if (route.family === 'sensor_level') {
 			let p = quickSensorLevel(json);
 			if (!p) {
 				const parsed = sensorLevelSchema.safeParse(json);
-				if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
+				if (!parsed.success) return done(undefined, this.reject(reasonOf(parsed.error), device.id));
 				p = parsed.data;
 			}
 			// level = mounting height − distance (docs/domain.md, "Flood monitoring": no firmware change on re-mounting).
@@ -278,19 +300,19 @@ export class Ingest {
 				batteryV: p.bat ?? null,
 				clockSkew: skew
 			};
-			return this.stored(this.readings.add(row), { device, topic, payload, row }, now, ts);
+			return this.readings.enqueue(row, (error, fresh) => this.written(error, fresh!, device, topic, payload, row, now, done));
 		}
 		if (route.family === 'panic') {
 			const parsed = panicSchema.safeParse(json);
-			if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
+			if (!parsed.success) return done(undefined, this.reject(reasonOf(parsed.error), device.id));
 			const { ts, skew } = resolveTimestamp(parsed.data.ts, now, this.futureMs, this.maxAgeMs);
 			const row: PanicRow = { deviceId: device.id, rwId: device.rwId, boot: parsed.data.boot ?? 0, seq: parsed.data.seq, ts, clockSkew: skew };
-			return this.stored(this.panics.add(row), { device, topic, payload, row }, now, ts);
+			return this.panics.enqueue(row, (error, fresh) => this.written(error, fresh!, device, topic, payload, row, now, done));
 		}
 		const parsed = pumpStateSchema.safeParse(json);
-		if (!parsed.success) return this.rejected(reasonOf(parsed.error), device.id);
-		if (device.kind !== 'pump') return this.rejected('forbidden_topic', device.id);
-		return this.storePumpState(device, parsed.data.on, now);
+		if (!parsed.success) return done(undefined, this.reject(reasonOf(parsed.error), device.id));
+		if (device.kind !== 'pump') return done(undefined, this.reject('forbidden_topic', device.id));
+		settle(this.storePumpState(device, parsed.data.on, now), done);
 	}
 
 	private async storeStatus(device: DeviceInfo, payload: Buffer): Promise<Verdict> {
@@ -313,54 +335,49 @@ export class Ingest {
 	}
 
 	/**
-	 * Delivered once written (new or a duplicate); a failed write is counted and
-	 * rethrown (no PUBACK: the device, or the external broker, sends it again). A
-	 * message the database refuses for its data DEAD_LETTER_AFTER times is kept in
-	 * ingest_dead_letter instead and delivered, so it does not come back forever.
+	 * A reading's or panic's group commit settled: delivered once written (new or a
+	 * duplicate); a failed write is counted and passed on (no PUBACK: the device, or
+	 * the external broker, sends it again), see `refused`.
 	 */
-	private stored(
-		write: Promise<boolean>,
-		message: { device: DeviceInfo; topic: string; payload: Buffer; row: { boot: number; seq: number } },
+	private written(
+		error: unknown,
+		fresh: boolean,
+		device: DeviceInfo,
+		topic: string,
+		payload: Buffer,
+		row: { boot: number; seq: number; ts: Date },
 		now: number,
-		ts: Date
-	): Promise<Verdict> {
-		return write.then(
-			(fresh) => {
-				this.count(fresh, now, ts);
-				// The key is built only while some message is being refused (a rare state), not per reading.
-				if (this.refusals.size > 0) this.refusals.delete(readingKey(message.device.id, message.row.boot, message.row.seq));
-				return 'deliver';
-			},
-			(err: unknown) => {
-				this.metrics.reject('store_failed', message.device.id);
-				if (!isDataError(err)) throw err;
-				const key = readingKey(message.device.id, message.row.boot, message.row.seq);
-				const attempts = (this.refusals.get(key) ?? 0) + 1;
-				if (attempts < DEAD_LETTER_AFTER) {
-					this.refusals.set(key, attempts);
-					throw err;
-				}
-				this.refusals.delete(key);
-				return realtimeOf(this.db)
-					.query(`insert into ingest_dead_letter (rw_id, device_id, topic, payload, error, attempts) values ($1, $2, $3, $4, $5, $6)`, [
-						message.device.rwId,
-						message.device.id,
-						message.topic,
-						message.payload,
-						String(err instanceof Error ? err.message : err).slice(0, 2000),
-						attempts
-					])
-					.then((): Verdict => {
-						this.metrics.deadLetters++;
-						this.log(`ingest: ${message.topic} refused ${attempts} times (${String(err)}); kept in ingest_dead_letter and acknowledged`);
-						return 'deliver';
-					});
-			}
-		);
+		done: Settled<Verdict>
+	): void {
+		if (error !== undefined) return settle(this.refused(error, device, topic, payload, row), done);
+		this.count(fresh, now, row.ts);
+		// The key is built only while some message is being refused (a rare state), not per reading.
+		if (this.refusals.size > 0) this.refusals.delete(readingKey(device.id, row.boot, row.seq));
+		done(undefined, 'deliver');
 	}
 
-	private rejected(reason: RejectReason, device: string | null): Promise<Verdict> {
-		return Promise.resolve(this.reject(reason, device));
+	/**
+	 * A failed write: rethrown, except that a message the database refuses for its data
+	 * DEAD_LETTER_AFTER times is kept in ingest_dead_letter instead and delivered, so it
+	 * does not come back forever.
+	 */
+	private async refused(err: unknown, device: DeviceInfo, topic: string, payload: Buffer, row: { boot: number; seq: number }): Promise<Verdict> {
+		this.metrics.reject('store_failed', device.id);
+		if (!isDataError(err)) throw err;
+		const key = readingKey(device.id, row.boot, row.seq);
+		const attempts = (this.refusals.get(key) ?? 0) + 1;
+		if (attempts < DEAD_LETTER_AFTER) {
+			this.refusals.set(key, attempts);
+			throw err;
+		}
+		this.refusals.delete(key);
+		await realtimeOf(this.db).query(
+			`insert into ingest_dead_letter (rw_id, device_id, topic, payload, error, attempts) values ($1, $2, $3, $4, $5, $6)`,
+			[device.rwId, device.id, topic, payload, String(err instanceof Error ? err.message : err).slice(0, 2000), attempts]
+		);
+		this.metrics.deadLetters++;
+		this.log(`ingest: ${topic} refused ${attempts} times (${String(err)}); kept in ingest_dead_letter and acknowledged`);
+		return 'deliver';
 	}
 
 	private count(fresh: boolean, now: number, ts: Date) {

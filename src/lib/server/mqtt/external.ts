@@ -128,8 +128,10 @@ export function connectExternalBroker(options: ExternalBrokerOptions): ExternalB
 		if (client.connected && client.stream.writable) client.stream.write(bytes);
 	}, release);
 
+	// By callback, not promise: no promise per message on the way to the PUBACK.
 	const store = (topic: string, payload: Buffer, done: () => void, attempt = 0): void => {
-		options.ingest.handle(null, topic, payload).then(done, (err: unknown) => {
+		options.ingest.receive(null, topic, payload, (err) => {
+			if (err === undefined) return done();
 			if (closing) return;
 			storeRetries++;
 			const wait = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.min(attempt, 10));
