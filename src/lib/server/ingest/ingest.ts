@@ -250,9 +250,12 @@ export class Ingest {
 		this.metrics.messagesIn++;
 		const who = principal?.kind === 'device' ? principal.deviceId : null;
 		if (payload.length > MAX_PAYLOAD_BYTES) return done(undefined, this.reject('oversized', who));
-		const decision = principal ? this.decide(principal, topic) : { allow: true as const, route: this.routeOf(topic) };
-		if (!decision.allow) return done(undefined, this.reject(decision.reason, who));
-		const route = decision.route;
+		let route: TopicRoute | null;
+		if (principal) {
+			const decision = this.decide(principal, topic);
+			if (!decision.allow) return done(undefined, this.reject(decision.reason, who));
+			route = decision.route;
+		} else route = this.routeOf(topic);
 		// Development clients (anonymous) may use other topics; they are not ingested.
 		if (!route || route.family === 'alerts' || route.family === 'pump_cmd') {
 			return done(undefined, principal?.kind === 'anonymous' ? 'deliver' : this.reject('unknown_topic', who));

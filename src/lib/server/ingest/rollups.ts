@@ -38,31 +38,50 @@ export class Rollups {
 	/** Adds the new readings of one stored batch (duplicates already left out). */
 	add(batchAt: string, rows: ReadingRow[]): void {
 		this.batches.push(batchAt);
+		// Each device's span, last-seen and current minute, found once per device and batch
+		// rather than by a built key per reading (a batch holds many readings of each device).
+		const memos = new Map<string, DeviceMemo>();
 		for (const r of rows) {
 			const ts = r.ts.getTime();
-			addToSpan(this.spans, r, ts);
-			const seen = this.seen.get(r.deviceId);
-			if (!seen) this.seen.set(r.deviceId, { ts, battery: r.batteryV });
-			else if (ts >= seen.ts) {
+			let memo = memos.get(r.deviceId);
+			if (!memo) {
+				let seen = this.seen.get(r.deviceId);
+				if (!seen) this.seen.set(r.deviceId, (seen = { ts: -Infinity, battery: null }));
+				memo = { seen, boot: r.boot, span: spanOf(this.spans, r, ts), bucket: NaN, agg: null };
+				memos.set(r.deviceId, memo);
+			} else if (memo.boot !== r.boot) {
+				memo.boot = r.boot;
+				memo.span = spanOf(this.spans, r, ts);
+			} else addToSpan(memo.span, r, ts);
+			const seen = memo.seen;
+			if (ts >= seen.ts) {
 				seen.ts = ts;
 				seen.battery = r.batteryV ?? seen.battery;
 			}
 			if (r.levelCm === null) continue;
+			const level = r.levelCm;
 			const bucket = ts - (ts % 60_000);
-			const key = `${r.deviceId}\u0000${bucket}`;
-			const agg = this.minutes.get(key);
-			if (agg) {
-				// fold() for one reading, without an object per row (this runs for every reading).
-				const level = r.levelCm;
-				if (level < agg.min) agg.min = level;
-				if (level > agg.max) agg.max = level;
-				agg.sum += level;
-				agg.n++;
-				if (ts >= agg.lastTs) {
-					agg.last = level;
-					agg.lastTs = ts;
+			let agg = memo.bucket === bucket ? memo.agg : null;
+			if (!agg) {
+				const key = `${r.deviceId}\u0000${bucket}`;
+				agg = this.minutes.get(key) ?? null;
+				memo.bucket = bucket;
+				if (!agg) {
+					memo.agg = { deviceId: r.deviceId, rwId: r.rwId, bucket, min: level, max: level, sum: level, n: 1, last: level, lastTs: ts };
+					this.minutes.set(key, memo.agg);
+					continue;
 				}
-			} else this.minutes.set(key, { deviceId: r.deviceId, rwId: r.rwId, bucket, min: r.levelCm, max: r.levelCm, sum: r.levelCm, n: 1, last: r.levelCm, lastTs: ts });
+				memo.agg = agg;
+			}
+			// fold() for one reading, without an object per row (this runs for every reading).
+			if (level < agg.min) agg.min = level;
+			if (level > agg.max) agg.max = level;
+			agg.sum += level;
+			agg.n++;
+			if (ts >= agg.lastTs) {
+				agg.last = level;
+				agg.lastTs = ts;
+			}
 		}
 	}
 
@@ -295,18 +314,31 @@ interface Span {
 	lastTs: number;
 }
 
-function addToSpan(spans: Map<string, Span>, r: ReadingRow, ts: number): void {
+/** The device's span for the reading's boot, the reading added to it (a new span when there is none). */
+function spanOf(spans: Map<string, Span>, r: ReadingRow, ts: number): Span {
 	const key = `${r.deviceId}\u0000${r.boot}`;
-	const span = spans.get(key);
-	if (!span) {
-		spans.set(key, { deviceId: r.deviceId, rwId: r.rwId, boot: r.boot, firstSeq: r.seq, lastSeq: r.seq, received: 1, firstTs: ts, lastTs: ts });
-		return;
-	}
+	let span = spans.get(key);
+	if (!span) spans.set(key, (span = { deviceId: r.deviceId, rwId: r.rwId, boot: r.boot, firstSeq: r.seq, lastSeq: r.seq, received: 1, firstTs: ts, lastTs: ts }));
+	else addToSpan(span, r, ts);
+	return span;
+}
+
+function addToSpan(span: Span, r: ReadingRow, ts: number): void {
 	if (r.seq < span.firstSeq) span.firstSeq = r.seq;
 	if (r.seq > span.lastSeq) span.lastSeq = r.seq;
 	span.received++;
 	if (ts < span.firstTs) span.firstTs = ts;
 	if (ts > span.lastTs) span.lastTs = ts;
+}
+
+/** What `Rollups.add` found for a device in the batch at hand. */
+interface DeviceMemo {
+	seen: Seen;
+	boot: number;
+	span: Span;
+	/** The minute of `agg` (NaN: none yet). */
+	bucket: number;
+	agg: Aggregate | null;
 }
 
 function foldSpan(into: Span, more: Span): void {
