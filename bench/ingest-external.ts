@@ -1,7 +1,8 @@
-// `npm run bench:ingest-external [-- --publishers 100 --duration 8 --window 32 --devices 100]`
+// `npm run bench:ingest-external [-- --publishers 100 --duration 8 --window 32 --fsync on|off]`
 //
 // Scale-out ingest (README "External broker"): a throw-away PostgreSQL and Mosquitto
-// (Debian, started here with the config `npm run mosquitto:config` writes), two app
+// (Debian, started here with the config `npm run mosquitto:config` writes; PostgreSQL
+// with fsync off unless --fsync on, as a deployment runs), two app
 // instances of the built app with DATABASE_URL + MQTT_URL, and the raw-socket QoS 1
 // generator of bench:ingest (its own process) at full speed against Mosquitto.
 //   1. full speed: readings stored per second, counted in the database; then every
@@ -43,7 +44,7 @@ function options() {
 			duration: { type: 'string', default: '8' },
 			window: { type: 'string', default: '32' },
 			warmup: { type: 'string', default: '1' },
-			// PostgreSQL's fsync in the measured phases (the target's figure); phase 3 runs with the other setting.
+			// PostgreSQL's fsync in phases 1 and 2 (the target's figure; off, as the figures since the first session); phase 3 runs with the other setting.
 			fsync: { type: 'string', default: 'off' },
 			// The instances run under `--cpu-prof`: the full-speed phase only, each thread's self time printed, no JSON written.
 			profile: { type: 'boolean', default: false },
