@@ -66,4 +66,20 @@ describe('gap reporting (embedded broker)', () => {
 		expect(await missedReadings(db)).toEqual([]);
 		expect(await getDevice(db, officer, 'g-wl-01')).toMatchObject({ missed_readings: 0, missed_since: null });
 	});
+
+	it('counts the readings of one device that share a batch, across two boots, each once', async () => {
+		const client = await connect('g-wl-02');
+		// Sent without waiting for PUBACKs, boots interleaved: they meet in the same group
+		// commits. Boot 3 skips seq 50; boot 4 sends 1..60.
+		const sends: Promise<unknown>[] = [];
+		for (let seq = 1; seq <= 100; seq++) {
+			if (seq !== 50) sends.push(send(client, 'g-wl-02', seq, 3, '2026-12-06T03:00:00.000Z'));
+			if (seq <= 60) sends.push(send(client, 'g-wl-02', seq, 4, '2026-12-06T03:00:00.000Z'));
+		}
+		const batchesBefore = ingest.readings.stats.batches;
+		await Promise.all(sends);
+		await ingest.flush();
+		expect(ingest.readings.stats.batches - batchesBefore).toBeLessThan(sends.length);
+		expect((await missedReadings(db)).map((g) => [g.deviceId, g.missed])).toEqual([['g-wl-02', 1]]);
+	});
 });
