@@ -288,6 +288,19 @@ describe('flood level changes', () => {
 		await writeFloodNotifications(db, { ...change, oldSiaga: 4, newSiaga: 1 });
 		expect((await kinds()).slice(2).map((r) => r.user_id).sort()).toEqual([rt1a.id, rt1b.id].sort());
 	});
+
+	it.runIf(!process.env.DATABASE_URL)('are written in one message: PGlite\'s session is not held across a round trip to the main thread', async () => {
+		const residents = [await makeMember(db, rw, 'resident', { rtIndex: 1 }), await makeMember(db, rw, 'resident', { rtIndex: 1 })];
+		const change = { rwId: rw.id, rtId: rw.rts[1]!.id, deviceId: 'flood-rt2', deviceName: 'Kali RT 2', severity: 'major' as const, levelCm: 150, at: new Date().toISOString() };
+		await db.sessionStats!(true);
+		const told = await writeFloodNotifications(db, { ...change, oldSiaga: 4, newSiaga: 2 });
+		const stats = await db.sessionStats!(true);
+		expect(Object.keys(stats.holds)).toEqual(['normal query']);
+		expect(stats.holds['normal query']!.count).toBe(1);
+		const rows = await db.query<{ user_id: string }>(`select user_id from notification where kind = 'flood.raised' and params->>'device' = 'flood-rt2'`);
+		expect(told).toBe(rows.length);
+		expect(rows.map((r) => r.user_id)).toEqual(expect.arrayContaining(residents.map((r) => r.id)));
+	});
 });
 
 async function subIds(subs: FakeSubscription[]): Promise<string[]> {

@@ -39,12 +39,28 @@ export function notifyStatement(
 ): Statement | null {
 	const unique = [...new Set(userIds)];
 	if (unique.length === 0) return null;
+	return notifyWhomStatement(rwId, { text: 'select unnest($5::uuid[])', params: [unique] }, kind, params, link);
+}
+
+/**
+ * `notify` for the users a query chooses (`whom.text`: one column of distinct user
+ * ids, its parameters numbered from $5), in one statement. Its one row, when it
+ * notified anyone, says how many (`n`); call `wakePushSenders()` once it has committed.
+ */
+export function notifyWhomStatement(
+	rwId: string,
+	whom: { text: string; params: unknown[] },
+	kind: string,
+	params: Record<string, string | number>,
+	link: string
+): Statement {
 	return {
 		text: `with written as (
-		   insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from unnest($5::uuid[]) as u returning 1
-		 )
-		 select pg_notify('${PUSH_CHANNEL}', '') from (select 1 from written limit 1) w`,
-		params: [rwId, kind, JSON.stringify(params), link, unique]
+		   insert into notification (rw_id, user_id, kind, params, link) select $1, u, $2, $3::text::jsonb, $4 from (${whom.text}) as whom(u) returning 1
+		 ),
+		 counted as (select count(*)::int as n from written)
+		 select n, pg_notify('${PUSH_CHANNEL}', '') from counted where n > 0`,
+		params: [rwId, kind, JSON.stringify(params), link, ...whom.params]
 	};
 }
 

@@ -1,6 +1,7 @@
 import type { LevelChange } from '../alarms/service';
 import type { Database } from '../db';
-import { notify } from '../notifications';
+import { notifyWhomStatement } from '../notifications';
+import { wakePushSenders } from './wake';
 
 /** The notification kind of a level change: up, down (still raised), back to normal. */
 export function floodKind(change: Pick<LevelChange, 'oldSiaga' | 'newSiaga'>): 'flood.raised' | 'flood.lowered' | 'flood.cleared' {
@@ -16,18 +17,21 @@ export function floodKind(change: Pick<LevelChange, 'oldSiaga' | 'newSiaga'>): '
 export async function writeFloodNotifications(db: Database, change: LevelChange): Promise<number> {
 	const worst = Math.min(change.oldSiaga, change.newSiaga);
 	if (worst === 4) return 0;
-	return db.transaction(async (tx) => {
-		const rows = await tx.query<{ user_id: string }>(
-			`select distinct m.user_id from membership m join app_user u on u.id = m.user_id
-			   left join push_preference p on p.user_id = m.user_id
-			  where m.rw_id = $1 and ($2::uuid is null or m.rt_id = $2) and m.role in ('resident', 'rt_head')
-			    and u.disabled_at is null and coalesce(p.flood_min_siaga, 3) >= $3`,
-			[change.rwId, change.rtId, worst]
-		);
-		const params = { device: change.deviceId, name: change.deviceName, siaga: change.newSiaga, level: change.levelCm ?? '' };
-		await notify(tx, change.rwId, rows.map((r) => r.user_id), floodKind(change), params, '/banjir');
-		return rows.length;
-	});
+	// One statement, so one message: on PGlite the session is held only while it runs
+	// (an interactive transaction held it across two round trips to the main thread).
+	const whom = {
+		text: `select distinct m.user_id from membership m join app_user u on u.id = m.user_id
+		   left join push_preference p on p.user_id = m.user_id
+		  where m.rw_id = $5 and ($6::uuid is null or m.rt_id = $6) and m.role in ('resident', 'rt_head')
+		    and u.disabled_at is null and coalesce(p.flood_min_siaga, 3) >= $7`,
+		params: [change.rwId, change.rtId, worst]
+	};
+	const params = { device: change.deviceId, name: change.deviceName, siaga: change.newSiaga, level: change.levelCm ?? '' };
+	const statement = notifyWhomStatement(change.rwId, whom, floodKind(change), params, '/banjir');
+	const [written] = await db.query<{ n: number }>(statement.text, statement.params);
+	if (!written) return 0;
+	wakePushSenders();
+	return written.n;
 }
 
 /**

@@ -143,27 +143,49 @@ const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()
 
 /**
  * Against the registry (all RTs of the RW, through definer functions): a NIK not yet
- * registered, and a KK already registered only at the same house. Three reads, sent
- * together (`registryReads`), judged by `planFrom`.
+ * registered, and a KK already registered only at the same house. Read a page of
+ * `PLAN_PAGE` hashes per message (`run`: one batch), judged together by `planFrom`:
+ * on PGlite each message holds the one session while it runs, and the 10,000 NIKs of
+ * a large sheet read at once held it ~90–130 ms (bench/README.md, "eleventh session").
  */
-function registryReads(user: SessionUser, local: LocalCheck): Statement[] {
-	return [
-		{ text: 'select app.registered_niks($1, $2) as h', params: [user.rwId, local.nikHashes] },
-		{
-			text: `select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
-			   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
-			params: [user.rwId, local.kkHashes]
-		},
-		// Registered KKs (at the user's own houses: RLS lets them read their people) that
-		// already have a head; only asked when a row is a head.
-		{
-			text: `select distinct household_id from resident
-			  where $3::boolean and household_id in (select household_id from app.registered_kks($1, $2))
-			    and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
-			params: [user.rwId, local.kkHashes, local.valid.some((r) => isActiveHead(r.resident))]
-		}
-	];
+async function readRegistry(run: (statements: Statement[]) => Promise<unknown[][]>, user: SessionUser, local: LocalCheck): Promise<unknown[][]> {
+	const niks: unknown[] = [];
+	const kks: unknown[] = [];
+	const heads: unknown[] = [];
+	const anyHead = local.valid.some((r) => isActiveHead(r.resident));
+	for (let i = 0; i < local.nikHashes.length; i += PLAN_PAGE) {
+		const [page] = await run([{ text: 'select app.registered_niks($1, $2) as h', params: [user.rwId, local.nikHashes.slice(i, i + PLAN_PAGE)] }]);
+		niks.push(...page!);
+	}
+	for (let i = 0; i < local.kkHashes.length; i += PLAN_PAGE) {
+		const page = local.kkHashes.slice(i, i + PLAN_PAGE);
+		const [households, headed] = await run([
+			{
+				text: `select k.kk_hash, k.household_id, k.house_id, h.rt_id, h.block, h.number
+				   from app.registered_kks($1, $2) k left join house h on h.id = k.house_id`,
+				params: [user.rwId, page]
+			},
+			// Registered KKs (at the user's own houses: RLS lets them read their people) that
+			// already have a head; only asked when a row is a head.
+			{
+				text: `select distinct household_id from resident
+				  where $3::boolean and household_id in (select household_id from app.registered_kks($1, $2))
+				    and relation = 'kepala_keluarga' and status in ('permanent', 'temporary')`,
+				params: [user.rwId, page, anyHead]
+			}
+		]);
+		kks.push(...households!);
+		heads.push(...headed!);
+	}
+	return [niks, kks, heads];
 }
+
+/**
+ * NIK or KK hashes per message of `readRegistry`: one page of NIKs costs PGlite
+ * ~2–4 ms, one page of KKs (two reads) about as much (bench/README.md, "eleventh
+ * session").
+ */
+export const PLAN_PAGE = 250;
 
 type RegisteredKk = { kk_hash: string; household_id: string; house_id: string; rt_id: string; block: string; number: string };
 
@@ -338,11 +360,30 @@ function chunkStatements(
  * written (a foreign key check as a sequential scan), so each chunk of a large import
  * took longer than the one before (0.1 s at first, 4.5 s after 575 of 1,500 rows, in
  * import-upload.test.ts). A large import therefore analyzes these tables whenever the
- * rows it wrote have doubled since (`ANALYZE_FIRST` rows at first), each table in a
- * message of its own, and once more at its end.
+ * rows it wrote have doubled since (`ANALYZE_FIRST` rows at first), and the import job
+ * once more at its end.
+ *
+ * Each message is short, as PGlite's one session is held while it runs (ANALYZE of
+ * all of `resident` at 10,000 rows took 40–60 ms, bench/README.md, "eleventh
+ * session"). `sizes` (during an import, for those cached plans, which need only the
+ * tables' sizes): each table's size and row count from a sample of 300 rows, with
+ * the statistics of its first column only (a key, which no plan estimates from).
+ * `full` (after it): each column of each table in a statement of its own.
  */
-export async function analyzeRegistry(db: Database): Promise<void> {
-	for (const table of REGISTRY_TABLES) await db.query(`analyze ${table}`);
+export async function analyzeRegistry(db: Database, depth: 'sizes' | 'full' = 'full'): Promise<void> {
+	const columns = await db.query<{ t: string; c: string }>(
+		`select c.relname as t, a.attname as c from pg_attribute a join pg_class c on c.oid = a.attrelid
+		  where c.relnamespace = 'public'::regnamespace and c.relname::text = any ($1::text[]) and a.attnum > 0 and not a.attisdropped
+		  order by array_position($1::text[], c.relname::text), a.attnum`,
+		[REGISTRY_TABLES]
+	);
+	const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+	for (const [i, { t, c }] of columns.entries()) {
+		if (depth === 'full') await db.query(`analyze ${quoted(t)} (${quoted(c)})`);
+		else if (i === 0 || columns[i - 1]!.t !== t) {
+			await db.batch([{ text: `select set_config('default_statistics_target', '1', true)` }, { text: `analyze ${quoted(t)} (${quoted(c)})` }]);
+		}
+	}
 }
 
 const REGISTRY_TABLES = ['house', 'household', 'resident', 'resident_name_word', 'import_write'];
@@ -423,7 +464,7 @@ export async function commitRows(
 	};
 	if (local.valid.length <= CHUNK) {
 		return withUser(db, claimsOf(user), async (tx) => {
-			const plan = planFrom(local, await batchIn(tx, registryReads(user, local)));
+			const plan = planFrom(local, await readRegistry((statements) => batchIn(tx, statements), user, local));
 			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
 			const written = chunkStatements(rwId, null, plan.rows, plan.householdOf, sealedKk, sealedNik);
 			await batchIn(tx, written.statements);
@@ -432,7 +473,7 @@ export async function commitRows(
 		});
 	}
 	// Checked again by each chunk's constraints: a NIK or KK registered meanwhile fails its chunk.
-	const plan = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
+	const plan = planFrom(local, await readRegistry((statements) => batchAsUser(db, claimsOf(user), statements), user, local));
 	if (plan.errors.length > 0) return { ok: false, errors: plan.errors };
 	const importId = randomUUID();
 	const total = plan.rows.length;
@@ -446,7 +487,7 @@ export async function commitRows(
 			households += written.newHouseholds.size;
 			const done = Math.min(total, start + CHUNK);
 			if (done < total && done - analyzedAt >= Math.max(ANALYZE_FIRST, analyzedAt)) {
-				await analyzeRegistry(db);
+				await analyzeRegistry(db, 'sizes');
 				analyzedAt = done;
 			}
 			onProgress(done, total);
@@ -469,7 +510,7 @@ export async function commitRows(
 /** The dry run: every row checked, nothing written. */
 export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
 	const local = await checkLocally(db, keys, user, raw);
-	const { rows, errors, newHouseholds } = planFrom(local, await batchAsUser(db, claimsOf(user), registryReads(user, local)));
+	const { rows, errors, newHouseholds } = planFrom(local, await readRegistry((statements) => batchAsUser(db, claimsOf(user), statements), user, local));
 	return { rows, errors, newHouseholds };
 }
 
