@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { piiKeysFrom } from '../../src/lib/server/crypto/pii';
 import { realtimeOf } from '../../src/lib/server/db';
-import type { Database } from '../../src/lib/server/db/types';
-import { commitRows, IMPORT_CHUNK_ROWS, removeAbandonedImports } from '../../src/lib/server/registry/registration';
+import type { Database, Statement } from '../../src/lib/server/db/types';
+import { analyzeRegistry, commitRows, dryRun, IMPORT_CHUNK_ROWS, PLAN_PAGE, removeAbandonedImports } from '../../src/lib/server/registry/registration';
 import { freshDatabase } from '../factories/db';
 import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 import { newKk, residentRow } from '../factories/registry';
@@ -21,6 +21,20 @@ const rows = (n: number, prefix: string) => {
 		residentRow(i + 2, { kk: kks[Math.floor(i / 2)]!, rt: '1', name: `${prefix} ${i}`, house_number: `${prefix.slice(0, 3)}${Math.floor(i / 2)}`, relation: i % 2 ? 'lainnya' : 'kepala_keluarga' })
 	);
 };
+
+/** The database, with each message sent to it recorded in `sent` (a query as a batch of one). */
+function recording(sent: Statement[][]): Database {
+	return {
+		kind: db.kind,
+		realtime: db.realtime,
+		query: (text, params) => (sent.push([{ text, params }]), db.query(text, params)),
+		exec: (text) => db.exec(text),
+		transaction: (fn) => db.transaction(fn),
+		batch: (statements) => (sent.push(statements), db.batch(statements)),
+		ping: () => db.ping(),
+		close: () => db.close()
+	};
+}
 
 beforeAll(async () => {
 	db = await freshDatabase();
@@ -43,6 +57,42 @@ describe('a large import in short transactions', () => {
 		expect(seen.every((n) => n < 1200)).toBe(true);
 		expect(await count('select 1 from import_write')).toBe(0);
 		expect(await count(`select 1 from audit_log where action = 'registry.import' and detail->>'residents' = '1200'`)).toBe(1);
+		// Analyzed for its sizes on the way (after 500 and 1,000 rows): the planner knows the table grew.
+		const [resident] = await db.query<{ n: number }>(`select reltuples::int as n from pg_class where oid = 'resident'::regclass`);
+		expect(resident!.n).toBeGreaterThanOrEqual(1000);
+	});
+
+	it('reads the registry for its plan in pages of PLAN_PAGE hashes, and finds a registered NIK or KK on any page', async () => {
+		const early = rows(2, 'Terdaftar');
+		expect(await commitRows(db, keys, admin, early)).toMatchObject({ ok: true, residents: 2 });
+		const sheet = rows(2 * PLAN_PAGE + 10, 'Halaman');
+		// Last row: a NIK registered before. The one before it: a new person in a KK registered elsewhere.
+		const last = sheet.length - 1;
+		sheet[last] = { ...sheet[last]!, values: { ...sheet[last]!.values, nik: early[0]!.values.nik, birth_date: early[0]!.values.birth_date, relation: 'lainnya' } };
+		sheet[last - 1] = { ...sheet[last - 1]!, values: { ...sheet[last - 1]!.values, kk: early[1]!.values.kk, relation: 'lainnya' } };
+		const sent: Statement[][] = [];
+		const plan = await dryRun(recording(sent), keys, admin, sheet);
+		expect(plan.errors).toEqual([
+			{ line: sheet[last - 1]!.line, field: 'kk', message: 'errors.kk_other_house' },
+			{ line: sheet[last]!.line, field: 'nik', message: 'errors.nik_registered' }
+		]);
+		const reads = sent.flat().filter((s) => /app\.registered_(niks|kks)/.test(s.text));
+		expect(reads.filter((s) => s.text.includes('registered_niks'))).toHaveLength(Math.ceil(sheet.length / PLAN_PAGE));
+		expect(Math.max(...reads.map((s) => (s.params![1] as string[]).length))).toBe(PLAN_PAGE);
+		expect(await commitRows(db, keys, admin, sheet)).toMatchObject({ ok: false });
+		expect(await count(`select 1 from resident where name like 'Halaman %'`)).toBe(0);
+	});
+
+	it('analyzes after an import one column per statement, and every column has statistics again', async () => {
+		// The statistics an import's end makes: none left from before.
+		await db.exec(`delete from pg_statistic where starelid = 'resident'::regclass`);
+		const sent: Statement[][] = [];
+		await analyzeRegistry(recording(sent));
+		const analyzes = sent.flat().filter((s) => /^\s*analyze/i.test(s.text));
+		expect(analyzes.length).toBeGreaterThan(5);
+		for (const s of analyzes) expect(s.text).toMatch(/^analyze "\w+" \("\w+"\)$/);
+		const [columns] = await db.query<{ n: number }>(`select count(*)::int as n from pg_attribute where attrelid = 'resident'::regclass and attnum > 0 and not attisdropped`);
+		expect(await count(`select 1 from pg_stats where schemaname = 'public' and tablename = 'resident'`)).toBe(columns!.n);
 	});
 
 	it.runIf(!process.env.DATABASE_URL)('writes each chunk as one message: PGlite\'s session is never held across a round trip to the main thread', async () => {
