@@ -138,14 +138,14 @@ describe('spreadsheet import, step by step', () => {
 	});
 
 	it('writes nothing when the database fails in a later chunk, tells the user without internal details, and keeps the upload', async () => {
-		// 1,500 people: the commit writes them 1,000 at a time, and the database itself
-		// refuses one in the second chunk (a trigger standing in for a broken disk or a
-		// dropped connection), after the first chunk is written in the same transaction.
+		// 400 people: the commit writes them a chunk at a time, and the database itself
+		// refuses one in a later chunk (a trigger standing in for a broken disk or a
+		// dropped connection), after the chunks before it were written.
 		const secret = 'disk /dev/sdb1 failed at block 4711';
 		await db.exec(`create function t_refuse_gagal() returns trigger language plpgsql as $$
 			begin if new.name = 'Gagal Di Tengah' then raise exception '${secret}'; end if; return new; end $$`);
 		await db.exec('create trigger t_refuse_gagal before insert on resident for each row execute function t_refuse_gagal()');
-		const rows = Array.from({ length: 1500 }, (_, i) => person(newKk(), nikFor('1980-05-17', 'L'), i === 1200 ? 'Gagal Di Tengah' : `Massal ${i}`, String(100 + i)));
+		const rows = Array.from({ length: 400 }, (_, i) => person(newKk(), nikFor('1980-05-17', 'L'), i === 300 ? 'Gagal Di Tengah' : `Massal ${i}`, String(100 + i)));
 		const id = await upload('warga.csv', new TextEncoder().encode(csvOf(rows)));
 		const before = await db.query('select (select count(*) from resident) r, (select count(*) from household) h, (select count(*) from house) x');
 		const logged = vi.spyOn(console, 'error').mockImplementation(() => {});

@@ -134,10 +134,15 @@ export class Rollups {
 		this.batches = [];
 		this.inFlight = batches.length;
 		try {
-			// One message (on PGlite the session is not held across round trips to this
-			// thread, docs/architecture.md, "The database"). If some of these batches were
-			// recovered from the raw readings meanwhile (this instance could not flush for
-			// over a minute), adding them again would count them twice: the check fails
+			// Last-seen first, in a message of its own: it only moves a device's time
+			// forward, so writing it again (after a crash, or a failed write below) changes
+			// nothing, and on PGlite the sums' message holds the session a quarter less long
+			// (bench/README.md, "eleventh session").
+			if (seen.size > 0) await this.db.query(SEEN, seenParams(seen));
+			// The sums in one message (on PGlite the session is not held across round trips
+			// to this thread, docs/architecture.md, "The database"). If some of these batches
+			// were recovered from the raw readings meanwhile (this instance could not flush
+			// for over a minute), adding them again would count them twice: the check fails
 			// (40001), the whole write rolls back, and they are all left to recover().
 			await this.db.batch([
 				{
@@ -145,7 +150,7 @@ export class Rollups {
 					       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from deleted`,
 					params: [batches, batches.length]
 				},
-				aggregatesStatement([...minutes.values()], seen, [...spans.values()])
+				aggregatesStatement([...minutes.values()], [...spans.values()])
 			]);
 		} catch (err) {
 			if (isChangedSinceRead(err)) {
@@ -402,8 +407,20 @@ const upsertSums = (name: string, table: string, first: number) => {
 	   returning 1)`;
 };
 
-/** Minute sums, the hour sums made from them, last-seen and the seq spans, in one statement. */
-function aggregatesStatement(minutes: Aggregate[], seen: Map<string, Seen>, spans: Span[]): Statement {
+/** Each device's last-seen time, battery and (no status message yet) status, from $1 (ids), $2 (times, epoch ms), $3 (batteries). */
+const SEEN = `update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
+	        battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
+	   from unnest($1::text[], $2::bigint[], $3::real[]) as s(id, t, b)
+	  where d.id = s.id`;
+
+/** `SEEN`'s parameters, in one order of devices (two instances lock their rows in the same order). */
+function seenParams(seen: Map<string, Seen>): unknown[] {
+	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	return [devices.map(([id]) => id), devices.map(([, s]) => s.ts), devices.map(([, s]) => s.battery)];
+}
+
+/** Minute sums, the hour sums made from them and the seq spans, in one statement. */
+function aggregatesStatement(minutes: Aggregate[], spans: Span[]): Statement {
 	const hours = new Map<string, Aggregate>();
 	for (const m of minutes) {
 		const bucket = m.bucket - (m.bucket % 3_600_000);
@@ -428,20 +445,13 @@ function aggregatesStatement(minutes: Aggregate[], seen: Map<string, Seen>, span
 	const byKey = (a: Aggregate, b: Aggregate) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.bucket - b.bucket);
 	minutes.sort(byKey);
 	const hourList = [...hours.values()].sort(byKey);
-	const devices = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	spans.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.boot - b.boot));
 	return {
 		text: `with ${upsertSums('m', 'reading_minute', 1)}, ${upsertSums('h', 'reading_hour', 10)},
-		 seen as (
-		   update device d set last_seen_at = greatest(coalesce(d.last_seen_at, to_timestamp(s.t / 1000.0)), to_timestamp(s.t / 1000.0)),
-		          battery_v = coalesce(s.b, d.battery_v), status = ${STATUS_FROM_READING}
-		     from unnest($19::text[], $20::bigint[], $21::real[]) as s(id, t, b)
-		    where d.id = s.id
-		   returning 1),
 		 spans as (
 		   insert into device_seq_span (device_id, boot, rw_id, first_seq, last_seq, received, first_ts, last_ts)
 		   select d, b, r, f, l, n, to_timestamp(ft / 1000.0), to_timestamp(lt / 1000.0)
-		     from unnest($22::text[], $23::uuid[], $24::bigint[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::bigint[])
+		     from unnest($19::text[], $20::uuid[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[])
 		       as u(d, r, b, f, l, n, ft, lt)
 		    where exists (select 1 from device where device.id = u.d)
 		    order by d, b
@@ -451,9 +461,6 @@ function aggregatesStatement(minutes: Aggregate[], seen: Map<string, Seen>, span
 		params: [
 			...columns(minutes),
 			...columns(hourList),
-			devices.map(([id]) => id),
-			devices.map(([, s]) => s.ts),
-			devices.map(([, s]) => s.battery),
 			spans.map((x) => x.deviceId),
 			spans.map((x) => x.rwId),
 			spans.map((x) => x.boot),

@@ -238,10 +238,11 @@ async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw:
  * Rows per chunk of a large import: each chunk is one message to the database (one
  * implicit transaction), and progress is reported after each. On PGlite a chunk
  * holds the one session while the database writes it, and a sensor's acknowledgement
- * can wait that long: 25 rows cost ~10 ms of the database worker's CPU (bench/README.md,
- * "Administrative work in short holds").
+ * can wait that long: a row costs ~0.4 ms of the database worker's CPU, so 12 rows
+ * ~5 ms (25 held it 14 ms at the median and up to 64 ms under ingest load;
+ * bench/README.md, "eleventh session").
  */
-export const IMPORT_CHUNK_ROWS = 25;
+export const IMPORT_CHUNK_ROWS = 12;
 const CHUNK = IMPORT_CHUNK_ROWS;
 
 const RECORD_WRITES = `insert into import_write (import_id, rw_id, kind, row_id) select $1, $2, k, id from unnest($3::text[], $4::uuid[]) as t(k, id)`;
