@@ -5,9 +5,12 @@
 // (admin-load.ts), and what PGlite's session gate measured while they ran. With no
 // ingest competing for the cores, the hold times are the database's own work per
 // message, which decides how long a reading can wait behind administrative work.
+// It also prints the main thread's event-loop delay while the work ran (what the
+// work's JavaScript, checking and sealing rows, keeps other events waiting).
 // `--analyze-first`: ANALYZE the registry tables while they are (almost) empty
 // before the import, as the import job does after an RT's first small import.
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatSession, prepareAdminLoad } from './admin-load';
 import { benchDatabase } from './database';
 
@@ -23,8 +26,15 @@ const bench = await benchDatabase(1, { thread: 'worker', measureCpu: true });
 try {
 	const load = await prepareAdminLoad(bench.db, Number(values.rows), Number(values.letters));
 	if (values['analyze-first']) await bench.db.exec('analyze resident, household, house');
+	// How long the admin work kept this (the main) thread from other events: what a
+	// PUBACK would wait for, besides the session.
+	const loop = monitorEventLoopDelay({ resolution: 1 });
+	loop.enable();
 	const result = await load.run();
+	loop.disable();
 	console.log(`import of ${result.imported} rows ${(result.importMs / 1000).toFixed(2)} s, ${result.issued} letters ${(result.lettersMs / 1000).toFixed(2)} s`);
+	const ms = (ns: number) => (ns / 1e6).toFixed(1);
+	console.log(`main thread's event-loop delay: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms`);
 	if (result.session) console.log(formatSession(result.session));
 	await load.close();
 } finally {
