@@ -12,6 +12,8 @@ import { listAsUser, queryAsUser } from '../../src/lib/server/db/with-user';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import type { Database } from '../../src/lib/server/db/types';
 import { freshDatabase } from '../factories/db';
+import { makeRw } from '../factories/tenancy';
+import { Rollups } from '../../src/lib/server/ingest/rollups';
 
 let db: Database;
 beforeAll(async () => {
@@ -430,3 +432,43 @@ describe('PGlite worker thread', () => {
 	}, 60_000);
 });
 
+
+// PGlite has no autovacuum: the rollups' recovery summarises the readings' BRIN index
+// itself, one block range per statement (each statement holds PGlite's one session).
+describe.runIf(!process.env.DATABASE_URL)('the rollups recovery on PGlite', () => {
+	it('summarises the readings\' BRIN index one block range per statement, and next time only from the last range on', async () => {
+		const rw = await makeRw(db, 1, 0);
+		await db.query(
+			`insert into device (id, rw_id, kind, name, report_interval_s, mounting_height_cm, max_range_cm, siaga3_cm, siaga2_cm, siaga1_cm, secret_hash)
+			 values ('brin-s1', $1, 'sensor', 'BRIN', 60, 300, 400, 100, 150, 200, 'x')`,
+			[rw.id]
+		);
+		const readings = (from: number, to: number) =>
+			db.query(
+				`insert into reading (device_id, rw_id, boot, seq, ts, level_cm, received_at)
+				 select 'brin-s1', $1, 0, i, timestamptz '2026-12-01 00:00Z' + i * interval '1 second', 50, now() from generate_series($2::int, $3::int) i`,
+				[rw.id, from, to]
+			);
+		const pages = async () => (await db.query<{ n: number }>(`select (pg_relation_size('reading') / 8192)::int as n`))[0]!.n;
+		const unsummarised = async () => (await db.query<{ n: number }>(`select brin_summarize_new_values('reading_ts_brin')::int as n`))[0]!.n;
+		const sent: string[] = [];
+		const rollups = new Rollups({ ...db, kind: db.kind, query: (text, params) => (sent.push(`${text} ${JSON.stringify(params ?? [])}`), db.query(text, params)) } as Database);
+		const ranges = () => sent.filter((s) => s.includes('brin_summarize_range')).map((s) => Number((JSON.parse(s.slice(s.lastIndexOf('['))) as string[])[0]));
+
+		await readings(1, 30_000);
+		const first = await pages();
+		expect(first).toBeGreaterThan(2 * 128);
+		await rollups.recover();
+		// Every range from the first block on, 128 pages apart, each in its own statement.
+		expect(ranges()).toEqual(Array.from({ length: Math.ceil(first / 128) }, (_, i) => i * 128));
+		expect(await unsummarised()).toBe(0);
+
+		sent.length = 0;
+		await readings(30_001, 45_000);
+		await rollups.recover();
+		// From the range that was last (partly filled then) to the new end.
+		const lastBefore = Math.floor((first - 1) / 128) * 128;
+		expect(ranges()).toEqual(Array.from({ length: Math.ceil((await pages()) / 128) - lastBefore / 128 }, (_, i) => lastBefore + i * 128));
+		expect(await unsummarised()).toBe(0);
+	});
+});
