@@ -33,23 +33,24 @@ settle() {
 # otherwise switch them to an outside database or broker (or wipe its data).
 embedded() { env -u DATABASE_URL -u MQTT_URL "$@"; }
 
-step "svelte-check and eslint"
+# The build (for the HTTP and e2e suites) beside the two checkers: each of the three is
+# mostly one thread.
+step "svelte-check, eslint and the build"
 together svelte-check npm run --silent check
 together eslint npm run --silent lint
-settle svelte-check eslint
+together build npx vite build --logLevel warn
+settle svelte-check eslint build
 step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
 bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
 step "unit + integration (PGlite)"
 embedded npx vitest run --project unit --project integration
 step "integration on a real PostgreSQL"
 embedded bash scripts/with-postgres.sh npx vitest run --project integration
-step "build"
-npx vite build --logLevel warn
 step "HTTP against the built app, on PGlite and on a real PostgreSQL"
 together "HTTP (PGlite)" embedded npx vitest run --project http
 together "HTTP (PostgreSQL)" embedded bash scripts/with-postgres.sh npx vitest run --project http
 settle "HTTP (PGlite)" "HTTP (PostgreSQL)"
-step "e2e in Debian Chromium"
+step "e2e in Debian Chromium (two apps, a half of the journeys each, side by side)"
 bash scripts/ensure-chromium.sh
 embedded npx playwright test
 step "all suites passed"
