@@ -6,7 +6,8 @@
 # its output kept apart and printed whole when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+# Each heading shows the minutes since the start: the time of each step is the difference.
+step() { printf '\n\033[1m== %s (at %d:%02d) ==\033[0m\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
