@@ -35,7 +35,9 @@ export default defineConfig({
 					name: 'unit',
 					environment: 'node',
 					sequence: { groupOrder: 0 },
-					include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'tests/lint/**/*.spec.ts']
+					include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'tests/lint/**/*.spec.ts'],
+					// Vitest's default is one worker fewer than the cores: one on a 2-core machine.
+					maxWorkers: 2
 				}
 			},
 			{

@@ -6,7 +6,8 @@
 # its output kept apart and printed whole when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+# Each heading shows the minutes since the start: the time of each step is the difference.
+step() { printf '\n\033[1m== %s (at %d:%02d) ==\033[0m\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
@@ -33,23 +34,24 @@ settle() {
 # otherwise switch them to an outside database or broker (or wipe its data).
 embedded() { env -u DATABASE_URL -u MQTT_URL "$@"; }
 
-step "svelte-check and eslint"
+# The build (for the HTTP and e2e suites) beside the two checkers: each of the three is
+# mostly one thread.
+step "svelte-check, eslint and the build"
 together svelte-check npm run --silent check
 together eslint npm run --silent lint
-settle svelte-check eslint
+together build npx vite build --logLevel warn
+settle svelte-check eslint build
 step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
 bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
 step "unit + integration (PGlite)"
 embedded npx vitest run --project unit --project integration
 step "integration on a real PostgreSQL"
 embedded bash scripts/with-postgres.sh npx vitest run --project integration
-step "build"
-npx vite build --logLevel warn
 step "HTTP against the built app, on PGlite and on a real PostgreSQL"
 together "HTTP (PGlite)" embedded npx vitest run --project http
 together "HTTP (PostgreSQL)" embedded bash scripts/with-postgres.sh npx vitest run --project http
 settle "HTTP (PGlite)" "HTTP (PostgreSQL)"
-step "e2e in Debian Chromium"
+step "e2e in Debian Chromium (two apps, a half of the journeys each, side by side)"
 bash scripts/ensure-chromium.sh
 embedded npx playwright test
 step "all suites passed"

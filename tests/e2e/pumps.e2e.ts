@@ -4,11 +4,10 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectAccessible, login, open } from './helpers';
 
-// The data dir playwright.config.ts gives the app: the demo's simulator file is there.
-const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/rukun-e2e-${Number(process.env.E2E_PORT ?? 4317)}`;
-
 test('the security officer turns the demo pump on and the simulated pump confirms it', async ({ page }) => {
 	test.setTimeout(90_000);
+	// The data dir playwright.config.ts gives this project's app: the demo's simulator file is there.
+	const dataDir = (test.info().project.metadata as { dataDir: string }).dataDir;
 	const health = (await (await page.request.get('/healthz')).json()) as { broker: { tcpPort: number } };
 	const file = path.join(dataDir, 'demo-devices.json');
 	expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ rw: 'RW012' });

@@ -21,12 +21,15 @@ describe('WIB formatting', () => {
 
 describe('calendar dates', () => {
 	it('writes a YYYY-MM-DD date exactly as Intl would, in both languages', () => {
+		// One formatter per language, made once: making one costs far more than using it.
 		const intl = (locale: 'id' | 'en') =>
 			new Intl.DateTimeFormat(locale === 'id' ? 'id-ID' : 'en-GB', { timeZone: 'Asia/Jakarta', day: 'numeric', month: 'long', year: 'numeric' });
+		const id = intl('id');
+		const en = intl('en');
 		for (let day = Date.UTC(1930, 0, 1); day < Date.UTC(2031, 0, 1); day += 17 * 86_400_000) {
 			const iso = new Date(day).toISOString().slice(0, 10);
-			expect(formatDate(iso)).toBe(intl('id').format(new Date(iso)));
-			expect(formatDate(iso, 'en')).toBe(intl('en').format(new Date(iso)));
+			expect(formatDate(iso)).toBe(id.format(new Date(iso)));
+			expect(formatDate(iso, 'en')).toBe(en.format(new Date(iso)));
 		}
 		expect(formatDate('1980-03-02')).toBe('2 Maret 1980');
 	});
