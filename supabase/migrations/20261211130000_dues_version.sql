@@ -48,3 +48,24 @@ revoke all on public.dues_version from anon, authenticated;
 grant select on public.dues_version to authenticated;
 create policy dues_version_read on public.dues_version for select to authenticated
   using (rw_id in (select app.member_rw_ids()));
+
+-- What a request reads before a kept view is served: the RW's version, as the user (RLS
+-- above: members only), when the user passes the view's gate ('manager': may manage the
+-- RW's dues; 'member'; 'resident': lives in p_house), else null. PL/pgSQL keeps its
+-- plans per session, so each request pays no planning.
+create function app.dues_stamp(p_rw uuid, p_gate text, p_house uuid) returns bigint
+language plpgsql stable security invoker set search_path = public, pg_temp
+as $$
+declare
+  v bigint;
+begin
+  select version into v from dues_version where rw_id = p_rw;
+  if v is null then return null; end if;
+  if p_gate = 'manager' and p_rw not in (select app.may_rws('dues.manage')) then return null; end if;
+  if p_gate = 'resident' and (p_house is null or p_house not in (select app.my_house_ids())) then return null; end if;
+  if p_gate not in ('manager', 'member', 'resident') then return null; end if;
+  return v;
+end
+$$;
+revoke all on function app.dues_stamp(uuid, text, uuid) from public;
+grant execute on function app.dues_stamp(uuid, text, uuid) to authenticated;

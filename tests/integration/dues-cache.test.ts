@@ -39,9 +39,9 @@ const photo = (seed: number) => sharp({ create: { width: 50 + seed, height: 30, 
 beforeAll(async () => {
 	db = await freshDatabase();
 	if (process.env.DATABASE_URL) {
-		const [{ name }] = await db.query<{ name: string }>('select current_database() as name');
+		const [row] = await db.query<{ name: string }>('select current_database() as name');
 		const url = new URL(process.env.DATABASE_URL);
-		url.pathname = `/${name}`;
+		url.pathname = `/${row!.name}`;
 		other = await openPostgresThread(url.toString(), { max: 2 });
 	} else other = db;
 	dir = await mkdtemp(path.join(os.tmpdir(), 'dues-cache-'));

@@ -16,18 +16,14 @@ import { claims } from './sql';
 /** The RW's version (`rw` its parameter) as a column of a view's own statement: the same snapshot as its data. */
 export const versionOf = (rw: string) => `coalesce((select version from dues_version where rw_id = ${rw}::uuid), 0)::int8`;
 
-/** Who may be given an entry: the RW's treasurer (dashboard), a member (report), a resident of the house. */
+/**
+ * Who may be given an entry: the RW's treasurer (`manager`: the dashboard), any member
+ * (`member`: the report), a resident of the house (`resident`). `app.dues_stamp` answers
+ * as the user (RLS on) with the RW's version, or null when the user does not pass.
+ */
 export type ViewGate = 'manager' | 'member' | 'resident';
 
-const GATES: Record<ViewGate, string> = {
-	manager: `$1::uuid in (select app.may_rws('dues.manage'))`,
-	member: `$1::uuid in (select app.member_rw_ids())`,
-	resident: `$1::uuid in (select app.member_rw_ids()) and $2::uuid in (select app.my_house_ids())`
-};
-
-/** The RW's version and whether the user may be served the view, in one read as the user (RLS on). */
-const stamp = (gate: ViewGate) => `
-select ${versionOf('$1')} as version, coalesce(${GATES[gate]}, false) as allowed`;
+const STAMP = 'select app.dues_stamp($1::uuid, $2, $3::uuid) as version';
 
 /** Entries by key, each with the version it was computed at; least recently used out first. */
 export class ViewCache {
@@ -73,8 +69,8 @@ export function viewCache(db: Database): ViewCache {
  */
 export async function throughCache<T>(db: Database, user: SessionUser, gate: ViewGate, key: string, compute: () => Promise<{ version: number; value: T }>): Promise<T> {
 	if (!user.rwId) return (await compute()).value;
-	const [current] = await listAsUser<{ version: number; allowed: boolean }>(db, claims(user), stamp(gate), gate === 'resident' ? [user.rwId, user.houseId] : [user.rwId]);
-	if (!current?.allowed) return (await compute()).value;
+	const [current] = await listAsUser<{ version: number | null }>(db, claims(user), STAMP, [user.rwId, gate, user.houseId]);
+	if (current?.version == null) return (await compute()).value;
 	const cache = viewCache(db);
 	const fullKey = `${gate}:${user.rwId}:${key}`;
 	const kept = cache.get(fullKey, current.version);
