@@ -88,6 +88,16 @@ describe('cached dues views', () => {
 		expect(afterVoid.behind.find((b) => b.house_id === h0)).toMatchObject({ open_months: 2, open_amount: 150_000 });
 		expect((await residentDues(db, resident, TEST_NOW))!.openAmount).toBe(150_000);
 
+		// A payment kept wholly as credit (a paid-up house pays ahead: no invoice changes), and its void.
+		const h5 = rw.houses[5]!.id;
+		expect(await recordCash(other, treasurer, { houseId: h5, amount: 150_000, allowCredit: false }, TEST_NOW)).toMatchObject({ ok: true });
+		expect((await treasurerDashboard(db, treasurer, TEST_NOW)).cash.income).toBe(150_000);
+		const ahead = await recordCash(other, treasurer, { houseId: h5, amount: 20_000, allowCredit: true }, TEST_NOW);
+		if (!ahead.ok) throw new Error(ahead.reason);
+		expect((await treasurerDashboard(db, treasurer, TEST_NOW)).cash.income).toBe(170_000);
+		expect(await voidPaymentAs(other, treasurer, { paymentId: ahead.value.paymentId, reason: 'Dobel' }, TEST_NOW)).toEqual({ ok: true, value: null });
+		expect((await treasurerDashboard(db, treasurer, TEST_NOW)).cash.income).toBe(150_000);
+
 		// An expense and its void: the dashboard's cash and the members' report.
 		const report = await monthlyReport(db, resident, DEC);
 		expect(await monthlyReport(db, resident, DEC)).toBe(report);
@@ -126,7 +136,11 @@ describe('cached dues views', () => {
 		expect(afterTariff).not.toBe(kept);
 		expect(afterTariff).toEqual(kept);
 		expect(await addExemption(other, treasurer, { houseId: rw.houses[5]!.id, fromMonth: '2027-01-01', reason: 'Rumah kosong' })).toEqual({ ok: true });
-		expect(await treasurerDashboard(db, treasurer, TEST_NOW)).not.toBe(afterTariff);
+		const afterExemption = await treasurerDashboard(db, treasurer, TEST_NOW);
+		expect(afterExemption).not.toBe(afterTariff);
+		// An earlier month generated: every house is a month further behind.
+		expect(await generateMonth(other, treasurer, '2026-10-01', TEST_NOW)).toMatchObject({ ok: true, created: 6 });
+		expect((await treasurerDashboard(db, treasurer, TEST_NOW)).behind.map((b) => b.open_months)).toEqual(afterExemption.behind.map(() => 3));
 	});
 
 	it('never give a kept view to another RW, a spoofed session or a member without the permission', async () => {
