@@ -24,17 +24,21 @@ end
 $$;
 
 -- Every money table the app writes, every write (rows are never deleted: voids are
--- updates); the house and RT tables because the dashboard and the report name houses.
--- The rollups are written by these tables' own triggers, and the app changes a house's
--- credit only with a payment or an allocation, so they need none of their own.
+-- updates). The rollups are written by these tables' own triggers, and the app changes a
+-- house's credit only with a payment or an allocation, so they need none of their own.
+-- Houses and RTs only when changed (the pages name them): a new house has no dues yet,
+-- and an import of houses does not hold the RW's version row.
 do $$
 declare
   t text;
 begin
   foreach t in array array['dues_settings', 'dues_tariff', 'dues_exemption', 'dues_invoice', 'dues_proof', 'dues_payment',
-                           'dues_allocation', 'dues_expense', 'house', 'rt'] loop
+                           'dues_allocation', 'dues_expense'] loop
     execute format('create trigger %I after insert on public.%I referencing new table as changed_rows
                       for each statement execute function app.dues_version_bump()', t || '_zz_dues_version_insert', t);
+  end loop;
+  foreach t in array array['dues_settings', 'dues_tariff', 'dues_exemption', 'dues_invoice', 'dues_proof', 'dues_payment',
+                           'dues_allocation', 'dues_expense', 'house', 'rt'] loop
     execute format('create trigger %I after update on public.%I referencing new table as changed_rows
                       for each statement execute function app.dues_version_bump()', t || '_zz_dues_version_update', t);
   end loop;

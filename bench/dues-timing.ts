@@ -1,0 +1,60 @@
+// `npx tsx bench/dues-timing.ts` on a DATA_DIR grown by
+// `npm run seed:scale -- --houses 2000 --dues-months 60` (embedded PGlite; stop the app first).
+// Times the loads of the dues pages one after another in this process, as the demo
+// treasurer and resident: served from the kept view (a hit: the version check only)
+// and computed (a miss: the check and the page's statement, through a fresh cache).
+// Prints the p10 and median of wall time and of the process's CPU (both threads) per call.
+import { loadConfig } from '../src/lib/server/config';
+import { openAndMigrate, type Database } from '../src/lib/server/db';
+import { createSession, readSession, type SessionUser } from '../src/lib/server/auth/sessions';
+import { monthlyReport } from '../src/lib/server/dues/book';
+import { residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
+import { monthOf } from '../src/lib/domain/dues';
+import { DEMO_RW } from '../src/lib/server/seed/demo';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 200);
+const config = loadConfig();
+const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+
+async function userByPhone(suffix: string): Promise<SessionUser> {
+	const [row] = await db.query<{ id: string }>('select id from app_user where phone like $1', [`%${suffix.slice(1)}`]);
+	if (!row) throw new Error(`no demo user ${suffix}: run npm run seed:scale first`);
+	const [rw] = await db.query<{ id: string }>('select id from rw where code = $1', [DEMO_RW.code]);
+	const { token } = await createSession(db, { userId: row.id, rwId: rw!.id, days: 1 });
+	return (await readSession(db, token, 1))!;
+}
+
+/** A new object over the same database: its own (empty) view cache. */
+const fresh = (): Database => Object.create(db) as Database;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!.toFixed(2);
+
+try {
+	const treasurer = await userByPhone('081200000004');
+	const resident = await userByPhone('081200000001');
+	const now = new Date();
+	const pages: [string, (d: Database) => Promise<unknown>][] = [
+		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
+		['/iuran/laporan', (d) => monthlyReport(d, treasurer, monthOf(now))],
+		['/iuran (resident)', (d) => residentDues(d, resident, now)]
+	];
+	console.log(`${ROUNDS} calls each, one at a time; ms per call (wall p10 / median, CPU of both threads p10 / median)`);
+	for (const [page, load] of pages) {
+		for (const [kind, target] of [['hit', () => db], ['miss', fresh]] as const) {
+			await load(db);
+			const wall: number[] = [];
+			const cpu: number[] = [];
+			for (let i = 0; i < ROUNDS; i++) {
+				const d = target();
+				const c0 = process.cpuUsage();
+				const t0 = performance.now();
+				await load(d);
+				wall.push(performance.now() - t0);
+				const c = process.cpuUsage(c0);
+				cpu.push((c.user + c.system) / 1000);
+			}
+			console.log(`${page.padEnd(20)} ${kind.padEnd(4)} wall ${pct(wall, 0.1)} / ${pct(wall, 0.5)}  cpu ${pct(cpu, 0.1)} / ${pct(cpu, 0.5)}`);
+		}
+	}
+} finally {
+	await db.close();
+}
