@@ -6,31 +6,23 @@
 // Prints the p10 and median of wall time and of the process's CPU (both threads) per call.
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate, type Database } from '../src/lib/server/db';
-import { createSession, readSession, type SessionUser } from '../src/lib/server/auth/sessions';
 import { monthlyReport } from '../src/lib/server/dues/book';
 import { residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
 import { monthOf } from '../src/lib/domain/dues';
-import { DEMO_RW } from '../src/lib/server/seed/demo';
+import { demoUser } from './dues/users';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 200);
 const config = loadConfig();
 const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 
-async function userByPhone(suffix: string): Promise<SessionUser> {
-	const [row] = await db.query<{ id: string }>('select id from app_user where phone like $1', [`%${suffix.slice(1)}`]);
-	if (!row) throw new Error(`no demo user ${suffix}: run npm run seed:scale first`);
-	const [rw] = await db.query<{ id: string }>('select id from rw where code = $1', [DEMO_RW.code]);
-	const { token } = await createSession(db, { userId: row.id, rwId: rw!.id, days: 1 });
-	return (await readSession(db, token, 1))!;
-}
 
 /** A new object over the same database: its own (empty) view cache. */
 const fresh = (): Database => Object.create(db) as Database;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!.toFixed(2);
 
 try {
-	const treasurer = await userByPhone('081200000004');
-	const resident = await userByPhone('081200000001');
+	const treasurer = await demoUser(db, '081200000004');
+	const resident = await demoUser(db, '081200000001');
 	const now = new Date();
 	const pages: [string, (d: Database) => Promise<unknown>][] = [
 		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
