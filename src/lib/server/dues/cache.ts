@@ -28,7 +28,7 @@ const STAMP = 'select app.dues_stamp($1::uuid, $2, $3::uuid) as version';
 /** Entries by key, each with the version it was computed at; least recently used out first. */
 export class ViewCache {
 	readonly #entries = new Map<string, { version: number; value: unknown }>();
-	constructor(readonly maxEntries = 2_000) {}
+	constructor(readonly maxEntries = 1_000) {}
 
 	get(key: string, version: number): unknown {
 		const entry = this.#entries.get(key);
