@@ -7,10 +7,7 @@
 // are caught on their way to the database, so the plans are those of the code as it is.
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate, type Database, type Statement } from '../src/lib/server/db';
-import { monthlyReport } from '../src/lib/server/dues/book';
-import { housesBehind, residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
-import { monthOf } from '../src/lib/domain/dues';
-import { demoUser } from './dues/users';
+import { duesPages } from './dues/pages';
 
 const config = loadConfig();
 const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -33,17 +30,8 @@ function explaining(inner: Database, plans: { text: string; plan: string }[]): D
 	});
 }
 
-
 try {
-	const treasurer = await demoUser(db, '081200000004');
-	const resident = await demoUser(db, '081200000001');
-	const now = new Date();
-	const pages: [string, (d: Database) => Promise<unknown>][] = [
-		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
-		['/treasurer/tunggakan?hal=2', (d) => housesBehind(d, treasurer, 2)],
-		['/iuran/laporan', (d) => monthlyReport(d, resident, monthOf(now))],
-		['/iuran (resident)', (d) => residentDues(d, resident, now)]
-	];
+	const pages = await duesPages(db, new Date());
 	for (const [page, load] of pages) {
 		await load(db); // warm the plans and caches, as the benchmark's warm-up does
 		const plans: { text: string; plan: string }[] = [];

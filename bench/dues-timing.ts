@@ -6,29 +6,18 @@
 // Prints the p10 and median of wall time and of the process's CPU (both threads) per call.
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate, type Database } from '../src/lib/server/db';
-import { monthlyReport } from '../src/lib/server/dues/book';
-import { residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
-import { monthOf } from '../src/lib/domain/dues';
-import { demoUser } from './dues/users';
+import { duesPages } from './dues/pages';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 200);
 const config = loadConfig();
 const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-
 
 /** A new object over the same database: its own (empty) view cache. */
 const fresh = (): Database => Object.create(db) as Database;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!.toFixed(2);
 
 try {
-	const treasurer = await demoUser(db, '081200000004');
-	const resident = await demoUser(db, '081200000001');
-	const now = new Date();
-	const pages: [string, (d: Database) => Promise<unknown>][] = [
-		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
-		['/iuran/laporan', (d) => monthlyReport(d, treasurer, monthOf(now))],
-		['/iuran (resident)', (d) => residentDues(d, resident, now)]
-	];
+	const pages = await duesPages(db, new Date());
 	console.log(`${ROUNDS} calls each, one at a time; ms per call (wall p10 / median, CPU of both threads p10 / median)`);
 	for (const [page, load] of pages) {
 		for (const [kind, target] of [['hit', () => db], ['miss', fresh]] as const) {
@@ -44,7 +33,7 @@ try {
 				const c = process.cpuUsage(c0);
 				cpu.push((c.user + c.system) / 1000);
 			}
-			console.log(`${page.padEnd(20)} ${kind.padEnd(4)} wall ${pct(wall, 0.1)} / ${pct(wall, 0.5)}  cpu ${pct(cpu, 0.1)} / ${pct(cpu, 0.5)}`);
+			console.log(`${page.padEnd(28)} ${kind.padEnd(4)} wall ${pct(wall, 0.1)} / ${pct(wall, 0.5)}  cpu ${pct(cpu, 0.1)} / ${pct(cpu, 0.5)}`);
 		}
 	}
 } finally {
