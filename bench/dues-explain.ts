@@ -7,11 +7,7 @@
 // are caught on their way to the database, so the plans are those of the code as it is.
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate, type Database, type Statement } from '../src/lib/server/db';
-import { createSession, readSession, type SessionUser } from '../src/lib/server/auth/sessions';
-import { monthlyReport } from '../src/lib/server/dues/book';
-import { housesBehind, residentDues, treasurerDashboard } from '../src/lib/server/dues/views';
-import { monthOf } from '../src/lib/domain/dues';
-import { DEMO_RW } from '../src/lib/server/seed/demo';
+import { duesPages } from './dues/pages';
 
 const config = loadConfig();
 const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -34,24 +30,8 @@ function explaining(inner: Database, plans: { text: string; plan: string }[]): D
 	});
 }
 
-async function userByPhone(suffix: string): Promise<SessionUser> {
-	const [row] = await db.query<{ id: string }>('select id from app_user where phone like $1', [`%${suffix.slice(1)}`]);
-	if (!row) throw new Error(`no demo user ${suffix}: run npm run seed:scale first`);
-	const [rw] = await db.query<{ id: string }>('select id from rw where code = $1', [DEMO_RW.code]);
-	const { token } = await createSession(db, { userId: row.id, rwId: rw!.id, days: 1 });
-	return (await readSession(db, token, 1))!;
-}
-
 try {
-	const treasurer = await userByPhone('081200000004');
-	const resident = await userByPhone('081200000001');
-	const now = new Date();
-	const pages: [string, (d: Database) => Promise<unknown>][] = [
-		['/treasurer', (d) => treasurerDashboard(d, treasurer, now)],
-		['/treasurer/tunggakan?hal=2', (d) => housesBehind(d, treasurer, 2)],
-		['/iuran/laporan', (d) => monthlyReport(d, resident, monthOf(now))],
-		['/iuran (resident)', (d) => residentDues(d, resident, now)]
-	];
+	const pages = await duesPages(db, new Date());
 	for (const [page, load] of pages) {
 		await load(db); // warm the plans and caches, as the benchmark's warm-up does
 		const plans: { text: string; plan: string }[] = [];

@@ -59,4 +59,6 @@ export interface ResidentDues {
 	openAmount: number;
 	openMonths: number;
 	credit: number;
+	/** How to pay: the RW's bank account and whether it set a QRIS image. */
+	pay: { bankName: string; bankAccount: string; bankHolder: string; hasQris: boolean };
 }

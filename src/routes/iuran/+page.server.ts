@@ -11,8 +11,13 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, url }) => {
 	// `?hal=`: a page of older months (docs/dues.md, "Resident page").
 	const page = pageParam(url.searchParams.get('hal'));
-	const [dues, settings] = await Promise.all([locals.db.run(residentDues, new Date(), page), locals.db.run(getSettings)]);
-	const { bankName, bankAccount, bankHolder, hasQris } = settings;
+	// A resident's house and the pay instructions in one read (docs/dues.md, "Resident page"); without a house, the instructions alone.
+	const dues = await locals.db.run(residentDues, new Date(), page);
+	if (dues) {
+		const { pay, ...mine } = dues;
+		return { dues: mine, settings: pay };
+	}
+	const { bankName, bankAccount, bankHolder, hasQris } = await locals.db.run(getSettings);
 	return { dues, settings: { bankName, bankAccount, bankHolder, hasQris } };
 };
 

@@ -5,6 +5,7 @@ import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { newFileKey, type FileStore } from '../storage/files';
 import type { AcceptedUpload } from '../storage/uploads';
+import { throughCache, versionOf } from './cache';
 import { claims } from './sql';
 
 /**
@@ -174,24 +175,28 @@ select json_build_object(
             where c.rw_id = $1 and c.month = $2::date and c.month >= s.from_month),
   'housesBehind', (select coalesce(sum(invoices - paid_invoices), 0)::int from dues_rollup where rw_id = $1 and month = $2::date),
   'reportNames', s.report_names
-) as report from s`;
+) as report, ${versionOf('$1')} as version from s`;
 
 /**
  * The monthly transparency report: dues received in the month by component (counted
  * when the money came in, not by the invoice's month), the month's invoices, expenses
  * by category, the balance. No amount by name unless the RW turned it on.
  */
-export async function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
-	const [row] = await listAsUser<{ report: Omit<MonthlyReport, 'month' | 'incomeCredit' | 'behind'> & { reportNames: boolean } }>(db, claims(user), REPORT, [
-		user.rwId,
-		month,
-		addMonths(month, 1)
-	]);
-	const { reportNames, ...report } = row!.report;
-	// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
-	const behind = reportNames
-		? await listAsUser<{ house: string; months: number }>(db, claims(user), 'select house, months from app.dues_behind_names($1)', [user.rwId])
-		: null;
-	const allocated = report.income.reduce((sum, i) => sum + i.amount, 0);
-	return { month, ...report, incomeCredit: Math.max(0, (report.book?.income ?? 0) - allocated), behind };
+export function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
+	// The same for every member of the RW: computed once per dues version (docs/dues.md, "Cached views").
+	return throughCache(db, user, 'member', `report:${month}`, async () => {
+		const [row] = await listAsUser<{ report: Omit<MonthlyReport, 'month' | 'incomeCredit' | 'behind'> & { reportNames: boolean }; version: number }>(
+			db,
+			claims(user),
+			REPORT,
+			[user.rwId, month, addMonths(month, 1)]
+		);
+		const { reportNames, ...report } = row!.report;
+		// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
+		const behind = reportNames
+			? await listAsUser<{ house: string; months: number }>(db, claims(user), 'select house, months from app.dues_behind_names($1)', [user.rwId])
+			: null;
+		const allocated = report.income.reduce((sum, i) => sum + i.amount, 0);
+		return { version: row!.version, value: { month, ...report, incomeCredit: Math.max(0, (report.book?.income ?? 0) - allocated), behind } };
+	});
 }

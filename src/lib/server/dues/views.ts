@@ -2,6 +2,7 @@ import { addMonths, invoiceStatus, monthOf, wibDate } from '$lib/domain/dues';
 import type { BehindHouse, DuesDashboard, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
 import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
+import { throughCache, versionOf } from './cache';
 import { claims, HOUSE_LABEL, rwRows } from './sql';
 
 /**
@@ -52,8 +53,9 @@ const RECEIPTS = (house: string, limit: string, offset: string) => `
 
 /**
  * A resident's own house in one statement (RLS: their house only): one page of invoices,
- * newest month first, the latest receipts and proofs, and what is open. Only what the
- * page shows: an invoice is its month, amount, paid and status.
+ * newest month first, the latest receipts and proofs, what is open, and the RW's pay
+ * instructions (`$5` the RW). Only what the page shows: an invoice is its month,
+ * amount, paid and status.
  */
 const RESIDENT = `
 select json_build_object(
@@ -64,22 +66,41 @@ select json_build_object(
   'proofs', coalesce((select json_agg(x order by x.submitted_at desc) from (
       select id, amount::int8 as amount, status, reason, submitted_at::text as submitted_at
         from dues_proof where house_id = $1 order by submitted_at desc limit ${RESIDENT_PROOFS}) x), '[]'::json),
-  'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1)
-) as mine`;
+  'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1),
+  'pay', (select json_build_object('bankName', bank_name, 'bankAccount', bank_account, 'bankHolder', bank_holder, 'hasQris', qris_file_key is not null)
+            from dues_settings where rw_id = $5)
+) as mine, ${versionOf('$5')} as version`;
 
-/** `/iuran`: page `page` (1 = the newest months) of the resident's invoices, their latest receipts and proofs, what is open. */
+interface ResidentRow {
+	invoices: [string, number, number, string][];
+	payments: ResidentReceipt[];
+	proofs: ResidentDues['proofs'];
+	status: { open_amount: number; open_months: number; credit: number } | null;
+	pay: ResidentDues['pay'] | null;
+}
+
+const NO_PAY_INSTRUCTIONS: ResidentDues['pay'] = { bankName: '', bankAccount: '', bankHolder: '', hasQris: false };
+
+/**
+ * `/iuran`: page `page` (1 = the newest months) of the resident's invoices, their latest
+ * receipts and proofs, what is open and how to pay. The statement's rows are kept per
+ * house, page and dues version for the house's residents (docs/dues.md, "Cached views");
+ * each invoice's status is worked out for today on every request.
+ */
 export async function residentDues(db: Database, user: SessionUser, now: Date, page = 1): Promise<ResidentDues | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const [row] = await listAsUser<{
-		mine: {
-			invoices: [string, number, number, string][];
-			payments: ResidentReceipt[];
-			proofs: ResidentDues['proofs'];
-			status: { open_amount: number; open_months: number; credit: number } | null;
-		};
-	}>(db, claims(user), RESIDENT, [houseId, RESIDENT_MONTHS_PAGE, (page - 1) * RESIDENT_MONTHS_PAGE, RESIDENT_RECEIPTS]);
-	const { invoices, payments, proofs, status } = row!.mine;
+	const mine = await throughCache(db, user, 'resident', `${houseId}:${page}`, async () => {
+		const [row] = await listAsUser<{ mine: ResidentRow; version: number }>(db, claims(user), RESIDENT, [
+			houseId,
+			RESIDENT_MONTHS_PAGE,
+			(page - 1) * RESIDENT_MONTHS_PAGE,
+			RESIDENT_RECEIPTS,
+			user.rwId
+		]);
+		return { version: row!.version, value: row!.mine };
+	});
+	const { invoices, payments, proofs, status, pay } = mine;
 	const today = wibDate(now);
 	return {
 		houseId,
@@ -93,7 +114,8 @@ export async function residentDues(db: Database, user: SessionUser, now: Date, p
 		proofs,
 		openAmount: status?.open_amount ?? 0,
 		openMonths: status?.open_months ?? 0,
-		credit: status?.credit ?? 0
+		credit: status?.credit ?? 0,
+		pay: pay ?? NO_PAY_INSTRUCTIONS
 	};
 }
 
@@ -147,13 +169,27 @@ select json_build_object(
              from (select (select opening_balance from dues_settings where rw_id = $1) as opening_balance,
                           (select opening_month from dues_settings where rw_id = $1) as opening_month) o
              left join dues_cash_month c on c.rw_id = $1 and c.month >= coalesce(o.opening_month, '-infinity'::date))
-) as dashboard`;
+) as dashboard, ${versionOf('$1')} as version`;
 
-export async function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
+/**
+ * The dashboard is the same for every treasurer of the RW in a month: computed once per
+ * dues version (docs/dues.md, "Cached views"); anyone else gets what RLS lets them read.
+ */
+export function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
 	const month = monthOf(now);
-	const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'> }>(db, claims(user), DASHBOARD, [user.rwId, BEHIND_ON_DASHBOARD + 1, 0, month]);
-	const { behind, ...rest } = row!.dashboard;
-	return { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD };
+	return throughCache(db, user, 'manager', `dashboard:${month}`, async () => {
+		const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'>; version: number }>(db, claims(user), DASHBOARD, [
+			user.rwId,
+			BEHIND_ON_DASHBOARD + 1,
+			0,
+			month
+		]);
+		const { behind, ...rest } = row!.dashboard;
+		return {
+			version: row!.version,
+			value: { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD }
+		};
+	});
 }
 
 /** `/treasurer/tunggakan`: page `page` of the houses behind, and how many there are. */
