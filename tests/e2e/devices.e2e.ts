@@ -6,6 +6,8 @@ import { expect, test } from '@playwright/test';
 import { expectAccessible, login, open } from './helpers';
 
 test('RW admin adds a sensor and sees it come online when the device connects', async ({ page, browser }) => {
+	// A journey with a simulated device, run beside another half of the suite: 30 s is too tight.
+	test.setTimeout(90_000);
 	await login(page, '081200000003');
 	await expect(page).toHaveURL(/\/rw$/);
 	await open(page, '/rw/devices');
