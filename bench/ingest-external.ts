@@ -1,16 +1,21 @@
-// `npm run bench:ingest-external [-- --publishers 100 --duration 8 --window 32 --fsync on|off]`
+// `npm run bench:ingest-external [-- --publishers 100 --duration 10 --runs 3 --warmup 15 --window 32 --fsync on|off]`
 //
 // Scale-out ingest (README "External broker"): a throw-away PostgreSQL and Mosquitto
 // (Debian, started here with the config `npm run mosquitto:config` writes; PostgreSQL
 // with fsync off unless --fsync on, as a deployment runs), two app
 // instances of the built app with DATABASE_URL + MQTT_URL, and the raw-socket QoS 1
 // generator of bench:ingest (its own process) at full speed against Mosquitto.
-//   1. full speed: readings stored per second, counted in the database; then every
-//      reading Mosquitto PUBACKed must be stored once (lost = PUBACKed − stored)
-//   2. the same while instance 1 is killed with SIGKILL a third into the window and
-//      started again: lost after the kill, counted the same way
-//   3. full speed again with PostgreSQL's fsync switched (on when the run's --fsync is
+//   0. warm-up: --warmup s at full speed, readings stored per second printed (the
+//      instances' JIT is cold at first: their per-reading cost falls for ~10 s)
+//   1. --runs phases at full speed, each --duration s after a 2 s ramp: readings stored
+//      per second, counted in the database; the figure is their median (with the
+//      smallest and largest). After each, every reading Mosquitto PUBACKed must be
+//      stored once (lost = PUBACKed − stored)
+//   2. full speed again with PostgreSQL's fsync switched (on when the run's --fsync is
 //      off, and the other way round; fsync is reloadable): the same sitting's other figure
+//   3. the same while instance 1 is killed with SIGKILL a third into the window and
+//      started again (last: the restarted instance's JIT is cold): lost after the kill,
+//      counted the same way
 //   4. Mosquitto alone (no ACL, no persistence, anonymous), same generator: msgs/s
 // Bounded: each phase at most --duration s plus a drain of at most 180 s; everything
 // is stopped and removed at the end. Prints a table and writes
@@ -33,22 +38,28 @@ import type { Database } from '../src/lib/server/db';
 
 const TARGET_READINGS_PER_S = 20_000;
 const DRAIN_TIMEOUT_MS = 180_000;
-/** 12-digit seq bases: the two phases never collide on one database. */
-const SEQ_BASE = { max: 100_000_000_000, kill: 200_000_000_000, bare: 300_000_000_000, other: 400_000_000_000 };
+/** Each phase's first seq (the generator wants 12 digits) and the width of its range: phases never collide on one database. */
+const SEQ_SPAN = 10_000_000_000;
+const seqBaseOf = (phase: number) => 100_000_000_000 + phase * SEQ_SPAN;
+/** The generator's ramp in each measured phase: publishers connected, load on, Mosquitto's queues filled. */
+const RAMP_MS = 2000;
 
 function options() {
 	const { values } = parseArgs({
 		options: {
 			// One device per publisher (a device id is its client id: two connections would take over each other).
 			publishers: { type: 'string', default: '100' },
-			duration: { type: 'string', default: '8' },
+			duration: { type: 'string', default: '10' },
+			// Full-speed phases measured; the figure is their median.
+			runs: { type: 'string', default: '3' },
 			window: { type: 'string', default: '32' },
-			warmup: { type: 'string', default: '1' },
-			// PostgreSQL's fsync in phases 1 and 2 (the target's figure; off, as the figures since the first session); phase 3 runs with the other setting.
+			// Seconds at full speed before the first measured phase (the instances' JIT warms up).
+			warmup: { type: 'string', default: '15' },
+			// PostgreSQL's fsync in the measured phases and the SIGKILL phase (the target's figure; off, as the figures since the first session); one more phase runs with the other setting.
 			fsync: { type: 'string', default: 'off' },
-			// The instances run under `--cpu-prof`: the full-speed phase only, each thread's self time printed, no JSON written.
+			// The instances run under `--cpu-prof`: the warm-up and one measured phase only, each thread's self time in its window printed, no JSON written.
 			profile: { type: 'boolean', default: false },
-			// PostgreSQL with pg_stat_statements: its statements by time and rows in the full-speed phase, no JSON written.
+			// PostgreSQL with pg_stat_statements: its statements by time and rows in one measured phase, no JSON written.
 			statements: { type: 'boolean', default: false }
 		}
 	});
@@ -60,8 +71,9 @@ function options() {
 	return {
 		publishers: int('publishers', values.publishers, 1, 1000),
 		durationS: int('duration', values.duration, 2, 60),
+		runs: int('runs', values.runs, 1, 15),
 		window: int('window', values.window, 1, 1000),
-		warmupS: int('warmup', values.warmup, 0, 10),
+		warmupS: int('warmup', values.warmup, 0, 120),
 		fsync: values.fsync === 'on',
 		profile: values.profile,
 		statements: values.statements
@@ -71,7 +83,9 @@ function options() {
 async function main() {
 	const o = options();
 	const started = performance.now();
-	console.log(`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, ${o.warmupS} s + ${o.durationS} s per phase, fsync ${o.fsync ? 'on' : 'off'}; ${os.cpus().length} CPUs, node ${process.version}`);
+	console.log(
+		`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, warm-up ${o.warmupS} s, ${o.runs} × ${o.durationS} s measured (after a ${RAMP_MS / 1000} s ramp each), fsync ${o.fsync ? 'on' : 'off'}; ${os.cpus().length} CPUs, node ${process.version}; load average ${loadAverage()}`
+	);
 	await ensureBuild();
 	const pg = await startPostgres(o.statements ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [], { durable: o.fsync });
 	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
@@ -90,7 +104,7 @@ async function main() {
 		console.log(`PostgreSQL ${pg.version}, Mosquitto on ${mosquitto.port}, app instances ${instances.map((i) => i.app.url).join(', ')}`);
 
 		const stored = async (base: number) => {
-			const [row] = await db.query<{ n: number }>('select count(*)::int as n from reading where seq > $1 and seq <= $2', [base, base + 99_999_999_999]);
+			const [row] = await db.query<{ n: number }>('select count(*)::int as n from reading where seq >= $1 and seq < $2', [base, base + SEQ_SPAN]);
 			return row!.n;
 		};
 		/** CPU seconds of the app instances and of PostgreSQL (postmaster and backends) so far. */
@@ -106,31 +120,37 @@ async function main() {
 		const gapsIn = async (base: number) => {
 			const [row] = await db.query<{ missed: number | null }>(
 				`select sum(n)::float8 as missed from (
-				   select max(seq) - min(seq) + 1 - count(*) as n from reading where seq > $1 and seq <= $2 group by device_id) g`,
-				[base, base + 99_999_999_999]
+				   select max(seq) - min(seq) + 1 - count(*) as n from reading where seq >= $1 and seq < $2 group by device_id) g`,
+				[base, base + SEQ_SPAN]
 			);
 			return row!.missed ?? 0;
 		};
-		const phase = async (seqBase: number, during?: () => Promise<void>) => {
+		let phases = 0;
+		const phase = async (label: string, shape: { rampMs: number; durationMs: number }, during?: () => Promise<void>) => {
+			const seqBase = seqBaseOf(phases++);
 			let mark = { at: 0, rows: 0, cpu: stackCpu(), us: monotonicUs(), counters: [] as (Counters | null)[] };
 			let stop = { ...mark };
 			let side: Promise<void> = Promise.resolve();
+			const rates = new PerSecond(() => countersOf(instances));
+			const loadAtStart = loadAverage();
 			const result = await runPhase({
 				target: mosquitto,
 				publishers: o.publishers,
 				window: o.window,
 				generators: 1,
 				mode: { kind: 'max' },
-				warmupMs: o.warmupS * 1000,
-				durationMs: o.durationS * 1000,
+				warmupMs: shape.rampMs,
+				durationMs: shape.durationMs,
 				seqBase,
 				onMark: async () => {
-					if (o.statements && seqBase === SEQ_BASE.max) await db.query('select pg_stat_statements_reset()');
+					if (o.statements) await db.query('select pg_stat_statements_reset()');
 					mark = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
+					rates.start();
 					if (during) side = during();
 				},
 				onStop: async () => {
 					stop = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
+					rates.stop();
 				}
 			});
 			await side;
@@ -157,8 +177,10 @@ async function main() {
 					holds: after.holds - before.holds,
 					pubacksPerWrite: (after.pubacks - before.pubacks) / Math.max(1, after.pubackWrites - before.pubackWrites)
 				}));
-			return {
+			const p = {
+				label,
 				result,
+				loadAtStart,
 				appCpuPct,
 				pgCpuPct,
 				// "Other" in runPhase is everything but the generator, Mosquitto and this process: here that includes the stack.
@@ -169,44 +191,67 @@ async function main() {
 				appCpuUsPerReading: storedPerS > 0 ? (appCpuPct * 1e4) / storedPerS : null,
 				pgCpuUsPerReading: storedPerS > 0 ? (pgCpuPct * 1e4) / storedPerS : null,
 				instancesIn,
+				perSecond: rates.rates(),
 				rows,
 				lost: Math.max(0, result.totalAcked - rows),
 				drainS: (performance.now() - drainStart) / 1000,
 				window: { fromUs: mark.us, toUs: stop.us }
 			};
+			console.log(
+				`${label}: ${Math.round(p.storedPerS)} stored/s; CPU per reading: apps ${round(p.appCpuUsPerReading, 1)} µs, PostgreSQL ${round(p.pgCpuUsPerReading, 1)} µs; other processes ${Math.round(p.otherCpuPct ?? 0)} % of a core; ${p.result.totalAcked} PUBACKed, ${p.rows} stored, lost ${p.lost}, drained in ${p.drainS.toFixed(1)} s; load average ${loadAtStart}`
+			);
+			console.log(`  stored per second (the instances' counters): ${p.perSecond.map((r) => Math.round(r)).join(' ')}`);
+			for (const [i, c] of p.instancesIn.entries()) {
+				console.log(
+					`  ${users[i]}: writing ${Math.round(c.writeBusyPct)} % of the window, ${Math.round(c.rowsPerBatch)} rows per batch, unacknowledged at most ${c.unackedMax}, held ${c.holds} times, ${Math.round(c.pubacksPerWrite)} PUBACKs per write`
+				);
+			}
+			return p;
 		};
 
-		const max = await phase(SEQ_BASE.max);
-		console.log(`full speed: ${Math.round(max.storedPerS)} stored/s, ${max.result.totalAcked} PUBACKed by Mosquitto, ${max.rows} stored, drained in ${max.drainS.toFixed(1)} s`);
-		console.log(`  CPU per reading stored: apps ${round(max.appCpuUsPerReading, 1)} µs, PostgreSQL ${round(max.pgCpuUsPerReading, 1)} µs`);
-		for (const [i, c] of max.instancesIn.entries()) {
-			console.log(
-				`  ${users[i]}: writing ${Math.round(c.writeBusyPct)} % of the window, ${Math.round(c.rowsPerBatch)} rows per batch, unacknowledged at most ${c.unackedMax}, held ${c.holds} times, ${Math.round(c.pubacksPerWrite)} PUBACKs per write`
-			);
-		}
+		// The instances' JIT warms up at full speed (its per-second rates show when it has).
+		if (o.warmupS > 0) await phase('warm-up', { rampMs: 0, durationMs: o.warmupS * 1000 });
 
-		if (o.statements) {
-			await printStatements(db, max.storedPerS * ((max.window.toUs - max.window.fromUs) / 1e6));
-			console.log('\n--statements: bench/results/ is not written.');
-			return;
-		}
-		if (o.profile) {
-			console.log(`apps CPU ${Math.round(max.appCpuPct)} %, PostgreSQL CPU ${Math.round(max.pgCpuPct)} %, other ${Math.round(max.otherCpuPct ?? 0)} %`);
+		if (o.statements || o.profile) {
+			const one = await phase('full speed', { rampMs: RAMP_MS, durationMs: o.durationS * 1000 });
+			if (o.statements) {
+				await printStatements(db, one.storedPerS * ((one.window.toUs - one.window.fromUs) / 1e6));
+				console.log('\n--statements: bench/results/ is not written.');
+				return;
+			}
+			console.log(`apps CPU ${Math.round(one.appCpuPct)} %, PostgreSQL CPU ${Math.round(one.pgCpuPct)} %, other ${Math.round(one.otherCpuPct ?? 0)} %`);
 			// The profiles are written as the instances exit.
 			await Promise.all(instances.map((i) => stopInstance(i)));
-			for (const [i, dir] of profileDirs.entries()) await printProfiles(users[i]!, dir, max.window);
+			for (const [i, dir] of profileDirs.entries()) await printProfiles(users[i]!, dir, one.window);
 			console.log('\n--profile: the instances ran under the profiler, so bench/results/ is not written.');
 			return;
 		}
+
+		const runs: Awaited<ReturnType<typeof phase>>[] = [];
+		for (let k = 1; k <= o.runs; k++) runs.push(await phase(`full speed, run ${k}/${o.runs}`, { rampMs: RAMP_MS, durationMs: o.durationS * 1000 }));
+		const median = medianOf(runs.map((r) => r.storedPerS));
+		const spread = { min: Math.min(...runs.map((r) => r.storedPerS)), max: Math.max(...runs.map((r) => r.storedPerS)) };
+		const appUs = medianOf(runs.map((r) => r.appCpuUsPerReading ?? NaN));
+		const pgUs = medianOf(runs.map((r) => r.pgCpuUsPerReading ?? NaN));
+		// The run whose rate is the median: its per-instance figures stand for the phase.
+		const max = [...runs].sort((a, b) => a.storedPerS - b.storedPerS)[Math.floor((runs.length - 1) / 2)]!;
+
+		// The same sitting's figure with the other fsync setting (fsync is reloaded without a restart).
+		const otherFsync = o.fsync ? 'off' : 'on';
+		await setFsync(db, !o.fsync);
+		const other = await phase(`full speed, fsync ${otherFsync}`, { rampMs: RAMP_MS, durationMs: o.durationS * 1000 });
+		await setFsync(db, o.fsync);
+
+		// Last: the restarted instance starts with a cold JIT.
 		let restartS = 0;
-		const kill = await phase(SEQ_BASE.kill, async () => {
+		const kill = await phase(`SIGKILL + restart of ${users[0]}`, { rampMs: RAMP_MS, durationMs: o.durationS * 1000 }, async () => {
 			await new Promise((resolve) => setTimeout(resolve, (o.durationS * 1000) / 3));
 			await killInstance(instances[0]!);
 			const t0 = performance.now();
 			instances[0] = await startInstance(users[0]!, env);
 			restartS = (performance.now() - t0) / 1000;
 		});
-		console.log(`with SIGKILL + restart of ${users[0]} (back in ${restartS.toFixed(1)} s): ${kill.result.totalAcked} PUBACKed, ${kill.rows} stored, drained in ${kill.drainS.toFixed(1)} s`);
+		console.log(`  ${users[0]} back in ${restartS.toFixed(1)} s`);
 		const rss = Math.max(...instances.map((i) => rssMb(i.app.pid) ?? 0));
 		// Batch sizes from the instances' own counters (/metrics with the METRICS_TOKEN bearer token).
 		const batches = (await countersOf(instances)).filter((c) => c !== null);
@@ -215,57 +260,60 @@ async function main() {
 		const meanBatch = batches.reduce((n, b) => n + b.rows, 0) / Math.max(1, batches.reduce((n, b) => n + b.batches, 0));
 		const droppedByBroker = (mosquitto.log().match(/Outgoing messages are being dropped/g) ?? []).length;
 
-		// The same sitting's figure with the other fsync setting (fsync is reloaded without a restart).
-		const otherFsync = o.fsync ? 'off' : 'on';
-		await setFsync(db, !o.fsync);
-		const other = await phase(SEQ_BASE.other);
-		await setFsync(db, o.fsync);
-		console.log(`full speed with fsync ${otherFsync}: ${Math.round(other.storedPerS)} stored/s, ${other.result.totalAcked} PUBACKed, ${other.rows} stored; CPU per reading: apps ${round(other.appCpuUsPerReading, 1)} µs, PostgreSQL ${round(other.pgCpuUsPerReading, 1)} µs`);
-
 		const bare = await startMosquitto();
 		let bareResult: PhaseResult | null = null;
 		if (bare) {
 			try {
-				bareResult = await runPhase({ target: bare, publishers: o.publishers, window: o.window, generators: 1, mode: { kind: 'max' }, warmupMs: o.warmupS * 1000, durationMs: o.durationS * 1000, seqBase: SEQ_BASE.bare });
+				bareResult = await runPhase({ target: bare, publishers: o.publishers, window: o.window, generators: 1, mode: { kind: 'max' }, warmupMs: RAMP_MS, durationMs: o.durationS * 1000, seqBase: seqBaseOf(phases++) });
 			} finally {
 				await bare.close();
 			}
 		}
 
 		const pct = (v: number | null | undefined) => round(v ?? null, 0);
+		const row = (p: (typeof runs)[number]) => [p.label, Math.round(p.storedPerS), round(p.appCpuUsPerReading, 1), round(p.pgCpuUsPerReading, 1), Math.round(p.result.ackedPerS), p.result.totalAcked, p.rows, p.lost, p.gaps, pct(p.result.generatorCpuPct), pct(p.result.serverCpuPct), pct(p.appCpuPct), pct(p.pgCpuPct), pct(p.otherCpuPct), p.loadAtStart];
 		console.log('');
 		console.log(
 			formatTable(
-				['phase', 'stored/s (DB)', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'seq gaps', 'generator CPU %', 'Mosquitto CPU %', 'apps CPU %', 'PostgreSQL CPU %', 'other CPU %'],
+				['phase', 'stored/s (DB)', 'apps µs/reading', 'PostgreSQL µs/reading', 'PUBACKs/s (Mosquitto)', 'PUBACKed', 'stored', 'lost', 'seq gaps', 'generator CPU %', 'Mosquitto CPU %', 'apps CPU %', 'PostgreSQL CPU %', 'other CPU %', 'load average'],
 				[
-					['full speed', Math.round(max.storedPerS), Math.round(max.result.ackedPerS), max.result.totalAcked, max.rows, max.lost, max.gaps, pct(max.result.generatorCpuPct), pct(max.result.serverCpuPct), pct(max.appCpuPct), pct(max.pgCpuPct), pct(max.otherCpuPct)],
-					[`full speed, fsync ${otherFsync}`, Math.round(other.storedPerS), Math.round(other.result.ackedPerS), other.result.totalAcked, other.rows, other.lost, other.gaps, pct(other.result.generatorCpuPct), pct(other.result.serverCpuPct), pct(other.appCpuPct), pct(other.pgCpuPct), pct(other.otherCpuPct)],
-					['SIGKILL + restart', Math.round(kill.storedPerS), Math.round(kill.result.ackedPerS), kill.result.totalAcked, kill.rows, kill.lost, kill.gaps, pct(kill.result.generatorCpuPct), pct(kill.result.serverCpuPct), pct(kill.appCpuPct), pct(kill.pgCpuPct), pct(kill.otherCpuPct)],
-					['Mosquitto alone', null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), null, null, pct(bareResult?.otherCpuPct)]
+					...runs.map(row),
+					row(other),
+					row(kill),
+					['Mosquitto alone', null, null, null, bareResult ? Math.round(bareResult.ackedPerS) : null, bareResult?.totalAcked ?? null, null, null, null, pct(bareResult?.generatorCpuPct), pct(bareResult?.serverCpuPct), null, null, pct(bareResult?.otherCpuPct), null]
 				]
 			)
 		);
-		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${max.gaps} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.maxBatch))}`);
-		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored with fsync ${o.fsync ? 'on' : 'off'}: ${max.storedPerS >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (${Math.round(max.storedPerS)}/s; with fsync ${otherFsync} ${Math.round(other.storedPerS)}/s); lost 0: ${max.lost === 0 && kill.lost === 0 && other.lost === 0 ? 'PASS' : 'FAIL'}`);
-		if ((max.otherCpuPct ?? 0) > 25 || (kill.otherCpuPct ?? 0) > 25) console.log('warning: other processes used > 25% of a core during the measured window: the figures are disturbed.');
+		const lostAll = [...runs, other, kill].reduce((n, p) => n + p.lost, 0);
+		console.log(`\napp RSS (largest instance at the end): ${rss.toFixed(0)} MB; seq gaps (per device, max − min + 1 − stored): ${runs.map((r) => r.gaps).join(' / ')} / ${kill.gaps}; Mosquitto "dropped" warnings: ${droppedByBroker}; rows per batch (instances since their start): mean ${meanBatch.toFixed(0)}, max ${Math.max(...batches.map((b) => b.maxBatch))}`);
+		console.log(
+			`full speed, fsync ${o.fsync ? 'on' : 'off'}, median of ${runs.length}: ${Math.round(median)} stored/s (${Math.round(spread.min)}–${Math.round(spread.max)}, spread ${Math.round(((spread.max - spread.min) / median) * 100)} %); CPU per reading (medians): apps ${round(appUs, 1)} µs, PostgreSQL ${round(pgUs, 1)} µs`
+		);
+		console.log(`target ≥ ${TARGET_READINGS_PER_S}/s stored with fsync ${o.fsync ? 'on' : 'off'}: ${median >= TARGET_READINGS_PER_S ? 'PASS' : 'FAIL'} (median ${Math.round(median)}/s; with fsync ${otherFsync} ${Math.round(other.storedPerS)}/s); lost 0 (every phase, SIGKILL included): ${lostAll === 0 ? 'PASS' : 'FAIL'}`);
+		if ([...runs, kill].some((p) => (p.otherCpuPct ?? 0) > 25)) console.log('warning: other processes used > 25% of a core during a measured window: the figures are disturbed.');
 
 		const metrics: Metrics = {
-			external_readings_per_s: round(max.storedPerS, 0),
+			// The median of the measured full-speed runs, and their smallest and largest.
+			external_readings_per_s: round(median, 0),
+			external_readings_per_s_min: round(spread.min, 0),
+			external_readings_per_s_max: round(spread.max, 0),
+			external_runs: runs.length,
 			mosquitto_msgs_per_s: bareResult ? round(bareResult.ackedPerS, 0) : null,
-			external_lost_readings: max.lost,
+			// Summed over the measured runs.
+			external_lost_readings: runs.reduce((n, r) => n + r.lost, 0),
 			external_lost_readings_after_kill: kill.lost,
 			app_rss_mb: round(rss, 0),
 			external_mosquitto_acked_per_s: round(max.result.ackedPerS, 0),
-			external_pubacked: max.result.totalAcked,
-			external_stored: max.rows,
-			external_drain_s: round(max.drainS, 1),
+			external_pubacked: runs.reduce((n, r) => n + r.result.totalAcked, 0),
+			external_stored: runs.reduce((n, r) => n + r.rows, 0),
+			external_drain_s: round(Math.max(...runs.map((r) => r.drainS)), 1),
 			external_batch_rows_mean: round(meanBatch, 0),
 			external_batch_rows_max: Math.max(...batches.map((b) => b.maxBatch)),
 			external_after_kill_pubacked: kill.result.totalAcked,
 			external_after_kill_stored: kill.rows,
 			external_after_kill_readings_per_s: round(kill.storedPerS, 0),
 			external_restart_s: round(restartS, 1),
-			external_seq_gaps: max.gaps,
+			external_seq_gaps: runs.reduce((n, r) => n + r.gaps, 0),
 			external_after_kill_seq_gaps: kill.gaps,
 			// fsync as in the phases above (1 on, 0 off), and the full-speed phase with the other setting.
 			external_fsync_on: o.fsync ? 1 : 0,
@@ -277,8 +325,9 @@ async function main() {
 			external_generator_cpu_pct: pct(max.result.generatorCpuPct),
 			external_mosquitto_cpu_pct: pct(max.result.serverCpuPct),
 			external_apps_cpu_pct: pct(max.appCpuPct),
-			external_apps_cpu_us_per_reading: round(max.appCpuUsPerReading, 1),
-			external_postgres_cpu_us_per_reading: round(max.pgCpuUsPerReading, 1),
+			// Medians of the measured runs.
+			external_apps_cpu_us_per_reading: round(appUs, 1),
+			external_postgres_cpu_us_per_reading: round(pgUs, 1),
 			external_unacked_max: Math.max(...max.instancesIn.map((c) => c.unackedMax)),
 			external_holds: max.instancesIn.reduce((n, c) => n + c.holds, 0),
 			external_write_busy_pct: pct(Math.max(...max.instancesIn.map((c) => c.writeBusyPct))),
@@ -288,10 +337,61 @@ async function main() {
 			mosquitto_generator_cpu_pct: pct(bareResult?.generatorCpuPct),
 			mosquitto_broker_cpu_pct: pct(bareResult?.serverCpuPct)
 		};
-		const file = await writeResults('ingest-external', { publishers: o.publishers, duration_s: o.durationS, window: o.window, postgres: pg.version, fsync: o.fsync ? 'on' : 'off' }, metrics);
+		const file = await writeResults(
+			'ingest-external',
+			{ publishers: o.publishers, duration_s: o.durationS, runs: o.runs, warmup_s: o.warmupS, window: o.window, postgres: pg.version, fsync: o.fsync ? 'on' : 'off', load_average_at_start: Number(runs[0]!.loadAtStart) },
+			metrics
+		);
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 	} finally {
 		for (const step of cleanup) await step().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	}
+}
+
+/** The 1-minute load average now (the machine may be shared: figures are read beside it). */
+const loadAverage = () => os.loadavg()[0]!.toFixed(1);
+
+function medianOf(values: number[]): number {
+	const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+	if (sorted.length === 0) return NaN;
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Readings stored per second from the instances' own counters (rukun_mqtt_messages_accepted_total,
+ * polled once a second): cheap beside a count in the database, and what shows whether the rate
+ * has settled. An instance that does not answer (killed) is left out of that second.
+ */
+class PerSecond {
+	private samples: { at: number; byPid: Map<number, number> }[] = [];
+	private timer: NodeJS.Timeout | null = null;
+	constructor(private readonly read: () => Promise<(Counters | null)[]>) {}
+	start() {
+		const sample = async () => {
+			const counters = await this.read();
+			this.samples.push({ at: performance.now(), byPid: new Map(counters.flatMap((c) => (c ? [[c.pid, c.rows] as const] : []))) });
+		};
+		void sample();
+		this.timer = setInterval(() => void sample(), 1000);
+	}
+	stop() {
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+	}
+	rates(): number[] {
+		const out: number[] = [];
+		for (let i = 1; i < this.samples.length; i++) {
+			const a = this.samples[i - 1]!;
+			const b = this.samples[i]!;
+			let n = 0;
+			for (const [pid, rows] of b.byPid) {
+				const before = a.byPid.get(pid);
+				if (before !== undefined) n += rows - before;
+			}
+			out.push(n / ((b.at - a.at) / 1000));
+		}
+		return out;
 	}
 }
 
