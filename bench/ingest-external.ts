@@ -1,12 +1,14 @@
-// `npm run bench:ingest-external [-- --publishers 100 --duration 10 --runs 3 --warmup 15 --window 32 --fsync on|off]`
+// `npm run bench:ingest-external [-- --publishers 100 --duration 10 --runs 3 --warmup 300000 --window 32 --fsync on|off]`
 //
 // Scale-out ingest (README "External broker"): a throw-away PostgreSQL and Mosquitto
 // (Debian, started here with the config `npm run mosquitto:config` writes; PostgreSQL
 // with fsync off unless --fsync on, as a deployment runs), two app
 // instances of the built app with DATABASE_URL + MQTT_URL, and the raw-socket QoS 1
 // generator of bench:ingest (its own process) at full speed against Mosquitto.
-//   0. warm-up: --warmup s at full speed, readings stored per second printed (the
-//      instances' JIT is cold at first: their per-reading cost falls for ~10 s)
+//   0. warm-up: full speed in 10 s phases until the instances have stored --warmup
+//      readings (at most 120 s), readings stored per second printed: an instance's
+//      CPU per reading falls by half over its first ~150,000 (JIT; bench/README.md,
+//      "twelfth session")
 //   1. --runs phases at full speed, each --duration s after a 2 s ramp: readings stored
 //      per second, counted in the database; the figure is their median (with the
 //      smallest and largest). After each, every reading Mosquitto PUBACKed must be
@@ -43,6 +45,9 @@ const SEQ_SPAN = 10_000_000_000;
 const seqBaseOf = (phase: number) => 100_000_000_000 + phase * SEQ_SPAN;
 /** The generator's ramp in each measured phase: publishers connected, load on, Mosquitto's queues filled. */
 const RAMP_MS = 2000;
+/** The warm-up runs in phases of this length until enough readings are stored, for at most WARMUP_MAX_MS. */
+const WARMUP_PHASE_MS = 10_000;
+const WARMUP_MAX_MS = 120_000;
 
 function options() {
 	const { values } = parseArgs({
@@ -53,8 +58,8 @@ function options() {
 			// Full-speed phases measured; the figure is their median.
 			runs: { type: 'string', default: '3' },
 			window: { type: 'string', default: '32' },
-			// Seconds at full speed before the first measured phase (the instances' JIT warms up).
-			warmup: { type: 'string', default: '15' },
+			// Readings the instances store at full speed before the first measured phase (their JIT warms up); 0: none.
+			warmup: { type: 'string', default: '300000' },
 			// PostgreSQL's fsync in the measured phases and the SIGKILL phase (the target's figure; off, as the figures since the first session); one more phase runs with the other setting.
 			fsync: { type: 'string', default: 'off' },
 			// The instances run under `--cpu-prof`: the warm-up and one measured phase only, each thread's self time in its window printed, no JSON written.
@@ -73,7 +78,7 @@ function options() {
 		durationS: int('duration', values.duration, 2, 60),
 		runs: int('runs', values.runs, 1, 15),
 		window: int('window', values.window, 1, 1000),
-		warmupS: int('warmup', values.warmup, 0, 120),
+		warmupReadings: int('warmup', values.warmup, 0, 10_000_000),
 		fsync: values.fsync === 'on',
 		profile: values.profile,
 		statements: values.statements
@@ -84,7 +89,7 @@ async function main() {
 	const o = options();
 	const started = performance.now();
 	console.log(
-		`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, warm-up ${o.warmupS} s, ${o.runs} × ${o.durationS} s measured (after a ${RAMP_MS / 1000} s ramp each), fsync ${o.fsync ? 'on' : 'off'}; ${os.cpus().length} CPUs, node ${process.version}; load average ${loadAverage()}`
+		`ingest-external: ${o.publishers} publishers (one device each), window ${o.window}, warm-up ${o.warmupReadings} readings, ${o.runs} × ${o.durationS} s measured (after a ${RAMP_MS / 1000} s ramp each), fsync ${o.fsync ? 'on' : 'off'}; ${os.cpus().length} CPUs, node ${process.version}; load average ${loadAverage()}`
 	);
 	await ensureBuild();
 	const pg = await startPostgres(o.statements ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [], { durable: o.fsync });
@@ -149,11 +154,16 @@ async function main() {
 					if (during) side = during();
 				},
 				onStop: async () => {
-					stop = { at: performance.now(), rows: await stored(seqBase), cpu: stackCpu(), us: monotonicUs(), counters: await countersOf(instances) };
-					rates.stop();
+					// The CPU before the count: a count(*) over a table of millions of rows is not the stack's work.
+					const at = performance.now();
+					const cpu = stackCpu();
+					const us = monotonicUs();
+					stop = { at, cpu, us, rows: await stored(seqBase), counters: await countersOf(instances) };
+					void rates.stop();
 				}
 			});
 			await side;
+			await rates.stop();
 			// Everything Mosquitto acknowledged must reach the database (queued in the
 			// broker while the instances catch up): wait for it, bounded.
 			const drainStart = performance.now();
@@ -210,7 +220,11 @@ async function main() {
 		};
 
 		// The instances' JIT warms up at full speed (its per-second rates show when it has).
-		if (o.warmupS > 0) await phase('warm-up', { rampMs: 0, durationMs: o.warmupS * 1000 });
+		const warmStart = performance.now();
+		const storedByInstances = async () => (await countersOf(instances)).reduce((n, c) => n + (c?.rows ?? 0), 0);
+		for (let k = 1; (await storedByInstances()) < o.warmupReadings && performance.now() - warmStart < WARMUP_MAX_MS; k++) {
+			await phase(`warm-up ${k}`, { rampMs: 0, durationMs: WARMUP_PHASE_MS });
+		}
 
 		if (o.statements || o.profile) {
 			const one = await phase('full speed', { rampMs: RAMP_MS, durationMs: o.durationS * 1000 });
@@ -339,7 +353,7 @@ async function main() {
 		};
 		const file = await writeResults(
 			'ingest-external',
-			{ publishers: o.publishers, duration_s: o.durationS, runs: o.runs, warmup_s: o.warmupS, window: o.window, postgres: pg.version, fsync: o.fsync ? 'on' : 'off', load_average_at_start: Number(runs[0]!.loadAtStart) },
+			{ publishers: o.publishers, duration_s: o.durationS, runs: o.runs, warmup_readings: o.warmupReadings, window: o.window, postgres: pg.version, fsync: o.fsync ? 'on' : 'off', load_average_at_start: Number(runs[0]!.loadAtStart) },
 			metrics
 		);
 		console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -365,19 +379,24 @@ function medianOf(values: number[]): number {
  */
 class PerSecond {
 	private samples: { at: number; byPid: Map<number, number> }[] = [];
-	private timer: NodeJS.Timeout | null = null;
+	private running = false;
+	private loop: Promise<void> = Promise.resolve();
 	constructor(private readonly read: () => Promise<(Counters | null)[]>) {}
+	/** One sample after the other (never two in flight), each timed as it is answered, about a second apart. */
 	start() {
-		const sample = async () => {
-			const counters = await this.read();
-			this.samples.push({ at: performance.now(), byPid: new Map(counters.flatMap((c) => (c ? [[c.pid, c.rows] as const] : []))) });
-		};
-		void sample();
-		this.timer = setInterval(() => void sample(), 1000);
+		this.running = true;
+		this.loop = (async () => {
+			while (this.running) {
+				const due = performance.now() + 1000;
+				const counters = await this.read();
+				this.samples.push({ at: performance.now(), byPid: new Map(counters.flatMap((c) => (c && Number.isFinite(c.rows) ? [[c.pid, c.rows] as const] : []))) });
+				await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+			}
+		})();
 	}
-	stop() {
-		if (this.timer) clearInterval(this.timer);
-		this.timer = null;
+	async stop() {
+		this.running = false;
+		await this.loop;
 	}
 	rates(): number[] {
 		const out: number[] = [];

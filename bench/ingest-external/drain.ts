@@ -1,4 +1,4 @@
-// `npx tsx bench/ingest-external/drain.ts [--publishers 100 --seconds 4 --rounds 3 --fsync off]`
+// `npx tsx bench/ingest-external/drain.ts [--publishers 100 --seconds 4 --rounds 3 --fsync off --node-flags '--flag …']`
 //
 // CPU per reading of one app instance in scale-out mode, measured so that a shared
 // machine disturbs it little: the stack of bench:ingest-external with one instance;
@@ -8,7 +8,8 @@
 // PostgreSQL's (from /proc) between SIGCONT and the last reading stored, divided by the
 // readings stored: the work per reading, at whatever speed the machine gives. Rounds
 // follow one another on the same stack (the first warms the JIT). Run it from each
-// worktree to compare builds (it runs the build of the tree it is in).
+// worktree to compare builds (it runs the build of the tree it is in), or with
+// --node-flags (added to npm start's, space-separated) to compare V8 settings.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -25,12 +26,14 @@ async function main() {
 			publishers: { type: 'string', default: '100' },
 			seconds: { type: 'string', default: '4' },
 			rounds: { type: 'string', default: '3' },
-			fsync: { type: 'string', default: 'off' }
+			fsync: { type: 'string', default: 'off' },
+			'node-flags': { type: 'string', default: '' }
 		}
 	});
 	const publishers = wholeNumber('publishers', values.publishers, 1, 1000);
 	const seconds = wholeNumber('seconds', values.seconds, 1, 60);
-	const rounds = wholeNumber("rounds", values.rounds, 1, 9);
+	const rounds = wholeNumber('rounds', values.rounds, 1, 9);
+	const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
 	await ensureBuild();
 	const pg = await startPostgres([], { durable: values.fsync === 'on' });
 	const cleanup: (() => Promise<unknown>)[] = [() => pg.stop()];
@@ -39,7 +42,7 @@ async function main() {
 		cleanup.unshift(() => db.close());
 		const mosquitto = await startGeneratedMosquitto(await freePort(), devices, ['rukun-app-1']);
 		cleanup.unshift(() => mosquitto.close());
-		const instance = await startInstance('rukun-app-1', { databaseUrl: pg.url, mqttPort: mosquitto.port, dataKey: randomBytes(32).toString('base64') });
+		const instance = await startInstance('rukun-app-1', { databaseUrl: pg.url, mqttPort: mosquitto.port, dataKey: randomBytes(32).toString('base64') }, nodeFlags);
 		cleanup.unshift(() => stopInstance(instance));
 		const pid = instance.app.pid;
 		// The instance's own count of readings stored (/metrics): a count(*) every 100 ms would cost PostgreSQL more than the drain.
@@ -47,7 +50,7 @@ async function main() {
 			const text = await (await fetch(`${instance.app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
 			return Number(/^rukun_mqtt_messages_accepted_total (\S+)$/m.exec(text)?.[1] ?? NaN);
 		};
-		console.log(`drain: ${publishers} publishers, ${seconds} s of backlog per round, fsync ${values.fsync}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+		console.log(`drain: ${publishers} publishers, ${seconds} s of backlog per round, fsync ${values.fsync}, node flags added: ${nodeFlags.join(' ') || 'none'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 		for (let round = 1; round <= rounds; round++) {
 			const before = await count();
 			process.kill(pid, 'SIGSTOP');
