@@ -15,6 +15,9 @@
 //      Mosquitto (max rate) when /usr/sbin/mosquitto is installed (else null)
 // Prints a table and writes bench/results/ingest.json. Exit 0 unless something broke.
 // --profile: CPU profile of this process over the full-path window (summary printed).
+// --profile-admin: the same over the admin-load window, with the main thread's longest
+// busy stretches (what kept it from reading the sensors' sockets) and what ran in them.
+// Every rate phase prints the main thread's event-loop delay and busy time.
 // --db-main-thread: experiment, PGlite in this thread instead of its worker thread (as before).
 // --gate-cpu: the session gate's table also gives the database worker's CPU time per hold
 // (wall time on a shared machine includes waiting for a core).
@@ -24,7 +27,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Profiler, summarise } from './ingest/profile';
+import { formatLoop, printProfileReport, Profiler, summarise, watchLoop, type LoopFigures } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { formatSession, prepareAdminLoad, sessionMetrics } from './ingest/admin-load';
@@ -46,7 +49,7 @@ const OTHER_CPU_WARNING = 25;
 function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
-       [--generators N] [--warmup S] [--no-baselines] [--profile] [--db-main-thread]
+       [--generators N] [--warmup S] [--no-baselines] [--profile] [--profile-admin] [--db-main-thread]
        [--admin-rows N] [--admin-letters N] [--gate-cpu]`);
 	process.exit(2);
 }
@@ -64,6 +67,7 @@ function parseOptions() {
 				warmup: { type: 'string', default: '2' },
 				'no-baselines': { type: 'boolean', default: false },
 				profile: { type: 'boolean', default: false },
+				'profile-admin': { type: 'boolean', default: false },
 				'db-main-thread': { type: 'boolean', default: false },
 				'admin-rows': { type: 'string', default: '10000' },
 				'admin-letters': { type: 'string', default: '50' },
@@ -87,6 +91,7 @@ function parseOptions() {
 		warmupS: int('warmup', values.warmup, 0, 30),
 		baselines: !values['no-baselines'],
 		profile: values.profile,
+		profileAdmin: values['profile-admin'],
 		dbMainThread: values['db-main-thread'],
 		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
 		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000),
@@ -120,6 +125,8 @@ interface FullPathFigures {
 		imported: number;
 		issued: number;
 		session: SessionStats | null;
+		/** The main thread's event loop in the measured window. */
+		loop: LoopFigures;
 		endedInWindow: boolean;
 		pubacksRowsMismatch: number;
 	} | null;
@@ -189,12 +196,25 @@ async function fullPath(options: Options): Promise<FullPathFigures> {
 		const windowMs = windowBatches.reduce((n, b) => n + b.ms, 0);
 		console.log(`${full.name}, max rate: ${Math.round(max.ackedPerS)} PUBACKs/s; ${max.totalAcked} PUBACKs, ${rowsAfterMax} rows`);
 
-		const rate = await runPhase({ ...phase(options), target: full, mode: { kind: 'rate', rate: options.rate }, seqBase: SEQ_BASE.fullRate });
+		let stopLoop: (() => LoopFigures) | null = null;
+		let rateLoop: LoopFigures | null = null;
+		const rate = await runPhase({
+			...phase(options),
+			target: full,
+			mode: { kind: 'rate', rate: options.rate },
+			seqBase: SEQ_BASE.fullRate,
+			onMark: () => {
+				stopLoop = watchLoop();
+			},
+			onStop: () => {
+				rateLoop = stopLoop!();
+			}
+		});
 		await full.settle();
 		const counts = await full.counts();
 		const admin = options.adminRows + options.adminLetters > 0 ? await underAdminLoad(options, full, counts.rows) : null;
 		const rowsAfterRate = counts.rows;
-		console.log(`${full.name} at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms`);
+		console.log(`${full.name} at ${options.rate}/s: p50 ${rate.latency.p50?.toFixed(2)} ms, p99 ${rate.latency.p99?.toFixed(2)} ms; ${formatLoop(rateLoop!)}`);
 		const m = full.ingest.metrics;
 		const rss = { atRest, peak: stopSampling(), after: rssMb() };
 		console.log(`${full.name}: RSS ${rss.atRest.toFixed(0)} MB at rest, ${rss.peak.toFixed(0)} MB at the highest under load, ${rss.after.toFixed(0)} MB after`);
@@ -245,17 +265,25 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 	try {
 		let work: ReturnType<typeof load.run> | null = null;
 		let stoppedAt = 0;
+		let stopLoop: (() => LoopFigures) | null = null;
+		let loop: LoopFigures | null = null;
+		const profiler = options.profileAdmin ? new Profiler() : null;
+		const profileFile = path.join(os.tmpdir(), `rukun-ingest-admin-${Date.now()}.cpuprofile`);
 		const adminPhase = await runPhase({
 			...phase(options),
 			target: full,
 			mode: { kind: 'rate', rate: options.rate },
 			seqBase: SEQ_BASE.fullAdmin,
-			onMark: () => {
+			onMark: async () => {
+				await profiler?.start();
+				stopLoop = watchLoop();
 				work = load.run();
 				work.catch(() => {}); // awaited below
 			},
-			onStop: () => {
+			onStop: async () => {
 				stoppedAt = performance.now();
+				loop = stopLoop!();
+				if (profiler) printProfileReport('CPU profile of the main thread over the admin-load window', await profiler.stop(profileFile), profileFile);
 			}
 		});
 		const startedAt = stoppedAt - options.durationS * 1000;
@@ -267,9 +295,10 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s` +
 				(endedInWindow ? '' : ' (longer than the window: --duration covers only part of it)')
 		);
+		console.log(`${full.name} under admin load: ${formatLoop(loop!)}`);
 		if (done.session) console.log(formatSession(done.session));
 		const rowsAdded = (await full.counts()).rows - rowsBefore;
-		return { phase: adminPhase, ...done, endedInWindow, pubacksRowsMismatch: adminPhase.totalAcked - rowsAdded };
+		return { phase: adminPhase, ...done, loop: loop!, endedInWindow, pubacksRowsMismatch: adminPhase.totalAcked - rowsAdded };
 	} finally {
 		await load.close();
 	}
@@ -458,6 +487,9 @@ async function main() {
 		admin_load_pubacks_rows_mismatch: full.admin ? full.admin.pubacksRowsMismatch : null,
 		admin_load_import_s: full.admin ? round(full.admin.importMs / 1000, 2) : null,
 		admin_load_letters_s: full.admin ? round(full.admin.lettersMs / 1000, 2) : null,
+		admin_load_event_loop_delay_p99_ms: full.admin ? full.admin.loop.p99 : null,
+		admin_load_event_loop_delay_max_ms: full.admin ? full.admin.loop.max : null,
+		admin_load_main_thread_busy_ms: full.admin ? full.admin.loop.busyMs : null,
 		...(full.admin ? sessionMetrics(full.admin.session) : {}),
 		stored_latency_p90_ms: ms(rateR.latency.p90),
 		stored_latency_max_ms: ms(rateR.latency.max),
@@ -494,7 +526,7 @@ async function main() {
 	const missingFlags = missingServerFlags();
 	if (missingFlags.length > 0) {
 		console.log(`\nthis process lacks the app's Node flags (package.json start): ${missingFlags.join(' ')} — run it as \`npm run bench:ingest\`; bench/results/ingest.json is not written.`);
-	} else if (options.profile || options.dbMainThread || !options.baselines) {
+	} else if (options.profile || options.profileAdmin || options.dbMainThread || !options.baselines) {
 		console.log('\n--profile / --db-main-thread / --no-baselines: not a complete run of the shipped configuration, so bench/results/ingest.json is not written.');
 	} else {
 		const file = path.join(ROOT, 'bench/results/ingest.json');

@@ -1,20 +1,13 @@
-import { maskId } from '$lib/domain/nik';
 import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sql, Statement } from '../db';
-import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
+import type { PiiKeys } from '../crypto/pii';
+import { sealNik, type sealKk } from './row-check';
 import type { ResidentInput } from '$lib/schemas/registry';
 
 /** A resident's plain columns, in the order the resident inserts take them after the NIK's. */
 export const PERSON_COLUMNS = ['name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone', 'status'] as const;
 
-/** The stored form of a NIK: ciphertext, blind index, mask and last four digits. */
-export function sealNik(keys: PiiKeys, nik: string) {
-	return { nik_enc: encryptPii(keys, 'nik', nik), nik_hash: blindIndex(keys, 'nik', nik), nik_masked: maskId(nik), nik_last4: nik.slice(-4) };
-}
-
-export function sealKk(keys: PiiKeys, kk: string) {
-	return { kk_enc: encryptPii(keys, 'kk', kk), kk_hash: blindIndex(keys, 'kk', kk), kk_masked: maskId(kk) };
-}
+export { sealKk, sealNik } from './row-check';
 
 /**
  * Finds or creates houses (block + number in an RT) in one statement; returns their

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
-import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '$lib/schemas/registry';
-import { cleanId } from '$lib/domain/nik';
+import type { ResidentInput } from '$lib/schemas/registry';
 import { batchAsUser, queryAsUser, withUser, type Database, type Sql, type Statement } from '../db';
 import { batchIn } from '../db/types';
 import { audit, auditStatement } from '../audit';
-import { blindIndex, type PiiKeys } from '../crypto/pii';
+import type { PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { linkByPhoneStatement, PERSON_COLUMNS, sealKk, sealNik } from './records';
+import { linkByPhoneStatement, PERSON_COLUMNS } from './records';
 import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sheet } from './spreadsheet';
-import { may } from '$lib/domain/permissions';
+import { isActiveHead, type LocalCheck, type PlannedRow, type RawRow, type RowError } from './row-check';
+import { checkSheet } from './row-check-client';
 
 /*
  * The registry's one write path: rows of people and their households are checked (on
@@ -19,27 +18,7 @@ import { may } from '$lib/domain/permissions';
  * (registerResident in mutations.ts) all go through it.
  */
 
-/**
- * One row to register: resident fields + household fields, as text (form or
- * spreadsheet). `spoilt`: fields whose cell the file itself made wrong, with the
- * message (i18n key) to show instead of checking the value.
- */
-export type RawRow = { line: number; values: Record<string, string | undefined>; spoilt?: Record<string, string> };
-
-export interface RowError {
-	line: number;
-	field: string;
-	message: string; // i18n key
-}
-
-interface PlannedRow {
-	line: number;
-	resident: ResidentInput;
-	household: HouseholdInput;
-	rtId: string;
-	kkHash: string;
-	nikHash: string;
-}
+export { isActiveHead, type RawRow, type RowError };
 
 export interface Plan {
 	rows: PlannedRow[];
@@ -47,99 +26,6 @@ export interface Plan {
 	/** Households the plan would create (new KK numbers). */
 	newHouseholds: number;
 }
-
-function issues(line: number, error: z.ZodError): RowError[] {
-	return error.issues.map((i) => ({ line, field: String(i.path[0] ?? 'row'), message: i.message }));
-}
-
-/** The rows checked on their own, before the registry is consulted. */
-interface LocalCheck {
-	valid: PlannedRow[];
-	errors: RowError[];
-	nikHashes: string[];
-	kkHashes: string[];
-}
-
-/**
- * Everything that needs no database: every field, NIK against birth date and sex, RT
- * known and the user's own (an RT head), one NIK once and one KK at one house within
- * the rows. Runs before a transaction opens, so a large sheet does not hold the
- * (PGlite: single) database session while JavaScript works through it.
- */
-async function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[]): Promise<LocalCheck> {
-	const errors: RowError[] = [];
-	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
-	const parsed: PlannedRow[] = [];
-	// A NIK typed on two rows is an error of each of them, whatever else is wrong with
-	// either (a NIK copied onto a relative usually also disagrees with their birth date).
-	const nikLines = new Map<string, number>();
-	for (const row of raw) {
-		const nik = cleanId(row.values.nik ?? '');
-		if (nik !== '') nikLines.set(nik, (nikLines.get(nik) ?? 0) + 1);
-	}
-
-	for (const [i, row] of raw.entries()) {
-		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
-		const resident = residentSchema.safeParse(row.values);
-		const household = householdSchema.safeParse(row.values);
-		// A spoilt field's own message replaces what its (unreliable) value would get.
-		const spoilt = row.spoilt ?? {};
-		const rowErrors = [
-			...Object.entries(spoilt).map(([field, message]) => ({ line: row.line, field, message })),
-			...[resident, household].flatMap((r) => (r.success ? [] : issues(row.line, r.error))).filter((e) => !Object.hasOwn(spoilt, e.field))
-		];
-		if ((nikLines.get(cleanId(row.values.nik ?? '')) ?? 0) > 1 && !Object.hasOwn(spoilt, 'nik')) {
-			rowErrors.push({ line: row.line, field: 'nik', message: 'errors.nik_duplicate_rows' });
-		}
-		// The RT is checked whenever it can be read, so a row of another RT says so even
-		// when another of its fields is wrong too (all of a row's errors at once).
-		const rtNumber = parseRt(row.values.rt ?? '');
-		const rtId = rtNumber === null ? undefined : rtByNumber.get(rtNumber);
-		if (rtNumber !== null && !rowErrors.some((e) => e.field === 'rt')) {
-			if (!rtId) rowErrors.push({ line: row.line, field: 'rt', message: 'errors.unknown_rt' });
-			else if (!may(user, 'registry.write', { rtId })) rowErrors.push({ line: row.line, field: 'rt', message: 'errors.rt_not_yours' });
-		}
-		errors.push(...rowErrors);
-		if (rowErrors.length > 0 || !resident.success || !household.success || !rtId) continue;
-		parsed.push({
-			line: row.line,
-			resident: resident.data,
-			household: household.data,
-			rtId,
-			kkHash: blindIndex(keys, 'kk', household.data.kk),
-			nikHash: blindIndex(keys, 'nik', resident.data.nik)
-		});
-	}
-
-	// Within the rows: one KK at one house; one head of family per KK.
-	const seenNik = new Set<string>();
-	const kkHouse = new Map<string, string>();
-	const headed = new Set<string>();
-	const valid: PlannedRow[] = [];
-	for (const row of parsed) {
-		seenNik.add(row.nikHash);
-		const house = kkHouse.get(row.kkHash);
-		if (house && house !== houseKey(row)) {
-			errors.push({ line: row.line, field: 'kk', message: 'errors.kk_house_conflict' });
-			continue;
-		}
-		kkHouse.set(row.kkHash, houseKey(row));
-		if (isActiveHead(row.resident)) {
-			if (headed.has(row.kkHash)) {
-				errors.push({ line: row.line, field: 'relation', message: 'errors.head_twice' });
-				continue;
-			}
-			headed.add(row.kkHash);
-		}
-		valid.push(row);
-	}
-	return { valid, errors, nikHashes: [...seenNik], kkHashes: [...kkHouse.keys()] };
-}
-
-/** A KK has one head of family among the people living there (a KK lists one "Kepala Keluarga"). */
-export const isActiveHead = (r: { relation: string | null; status: string }) => r.relation === 'kepala_keluarga' && (r.status === 'permanent' || r.status === 'temporary');
-
-const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()}|${r.household.house_number.toUpperCase()}`;
 
 /**
  * Against the registry (all RTs of the RW, through definer functions): a NIK not yet
@@ -221,17 +107,13 @@ function planFrom(local: LocalCheck, [niks, kks, heads]: unknown[][]): Plan & { 
 const claimsOf = (user: SessionUser) => ({ sub: user.id, rw_id: user.rwId });
 
 /**
- * Checking and sealing a row takes CPU on the main thread, where MQTT acknowledgements
- * are sent too: a 10,000-row sheet in one go would hold them up for seconds. Every
- * this many rows the work lets pending events run.
+ * The RW's RTs as the user sees them, and the rows checked against them (no session
+ * held; a large sheet in a worker thread, row-check-client.ts). `seal`: the valid
+ * rows' NIK and KK encrypted too, unless a row has an error.
  */
-const YIELD_EVERY = 250;
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** The RW's RTs as the user sees them, and the rows checked against them (no session held). */
-async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<LocalCheck> {
+async function checkLocally(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[], seal: boolean): Promise<LocalCheck> {
 	const rts = await queryAsUser<{ id: string; number: number }>(db, claimsOf(user), 'select id, number from rt where rw_id = $1', [user.rwId]);
-	return checkRows(keys, user, rts, raw);
+	return checkSheet(keys, user, rts, raw, seal);
 }
 
 /**
@@ -293,9 +175,7 @@ function chunkStatements(
 	rwId: string,
 	importId: string | null,
 	chunk: PlannedRow[],
-	householdOf: ReadonlyMap<string, string>,
-	sealedKk: Map<string, ReturnType<typeof sealKk>>,
-	sealedNik: Map<PlannedRow, ReturnType<typeof sealNik>>
+	householdOf: ReadonlyMap<string, string>
 ): { statements: Statement[]; newHouseholds: Map<string, string> } {
 	const newHouseholds = new Map<string, string>();
 	const fresh = chunk.filter((row) => !householdOf.has(row.kkHash) && !newHouseholds.has(row.kkHash) && newHouseholds.set(row.kkHash, randomUUID()));
@@ -306,7 +186,7 @@ function chunkStatements(
 		const distinct = [...new Map(houses.map((h) => [`${h.rt}\u0000${h.block}\u0000${h.number}`, h])).values()];
 		const houseColumns = [distinct.map((h) => h.rt), distinct.map((h) => h.block), distinct.map((h) => h.number)];
 		statements.push({ text: ENSURE_HOUSES(importId !== null), params: [rwId, ...houseColumns, ...(importId === null ? [] : [importId])] });
-		const kk = fresh.map((r) => sealedKk.get(r.kkHash)!);
+		const kk = fresh.map((r) => r.sealed!.kk);
 		statements.push({
 			text: INSERT_HOUSEHOLDS,
 			params: [
@@ -323,7 +203,7 @@ function chunkStatements(
 		});
 	}
 	const residentIds = chunk.map(() => randomUUID());
-	const sealed = chunk.map((row) => sealedNik.get(row)!);
+	const sealed = chunk.map((row) => row.sealed!.nik);
 	const col = <K extends keyof ResidentInput>(k: K) => chunk.map((row) => row.resident[k]);
 	statements.push({
 		text: INSERT_RESIDENTS,
@@ -448,16 +328,9 @@ export async function commitRows(
 	/** Runs in the writing transaction after the rows, before it commits (the add form's arrival mutation). */
 	afterWrite?: (tx: Sql) => Promise<void>
 ): Promise<{ ok: true; residents: number; households: number } | { ok: false; errors: RowError[] }> {
-	const local = await checkLocally(db, keys, user, raw);
+	const local = await checkLocally(db, keys, user, raw, true);
 	if (local.errors.length > 0) return { ok: false, errors: local.errors.sort((a, b) => a.line - b.line) };
 	const rwId = user.rwId!;
-	const sealedKk = new Map<string, ReturnType<typeof sealKk>>();
-	const sealedNik = new Map<PlannedRow, ReturnType<typeof sealNik>>();
-	for (const [i, r] of local.valid.entries()) {
-		if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEvents();
-		if (!sealedKk.has(r.kkHash)) sealedKk.set(r.kkHash, sealKk(keys, r.household.kk));
-		sealedNik.set(r, sealNik(keys, r.resident.nik));
-	}
 	const finish = async (tx: Sql, total: number, households: number) => {
 		await audit(tx, { rwId, actorId: user.id, action: 'registry.import', detail: { residents: total, households } });
 		await afterWrite?.(tx);
@@ -467,7 +340,7 @@ export async function commitRows(
 		return withUser(db, claimsOf(user), async (tx) => {
 			const plan = planFrom(local, await readRegistry((statements) => batchIn(tx, statements), user, local));
 			if (plan.errors.length > 0) return { ok: false as const, errors: plan.errors };
-			const written = chunkStatements(rwId, null, plan.rows, plan.householdOf, sealedKk, sealedNik);
+			const written = chunkStatements(rwId, null, plan.rows, plan.householdOf);
 			await batchIn(tx, written.statements);
 			onProgress(plan.rows.length, plan.rows.length);
 			return finish(tx, plan.rows.length, written.newHouseholds.size);
@@ -482,7 +355,7 @@ export async function commitRows(
 	try {
 		let analyzedAt = 0;
 		for (let start = 0; start < total; start += CHUNK) {
-			const written = chunkStatements(rwId, importId, plan.rows.slice(start, start + CHUNK), plan.householdOf, sealedKk, sealedNik);
+			const written = chunkStatements(rwId, importId, plan.rows.slice(start, start + CHUNK), plan.householdOf);
 			await batchAsUser(db, claimsOf(user), written.statements);
 			for (const [kk, id] of written.newHouseholds) plan.householdOf.set(kk, id);
 			households += written.newHouseholds.size;
@@ -510,7 +383,7 @@ export async function commitRows(
 
 /** The dry run: every row checked, nothing written. */
 export async function dryRun(db: Database, keys: PiiKeys, user: SessionUser, raw: RawRow[]): Promise<Plan> {
-	const local = await checkLocally(db, keys, user, raw);
+	const local = await checkLocally(db, keys, user, raw, false);
 	const { rows, errors, newHouseholds } = planFrom(local, await readRegistry((statements) => batchAsUser(db, claimsOf(user), statements), user, local));
 	return { rows, errors, newHouseholds };
 }

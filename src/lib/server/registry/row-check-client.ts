@@ -1,0 +1,79 @@
+// A large sheet's rows are checked and sealed in a worker thread: parsing every field,
+// the NIK's checks, the blind indexes and the encryption of 10,000 rows are seconds of
+// CPU, and on the main thread they kept the MQTT broker from reading the sensors'
+// sockets (event-loop stalls of 0.3–1.2 s under bench:ingest's admin load;
+// docs/architecture.md, "Threads"). One worker per check, stopped when it is done:
+// an import is rare, and a worker at rest would cost memory.
+import { threadId } from 'node:worker_threads';
+import type { SessionUser } from '../auth/sessions';
+import type { PiiKeys } from '../crypto/pii';
+import { startWorker } from '../workers/start';
+import { checkRows, type LocalCheck, type RawRow } from './row-check';
+import type { RowCheckReply, RowCheckRequest } from './row-check-worker';
+
+/** From this many rows a sheet is checked in the worker; fewer (the add form, a small sheet) cost less than starting it. */
+export const OFF_THREAD_ROWS = 100;
+
+/**
+ * Rows per message, each way: a message is copied (structured clone) by the thread
+ * that sends it and the one that reads it, synchronously, so each is kept to about a
+ * millisecond of the main thread's time.
+ */
+const PAGE_ROWS = 200;
+
+/** `checkRows`, in a worker thread; `threadId`: the thread that checked (tests). */
+export async function checkRowsOffThread(
+	keys: PiiKeys,
+	user: SessionUser,
+	rts: { id: string; number: number }[],
+	raw: RawRow[],
+	seal: boolean
+): Promise<LocalCheck & { threadId: number }> {
+	const { rowCheckWorkerModuleUrl } = await import('./row-check-worker');
+	const worker = startWorker(rowCheckWorkerModuleUrl, { rukunRowCheckWorker: true });
+	let waiting: { resolve: (reply: RowCheckReply) => void; reject: (err: Error) => void } | null = null;
+	let failed: Error | null = null;
+	const fail = (err: Error) => {
+		failed ??= err;
+		waiting?.reject(failed);
+	};
+	worker.on('message', (reply: RowCheckReply) => (reply.kind === 'error' ? fail(new Error(`registry row check: ${reply.error}`)) : waiting?.resolve(reply)));
+	worker.on('error', fail);
+	worker.on('exit', (code) => fail(new Error(`registry row check worker exited (${code})`)));
+	/** Sends `request` (none: only waits) and waits for the worker's next reply. */
+	const ask = (request?: RowCheckRequest) =>
+		new Promise<RowCheckReply>((resolve, reject) => {
+			if (failed) return reject(failed);
+			waiting = { resolve, reject };
+			if (request) worker.postMessage(request);
+		});
+	try {
+		for (let i = 0; i < raw.length; i += PAGE_ROWS) {
+			if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+			worker.postMessage({ kind: 'rows', rows: raw.slice(i, i + PAGE_ROWS) } satisfies RowCheckRequest);
+		}
+		const checked = await ask({ kind: 'check', keys, user, rts, seal, pageRows: PAGE_ROWS });
+		if (checked.kind !== 'checked') throw new Error(`registry row check: unexpected ${checked.kind}`);
+		const result: LocalCheck = { valid: [], errors: [], nikHashes: [], kkHashes: [] };
+		for (let page = 0; page < checked.pages; page++) {
+			const reply = await ask({ kind: 'page', page });
+			if (reply.kind !== 'page') throw new Error(`registry row check: unexpected ${reply.kind}`);
+			for (const key of ['valid', 'errors', 'nikHashes', 'kkHashes'] as const) (result[key] as unknown[]).push(...reply.part[key]);
+		}
+		return { ...result, threadId: checked.threadId };
+	} finally {
+		void worker.terminate();
+	}
+}
+
+/** `checkRows` where it costs the main thread least: in the worker from `OFF_THREAD_ROWS` rows, else here. */
+export async function checkSheet(
+	keys: PiiKeys,
+	user: SessionUser,
+	rts: { id: string; number: number }[],
+	raw: RawRow[],
+	seal: boolean
+): Promise<LocalCheck & { threadId: number }> {
+	if (raw.length >= OFF_THREAD_ROWS) return checkRowsOffThread(keys, user, rts, raw, seal);
+	return { ...checkRows(keys, user, rts, raw, seal), threadId };
+}
