@@ -27,6 +27,7 @@ import { startRuntime, type Runtime } from '../src/lib/server/runtime';
 import { formatSession, prepareAdminLoad, sessionMetrics } from './ingest/admin-load';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
+import { formatLoop, watchLoop, type LoopFigures } from './ingest/profile';
 import { runtimeTarget } from './lib/runtime-target';
 import type { FromProbe, ToProbe } from './alerts/probe';
 import { Probe } from './lib/probe';
@@ -83,6 +84,8 @@ function percentile(values: number[], p: number): number | null {
 
 interface Measured {
 	background: PhaseResult;
+	/** The main thread's event loop in the measured window. */
+	loop: LoopFigures;
 	latencies: number[];
 	missing: number;
 	publishErrors: number;
@@ -114,6 +117,8 @@ async function main() {
 
 		const measure = async (ids: string[], durationS: number, seqBase: number, onMark?: () => void): Promise<Measured> => {
 			let probing: Promise<Extract<FromProbe, { type: 'result' }>> | null = null;
+			let stopLoop: (() => LoopFigures) | null = null;
+			let loop: LoopFigures | null = null;
 			const background = await runPhase({
 				target,
 				publishers: o.publishers,
@@ -124,13 +129,17 @@ async function main() {
 				durationMs: durationS * 1000,
 				seqBase,
 				onMark: () => {
+					stopLoop = watchLoop();
 					onMark?.();
 					probe.send({ type: 'run', ids, perSecond: o.crossingsPerS, levelCm: 120 });
 					probing = probe.next('result', (durationS + 60) * 1000);
+				},
+				onStop: () => {
+					loop = stopLoop!();
 				}
 			});
 			const result = await probing!;
-			return { background, latencies: result.latencies, missing: result.missing, publishErrors: result.publishErrors };
+			return { background, loop: loop!, latencies: result.latencies, missing: result.missing, publishErrors: result.publishErrors };
 		};
 
 		const quiet = await measure(
@@ -138,7 +147,7 @@ async function main() {
 			o.durationS,
 			100_000_000_000
 		);
-		console.log(`phase 1: ${Math.round(quiet.background.ackedPerS)} background readings/s; alarm latency p50 ${percentile(quiet.latencies, 50)?.toFixed(1)} ms, p99 ${percentile(quiet.latencies, 99)?.toFixed(1)} ms (${quiet.latencies.length} alarms, ${quiet.missing} missing)`);
+		console.log(`phase 1: ${Math.round(quiet.background.ackedPerS)} background readings/s; alarm latency p50 ${percentile(quiet.latencies, 50)?.toFixed(1)} ms, p99 ${percentile(quiet.latencies, 99)?.toFixed(1)} ms (${quiet.latencies.length} alarms, ${quiet.missing} missing); ${formatLoop(quiet.loop)}`);
 
 		const load = await prepareAdminLoad(runtime.db, o.adminRows, o.adminLetters);
 		let work: ReturnType<typeof load.run> | null = null;
@@ -156,7 +165,7 @@ async function main() {
 		const overlap = Math.min(1, (o.adminDurationS * 1000) / Math.max(done.importMs, done.lettersMs));
 		console.log(
 			`phase 2 (admin load): ${Math.round(admin.background.ackedPerS)} background readings/s; alarm latency p50 ${percentile(admin.latencies, 50)?.toFixed(1)} ms, p99 ${percentile(admin.latencies, 99)?.toFixed(1)} ms; ` +
-				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s (window covered ${Math.round(overlap * 100)} % of it)`
+				`import of ${done.imported} rows ${(done.importMs / 1000).toFixed(1)} s, ${done.issued} letters ${(done.lettersMs / 1000).toFixed(1)} s (window covered ${Math.round(overlap * 100)} % of it); ${formatLoop(admin.loop)}`
 		);
 		if (done.session) console.log(formatSession(done.session));
 		await runtime.ingest.flush();
@@ -206,6 +215,9 @@ async function main() {
 			background_readings_per_s_under_admin_load: round(admin.background.ackedPerS, 0),
 			admin_load_import_s: round(done.importMs / 1000, 2),
 			admin_load_letters_s: round(done.lettersMs / 1000, 2),
+			admin_load_event_loop_delay_p99_ms: admin.loop.p99,
+			admin_load_event_loop_delay_max_ms: admin.loop.max,
+			admin_load_main_thread_busy_ms: admin.loop.busyMs,
 			admin_load_window_coverage_pct: round(overlap * 100, 0),
 			...sessionMetrics(done.session),
 			other_cpu_pct: round(quiet.background.otherCpuPct, 0),

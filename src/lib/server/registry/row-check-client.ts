@@ -7,7 +7,7 @@
 import { threadId } from 'node:worker_threads';
 import type { SessionUser } from '../auth/sessions';
 import type { PiiKeys } from '../crypto/pii';
-import { startWorker } from '../workers/start';
+import { WorkerJob } from '../workers/job';
 import { checkRows, type LocalCheck, type RawRow } from './row-check';
 import type { RowCheckReply, RowCheckRequest } from './row-check-worker';
 
@@ -30,39 +30,18 @@ export async function checkRowsOffThread(
 	seal: boolean
 ): Promise<LocalCheck & { threadId: number }> {
 	const { rowCheckWorkerModuleUrl } = await import('./row-check-worker');
-	const worker = startWorker(rowCheckWorkerModuleUrl, { rukunRowCheckWorker: true });
-	let waiting: { resolve: (reply: RowCheckReply) => void; reject: (err: Error) => void } | null = null;
-	let failed: Error | null = null;
-	const fail = (err: Error) => {
-		failed ??= err;
-		waiting?.reject(failed);
-	};
-	worker.on('message', (reply: RowCheckReply) => (reply.kind === 'error' ? fail(new Error(`registry row check: ${reply.error}`)) : waiting?.resolve(reply)));
-	worker.on('error', fail);
-	worker.on('exit', (code) => fail(new Error(`registry row check worker exited (${code})`)));
-	/** Sends `request` (none: only waits) and waits for the worker's next reply. */
-	const ask = (request?: RowCheckRequest) =>
-		new Promise<RowCheckReply>((resolve, reject) => {
-			if (failed) return reject(failed);
-			waiting = { resolve, reject };
-			if (request) worker.postMessage(request);
-		});
+	const job = new WorkerJob<RowCheckRequest, RowCheckReply>('registry row check', rowCheckWorkerModuleUrl, { rukunRowCheckWorker: true });
 	try {
-		for (let i = 0; i < raw.length; i += PAGE_ROWS) {
-			if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-			worker.postMessage({ kind: 'rows', rows: raw.slice(i, i + PAGE_ROWS) } satisfies RowCheckRequest);
-		}
-		const checked = await ask({ kind: 'check', keys, user, rts, seal, pageRows: PAGE_ROWS });
-		if (checked.kind !== 'checked') throw new Error(`registry row check: unexpected ${checked.kind}`);
+		await job.postPages(raw, PAGE_ROWS, (rows) => ({ kind: 'rows', rows }));
+		const checked = await job.ask({ kind: 'check', keys, user, rts, seal, pageRows: PAGE_ROWS }, 'checked');
 		const result: LocalCheck = { valid: [], errors: [], nikHashes: [], kkHashes: [] };
 		for (let page = 0; page < checked.pages; page++) {
-			const reply = await ask({ kind: 'page', page });
-			if (reply.kind !== 'page') throw new Error(`registry row check: unexpected ${reply.kind}`);
-			for (const key of ['valid', 'errors', 'nikHashes', 'kkHashes'] as const) (result[key] as unknown[]).push(...reply.part[key]);
+			const { part } = await job.ask({ kind: 'page', page }, 'page');
+			for (const key of ['valid', 'errors', 'nikHashes', 'kkHashes'] as const) (result[key] as unknown[]).push(...part[key]);
 		}
 		return { ...result, threadId: checked.threadId };
 	} finally {
-		void worker.terminate();
+		job.close();
 	}
 }
 

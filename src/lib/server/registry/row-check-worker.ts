@@ -6,6 +6,7 @@ import { isMainThread, parentPort, threadId, workerData } from 'node:worker_thre
 import type { PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import type { LocalCheck, RawRow } from './row-check';
+import { jobError } from '../workers/job';
 
 export const rowCheckWorkerModuleUrl = import.meta.url;
 
@@ -19,7 +20,7 @@ export type RowCheckRequest =
 	| { kind: 'check'; keys: PiiKeys; user: SessionUser; rts: { id: string; number: number }[]; seal: boolean; pageRows: number }
 	| { kind: 'page'; page: number };
 
-export type RowCheckReply = { kind: 'checked'; pages: number; threadId: number } | { kind: 'page'; part: LocalCheck } | { kind: 'error'; error: string };
+export type RowCheckReply = { kind: 'checked'; pages: number; threadId: number } | { kind: 'page'; part: LocalCheck };
 
 const port = parentPort;
 if (!isMainThread && port && (workerData as { rukunRowCheckWorker?: boolean } | null)?.rukunRowCheckWorker) {
@@ -27,7 +28,7 @@ if (!isMainThread && port && (workerData as { rukunRowCheckWorker?: boolean } | 
 	const raw: RawRow[] = [];
 	let result: LocalCheck | null = null;
 	let pageRows = 1;
-	const fail = (err: unknown) => port.postMessage({ kind: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies RowCheckReply);
+	const fail = (err: unknown) => port.postMessage(jobError(err));
 	port.on('message', (request: RowCheckRequest) => {
 		if (request.kind === 'rows') raw.push(...request.rows);
 		else if (request.kind === 'check') {
