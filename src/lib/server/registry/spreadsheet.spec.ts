@@ -1,7 +1,9 @@
 import ExcelJS from 'exceljs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MAX_BYTES, MAX_ROWS, readSpreadsheet, writeXlsx, type Sheet } from './spreadsheet';
+import { threadId } from 'node:worker_threads';
+import { MAX_BYTES, MAX_ROWS, readSpreadsheet, writeXlsx, writeXlsxHere, type Sheet } from './spreadsheet';
+import { writeXlsxOffThread } from './spreadsheet-client';
 
 // Fixtures are built here, with exceljs or by hand; no binary files in the repository.
 
@@ -460,6 +462,15 @@ describe('writeXlsx', () => {
 		['0012', '3175010101900002', 'Budi', 12.5, null],
 		['3175014101900003', '+6281200000001', '@SUM(A1)', null, '-1']
 	];
+
+	it('writes an export in another thread (from XLSX_OFF_THREAD_ROWS rows), the same sheet as written here', async () => {
+		const many = Array.from({ length: 200 }, (_, i) => [`31750141019${String(i).padStart(5, '0')}`, `Warga ${i}`, i % 12, i % 7 ? null : '=1+1']);
+		const off = await writeXlsxOffThread('Warga', ['NIK', 'Nama', 'RT', 'Catatan'], many);
+		expect(off.threadId).not.toBe(threadId);
+		const here = await read(await writeXlsxHere('Warga', ['NIK', 'Nama', 'RT', 'Catatan'], many));
+		expect(await read(off.bytes)).toEqual(here);
+		expect(here.rows).toHaveLength(200);
+	}, 60_000);
 
 	it('round-trips through readSpreadsheet', async () => {
 		const sheet = await read(await writeXlsx('Warga RT 03', headers, rows));

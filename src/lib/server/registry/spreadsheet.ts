@@ -446,6 +446,21 @@ const TEXT_FORMAT = '@';
  * `{ formula }` values, which we never create.
  */
 export async function writeXlsx(sheetName: string, headers: string[], rows: (string | number | null)[][]): Promise<Uint8Array> {
+	if (rows.length < XLSX_OFF_THREAD_ROWS) return writeXlsxHere(sheetName, headers, rows);
+	const { writeXlsxOffThread } = await import('./spreadsheet-client');
+	return (await writeXlsxOffThread(sheetName, headers, rows)).bytes;
+}
+
+/**
+ * From this many rows an export is written in a worker thread (spreadsheet-client.ts):
+ * exceljs's work is CPU on the thread that runs it (8 s for 120,000 invoice rows), and
+ * on the main thread it held up the MQTT broker's sockets that long. Fewer rows cost
+ * less than starting the worker.
+ */
+export const XLSX_OFF_THREAD_ROWS = 2000;
+
+/** `writeXlsx` on this thread (the worker's side, and small exports). */
+export async function writeXlsxHere(sheetName: string, headers: string[], rows: (string | number | null)[][]): Promise<Uint8Array> {
 	// The streaming writer: each row is written out as it is committed, so a large
 	// export (the dues invoices of 2,000 houses × 60 months) holds the rows' values and
 	// the compressed file, not exceljs's object per cell (~1 GB of heap for 120,000 rows).
