@@ -23,7 +23,8 @@ if (!isMainThread && port && (workerData as { rukunSpreadsheetWorker?: boolean }
 		}
 		spreadsheet
 			.then(({ writeXlsxHere }) => writeXlsxHere(request.sheetName, request.headers, rows))
-			.then((bytes) => port.postMessage({ kind: 'written', bytes, threadId } satisfies SpreadsheetReply, [bytes.buffer]))
+			// The file's own buffer (writeXlsxHere copies the chunks into a new one), moved, not copied.
+			.then((bytes) => port.postMessage({ kind: 'written', bytes, threadId } satisfies SpreadsheetReply, [bytes.buffer as ArrayBuffer]))
 			.catch((err: unknown) => port.postMessage(jobError(err)));
 	});
 }
