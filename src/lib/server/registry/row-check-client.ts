@@ -5,7 +5,7 @@
 // docs/architecture.md, "Threads"). One worker per check, stopped when it is done:
 // an import is rare, and a worker at rest would cost memory.
 import { threadId } from 'node:worker_threads';
-import type { SessionUser } from '../auth/sessions';
+import type { Actor } from '../../domain/permissions';
 import type { PiiKeys } from '../crypto/pii';
 import { WorkerJob } from '../workers/job';
 import { checkRows, type LocalCheck, type RawRow } from './row-check';
@@ -24,7 +24,7 @@ const PAGE_ROWS = 200;
 /** `checkRows`, in a worker thread; `threadId`: the thread that checked (tests). */
 export async function checkRowsOffThread(
 	keys: PiiKeys,
-	user: SessionUser,
+	user: Actor,
 	rts: { id: string; number: number }[],
 	raw: RawRow[],
 	seal: boolean
@@ -33,7 +33,9 @@ export async function checkRowsOffThread(
 	const job = new WorkerJob<RowCheckRequest, RowCheckReply>('registry row check', rowCheckWorkerModuleUrl, { rukunRowCheckWorker: true });
 	try {
 		await job.postPages(raw, PAGE_ROWS, (rows) => ({ kind: 'rows', rows }));
-		const checked = await job.ask({ kind: 'check', keys, user, rts, seal, pageRows: PAGE_ROWS }, 'checked');
+		// Only what the checks use crosses to the worker (the user's permissions, not their session).
+		const actor: Actor = { rwId: user.rwId, roles: [...user.roles], headOfRtIds: [...user.headOfRtIds] };
+		const checked = await job.ask({ kind: 'check', keys, user: actor, rts, seal, pageRows: PAGE_ROWS }, 'checked');
 		const result: LocalCheck = { valid: [], errors: [], nikHashes: [], kkHashes: [] };
 		for (let page = 0; page < checked.pages; page++) {
 			const { part } = await job.ask({ kind: 'page', page }, 'page');
@@ -48,7 +50,7 @@ export async function checkRowsOffThread(
 /** `checkRows` where it costs the main thread least: in the worker from `OFF_THREAD_ROWS` rows, else here. */
 export async function checkSheet(
 	keys: PiiKeys,
-	user: SessionUser,
+	user: Actor,
 	rts: { id: string; number: number }[],
 	raw: RawRow[],
 	seal: boolean

@@ -4,7 +4,7 @@
 // only tells where it is, so the built app finds its own copy (as pdf-worker.ts).
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import type { PiiKeys } from '../crypto/pii';
-import type { SessionUser } from '../auth/sessions';
+import type { Actor } from '../../domain/permissions';
 import type { LocalCheck, RawRow } from './row-check';
 import { jobError } from '../workers/job';
 
@@ -17,7 +17,7 @@ export const rowCheckWorkerModuleUrl = import.meta.url;
  */
 export type RowCheckRequest =
 	| { kind: 'rows'; rows: RawRow[] }
-	| { kind: 'check'; keys: PiiKeys; user: SessionUser; rts: { id: string; number: number }[]; seal: boolean; pageRows: number }
+	| { kind: 'check'; keys: PiiKeys; user: Actor; rts: { id: string; number: number }[]; seal: boolean; pageRows: number }
 	| { kind: 'page'; page: number };
 
 export type RowCheckReply = { kind: 'checked'; pages: number; threadId: number } | { kind: 'page'; part: LocalCheck };

@@ -7,9 +7,8 @@
 import type { z } from 'zod';
 import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '../../schemas/registry';
 import { cleanId, maskId } from '../../domain/nik';
-import { may } from '../../domain/permissions';
+import { may, type Actor } from '../../domain/permissions';
 import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
-import type { SessionUser } from '../auth/sessions';
 
 /**
  * One row to register: resident fields + household fields, as text (form or
@@ -71,7 +70,7 @@ const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()
  * encrypted too (a KK once). Runs before a transaction opens, so a large sheet does
  * not hold the (PGlite: single) database session while JavaScript works through it.
  */
-export function checkRows(keys: PiiKeys, user: SessionUser, rts: { id: string; number: number }[], raw: RawRow[], seal: boolean): LocalCheck {
+export function checkRows(keys: PiiKeys, user: Actor, rts: { id: string; number: number }[], raw: RawRow[], seal: boolean): LocalCheck {
 	const errors: RowError[] = [];
 	const rtByNumber = new Map(rts.map((rt) => [rt.number, rt.id]));
 	const parsed: PlannedRow[] = [];
