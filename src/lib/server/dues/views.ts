@@ -2,7 +2,7 @@ import { addMonths, invoiceStatus, monthOf, wibDate } from '$lib/domain/dues';
 import type { BehindHouse, DuesDashboard, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
 import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
-import { throughCache, versionOf } from './cache';
+import { throughCache } from './cache';
 import { claims, HOUSE_LABEL, rwRows } from './sql';
 
 /**
@@ -58,7 +58,7 @@ const RECEIPTS = (house: string, limit: string, offset: string) => `
  * amount, paid and status.
  */
 const RESIDENT = `
-select json_build_object(
+json_build_object(
   'invoices', coalesce((select json_agg(json_build_array(x.month, x.amount, x.paid, x.due_on) order by x.month desc) from (
       select month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on
         from dues_invoice where house_id = $1 order by month desc limit $2::int + 1 offset $3::int) x), '[]'::json),
@@ -69,7 +69,7 @@ select json_build_object(
   'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1),
   'pay', (select json_build_object('bankName', bank_name, 'bankAccount', bank_account, 'bankHolder', bank_holder, 'hasQris', qris_file_key is not null)
             from dues_settings where rw_id = $5)
-) as mine, ${versionOf('$5')} as version`;
+)`;
 
 interface ResidentRow {
 	invoices: [string, number, number, string][];
@@ -90,16 +90,14 @@ const NO_PAY_INSTRUCTIONS: ResidentDues['pay'] = { bankName: '', bankAccount: ''
 export async function residentDues(db: Database, user: SessionUser, now: Date, page = 1): Promise<ResidentDues | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const mine = await throughCache(db, user, 'resident', `${houseId}:${page}`, async () => {
-		const [row] = await listAsUser<{ mine: ResidentRow; version: number }>(db, claims(user), RESIDENT, [
-			houseId,
-			RESIDENT_MONTHS_PAGE,
-			(page - 1) * RESIDENT_MONTHS_PAGE,
-			RESIDENT_RECEIPTS,
-			user.rwId
-		]);
-		return { version: row!.version, value: row!.mine };
-	});
+	const mine = await throughCache(
+		db,
+		user,
+		'resident',
+		`${houseId}:${page}`,
+		{ text: RESIDENT, params: [houseId, RESIDENT_MONTHS_PAGE, (page - 1) * RESIDENT_MONTHS_PAGE, RESIDENT_RECEIPTS, user.rwId] },
+		(row: ResidentRow) => row
+	);
 	const { invoices, payments, proofs, status, pay } = mine;
 	const today = wibDate(now);
 	return {
@@ -157,7 +155,7 @@ select s.house_id, ${HOUSE_LABEL} as house, s.open_amount::int8 as open_amount, 
  * behind are on their own pages.
  */
 const DASHBOARD = `
-select json_build_object(
+json_build_object(
   'collection', (select json_build_object('invoiced', coalesce(sum(invoiced), 0)::int8, 'collected', coalesce(sum(collected), 0)::int8,
                                           'invoices', coalesce(sum(invoices), 0)::int, 'paid_invoices', coalesce(sum(paid_invoices), 0)::int)
                    from dues_rollup where rw_id = $1 and month = $4::date),
@@ -169,7 +167,7 @@ select json_build_object(
              from (select (select opening_balance from dues_settings where rw_id = $1) as opening_balance,
                           (select opening_month from dues_settings where rw_id = $1) as opening_month) o
              left join dues_cash_month c on c.rw_id = $1 and c.month >= coalesce(o.opening_month, '-infinity'::date))
-) as dashboard, ${versionOf('$1')} as version`;
+)`;
 
 /**
  * The dashboard is the same for every treasurer of the RW in a month: computed once per
@@ -177,19 +175,19 @@ select json_build_object(
  */
 export function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
 	const month = monthOf(now);
-	return throughCache(db, user, 'manager', `dashboard:${month}`, async () => {
-		const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'>; version: number }>(db, claims(user), DASHBOARD, [
-			user.rwId,
-			BEHIND_ON_DASHBOARD + 1,
-			0,
-			month
-		]);
-		const { behind, ...rest } = row!.dashboard;
-		return {
-			version: row!.version,
-			value: { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD }
-		};
-	});
+	return throughCache(
+		db,
+		user,
+		'manager',
+		`dashboard:${month}`,
+		{ text: DASHBOARD, params: [user.rwId, BEHIND_ON_DASHBOARD + 1, 0, month] },
+		({ behind, ...rest }: Omit<DuesDashboard, 'month' | 'moreBehind'>): DuesDashboard => ({
+			month,
+			...rest,
+			behind: behind.slice(0, BEHIND_ON_DASHBOARD),
+			moreBehind: behind.length > BEHIND_ON_DASHBOARD
+		})
+	);
 }
 
 /** `/treasurer/tunggakan`: page `page` of the houses behind, and how many there are. */
