@@ -1,5 +1,5 @@
 import { addMonths, invoiceStatus, monthOf, wibDate } from '$lib/domain/dues';
-import type { BehindHouse, DuesDashboard, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
+import type { BehindHouse, DuesDashboard, ReceiptSummary, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
 import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
 import { throughCache } from './cache';
@@ -42,14 +42,14 @@ const PAYMENT_COLUMNS = `p.id, p.receipt_number, p.amount::int8 as amount, p.met
 
 /** Months of invoices per page of `/iuran`, receipts on `/iuran` and per page of `/iuran/kuitansi`, latest proofs. */
 export const RESIDENT_MONTHS_PAGE = 12;
-export const RESIDENT_RECEIPTS = 5;
+export const RESIDENT_RECEIPTS = 3;
 export const RESIDENT_RECEIPTS_PAGE = 20;
 const RESIDENT_PROOFS = 5;
 
-/** A resident's receipts, newest first: `limit + 1` rows from `offset` tell whether more follow. */
-const RECEIPTS = (house: string, limit: string, offset: string) => `
-  select id, receipt_number, amount::int8 as amount, received_on::text as received_on, verify_token, voided_at is not null as voided
-    from dues_payment where house_id = ${house} order by received_on desc, recorded_at desc limit ${limit} + 1 offset ${offset}`;
+/** A resident's receipts, newest first, `limit` rows from `offset` (with `token`, that of each one's verification page). */
+const RECEIPTS = (house: string, limit: string, offset: string, token: boolean) => `
+  select id, receipt_number, amount::int8 as amount, received_on::text as received_on,${token ? ' verify_token,' : ''} voided_at is not null as voided
+    from dues_payment where house_id = ${house} order by received_on desc, recorded_at desc limit ${limit} offset ${offset}`;
 
 /**
  * A resident's own house in one statement (RLS: their house only): one page of invoices,
@@ -62,7 +62,7 @@ json_build_object(
   'invoices', coalesce((select json_agg(json_build_array(x.month, x.amount, x.paid, x.due_on) order by x.month desc) from (
       select month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on
         from dues_invoice where house_id = $1 order by month desc limit $2::int + 1 offset $3::int) x), '[]'::json),
-  'payments', coalesce((select json_agg(x) from (${RECEIPTS('$1', '$4::int', '0')}) x), '[]'::json),
+  'payments', coalesce((select json_agg(x) from (${RECEIPTS('$1', '$4::int', '0', false)}) x), '[]'::json),
   'proofs', coalesce((select json_agg(x order by x.submitted_at desc) from (
       select id, amount::int8 as amount, status, reason, submitted_at::text as submitted_at
         from dues_proof where house_id = $1 order by submitted_at desc limit ${RESIDENT_PROOFS}) x), '[]'::json),
@@ -73,7 +73,7 @@ json_build_object(
 
 interface ResidentRow {
 	invoices: [string, number, number, string][];
-	payments: ResidentReceipt[];
+	payments: ReceiptSummary[];
 	proofs: ResidentDues['proofs'];
 	status: { open_amount: number; open_months: number; credit: number } | null;
 	pay: ResidentDues['pay'] | null;
@@ -107,8 +107,7 @@ export async function residentDues(db: Database, user: SessionUser, now: Date, p
 			.slice(0, RESIDENT_MONTHS_PAGE)
 			.map(([month, amount, paid, dueOn]) => ({ month, amount, paid, status: invoiceStatus({ amount, paid, dueOn }, today) })),
 		olderInvoices: invoices.length > RESIDENT_MONTHS_PAGE,
-		payments: payments.slice(0, RESIDENT_RECEIPTS),
-		morePayments: payments.length > RESIDENT_RECEIPTS,
+		payments,
 		proofs,
 		openAmount: status?.open_amount ?? 0,
 		openMonths: status?.open_months ?? 0,
@@ -121,7 +120,7 @@ export async function residentDues(db: Database, user: SessionUser, now: Date, p
 export async function residentReceipts(db: Database, user: SessionUser, page = 1): Promise<{ receipts: ResidentReceipt[]; hasNext: boolean } | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const rows = await listAsUser<ResidentReceipt>(db, claims(user), RECEIPTS('$1', '$2::int', '$3::int'), [
+	const rows = await listAsUser<ResidentReceipt>(db, claims(user), RECEIPTS('$1', '$2::int + 1', '$3::int', true), [
 		houseId,
 		RESIDENT_RECEIPTS_PAGE,
 		(page - 1) * RESIDENT_RECEIPTS_PAGE
