@@ -41,7 +41,7 @@ const PAYMENT_COLUMNS = `p.id, p.receipt_number, p.amount::int8 as amount, p.met
   p.voided_at::text as voided_at, p.void_reason, ${HOUSE_LABEL} as house`;
 
 /** Months of invoices per page of `/iuran`, receipts on `/iuran` and per page of `/iuran/kuitansi`, latest proofs. */
-export const RESIDENT_MONTHS_PAGE = 12;
+export const RESIDENT_MONTHS_PAGE = 6;
 export const RESIDENT_RECEIPTS = 3;
 export const RESIDENT_RECEIPTS_PAGE = 20;
 const RESIDENT_PROOFS = 5;
