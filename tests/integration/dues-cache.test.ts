@@ -128,6 +128,33 @@ describe('cached dues views', () => {
 		expect((await treasurerDashboard(db, treasurer, TEST_NOW)).behind.find((b) => b.house_id === rw.houses[1]!.id)!.house).toBe(`${named}A`);
 	});
 
+	it('keep a view computed while a payment committed under a version that makes the next view show it', async () => {
+		// The payment commits (on the other instance) right after the page's first, then its second read as the user:
+		// a view kept under a version read after its data would carry the payment's version without the payment.
+		for (const readsBefore of [1, 2]) {
+			const { rw, treasurer, resident } = await setup();
+			let reads = 0;
+			let paid = false;
+			const afterRead = async <T>(read: Promise<T>): Promise<T> => {
+				const value = await read;
+				if (++reads === readsBefore) {
+					expect(await recordCash(other, treasurer, { houseId: rw.houses[0]!.id, amount: 75_000, allowCredit: false }, TEST_NOW)).toMatchObject({ ok: true });
+					paid = true;
+				}
+				return value;
+			};
+			const racing: Database = Object.assign(Object.create(db) as Database, {
+				query: <T>(text: string, params?: unknown[]) => afterRead(db.query<T>(text, params)),
+				batch: (statements: Parameters<Database['batch']>[0]) => afterRead(db.batch(statements))
+			});
+			await residentDues(racing, resident, TEST_NOW);
+			expect(paid).toBe(true);
+			const next = await residentDues(racing, resident, TEST_NOW);
+			expect([next!.openAmount, next!.payments.length]).toEqual([75_000, 1]);
+			expect(next!.invoices.find((i) => i.month === NOV)).toMatchObject({ paid: 75_000, status: 'paid' });
+		}
+	});
+
 	it('miss after a tariff, an exemption or a generation, which change no kept figure by themselves', async () => {
 		const { rw, treasurer } = await setup();
 		const kept = await treasurerDashboard(db, treasurer, TEST_NOW);

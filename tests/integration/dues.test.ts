@@ -9,7 +9,7 @@ import { LocalFileStore } from '../../src/lib/server/storage/files';
 import { cashBook, monthlyReport, recordExpense, voidExpense } from '../../src/lib/server/dues/book';
 import { generateAllRws, generateMonth } from '../../src/lib/server/dues/generate';
 import { recordCash, voidPaymentAs } from '../../src/lib/server/dues/payments';
-import { collectionRates, housesBehind, RESIDENT_RECEIPTS, residentDues, residentReceipts, treasurerDashboard } from '../../src/lib/server/dues/views';
+import { collectionRates, housesBehind, RESIDENT_MONTHS_PAGE, RESIDENT_RECEIPTS, residentDues, residentReceipts, treasurerDashboard } from '../../src/lib/server/dues/views';
 import { houseCategoryCounts } from '../../src/lib/server/registry/houses';
 import { approveProof, rejectProof, submitProof } from '../../src/lib/server/dues/proofs';
 import { remindBehind } from '../../src/lib/server/dues/reminders';
@@ -386,13 +386,12 @@ describe("a resident's own page", () => {
 			{ month: NOV, amount: 75_000, paid: 75_000, status: 'paid' }
 		]);
 		expect(mine!.olderInvoices).toBe(false);
-		expect(mine!.payments).toEqual([
-			{ id: paid.value.paymentId, receipt_number: paid.value.receiptNumber, amount: 100_000, received_on: expect.any(String), verify_token: expect.any(String), voided: false }
-		]);
-		expect(mine!.morePayments).toBe(false);
+		// The latest receipts to download; their verification token only on the receipts page (to share).
+		const receipt = { id: paid.value.paymentId, receipt_number: paid.value.receiptNumber, amount: 100_000, received_on: expect.any(String), voided: false };
+		expect(mine!.payments).toEqual([receipt]);
 		expect([mine!.openAmount, mine!.openMonths, mine!.credit]).toEqual([50_000, 1, 0]);
 		expect(mine!.proofs).toEqual([]);
-		expect(await residentReceipts(db, resident, 1)).toEqual({ receipts: mine!.payments, hasNext: false });
+		expect(await residentReceipts(db, resident, 1)).toEqual({ receipts: [{ ...receipt, verify_token: paid.value.verifyToken }], hasNext: false });
 		// Pointing the session at another house reads nothing of it (RLS).
 		const spoofed = { ...resident, houseId: rw.houses[1]!.id };
 		const theirs = await residentDues(db, spoofed, TEST_NOW);
@@ -412,19 +411,23 @@ describe("a resident's own page", () => {
 			const r = await recordCash(db, treasurer, { houseId: rw.houses[0]!.id, amount: 10_000, allowCredit: false }, TEST_NOW);
 			if (!r.ok) throw new Error(r.reason);
 		}
+		// Six months a page, newest first: 2026-07..12, 2026-01..06, then the two oldest.
+		expect(RESIDENT_MONTHS_PAGE).toBe(6);
 		const first = await residentDues(db, resident, TEST_NOW);
-		expect(first!.invoices.map((i) => i.month)).toEqual([...months].reverse().slice(0, 12));
-		expect([first!.olderInvoices, first!.payments.length, first!.morePayments]).toEqual([true, RESIDENT_RECEIPTS, true]);
+		expect(first!.invoices.map((i) => i.month)).toEqual([...months].reverse().slice(0, 6));
+		expect([first!.olderInvoices, first!.payments.length]).toEqual([true, RESIDENT_RECEIPTS]);
 		const second = await residentDues(db, resident, TEST_NOW, 2);
-		// The oldest months: what was paid (6 × 10,000) went to the oldest first.
-		expect(second!.invoices).toEqual([
+		expect([second!.invoices.map((i) => i.month), second!.olderInvoices]).toEqual([[...months].reverse().slice(6, 12), true]);
+		const last = await residentDues(db, resident, TEST_NOW, 3);
+		// The oldest months: what was paid (4 × 10,000) went to the oldest first.
+		expect(last!.invoices).toEqual([
 			{ month: months[1], amount: 75_000, paid: 0, status: 'overdue' },
 			{ month: months[0], amount: 75_000, paid: (RESIDENT_RECEIPTS + 1) * 10_000, status: 'overdue' }
 		]);
-		expect(second!.olderInvoices).toBe(false);
+		expect(last!.olderInvoices).toBe(false);
 		const receipts = await residentReceipts(db, resident, 1);
 		expect([receipts!.receipts.length, receipts!.hasNext]).toEqual([RESIDENT_RECEIPTS + 1, false]);
-		expect(receipts!.receipts.slice(0, RESIDENT_RECEIPTS)).toEqual(first!.payments);
+		expect(receipts!.receipts.slice(0, RESIDENT_RECEIPTS).map(({ verify_token: _, ...summary }) => summary)).toEqual(first!.payments);
 	});
 });
 

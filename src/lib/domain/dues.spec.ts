@@ -14,6 +14,7 @@ import {
 	invoiceStatus,
 	monthOf,
 	planPayment,
+	wibDate,
 	receiptNumber,
 	reversal,
 	TREASURER_AREA,
@@ -226,6 +227,16 @@ describe('months and dates', () => {
 	it('takes the month in WIB', () => {
 		expect(monthOf(new Date('2026-11-30T17:30:00Z'))).toBe('2026-12-01');
 		expect(monthOf(new Date('2026-11-30T16:30:00Z'))).toBe('2026-11-01');
+	});
+	it('takes the day in WIB as the Asia/Jakarta calendar does', () => {
+		const jakarta = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta', year: 'numeric', month: '2-digit', day: '2-digit' });
+		fc.assert(
+			fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) }), (ms) => {
+				expect(wibDate(new Date(ms))).toBe(jakarta.format(new Date(ms)));
+			})
+		);
+		expect(wibDate(new Date('2026-12-31T16:59:59.999Z'))).toBe('2026-12-31');
+		expect(wibDate(new Date('2026-12-31T17:00:00Z'))).toBe('2027-01-01');
 	});
 	it('adds months across years', () => {
 		expect(addMonths('2026-12-01', 1)).toBe('2027-01-01');

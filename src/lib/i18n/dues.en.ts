@@ -234,5 +234,5 @@ export const duesEn = {
 	'dues.next': 'Next',
 	'dues.older_months': 'Earlier months',
 	'dues.newer_months': 'Later months',
-	'dues.all_receipts': 'All receipts'
+	'dues.all_receipts': 'All receipts (download, share on WhatsApp)'
 } as const;

@@ -234,5 +234,5 @@ export const duesId = {
 	'dues.next': 'Berikutnya',
 	'dues.older_months': 'Bulan sebelumnya',
 	'dues.newer_months': 'Bulan sesudahnya',
-	'dues.all_receipts': 'Semua kuitansi'
+	'dues.all_receipts': 'Semua kuitansi (unduh, bagikan lewat WhatsApp)'
 } as const;

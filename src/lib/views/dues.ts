@@ -38,13 +38,18 @@ export interface ResidentInvoice {
 	status: InvoiceStatus;
 }
 
-export interface ResidentReceipt {
+/** A receipt as `/iuran` lists the latest: its number, date, amount, and the PDF to download. */
+export interface ReceiptSummary {
 	id: string;
 	receipt_number: string;
 	amount: number;
 	received_on: string;
-	verify_token: string;
 	voided: boolean;
+}
+
+/** On `/iuran/kuitansi` also the token of its public verification page, shared by WhatsApp. */
+export interface ResidentReceipt extends ReceiptSummary {
+	verify_token: string;
 }
 
 /** `/iuran`: one page of the house's invoices, its latest receipts and proofs, what is open. */
@@ -53,8 +58,8 @@ export interface ResidentDues {
 	page: number;
 	invoices: ResidentInvoice[];
 	olderInvoices: boolean;
-	payments: ResidentReceipt[];
-	morePayments: boolean;
+	/** The latest receipts (every one, and sharing, on `/iuran/kuitansi`). */
+	payments: ReceiptSummary[];
 	proofs: { id: string; amount: number; status: string; reason: string | null; submitted_at: string }[];
 	openAmount: number;
 	openMonths: number;

@@ -5,7 +5,7 @@ import type { SessionUser } from '../auth/sessions';
 import { audit } from '../audit';
 import { newFileKey, type FileStore } from '../storage/files';
 import type { AcceptedUpload } from '../storage/uploads';
-import { throughCache, versionOf } from './cache';
+import { throughCache } from './cache';
 import { claims } from './sql';
 
 /**
@@ -175,7 +175,7 @@ select json_build_object(
             where c.rw_id = $1 and c.month = $2::date and c.month >= s.from_month),
   'housesBehind', (select coalesce(sum(invoices - paid_invoices), 0)::int from dues_rollup where rw_id = $1 and month = $2::date),
   'reportNames', s.report_names
-) as report, ${versionOf('$1')} as version from s`;
+) from s`;
 
 /**
  * The monthly transparency report: dues received in the month by component (counted
@@ -184,19 +184,19 @@ select json_build_object(
  */
 export function monthlyReport(db: Database, user: SessionUser, month: Month): Promise<MonthlyReport> {
 	// The same for every member of the RW: computed once per dues version (docs/dues.md, "Cached views").
-	return throughCache(db, user, 'member', `report:${month}`, async () => {
-		const [row] = await listAsUser<{ report: Omit<MonthlyReport, 'month' | 'incomeCredit' | 'behind'> & { reportNames: boolean }; version: number }>(
-			db,
-			claims(user),
-			REPORT,
-			[user.rwId, month, addMonths(month, 1)]
-		);
-		const { reportNames, ...report } = row!.report;
-		// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
-		const behind = reportNames
-			? await listAsUser<{ house: string; months: number }>(db, claims(user), 'select house, months from app.dues_behind_names($1)', [user.rwId])
-			: null;
-		const allocated = report.income.reduce((sum, i) => sum + i.amount, 0);
-		return { version: row!.version, value: { month, ...report, incomeCredit: Math.max(0, (report.book?.income ?? 0) - allocated), behind } };
-	});
+	return throughCache(
+		db,
+		user,
+		'member',
+		`report:${month}`,
+		{ text: REPORT, params: [user.rwId, month, addMonths(month, 1)] },
+		async ({ reportNames, ...report }: Omit<MonthlyReport, 'month' | 'incomeCredit' | 'behind'> & { reportNames: boolean }): Promise<MonthlyReport> => {
+			// Residents may not read other houses' status rows: a function answers, only while the RW has names on.
+			const behind = reportNames
+				? await listAsUser<{ house: string; months: number }>(db, claims(user), 'select house, months from app.dues_behind_names($1)', [user.rwId])
+				: null;
+			const allocated = report.income.reduce((sum, i) => sum + i.amount, 0);
+			return { month, ...report, incomeCredit: Math.max(0, (report.book?.income ?? 0) - allocated), behind };
+		}
+	);
 }

@@ -8,13 +8,8 @@ import { claims } from './sql';
  * transaction as every write that changes what these pages show (migration
  * 20261211130000_dues_version.sql), and every request reads it first, as the user, with
  * its permission: an entry is served only when it was computed at that very version, so
- * a view is never older than the last committed write, whichever instance made it. The
- * statement that computes a view reads the version itself, in the same snapshot as the
- * data it stores under it.
+ * a view is never older than the last committed write, whichever instance made it.
  */
-
-/** The RW's version (`rw` its parameter) as a column of a view's own statement: the same snapshot as its data. */
-export const versionOf = (rw: string) => `coalesce((select version from dues_version where rw_id = ${rw}::uuid), 0)::int8`;
 
 /**
  * Who may be given an entry: the RW's treasurer (`manager`: the dashboard), any member
@@ -23,7 +18,6 @@ export const versionOf = (rw: string) => `coalesce((select version from dues_ver
  */
 export type ViewGate = 'manager' | 'member' | 'resident';
 
-const STAMP = 'select app.dues_stamp($1::uuid, $2, $3::uuid) as version';
 
 /** Entries by key, each with the version it was computed at; least recently used out first. */
 export class ViewCache {
@@ -61,21 +55,40 @@ export function viewCache(db: Database): ViewCache {
 	return cache;
 }
 
+/** A view's statement: one JSON value (`text`, a SQL expression over `params` as `$1`…), read as the user. */
+export interface ViewQuery {
+	text: string;
+	params: unknown[];
+}
+
+const STAMP = 'select app.dues_stamp($1::uuid, $2, $3::uuid) as version';
+
 /**
  * The view `key` of the user's RW: the kept one when it was computed at the RW's current
- * version and the user passes `gate`, else `compute()` (which returns the version it read
- * with its data) and kept when allowed. A user who does not pass the gate always gets
- * `compute()`: what RLS lets them read, never a kept entry.
+ * version and the user passes `gate` (one round trip as the user: the stamp), else `view`
+ * read and `shape`d, and kept under the version the stamp gave. A user who does not pass
+ * the gate always gets what RLS lets them read, never a kept entry.
+ *
+ * The version is read once, before the view: a view is kept under a version read no later
+ * than its data, so its data is at least as new as its version says. A write committed in
+ * between makes the entry newer than its version, never older; the next stamp reads the
+ * newer version and computes again. (Kept under a version read after its data, a view
+ * could carry a write's version without the write.)
  */
-export async function throughCache<T>(db: Database, user: SessionUser, gate: ViewGate, key: string, compute: () => Promise<{ version: number; value: T }>): Promise<T> {
-	if (!user.rwId) return (await compute()).value;
+export async function throughCache<Raw, T>(db: Database, user: SessionUser, gate: ViewGate, key: string, view: ViewQuery, shape: (raw: Raw) => T | Promise<T>): Promise<T> {
+	const read = async () => {
+		const [row] = await listAsUser<{ view: Raw }>(db, claims(user), `select (${view.text}) as view`, view.params);
+		return shape(row!.view);
+	};
+	if (!user.rwId) return read();
 	const [current] = await listAsUser<{ version: number | null }>(db, claims(user), STAMP, [user.rwId, gate, user.houseId]);
-	if (current?.version == null) return (await compute()).value;
+	const version = current?.version ?? null;
+	if (version === null) return read();
 	const cache = viewCache(db);
 	const fullKey = `${gate}:${user.rwId}:${key}`;
-	const kept = cache.get(fullKey, current.version);
+	const kept = cache.get(fullKey, version);
 	if (kept !== undefined) return kept as T;
-	const { version, value } = await compute();
+	const value = await read();
 	cache.set(fullKey, version, value);
 	return value;
 }

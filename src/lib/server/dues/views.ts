@@ -1,8 +1,8 @@
 import { addMonths, invoiceStatus, monthOf, wibDate } from '$lib/domain/dues';
-import type { BehindHouse, DuesDashboard, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
+import type { BehindHouse, DuesDashboard, ReceiptSummary, ResidentDues, ResidentReceipt, RtRate } from '$lib/views/dues';
 import { listAsUser, type Database } from '../db';
 import type { SessionUser } from '../auth/sessions';
-import { throughCache, versionOf } from './cache';
+import { throughCache } from './cache';
 import { claims, HOUSE_LABEL, rwRows } from './sql';
 
 /**
@@ -41,15 +41,15 @@ const PAYMENT_COLUMNS = `p.id, p.receipt_number, p.amount::int8 as amount, p.met
   p.voided_at::text as voided_at, p.void_reason, ${HOUSE_LABEL} as house`;
 
 /** Months of invoices per page of `/iuran`, receipts on `/iuran` and per page of `/iuran/kuitansi`, latest proofs. */
-export const RESIDENT_MONTHS_PAGE = 12;
-export const RESIDENT_RECEIPTS = 5;
+export const RESIDENT_MONTHS_PAGE = 6;
+export const RESIDENT_RECEIPTS = 3;
 export const RESIDENT_RECEIPTS_PAGE = 20;
 const RESIDENT_PROOFS = 5;
 
-/** A resident's receipts, newest first: `limit + 1` rows from `offset` tell whether more follow. */
-const RECEIPTS = (house: string, limit: string, offset: string) => `
-  select id, receipt_number, amount::int8 as amount, received_on::text as received_on, verify_token, voided_at is not null as voided
-    from dues_payment where house_id = ${house} order by received_on desc, recorded_at desc limit ${limit} + 1 offset ${offset}`;
+/** A resident's receipts, newest first, `limit` rows from `offset` (with `token`, that of each one's verification page). */
+const RECEIPTS = (house: string, limit: string, offset: string, token: boolean) => `
+  select id, receipt_number, amount::int8 as amount, received_on::text as received_on,${token ? ' verify_token,' : ''} voided_at is not null as voided
+    from dues_payment where house_id = ${house} order by received_on desc, recorded_at desc limit ${limit} offset ${offset}`;
 
 /**
  * A resident's own house in one statement (RLS: their house only): one page of invoices,
@@ -58,22 +58,22 @@ const RECEIPTS = (house: string, limit: string, offset: string) => `
  * amount, paid and status.
  */
 const RESIDENT = `
-select json_build_object(
+json_build_object(
   'invoices', coalesce((select json_agg(json_build_array(x.month, x.amount, x.paid, x.due_on) order by x.month desc) from (
       select month::text as month, amount::int8 as amount, paid::int8 as paid, due_on::text as due_on
         from dues_invoice where house_id = $1 order by month desc limit $2::int + 1 offset $3::int) x), '[]'::json),
-  'payments', coalesce((select json_agg(x) from (${RECEIPTS('$1', '$4::int', '0')}) x), '[]'::json),
+  'payments', coalesce((select json_agg(x) from (${RECEIPTS('$1', '$4::int', '0', false)}) x), '[]'::json),
   'proofs', coalesce((select json_agg(x order by x.submitted_at desc) from (
       select id, amount::int8 as amount, status, reason, submitted_at::text as submitted_at
         from dues_proof where house_id = $1 order by submitted_at desc limit ${RESIDENT_PROOFS}) x), '[]'::json),
   'status', (select json_build_object('open_amount', open_amount::int8, 'open_months', open_months, 'credit', credit::int8) from dues_house_status where house_id = $1),
   'pay', (select json_build_object('bankName', bank_name, 'bankAccount', bank_account, 'bankHolder', bank_holder, 'hasQris', qris_file_key is not null)
             from dues_settings where rw_id = $5)
-) as mine, ${versionOf('$5')} as version`;
+)`;
 
 interface ResidentRow {
 	invoices: [string, number, number, string][];
-	payments: ResidentReceipt[];
+	payments: ReceiptSummary[];
 	proofs: ResidentDues['proofs'];
 	status: { open_amount: number; open_months: number; credit: number } | null;
 	pay: ResidentDues['pay'] | null;
@@ -90,16 +90,14 @@ const NO_PAY_INSTRUCTIONS: ResidentDues['pay'] = { bankName: '', bankAccount: ''
 export async function residentDues(db: Database, user: SessionUser, now: Date, page = 1): Promise<ResidentDues | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const mine = await throughCache(db, user, 'resident', `${houseId}:${page}`, async () => {
-		const [row] = await listAsUser<{ mine: ResidentRow; version: number }>(db, claims(user), RESIDENT, [
-			houseId,
-			RESIDENT_MONTHS_PAGE,
-			(page - 1) * RESIDENT_MONTHS_PAGE,
-			RESIDENT_RECEIPTS,
-			user.rwId
-		]);
-		return { version: row!.version, value: row!.mine };
-	});
+	const mine = await throughCache(
+		db,
+		user,
+		'resident',
+		`${houseId}:${page}`,
+		{ text: RESIDENT, params: [houseId, RESIDENT_MONTHS_PAGE, (page - 1) * RESIDENT_MONTHS_PAGE, RESIDENT_RECEIPTS, user.rwId] },
+		(row: ResidentRow) => row
+	);
 	const { invoices, payments, proofs, status, pay } = mine;
 	const today = wibDate(now);
 	return {
@@ -109,8 +107,7 @@ export async function residentDues(db: Database, user: SessionUser, now: Date, p
 			.slice(0, RESIDENT_MONTHS_PAGE)
 			.map(([month, amount, paid, dueOn]) => ({ month, amount, paid, status: invoiceStatus({ amount, paid, dueOn }, today) })),
 		olderInvoices: invoices.length > RESIDENT_MONTHS_PAGE,
-		payments: payments.slice(0, RESIDENT_RECEIPTS),
-		morePayments: payments.length > RESIDENT_RECEIPTS,
+		payments,
 		proofs,
 		openAmount: status?.open_amount ?? 0,
 		openMonths: status?.open_months ?? 0,
@@ -123,7 +120,7 @@ export async function residentDues(db: Database, user: SessionUser, now: Date, p
 export async function residentReceipts(db: Database, user: SessionUser, page = 1): Promise<{ receipts: ResidentReceipt[]; hasNext: boolean } | null> {
 	const houseId = user.houseId;
 	if (!houseId) return null;
-	const rows = await listAsUser<ResidentReceipt>(db, claims(user), RECEIPTS('$1', '$2::int', '$3::int'), [
+	const rows = await listAsUser<ResidentReceipt>(db, claims(user), RECEIPTS('$1', '$2::int + 1', '$3::int', true), [
 		houseId,
 		RESIDENT_RECEIPTS_PAGE,
 		(page - 1) * RESIDENT_RECEIPTS_PAGE
@@ -157,7 +154,7 @@ select s.house_id, ${HOUSE_LABEL} as house, s.open_amount::int8 as open_amount, 
  * behind are on their own pages.
  */
 const DASHBOARD = `
-select json_build_object(
+json_build_object(
   'collection', (select json_build_object('invoiced', coalesce(sum(invoiced), 0)::int8, 'collected', coalesce(sum(collected), 0)::int8,
                                           'invoices', coalesce(sum(invoices), 0)::int, 'paid_invoices', coalesce(sum(paid_invoices), 0)::int)
                    from dues_rollup where rw_id = $1 and month = $4::date),
@@ -169,7 +166,7 @@ select json_build_object(
              from (select (select opening_balance from dues_settings where rw_id = $1) as opening_balance,
                           (select opening_month from dues_settings where rw_id = $1) as opening_month) o
              left join dues_cash_month c on c.rw_id = $1 and c.month >= coalesce(o.opening_month, '-infinity'::date))
-) as dashboard, ${versionOf('$1')} as version`;
+)`;
 
 /**
  * The dashboard is the same for every treasurer of the RW in a month: computed once per
@@ -177,19 +174,19 @@ select json_build_object(
  */
 export function treasurerDashboard(db: Database, user: SessionUser, now: Date): Promise<DuesDashboard> {
 	const month = monthOf(now);
-	return throughCache(db, user, 'manager', `dashboard:${month}`, async () => {
-		const [row] = await listAsUser<{ dashboard: Omit<DuesDashboard, 'month' | 'moreBehind'>; version: number }>(db, claims(user), DASHBOARD, [
-			user.rwId,
-			BEHIND_ON_DASHBOARD + 1,
-			0,
-			month
-		]);
-		const { behind, ...rest } = row!.dashboard;
-		return {
-			version: row!.version,
-			value: { month, ...rest, behind: behind.slice(0, BEHIND_ON_DASHBOARD), moreBehind: behind.length > BEHIND_ON_DASHBOARD }
-		};
-	});
+	return throughCache(
+		db,
+		user,
+		'manager',
+		`dashboard:${month}`,
+		{ text: DASHBOARD, params: [user.rwId, BEHIND_ON_DASHBOARD + 1, 0, month] },
+		({ behind, ...rest }: Omit<DuesDashboard, 'month' | 'moreBehind'>): DuesDashboard => ({
+			month,
+			...rest,
+			behind: behind.slice(0, BEHIND_ON_DASHBOARD),
+			moreBehind: behind.length > BEHIND_ON_DASHBOARD
+		})
+	);
 }
 
 /** `/treasurer/tunggakan`: page `page` of the houses behind, and how many there are. */
