@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import type { Database } from '../../src/lib/server/db/types';
+import { copyDir } from './scratch';
 
 /**
  * A fresh, migrated database for one test file: a PGlite (the app's own adapter, in a
@@ -25,8 +24,7 @@ export async function freshDatabase(options: { max?: number; idleInTransactionMs
 	const parent = await mkdtemp(path.join(pglite.copies, 'db-'));
 	const dir = path.join(parent, 'data');
 	try {
-		// cp(1): Node's fs.cp took ~10 times as long for the data dir's ~1,400 files.
-		await promisify(execFile)('cp', ['-r', pglite.dir, dir]);
+		await copyDir(pglite.dir, dir);
 		const db = await openPgliteThread(dir, { idleInTransactionMs: options.idleInTransactionMs });
 		return {
 			...db,

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
@@ -8,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { fromPglite, PGLITE_OPTIONS } from '../../src/lib/server/db/pglite';
 import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import { loadMigrations, migrate } from '../../src/lib/server/db/migrate';
+import { scratchDir } from '../factories/scratch';
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -45,10 +44,9 @@ export default async function setup(project: TestProject) {
 			await admin.end();
 		};
 	}
-	// On a RAM file system where there is one: a copy of the 44 MB data dir takes ~0.1 s of
-	// CPU there, several times that on this machine's disk. Opening a copy costs about 1 s
-	// of CPU less than loading the dump into PGlite's in-memory file system (the untar).
-	const dir = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'rukun-test-'));
+	// Opening a copy of the data dir (tests/factories/scratch.ts) costs ~1 s of CPU less than
+	// loading the dump into PGlite's in-memory file system (its untar).
+	const dir = await scratchDir('rukun-test-');
 	const templateDir = path.join(dir, 'migrated');
 	const pg = await PGlite.create(templateDir, PGLITE_OPTIONS);
 	await migrate(fromPglite(pg), migrations);
