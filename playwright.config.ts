@@ -1,6 +1,5 @@
 import { defineConfig } from '@playwright/test';
 import { serverEnv, serverNodeFlags } from './scripts/node-flags';
-import { SCRATCH_ROOT } from './tests/factories/scratch';
 
 // The built app (scripts/start.js, with the Node flags of npm start) on its own port and a throw-away data dir, in
 // Debian's Chromium (never Playwright's own browser download: there is no download host here).
@@ -13,8 +12,8 @@ import { SCRATCH_ROOT } from './tests/factories/scratch';
 const port = Number(process.env.E2E_PORT ?? 4317);
 const FIRST_HALF = ['security', 'registry', 'dues', 'pumps', 'complaints'].map((name) => `**/${name}.e2e.ts`);
 
-/** The data dir of the app on port `p` (on a RAM file system where there is one): pumps.e2e.ts reads the demo's device file there (project metadata). */
-const dataDirOf = (p: number) => (process.env.E2E_DATA_DIR ? `${process.env.E2E_DATA_DIR}-${p}` : `${SCRATCH_ROOT}/rukun-e2e-${p}`);
+/** The data dir of the app on port `p`: pumps.e2e.ts reads the demo's device file there (project metadata). */
+const dataDirOf = (p: number) => (process.env.E2E_DATA_DIR ? `${process.env.E2E_DATA_DIR}-${p}` : `/tmp/rukun-e2e-${p}`);
 const halves = [
 	{ name: 'first', port, testMatch: FIRST_HALF },
 	{ name: 'second', port: port + 1, testIgnore: FIRST_HALF }
