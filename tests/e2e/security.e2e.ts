@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { startApp, DEMO_PASSWORD, type RunningApp } from '../factories/app';
+import { scratchDir } from '../factories/scratch';
 import { expectAccessible } from './helpers';
 
 /**
@@ -24,7 +24,7 @@ let sim: ChildProcess | null = null;
 
 test.beforeAll(async () => {
 	test.setTimeout(120_000);
-	dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-e2e-flood-'));
+	dataDir = await scratchDir('rukun-e2e-flood-');
 	// Port 9 (discard) refuses connections: every tile fails at once.
 	app = await startApp({ DATA_DIR: dataDir, ALARM_HOLD_S: '4', MAP_TILE_URL: 'http://127.0.0.1:9/{z}/{x}/{y}.png' });
 });

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import postgres from 'postgres';
 import type { Role } from '../../src/lib/domain/roles';
 import { serverEnv, serverNodeFlags } from '../../scripts/node-flags';
+import { copyDir, scratchDir } from './scratch';
 
 export interface RunningApp {
 	url: string;
@@ -76,7 +75,7 @@ export const APP_PG_TEMPLATE_ENV = 'RUKUN_TEST_APP_PG_TEMPLATE';
  * database instead (stop it before that app: the first one drops the database).
  */
 export async function startApp(env: Record<string, string> = {}, options: { sameDatabaseAs?: RunningApp; fresh?: boolean } = {}): Promise<RunningApp> {
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-'));
+	const dataDir = await scratchDir('rukun-app-');
 	const serverUrl = process.env.DATABASE_URL;
 	// On PGlite, a data dir the HTTP suite's global setup started once (migrated, demo seeded)
 	// spares each file the first start; `fresh` (or a PostgreSQL run) starts from nothing.
@@ -84,8 +83,8 @@ export async function startApp(env: Record<string, string> = {}, options: { same
 	const template = process.env[APP_TEMPLATE_ENV];
 	const shared = options.sameDatabaseAs?.databaseUrl ?? null;
 	const pgTemplate = serverUrl && !shared && !options.fresh ? (process.env[APP_PG_TEMPLATE_ENV] ?? null) : null;
-	if (template && !serverUrl && !options.fresh && !env.DATA_DIR) await cp(template, dataDir, { recursive: true });
-	if (template && pgTemplate) await cp(template, env.DATA_DIR ?? dataDir, { recursive: true });
+	if (template && !serverUrl && !options.fresh && !env.DATA_DIR) await copyDir(template, dataDir);
+	if (template && pgTemplate) await copyDir(template, env.DATA_DIR ?? dataDir);
 	const database = serverUrl && !shared ? await throwawayDatabase(serverUrl, pgTemplate) : null;
 	const databaseUrl = shared ?? database?.url ?? null;
 	const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), 'scripts/start.js'], {

@@ -1,14 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openPgliteThread } from '../../src/lib/server/db/pglite-thread';
 import { openPostgresThread } from '../../src/lib/server/db/postgres-thread';
 import type { Database } from '../../src/lib/server/db/types';
+import { copyDir } from './scratch';
 
 /**
- * A fresh, migrated database for one test file: a PGlite loaded from the migrated
- * dump, or (DATABASE_URL) a new PostgreSQL database copied from the template,
+ * A fresh, migrated database for one test file: a PGlite (the app's own adapter, in a
+ * worker thread) on a copy of the migrated template data dir, removed again by
+ * `close()`, or (DATABASE_URL) a new PostgreSQL database copied from the template,
  * with a pool of `max` connections (4). `idleInTransactionMs`: see
  * IDLE_IN_TRANSACTION_MS. Call `close()` in afterAll.
  */
@@ -16,14 +19,27 @@ export async function freshDatabase(options: { max?: number; idleInTransactionMs
 	const template = inject('postgresTemplate');
 	const url = process.env.DATABASE_URL;
 	if (template && url) return throwawayPostgres(url, template, { max: options.max ?? 4, idleInTransactionMs: options.idleInTransactionMs });
-	const dumpFile = inject('pgliteDump');
-	if (!dumpFile) throw new Error('global setup provided no database');
-	// The app's own adapter: PGlite in a worker thread, loaded from the migrated dump.
-	const dump = await readFile(dumpFile);
-	return openPgliteThread(null, {
-		dump: dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength),
-		idleInTransactionMs: options.idleInTransactionMs
-	});
+	const pglite = inject('pgliteTemplate');
+	if (!pglite) throw new Error('global setup provided no database');
+	const parent = await mkdtemp(path.join(pglite.copies, 'db-'));
+	const dir = path.join(parent, 'data');
+	try {
+		await copyDir(pglite.dir, dir);
+		const db = await openPgliteThread(dir, { idleInTransactionMs: options.idleInTransactionMs });
+		return {
+			...db,
+			async close() {
+				try {
+					await db.close();
+				} finally {
+					await rm(parent, { recursive: true, force: true });
+				}
+			}
+		};
+	} catch (err) {
+		await rm(parent, { recursive: true, force: true });
+		throw err;
+	}
 }
 
 /**

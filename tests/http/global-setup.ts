@@ -1,7 +1,6 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { APP_PG_TEMPLATE_ENV, APP_TEMPLATE_ENV, dropDatabase, startApp } from '../factories/app';
+import { copyDir, scratchDir } from '../factories/scratch';
 
 /**
  * On PGlite, starts the built app once (migrations, demo seed: the slow part of a first
@@ -15,9 +14,9 @@ import { APP_PG_TEMPLATE_ENV, APP_TEMPLATE_ENV, dropDatabase, startApp } from '.
 export default async function setup() {
 	const serverUrl = process.env.DATABASE_URL;
 	const app = await startApp({}, { fresh: true });
-	const keep = await mkdtemp(path.join(os.tmpdir(), 'rukun-app-template-'));
+	const keep = await scratchDir('rukun-app-template-');
 	// stop() removes the data dir: copy it out after the clean shutdown.
-	const code = await app.stop({ keepDataDir: async (dir) => cp(dir, keep, { recursive: true }), keepDatabase: true });
+	const code = await app.stop({ keepDataDir: (dir) => copyDir(dir, keep), keepDatabase: true });
 	if (code !== 0) throw new Error(`the template app stopped with ${code}:\n${app.output()}`);
 	process.env[APP_TEMPLATE_ENV] = keep;
 	if (app.databaseName) process.env[APP_PG_TEMPLATE_ENV] = app.databaseName;
