@@ -3,11 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 import jsQR from 'jsqr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLetterPdf, sha256Hex, type LetterPdfInput } from '../../src/lib/server/letters/pdf';
-import { renderLetterPdfOffThread, stopPdfWorker } from '../../src/lib/server/letters/pdf-renderer';
+import { pdfWorkerThread, renderLetterPdfOffThread, stopPdfWorker } from '../../src/lib/server/letters/pdf-renderer';
+import { BACKGROUND_NICE } from '../../src/lib/server/workers/priority';
 
 const execFile = promisify(execFileCb);
 
@@ -128,6 +130,14 @@ describe('renderLetterPdf', () => {
 		await stopPdfWorker();
 		expect(sha256Hex(await renderLetterPdfOffThread(sample))).toBe(SAMPLE_SHA256);
 		await stopPdfWorker();
+	});
+
+	it('renders in a thread of lower CPU priority than this one (the broker\'s), so sensors come first', async () => {
+		const thread = await pdfWorkerThread();
+		await stopPdfWorker();
+		expect(thread.threadId).not.toBe(threadId);
+		expect(thread.nice).toBe(Math.max(os.getPriority(), BACKGROUND_NICE));
+		expect(thread.nice).toBeGreaterThan(os.getPriority());
 	});
 
 	it('embeds the issue time instead of the render time', async () => {

@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { LetterPdfInput } from './pdf';
+import type { WorkerThread } from '../workers/priority';
 import type { PdfReply, PdfRequest } from './pdf-worker';
 
 /** A worker with nothing to render for this long is stopped (started again on the next letter). */
@@ -14,7 +15,7 @@ const IDLE_MS = 30_000;
 let worker: Worker | null = null;
 let nextId = 0;
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
-const pending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (err: Error) => void }>();
+const pending = new Map<number, { resolve: (reply: PdfReply) => void; reject: (err: Error) => void }>();
 
 async function theWorker(): Promise<Worker> {
 	if (worker) return worker;
@@ -27,7 +28,7 @@ async function theWorker(): Promise<Worker> {
 		if (!waiting) return;
 		pending.delete(reply.id);
 		if ('error' in reply) waiting.reject(new Error(`letter PDF: ${reply.error}`));
-		else waiting.resolve(new Uint8Array(reply.bytes));
+		else waiting.resolve(reply);
 		if (pending.size === 0) idleSoon();
 	});
 	const fail = (err: Error) => {
@@ -54,8 +55,8 @@ function idleSoon() {
 	idleTimer.unref();
 }
 
-/** The same bytes as renderLetterPdf (pdf.ts), rendered off the main thread. */
-export async function renderLetterPdfOffThread(input: LetterPdfInput): Promise<Uint8Array> {
+/** Sends a request to the worker (started if need be) and waits for its reply. */
+async function ask(request: Omit<PdfRequest, 'id'>): Promise<PdfReply> {
 	const w = await theWorker();
 	if (idleTimer) {
 		clearTimeout(idleTimer);
@@ -64,8 +65,22 @@ export async function renderLetterPdfOffThread(input: LetterPdfInput): Promise<U
 	const id = ++nextId;
 	return new Promise((resolve, reject) => {
 		pending.set(id, { resolve, reject });
-		w.postMessage({ id, input } satisfies PdfRequest);
+		w.postMessage({ id, ...request } as PdfRequest);
 	});
+}
+
+/** The same bytes as renderLetterPdf (pdf.ts), rendered off the main thread. */
+export async function renderLetterPdfOffThread(input: LetterPdfInput): Promise<Uint8Array> {
+	const reply = await ask({ input });
+	if (!('bytes' in reply)) throw new Error('letter PDF: the worker answered without a file');
+	return new Uint8Array(reply.bytes);
+}
+
+/** Which thread renders the letters and at what priority (tests). */
+export async function pdfWorkerThread(): Promise<WorkerThread> {
+	const reply = await ask({ probe: true });
+	if (!('thread' in reply)) throw new Error('letter PDF: the worker did not say which thread it is');
+	return reply.thread;
 }
 
 /** Stops the worker now (shutdown); a later letter starts it again. */

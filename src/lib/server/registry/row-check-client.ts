@@ -4,10 +4,10 @@
 // sockets (event-loop stalls of 0.3–1.2 s under bench:ingest's admin load;
 // docs/architecture.md, "Threads"). One worker per check, stopped when it is done:
 // an import is rare, and a worker at rest would cost memory.
-import { threadId } from 'node:worker_threads';
 import type { Actor } from '../../domain/permissions';
 import type { PiiKeys } from '../crypto/pii';
 import { WorkerJob } from '../workers/job';
+import { thisThread, type WorkerThread } from '../workers/priority';
 import { checkRows, type LocalCheck, type RawRow } from './row-check';
 import type { RowCheckReply, RowCheckRequest } from './row-check-worker';
 
@@ -21,14 +21,14 @@ export const OFF_THREAD_ROWS = 100;
  */
 const PAGE_ROWS = 200;
 
-/** `checkRows`, in a worker thread; `threadId`: the thread that checked (tests). */
+/** `checkRows`, in a worker thread; `thread`: the thread that checked and its priority (tests). */
 export async function checkRowsOffThread(
 	keys: PiiKeys,
 	user: Actor,
 	rts: { id: string; number: number }[],
 	raw: RawRow[],
 	seal: boolean
-): Promise<LocalCheck & { threadId: number }> {
+): Promise<LocalCheck & { thread: WorkerThread }> {
 	const { rowCheckWorkerModuleUrl } = await import('./row-check-worker');
 	const job = new WorkerJob<RowCheckRequest, RowCheckReply>('registry row check', rowCheckWorkerModuleUrl, { rukunRowCheckWorker: true });
 	try {
@@ -41,7 +41,7 @@ export async function checkRowsOffThread(
 			const { part } = await job.ask({ kind: 'page', page }, 'page');
 			for (const key of ['valid', 'errors', 'nikHashes', 'kkHashes'] as const) (result[key] as unknown[]).push(...part[key]);
 		}
-		return { ...result, threadId: checked.threadId };
+		return { ...result, thread: checked.thread };
 	} finally {
 		job.close();
 	}
@@ -54,7 +54,7 @@ export async function checkSheet(
 	rts: { id: string; number: number }[],
 	raw: RawRow[],
 	seal: boolean
-): Promise<LocalCheck & { threadId: number }> {
+): Promise<LocalCheck & { thread: WorkerThread }> {
 	if (raw.length >= OFF_THREAD_ROWS) return checkRowsOffThread(keys, user, rts, raw, seal);
-	return { ...checkRows(keys, user, rts, raw, seal), threadId };
+	return { ...checkRows(keys, user, rts, raw, seal), thread: thisThread() };
 }

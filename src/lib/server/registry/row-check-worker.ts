@@ -2,11 +2,12 @@
 // row-check-client.ts). This module runs its loop only when loaded as a worker
 // thread's main module with `workerData.rukunRowCheckWorker`; imported elsewhere it
 // only tells where it is, so the built app finds its own copy (as pdf-worker.ts).
-import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PiiKeys } from '../crypto/pii';
 import type { Actor } from '../../domain/permissions';
 import type { LocalCheck, RawRow } from './row-check';
 import { jobError } from '../workers/job';
+import { runInBackground, thisThread, type WorkerThread } from '../workers/priority';
 
 export const rowCheckWorkerModuleUrl = import.meta.url;
 
@@ -20,10 +21,11 @@ export type RowCheckRequest =
 	| { kind: 'check'; keys: PiiKeys; user: Actor; rts: { id: string; number: number }[]; seal: boolean; pageRows: number }
 	| { kind: 'page'; page: number };
 
-export type RowCheckReply = { kind: 'checked'; pages: number; threadId: number } | { kind: 'page'; part: LocalCheck };
+export type RowCheckReply = { kind: 'checked'; pages: number; thread: WorkerThread } | { kind: 'page'; part: LocalCheck };
 
 const port = parentPort;
 if (!isMainThread && port && (workerData as { rukunRowCheckWorker?: boolean } | null)?.rukunRowCheckWorker) {
+	runInBackground();
 	const checking = import('./row-check');
 	const raw: RawRow[] = [];
 	let result: LocalCheck | null = null;
@@ -37,7 +39,7 @@ if (!isMainThread && port && (workerData as { rukunRowCheckWorker?: boolean } | 
 				result = r;
 				pageRows = request.pageRows;
 				const pages = Math.max(1, Math.ceil(Math.max(r.valid.length, r.errors.length, r.nikHashes.length, r.kkHashes.length) / pageRows));
-				port.postMessage({ kind: 'checked', pages, threadId } satisfies RowCheckReply);
+				port.postMessage({ kind: 'checked', pages, thread: thisThread() } satisfies RowCheckReply);
 			}).catch(fail);
 		} else if (result) {
 			const from = request.page * pageRows;

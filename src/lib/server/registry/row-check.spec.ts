@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { decryptPii, piiKeysFrom } from '../crypto/pii';
@@ -46,7 +47,8 @@ describe("a large sheet's row checks", () => {
 		rows[20]!.values.rt = '2';
 		rows[31]!.values.house_number = '999';
 		const off = await checkSheet(keys, head, rts, rows, false);
-		expect(off.threadId).not.toBe(threadId);
+		expect(off.thread.threadId).not.toBe(threadId);
+		expect(off.thread.nice).toBeGreaterThan(os.getPriority());
 		const here = checkRows(keys, head, rts, rows, false);
 		expect(off.errors).toEqual(here.errors);
 		expect(off.errors.map((e) => `${e.line} ${e.field} ${e.message}`)).toEqual(
@@ -64,7 +66,8 @@ describe("a large sheet's row checks", () => {
 		const checking = checkSheet(keys, head, rts, rows, true);
 		const off = await checking;
 		expect(timerFired).toBe(true);
-		expect(off.threadId).not.toBe(threadId);
+		expect(off.thread.threadId).not.toBe(threadId);
+		expect(off.thread.nice).toBeGreaterThan(os.getPriority());
 		expect(off.errors).toEqual([]);
 		expect(off.valid).toHaveLength(rows.length);
 		for (const [i, row] of off.valid.entries()) {
@@ -79,7 +82,7 @@ describe("a large sheet's row checks", () => {
 
 	it('of a small sheet (the add form) run here, without starting a worker', async () => {
 		const small = await checkSheet(keys, head, rts, sheet(2), true);
-		expect(small.threadId).toBe(threadId);
+		expect(small.thread.threadId).toBe(threadId);
 		expect(small.valid).toHaveLength(2);
 	});
 });
