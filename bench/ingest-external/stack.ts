@@ -111,7 +111,9 @@ export async function startInstance(user: string, env: { databaseUrl: string; mq
 		MQTT_URL: `mqtt://${HOST}:${env.mqttPort}`,
 		MQTT_USERNAME: user,
 		MQTT_PASSWORD: APP_PASSWORD,
-		METRICS_TOKEN
+		METRICS_TOKEN,
+		// An experiment's setting passes through (the app's default otherwise).
+		...(process.env.MQTT_BATCH_WAIT_MS ? { MQTT_BATCH_WAIT_MS: process.env.MQTT_BATCH_WAIT_MS } : {})
 	}, undefined, nodeFlags);
 	await waitFor(async () => (await fetch(`${app.url}/healthz`, { signal: AbortSignal.timeout(5000) })).status === 200, 60_000, `${user} healthy`);
 	return { user, app, dataDir };

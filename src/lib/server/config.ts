@@ -42,6 +42,7 @@ const schema = z.object({
 	MQTT_CLIENT_ID: z.string().max(128).optional(),
 	MQTT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(4_294_967_295).default(3600),
 	MQTT_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65535).default(5000),
+	MQTT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(10),
 	// A scraper's shared secret: long enough that guessing it is hopeless.
 	METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional().or(z.literal('')),
 	// Map tiles of the security post's map: an http(s) URL template with {z}, {x} and {y}.
@@ -88,6 +89,8 @@ export interface Config {
 	mqttSessionExpirySeconds: number;
 	/** QoS 1 messages the external broker may have in flight to this instance. */
 	mqttReceiveMaximum: number;
+	/** External broker: how long a small batch of readings waits to grow before it is stored (0: never). */
+	mqttBatchWaitMs: number;
 	/** Bearer token that opens /metrics to a scraper (else only RW admins' sessions). */
 	metricsToken: string | undefined;
 	/** Tile URL template of the security post's map (default OpenStreetMap). */
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		mqttClientId: e.MQTT_CLIENT_ID || (e.MQTT_USERNAME ? e.MQTT_USERNAME : `rukun-${hostname()}`),
 		mqttSessionExpirySeconds: e.MQTT_SESSION_EXPIRY_SECONDS,
 		mqttReceiveMaximum: e.MQTT_RECEIVE_MAXIMUM,
+		mqttBatchWaitMs: e.MQTT_BATCH_WAIT_MS,
 		metricsToken: e.METRICS_TOKEN || undefined,
 		mapTileUrl: e.MAP_TILE_URL,
 		vapidPublicKey: e.VAPID_PUBLIC_KEY || undefined,

@@ -93,7 +93,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	let broker: MqttSide;
 	let seeded = false;
 	let sessionChanges: SessionChanges | null = null;
-	const ingest = new Ingest(db, { log });
+	// With an external broker the device already has its PUBACK: readings may wait a
+	// moment to be stored in fewer, larger batches (docs/architecture.md, "Scale-out").
+	const gather = config.mqttUrl ? { rows: Math.min(1000, config.mqttReceiveMaximum), ms: config.mqttBatchWaitMs } : undefined;
+	const ingest = new Ingest(db, { log, gather });
 	// Subscribed before the broker takes messages, so no committed reading is missed; it
 	// rebuilds from the database first. With an external broker the instances share the
 	// readings, so each decides on the history in the database.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommit } from './group-commit';
 
 describe('GroupCommit', () => {
@@ -76,5 +76,40 @@ describe('GroupCommit', () => {
 		for (let i = 0; i < 25; i++) void gc.add(i);
 		await gc.flushed();
 		expect(sizes).toEqual([10, 10, 5]);
+	});
+
+	describe('with gather (an external broker: nobody waits for the write)', () => {
+		afterEach(() => {
+			vi.useRealTimers();
+		});
+		const turn = () => new Promise((r) => setImmediate(r));
+
+		it('lets a small batch wait up to `ms` for more, then writes what it has as one', async () => {
+			vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+			const batches: number[][] = [];
+			const gc = new GroupCommit<number>(async (batch) => (batches.push(batch), batch.map(() => undefined)), 5000, undefined, { rows: 10, ms: 20 });
+			for (let i = 0; i < 3; i++) void gc.add(i);
+			await turn();
+			expect(batches).toEqual([]);
+			void gc.add(3);
+			vi.advanceTimersByTime(19);
+			await turn();
+			expect(batches).toEqual([]);
+			vi.advanceTimersByTime(1);
+			await gc.flushed();
+			expect(batches).toEqual([[0, 1, 2, 3]]);
+		});
+
+		it('writes at once when the batch has grown to `rows`', async () => {
+			vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+			const batches: number[][] = [];
+			const gc = new GroupCommit<number>(async (batch) => (batches.push(batch), batch.map(() => undefined)), 5000, undefined, { rows: 10, ms: 20 });
+			for (let i = 0; i < 4; i++) void gc.add(i);
+			await turn();
+			for (let i = 4; i < 12; i++) void gc.add(i);
+			await gc.flushed();
+			expect(batches).toEqual([Array.from({ length: 12 }, (_, i) => i)]);
+			expect(vi.getTimerCount()).toBe(0);
+		});
 	});
 });

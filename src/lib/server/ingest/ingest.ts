@@ -30,6 +30,12 @@ export interface IngestOptions {
 	/** How old a (replayed) reading may be before its timestamp is distrusted. */
 	maxAgeMs?: number;
 	log?: (message: string) => void;
+	/**
+	 * How long a batch of readings smaller than `rows` waits for more before it is
+	 * stored (GroupCommit's `gather`). Only where the device's PUBACK does not wait for
+	 * the store: with an external broker.
+	 */
+	gather?: { rows: number; ms: number };
 }
 
 /**
@@ -138,7 +144,7 @@ export class Ingest {
 			this.rollups.add(batchAt, rows);
 			if (rows.length > 0) this.events.emit({ kind: 'readings', rows });
 			return fresh;
-		}, undefined, isDataError);
+		}, undefined, isDataError, options.gather);
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(realtime, batch);
 			const isNew = batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
