@@ -83,11 +83,16 @@ describe('GroupCommit', () => {
 			vi.useRealTimers();
 		});
 		const turn = () => new Promise((r) => setImmediate(r));
-
-		it('lets a small batch wait up to `ms` for more, then writes what it has as one', async () => {
+		/** A GroupCommit that gathers 10 rows for up to 20 ms (on fake timers), and the batches it wrote. */
+		function gathering() {
 			vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
 			const batches: number[][] = [];
 			const gc = new GroupCommit<number>(async (batch) => (batches.push(batch), batch.map(() => undefined)), 5000, undefined, { rows: 10, ms: 20 });
+			return { gc, batches };
+		}
+
+		it('lets a small batch wait up to `ms` for more, then writes what it has as one', async () => {
+			const { gc, batches } = gathering();
 			for (let i = 0; i < 3; i++) void gc.add(i);
 			await turn();
 			expect(batches).toEqual([]);
@@ -101,9 +106,7 @@ describe('GroupCommit', () => {
 		});
 
 		it('writes at once when the batch has grown to `rows`', async () => {
-			vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-			const batches: number[][] = [];
-			const gc = new GroupCommit<number>(async (batch) => (batches.push(batch), batch.map(() => undefined)), 5000, undefined, { rows: 10, ms: 20 });
+			const { gc, batches } = gathering();
 			for (let i = 0; i < 4; i++) void gc.add(i);
 			await turn();
 			for (let i = 4; i < 12; i++) void gc.add(i);

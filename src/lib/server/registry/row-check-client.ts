@@ -22,7 +22,7 @@ export const OFF_THREAD_ROWS = 100;
 const PAGE_ROWS = 200;
 
 /** `checkRows`, in a worker thread; `thread`: the thread that checked and its priority (tests). */
-export async function checkRowsOffThread(
+async function checkRowsOffThread(
 	keys: PiiKeys,
 	user: Actor,
 	rts: { id: string; number: number }[],
@@ -47,14 +47,9 @@ export async function checkRowsOffThread(
 	}
 }
 
-/** `checkRows` where it costs the main thread least: in the worker from `OFF_THREAD_ROWS` rows, else here. */
-export async function checkSheet(
-	keys: PiiKeys,
-	user: Actor,
-	rts: { id: string; number: number }[],
-	raw: RawRow[],
-	seal: boolean
-): Promise<LocalCheck & { thread: WorkerThread }> {
-	if (raw.length >= OFF_THREAD_ROWS) return checkRowsOffThread(keys, user, rts, raw, seal);
-	return { ...checkRows(keys, user, rts, raw, seal), thread: thisThread() };
+/** `checkRows` (same arguments) where it costs the main thread least: in the worker from `OFF_THREAD_ROWS` rows, else here. */
+export async function checkSheet(...args: Parameters<typeof checkRows>): Promise<LocalCheck & { thread: WorkerThread }> {
+	const raw = args[3];
+	if (raw.length >= OFF_THREAD_ROWS) return checkRowsOffThread(...args);
+	return { ...checkRows(...args), thread: thisThread() };
 }
