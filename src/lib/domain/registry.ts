@@ -263,3 +263,6 @@ export const rtLabel = (n: number | string) => `RT ${rtNumber(n)}`;
 export function housePlace(h: { rt_number: number; block: string; house_number: string; address?: string | null }): string {
 	return `${rtLabel(h.rt_number)} · ${h.block} ${h.house_number}${h.address ? ` · ${h.address}` : ''}`;
 }
+
+/** A KK has one head of family among the people living there (a KK lists one "Kepala Keluarga"). */
+export const isActiveHead = (r: { relation: string | null; status: string }) => r.relation === 'kepala_keluarga' && (r.status === 'permanent' || r.status === 'temporary');

@@ -1,13 +1,13 @@
 import { cleanId } from '$lib/domain/nik';
-import { normalizeHouseCode, RELATIONS, type Relation } from '$lib/domain/registry';
+import { isActiveHead, normalizeHouseCode, RELATIONS, type Relation } from '$lib/domain/registry';
 import { may, mayAnywhere } from '$lib/domain/permissions';
 import { householdSchema } from '$lib/schemas/registry';
 import { queryAsUser, withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { isActiveHead } from './registration';
-import { ensureHouses, sealKk } from './records';
+import { ensureHouses } from './records';
+import { sealKk } from './sealing';
 
 /** What an RT head or the RW admin can correct on a household (KK). */
 export const HOUSEHOLD_FIELDS = ['kk', 'rt', 'block', 'house_number', 'address', 'head', 'former_head_relation'] as const;

@@ -1,8 +1,7 @@
-import { statusBeforeEvent, type MutationKind, type ResidentStatus } from '$lib/domain/registry';
+import { isActiveHead, statusBeforeEvent, type MutationKind, type ResidentStatus } from '$lib/domain/registry';
 import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import type { SessionUser } from '../auth/sessions';
-import { isActiveHead } from './registration';
 
 export type VoidResult =
 	| { ok: true }

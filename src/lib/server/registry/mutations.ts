@@ -1,4 +1,5 @@
 import {
+	isActiveHead,
 	isMutationKind,
 	mutationProblem,
 	statusAfter,
@@ -12,7 +13,7 @@ import { queryAsUser, withUser, type Database, type Sql } from '../db';
 import { audit } from '../audit';
 import { blindIndex, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { commitRows, isActiveHead, dryRun, type RowError } from './registration';
+import { commitRows, dryRun, type RowError } from './registration';
 import { rtsWhere } from '$lib/domain/permissions';
 
 export { MUTATION_KINDS, type MutationKind } from '$lib/domain/registry';

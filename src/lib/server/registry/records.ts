@@ -1,13 +1,11 @@
 import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sql, Statement } from '../db';
 import type { PiiKeys } from '../crypto/pii';
-import { sealNik, type sealKk } from './row-check';
+import { sealNik, type SealedKk, type SealedNik } from './sealing';
 import type { ResidentInput } from '$lib/schemas/registry';
 
 /** A resident's plain columns, in the order the resident inserts take them after the NIK's. */
 export const PERSON_COLUMNS = ['name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone', 'status'] as const;
-
-export { sealKk, sealNik } from './row-check';
 
 /**
  * Finds or creates houses (block + number in an RT) in one statement; returns their
@@ -40,7 +38,7 @@ export async function ensureHouses(
 export async function insertHouseholds(
 	tx: Sql,
 	rwId: string,
-	households: { rtId: string; houseId: string; kk: ReturnType<typeof sealKk>; address: string }[]
+	households: { rtId: string; houseId: string; kk: SealedKk; address: string }[]
 ): Promise<string[]> {
 	if (households.length === 0) return [];
 	const rows = await tx.query<{ id: string }>(
@@ -67,7 +65,7 @@ export async function insertResidents(
 	rwId: string,
 	residents: (ResidentInput & { household_id: string })[],
 	/** Their NIKs already sealed (in the same order), to keep encryption out of a long transaction. */
-	sealedNiks?: ReturnType<typeof sealNik>[]
+	sealedNiks?: SealedNik[]
 ): Promise<string[]> {
 	if (residents.length === 0) return [];
 	const sealed = residents.map((r, i) => ({ ...r, ...(sealedNiks?.[i] ?? sealNik(keys, r.nik)) }));

@@ -6,9 +6,9 @@ import { audit, auditStatement } from '../audit';
 import type { PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
 import { linkByPhoneStatement, PERSON_COLUMNS } from './records';
-import { normalizeHouseCode } from '$lib/domain/registry';
 import type { Sheet } from './spreadsheet';
-import { isActiveHead, type LocalCheck, type PlannedRow, type RawRow, type RowError } from './row-check';
+import { isActiveHead, normalizeHouseCode } from '$lib/domain/registry';
+import type { LocalCheck, PlannedRow, RawRow, RowError } from './row-check';
 import { checkSheet } from './row-check-client';
 
 /*
@@ -18,7 +18,7 @@ import { checkSheet } from './row-check-client';
  * (registerResident in mutations.ts) all go through it.
  */
 
-export { isActiveHead, type RawRow, type RowError };
+export type { RawRow, RowError };
 
 export interface Plan {
 	rows: PlannedRow[];

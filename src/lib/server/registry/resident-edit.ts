@@ -4,8 +4,9 @@ import { withUser, type Database } from '../db';
 import { audit } from '../audit';
 import { decryptPii, type PiiKeys } from '../crypto/pii';
 import type { SessionUser } from '../auth/sessions';
-import { isActiveHead } from './registration';
-import { linkByPhone, sealNik } from './records';
+import { isActiveHead } from '$lib/domain/registry';
+import { linkByPhone } from './records';
+import { sealNik } from './sealing';
 
 /** The fields an RT head or the RW admin can correct on a resident record. */
 export const EDITABLE_FIELDS = ['nik', 'name', 'birth_place', 'birth_date', 'sex', 'religion', 'marital_status', 'relation', 'occupation', 'phone'] as const;

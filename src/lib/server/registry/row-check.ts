@@ -6,9 +6,11 @@
 // loads this module alone.
 import type { z } from 'zod';
 import { householdSchema, parseRt, residentSchema, type HouseholdInput, type ResidentInput } from '../../schemas/registry';
-import { cleanId, maskId } from '../../domain/nik';
+import { cleanId } from '../../domain/nik';
 import { may, type Actor } from '../../domain/permissions';
-import { blindIndex, encryptPii, type PiiKeys } from '../crypto/pii';
+import { isActiveHead } from '../../domain/registry';
+import { blindIndex, type PiiKeys } from '../crypto/pii';
+import { sealKk, sealNik, type SealedKk, type SealedNik } from './sealing';
 
 /**
  * One row to register: resident fields + household fields, as text (form or
@@ -22,18 +24,6 @@ export interface RowError {
 	field: string;
 	message: string; // i18n key
 }
-
-/** The stored form of a NIK: ciphertext, blind index, mask and last four digits. */
-export function sealNik(keys: PiiKeys, nik: string) {
-	return { nik_enc: encryptPii(keys, 'nik', nik), nik_hash: blindIndex(keys, 'nik', nik), nik_masked: maskId(nik), nik_last4: nik.slice(-4) };
-}
-
-export function sealKk(keys: PiiKeys, kk: string) {
-	return { kk_enc: encryptPii(keys, 'kk', kk), kk_hash: blindIndex(keys, 'kk', kk), kk_masked: maskId(kk) };
-}
-
-export type SealedNik = ReturnType<typeof sealNik>;
-export type SealedKk = ReturnType<typeof sealKk>;
 
 export interface PlannedRow {
 	line: number;
@@ -57,9 +47,6 @@ export interface LocalCheck {
 function issues(line: number, error: z.ZodError): RowError[] {
 	return error.issues.map((i) => ({ line, field: String(i.path[0] ?? 'row'), message: i.message }));
 }
-
-/** A KK has one head of family among the people living there (a KK lists one "Kepala Keluarga"). */
-export const isActiveHead = (r: { relation: string | null; status: string }) => r.relation === 'kepala_keluarga' && (r.status === 'permanent' || r.status === 'temporary');
 
 const houseKey = (r: PlannedRow) => `${r.rtId}|${r.household.block.toUpperCase()}|${r.household.house_number.toUpperCase()}`;
 

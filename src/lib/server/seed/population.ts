@@ -2,7 +2,8 @@ import { seededRandom } from '$lib/domain/random';
 import type { Sql } from '../db';
 import type { PiiKeys } from '../crypto/pii';
 import type { ResidentInput } from '$lib/schemas/registry';
-import { insertHouseholds, insertResidents, sealKk } from '../registry/records';
+import { insertHouseholds, insertResidents } from '../registry/records';
+import { sealKk } from '../registry/sealing';
 
 // Synthetic but well-formed population for the demo RW and benchmarks: NIKs carry
 // the Kelapa Gading region code (31 72 06) and each person's birth date and sex.
