@@ -13,9 +13,11 @@ import { approveProof, submitProof } from '../../src/lib/server/dues/proofs';
 import { addExemption, addTariff, saveSettings } from '../../src/lib/server/dues/setup';
 import { residentDues, treasurerDashboard } from '../../src/lib/server/dues/views';
 import { viewCache } from '../../src/lib/server/dues/cache';
+import { followDuesVersions, type DuesVersions } from '../../src/lib/server/dues/versions';
+import { cacheSessions, deleteSession, followSessionChanges, readSession, SessionCache, type SessionUser } from '../../src/lib/server/auth/sessions';
 import { freshDatabase } from '../factories/db';
 import { TEST_NOW } from '../factories/clock';
-import { makeMember, makeRw } from '../factories/tenancy';
+import { makeMember, makeRw, type TestRw } from '../factories/tenancy';
 
 /**
  * The dues views kept per dues version (docs/dues.md, "Cached views"): a kept view is
@@ -23,7 +25,11 @@ import { makeMember, makeRw } from '../factories/tenancy';
  * shows on the next view, also when another instance made it (on PostgreSQL a second
  * database handle with its own cache writes; on PGlite there is one process, so the
  * same handle does). Another RW's view, or a member without the permission, never gets
- * a kept entry.
+ * a kept entry. The database is set up as the runtime sets it up: sessions kept (for
+ * longer than any test runs, so only a change can end them), and on PGlite the
+ * session and dues-version changes followed in this process; the members act as the
+ * sessions a request would read (`readSession`), so on PGlite the version and the gate
+ * are decided in this process.
  */
 
 let db: Database;
@@ -31,6 +37,8 @@ let db: Database;
 let other: Database;
 let dir: string;
 let store: LocalFileStore;
+/** PGlite: the versions this process follows (null on PostgreSQL). */
+let versions: DuesVersions | null;
 const NOV = '2026-11-01';
 const DEC = '2026-12-01';
 
@@ -38,6 +46,10 @@ const photo = (seed: number) => sharp({ create: { width: 50 + seed, height: 30, 
 
 beforeAll(async () => {
 	db = await freshDatabase();
+	const sessions = new SessionCache(600_000);
+	cacheSessions(db, sessions);
+	await followSessionChanges(db, sessions);
+	versions = await followDuesVersions(db);
 	if (process.env.DATABASE_URL) {
 		const [row] = await db.query<{ name: string }>('select current_database() as name');
 		const url = new URL(process.env.DATABASE_URL);
@@ -53,14 +65,20 @@ afterAll(async () => {
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** A member as a request sees them: their session as `readSession` gives it (the one kept), and its cookie token. */
+async function member(rw: TestRw, role: 'treasurer' | 'resident', options: { houseId?: string } = {}): Promise<{ user: SessionUser; token: string }> {
+	const { token } = await makeMember(db, rw, role, options);
+	return { user: (await readSession(db, token, 30))!, token };
+}
+
 /** An RW of 2 RTs × 3 houses paying 75,000 a month (Nov and Dec invoiced), its treasurer (as each instance sees them) and a resident of house 0. */
 async function setup() {
 	const rw = await makeRw(db, 2, 3);
-	const treasurer = await makeMember(db, rw, 'treasurer');
-	const resident = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id });
+	const { user: treasurer, token: treasurerToken } = await member(rw, 'treasurer');
+	const { user: resident, token: residentToken } = await member(rw, 'resident', { houseId: rw.houses[0]!.id });
 	expect(await addTariff(db, treasurer, { category: 'house', rtId: null, validFrom: '2026-01-01', components: [{ name: 'keamanan', amount: 75_000 }] })).toEqual({ ok: true });
 	for (const month of [NOV, DEC]) expect(await generateMonth(db, treasurer, month, TEST_NOW)).toMatchObject({ ok: true, created: 6 });
-	return { rw, treasurer, resident };
+	return { rw, treasurer, resident, treasurerToken, residentToken };
 }
 
 describe('cached dues views', () => {
@@ -179,7 +197,7 @@ describe('cached dues views', () => {
 		expect(kept.behind.length).toBeGreaterThan(0);
 
 		// Another RW's treasurer: their own (empty) dashboard, and nothing when the session points at this RW.
-		const stranger = await makeMember(db, await makeRw(db, 1, 1), 'treasurer');
+		const { user: stranger } = await member(await makeRw(db, 1, 1), 'treasurer');
 		const own = await treasurerDashboard(db, stranger, TEST_NOW);
 		expect([own.behind, own.collection.invoiced]).toEqual([[], 0]);
 		const spoofed = { ...stranger, rwId: rw.id };
@@ -194,10 +212,91 @@ describe('cached dues views', () => {
 		// The report is every member's: the same kept one.
 		expect(await monthlyReport(db, resident, NOV)).toBe(keptReport);
 		// Another house's resident page, by a session pointed at it: nothing of it.
-		const neighbour = await makeMember(db, rw, 'resident', { houseId: rw.houses[1]!.id });
+		const { user: neighbour } = await member(rw, 'resident', { houseId: rw.houses[1]!.id });
 		const spoofedHouse = await residentDues(db, { ...neighbour, houseId: rw.houses[0]!.id }, TEST_NOW);
 		expect([spoofedHouse!.invoices, spoofedHouse!.payments, spoofedHouse!.openAmount]).toEqual([[], [], 0]);
 		expect(await residentDues(db, resident, TEST_NOW)).toEqual(keptHouse);
 		expect(viewCache(db).size).toBeGreaterThan(0);
+	});
+
+	it('never give a kept view to a member who lost the right: the role taken, moved to another house, logged out', async () => {
+		const { rw, treasurer, resident, treasurerToken, residentToken } = await setup();
+		const [h0, h1] = [rw.houses[0]!, rw.houses[1]!];
+		const kept = await treasurerDashboard(db, treasurer, TEST_NOW);
+		expect(await treasurerDashboard(db, treasurer, TEST_NOW)).toBe(kept);
+		const keptHouse = await residentDues(db, resident, TEST_NOW);
+		expect(keptHouse!.invoices).toHaveLength(2);
+
+		// The treasurer's role taken away by SQL (no service forgets the session): neither the
+		// session read before it (a request under way) nor the one read after gets the kept dashboard.
+		await db.query(`delete from membership where user_id = $1 and role = 'treasurer'`, [treasurer.id]);
+		const after = (await readSession(db, treasurerToken, 30))!;
+		expect(after.roles).toEqual([]);
+		for (const user of [treasurer, after]) {
+			const seen = await treasurerDashboard(db, user, TEST_NOW);
+			expect(seen).not.toBe(kept);
+			expect([seen.behind, seen.collection.invoiced, seen.queue]).toEqual([[], 0, 0]);
+		}
+
+		// The resident moved to house 1 by SQL: nothing of house 0 any more, their new house's page instead.
+		await db.query('update membership set house_id = $2, rt_id = $3 where user_id = $1', [resident.id, h1.id, h1.rtId]);
+		const stale = await residentDues(db, resident, TEST_NOW);
+		expect([stale!.invoices, stale!.payments, stale!.openAmount]).toEqual([[], [], 0]);
+		const moved = (await readSession(db, residentToken, 30))!;
+		expect(moved.houseId).toBe(h1.id);
+		const theirs = await residentDues(db, moved, TEST_NOW);
+		expect(theirs!.houseId).toBe(h1.id);
+		expect(theirs!.invoices).toHaveLength(2);
+
+		// Logged out: the session is no more, and the one read before it is no longer the one kept.
+		const { user: another, token } = await member(rw, 'resident', { houseId: h0.id });
+		expect(await residentDues(db, another, TEST_NOW)).toEqual(keptHouse);
+		await deleteSession(db, token);
+		expect(await readSession(db, token, 30)).toBeNull();
+	});
+
+	it('show a write made by SQL by hand on the next view', async () => {
+		const { rw, resident } = await setup();
+		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('');
+		await other.query(`insert into dues_settings (rw_id, bank_name) values ($1, 'Bank Manual')`, [rw.id]);
+		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('Bank Manual');
+		await other.query(`update dues_settings set bank_name = 'Bank Dua' where rw_id = $1`, [rw.id]);
+		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('Bank Dua');
+	});
+});
+
+// PGlite: the version and the gate in this process (docs/dues.md, "Cached views").
+describe.skipIf(!!process.env.DATABASE_URL)('cached dues views on PGlite', () => {
+	/** Statements the database ran since the start: every hold of its one session. */
+	const holds = async () => Object.values((await db.sessionStats!()).holds).reduce((n, h) => n + h.count, 0);
+
+	it('serve a kept view without a round trip, and know a write\'s version before the write returns', async () => {
+		const { rw, treasurer, resident } = await setup();
+		const kept = await treasurerDashboard(db, treasurer, TEST_NOW);
+		const keptHouse = await residentDues(db, resident, TEST_NOW);
+		const report = await monthlyReport(db, resident, DEC);
+		const before = await holds();
+		expect(await treasurerDashboard(db, treasurer, TEST_NOW)).toBe(kept);
+		expect(await residentDues(db, resident, TEST_NOW)).toEqual(keptHouse);
+		expect(await monthlyReport(db, resident, DEC)).toBe(report);
+		expect(await holds()).toBe(before);
+
+		const version = versions!.get(rw.id)!;
+		const paid = recordCash(db, treasurer, { houseId: rw.houses[0]!.id, amount: 75_000, allowCredit: false }, TEST_NOW);
+		// Not yet committed: the version this process knows is the old one.
+		expect(versions!.get(rw.id)).toBe(version);
+		expect(await paid).toMatchObject({ ok: true });
+		expect(versions!.get(rw.id)).toBeGreaterThan(version);
+		expect((await residentDues(db, resident, TEST_NOW))!.openAmount).toBe(75_000);
+	});
+
+	it('ask the database again after announcements may have been lost', async () => {
+		const { rw, resident } = await setup();
+		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('');
+		// Several statements in one message: the first transaction commits, then one fails (its announcement is dropped with the rest of the output).
+		await expect(db.exec(`begin; insert into dues_settings (rw_id, bank_name) values ('${rw.id}', 'Bank Lost'); commit; select 1 / 0;`)).rejects.toThrow(/division by zero/);
+		expect(versions!.get(rw.id)).toBeUndefined();
+		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('Bank Lost');
+		expect(versions!.get(rw.id)).toBeDefined();
 	});
 });

@@ -5,7 +5,7 @@ import { openAndMigrate, type Database } from './db';
 import { startBroker, type BrokerStats } from './mqtt/broker';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { seedDemoDevices } from './seed/demo-devices';
-import { cacheSessions, pruneExpiredSessions, SessionCache } from './auth/sessions';
+import { cacheSessions, followSessionChanges, pruneExpiredSessions, SessionCache } from './auth/sessions';
 import type { SessionChanges } from './auth/session-changes';
 import { loadPiiKeys, type PiiKeys } from './crypto/pii';
 import { Ingest } from './ingest/ingest';
@@ -25,6 +25,7 @@ import { startPush, type PushService } from './push/service';
 import { floodNotifier } from './push/flood';
 // dues (iuran)
 import { scheduleMonthlyInvoices } from './dues/generate';
+import { followDuesVersions } from './dues/versions';
 import { seedDemoDues } from './seed/demo-dues';
 // Panic incidents
 import { PanicService } from './panic/service';
@@ -117,6 +118,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 			const { listenForSessionChanges } = await import('./auth/session-changes');
 			sessionChanges = await listenForSessionChanges(config.databaseUrl, sessionCache);
 		}
+		// PGlite (one session): its own announcements of session and dues-version changes
+		// reach this process before the committing call returns (docs/dues.md, "Cached views").
+		await followSessionChanges(db, sessionCache);
+		await followDuesVersions(db);
 		if (config.seedDemo) seeded = await seedDemo(db, { password: config.demoPassword, pii });
 		// Also for a demo seeded before it had devices; writes DATA_DIR/demo-devices.json for `npm run demo:sim`.
 		if (config.seedDemo) await seedDemoDevices(db, { password: config.demoPassword, dataDir: config.dataDir, mqttPort: config.mqttPort });

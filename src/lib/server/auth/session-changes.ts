@@ -1,8 +1,5 @@
 import postgres from 'postgres';
-import type { SessionCache } from './sessions';
-
-/** Where the database announces a user whose sessions changed (migration 20261206120100). */
-export const SESSION_CHANNEL = 'rukun_session_user';
+import { SESSION_CHANNEL, type SessionCache } from './sessions';
 
 export interface SessionChanges {
 	close(): Promise<void>;

@@ -4,6 +4,9 @@ import { newToken, sha256 } from './tokens';
 
 export const SESSION_COOKIE = 'rukun_session';
 
+/** Where the database announces a user whose sessions changed (migration 20261206120100). */
+export const SESSION_CHANNEL = 'rukun_session_user';
+
 /** The signed-in user as the app sees them (locals.user). */
 export interface SessionUser {
 	id: string;
@@ -121,6 +124,30 @@ const caches = new WeakMap<Database, SessionCache>();
 /** Keeps verified sessions of `db` for `ttlMs` (0: off). Called once by the runtime. */
 export function cacheSessions(db: Database, cache: SessionCache): void {
 	caches.set(db, cache);
+}
+
+/**
+ * PGlite in its worker: the database's announcements of a user whose sessions changed
+ * (a logout, a role or house given or taken, an account disabled; triggers of migration
+ * 20261206120100, whatever path made the change) forget that user's kept sessions
+ * before the call that committed the change returns; if some may have been missed,
+ * every kept session is forgotten. On PostgreSQL the instances listen on a connection of
+ * their own (session-changes.ts). Returns null where the database cannot tell.
+ */
+export async function followSessionChanges(db: Database, cache: SessionCache): Promise<(() => void) | null> {
+	if (!db.listen || cache.ttlMs <= 0) return null;
+	return db.listen(SESSION_CHANNEL, (userId) => cache.forgetUser(userId), () => cache.clear());
+}
+
+/**
+ * Whether `user` is the very session this process keeps for its id now: read after the
+ * last change to the user's sessions, memberships or account that reached this process
+ * (a forgotten or replaced entry is not), and not expired. False when sessions are not
+ * kept. What it is worth depends on changes reaching the cache at once
+ * (`followSessionChanges`, session-changes.ts).
+ */
+export function isKeptSession(db: Database, user: SessionUser): boolean {
+	return caches.get(db)?.get(user.sessionId) === user;
 }
 
 /** Drops a user's cached sessions (their roles or password changed). */

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
 import type { Statement } from './types';
-import type { Message, WorkerData } from './worker-protocol';
+import type { Message, Notice, WorkerData } from './worker-protocol';
 import { workerSession } from './worker-transactions';
 import { holdLabel, sessionGate } from './session-gate';
 
@@ -161,6 +161,9 @@ function serve(port: MessagePort, data: WorkerData): void {
 	const priorityOf = (m: Message) => ('priority' in m && m.priority === 'realtime' ? 'realtime' : 'normal');
 	let pg: PGlite | null = null;
 	let prepared: ReturnType<typeof preparedStatements> | null = null;
+	/** Channels the main thread listens on (`listen`). */
+	const listening = new Set<string>();
+	const notice = (channel: string | null, payload: string) => port.postMessage({ notice: true, channel, payload } satisfies Notice);
 	const db = () => {
 		if (!pg || !prepared) throw new Error('the database is not open');
 		return { pg, prepared };
@@ -226,6 +229,17 @@ function serve(port: MessagePort, data: WorkerData): void {
 				});
 			case 'stats':
 				return gate.stats(m.reset);
+			// Notifications to the main thread (Database.listen). PGlite reads a notification
+			// from the output of the statement whose commit sent it and calls the listener in a
+			// microtask, so it is posted before that call's reply (the port keeps the order).
+			case 'listen': {
+				if (!/^[a-z_][a-z0-9_]*$/.test(m.channel)) throw new Error(`listen: a channel is a lower-case identifier, not ${JSON.stringify(m.channel)}`);
+				if (listening.has(m.channel)) return null;
+				const channel = m.channel;
+				await gate.run('normal', 'exec', `listen ${channel}`, () => db().pg.listen(channel, (payload) => notice(channel, payload)));
+				listening.add(channel);
+				return null;
+			}
 			case 'begin':
 			case 'end':
 				throw new Error(`${m.op} is answered by the transaction`);
@@ -254,7 +268,13 @@ function serve(port: MessagePort, data: WorkerData): void {
 			return;
 		}
 		const answer = m.op === 'end' ? session.end(m) : handle(m).then((value) => session.send(m.id, true, value));
-		answer.catch((err: unknown) => session.fail(m.id, err));
+		answer.catch((err: unknown) => {
+			// Several statements in one message may commit before one fails, and PGlite drops
+			// what follows an error in a call's output, their notifications too: say that some
+			// may be lost (a query, a batch or a transaction that fails commits nothing).
+			if (m.op === 'exec' && listening.size > 0) notice(null, '');
+			session.fail(m.id, err);
+		});
 	});
 }
 

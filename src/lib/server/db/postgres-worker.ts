@@ -55,6 +55,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 				throw new Error('COPY is not offered on PostgreSQL (see Database.copyIn)');
 			case 'stats':
 				throw new Error('PostgreSQL has a pool of sessions and no gate: no session statistics');
+			case 'listen':
+				throw new Error('PostgreSQL: listen on a connection of its own (a pooled session may change between calls)');
 			case 'begin':
 			case 'end':
 				throw new Error(`${m.op} is answered by the transaction`);

@@ -54,6 +54,16 @@ export interface Database extends Sql {
 	 * `SessionStats`). PGlite in its worker only.
 	 */
 	sessionStats?(reset?: boolean): Promise<SessionStats>;
+	/**
+	 * PGlite in its worker only: `onNotify` hears each notification on `channel` (NOTIFY,
+	 * `pg_notify`) once its transaction commits, before the call that committed it
+	 * returns (whichever handle or path made it: PGlite has one session), and `onLost`
+	 * when some may have been missed (a failed `exec`). Resolves once the worker listens;
+	 * returns the function that stops hearing. On PostgreSQL an instance listens on a
+	 * connection of its own, and hears other instances' commits only after they return
+	 * (auth/session-changes.ts).
+	 */
+	listen?(channel: string, onNotify: (payload: string) => void, onLost?: () => void): Promise<() => void>;
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	close(): Promise<void>;

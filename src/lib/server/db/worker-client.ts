@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
-import type { Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
+import type { Notice, Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
 
 export type { Op } from './worker-protocol';
 
@@ -39,7 +39,9 @@ export async function startDatabaseWorker(options: {
 	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 	let next = 1;
 	let failed: Error | null = null;
-	worker.on('message', (reply: Reply) => {
+	const notices = noticeListeners();
+	worker.on('message', (reply: Reply | Notice) => {
+		if ('notice' in reply) return notices.hear(reply);
 		const w = waiting.get(reply.id);
 		if (!w) return;
 		waiting.delete(reply.id);
@@ -110,8 +112,11 @@ export async function startDatabaseWorker(options: {
 		kind: options.kind,
 		ping,
 		close,
-		// PGlite's one session has a gate that measures (session-gate.ts); a pool has none.
-		...(options.kind === 'pglite' && { sessionStats: (reset = false) => call<SessionStats>({ op: 'stats', reset }) })
+		// PGlite's one session has a gate that measures (session-gate.ts) and hears its own notifications; a pool has neither.
+		...(options.kind === 'pglite' && {
+			sessionStats: (reset = false) => call<SessionStats>({ op: 'stats', reset }),
+			listen: (channel: string, onNotify: (payload: string) => void, onLost?: () => void) => notices.listen(channel, onNotify, onLost, () => call({ op: 'listen', channel }))
+		})
 	};
 	return { ...shared, ...calls('normal'), realtime: { ...shared, ...calls('realtime') } };
 
@@ -133,4 +138,43 @@ export async function startDatabaseWorker(options: {
 		}
 		await worker.terminate();
 	}
+}
+
+/**
+ * The main thread's side of `Database.listen` (PGlite): who hears each channel, and the
+ * worker told once per channel to LISTEN. A notice is handled in the worker's 'message'
+ * event, before the reply of the call whose commit sent it.
+ */
+function noticeListeners() {
+	const channels = new Map<string, { listeners: Set<(payload: string) => void>; ready: Promise<unknown> }>();
+	const lost = new Set<() => void>();
+	const each = (fn: () => void) => {
+		try {
+			fn();
+		} catch (err) {
+			console.error('a database notification listener failed', err);
+		}
+	};
+	return {
+		hear(notice: Notice) {
+			if (notice.channel === null) for (const fn of lost) each(fn);
+			else for (const fn of channels.get(notice.channel)?.listeners ?? []) each(() => fn(notice.payload));
+		},
+		async listen(channel: string, onNotify: (payload: string) => void, onLost: (() => void) | undefined, start: () => Promise<unknown>): Promise<() => void> {
+			let entry = channels.get(channel);
+			if (!entry) {
+				const ready = start();
+				channels.set(channel, (entry = { listeners: new Set(), ready }));
+				ready.catch(() => channels.delete(channel));
+			}
+			await entry.ready;
+			const listener = (payload: string) => onNotify(payload);
+			entry.listeners.add(listener);
+			if (onLost) lost.add(onLost);
+			return () => {
+				entry.listeners.delete(listener);
+				if (onLost) lost.delete(onLost);
+			};
+		}
+	};
 }

@@ -19,6 +19,7 @@ export type Op =
 	| { op: 'copy'; text: string; data: Uint8Array<ArrayBuffer>; after: Statement[]; priority?: Priority }
 	| { op: 'end'; tx: number; commit: boolean }
 	| { op: 'stats'; reset: boolean }
+	| { op: 'listen'; channel: string }
 	| { op: 'close' };
 
 /** Durations of one series, ms: the percentiles are of the most recent samples. */
@@ -55,6 +56,14 @@ export type Message = Op & { id: number };
 export type ErrorFields = Record<string, string | number | boolean | bigint | symbol> & { message: string };
 
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields };
+
+/**
+ * A message from the PGlite worker that answers no call (`listen`): a notification on a
+ * channel it listens on, posted before the reply of the call whose commit sent it; or
+ * `lost` (channel null) when a failed call may have committed a part whose
+ * notifications PGlite dropped (see pglite-worker.ts).
+ */
+export type Notice = { notice: true; channel: string | null; payload: string };
 
 /** What a worker is started with (`workerData`): which worker it is, and its settings. */
 export interface WorkerData {
