@@ -290,6 +290,29 @@ describe.skipIf(!!process.env.DATABASE_URL)('cached dues views on PGlite', () =>
 		expect((await residentDues(db, resident, TEST_NOW))!.openAmount).toBe(75_000);
 	});
 
+	it('keep a view computed while a payment committed under the version taken before it', async () => {
+		// The payment commits right after the view's statement read its data, before the view is kept:
+		// kept under the version taken after its data, the view would carry the payment's version without the payment.
+		const { rw, treasurer, resident } = await setup();
+		const batch = db.batch;
+		let paid = false;
+		db.batch = async (statements) => {
+			db.batch = batch;
+			const rows = await batch(statements);
+			expect(await recordCash(db, treasurer, { houseId: rw.houses[0]!.id, amount: 75_000, allowCredit: false }, TEST_NOW)).toMatchObject({ ok: true });
+			paid = true;
+			return rows;
+		};
+		try {
+			expect((await residentDues(db, resident, TEST_NOW))!.openAmount).toBe(150_000);
+		} finally {
+			db.batch = batch;
+		}
+		expect(paid).toBe(true);
+		const next = await residentDues(db, resident, TEST_NOW);
+		expect([next!.openAmount, next!.payments.length]).toEqual([75_000, 1]);
+	});
+
 	it('ask the database again after announcements may have been lost', async () => {
 		const { rw, resident } = await setup();
 		expect((await residentDues(db, resident, TEST_NOW))!.pay.bankName).toBe('');
