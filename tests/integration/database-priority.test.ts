@@ -22,6 +22,25 @@ afterAll(() => db?.close());
 const served = async () => (await db.query<{ who: string }>('select who from served order by n')).map((r) => r.who);
 
 describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
+	const reading = () => realtimeOf(db).batch([{ text: `insert into served (who) values ('reading')` }]);
+
+	it('counts a realtime wait from the send on the main thread, though the worker reads nothing while a statement runs', async () => {
+		// First in this file: no realtime work came before, so the gate grants the
+		// statement below at once (while realtime work is about it would let the readings go first).
+		await db.sessionStats!(true);
+		// A statement that holds the session for at least 300 ms, and a batch of readings
+		// sent right behind it: the worker reads the readings only when the statement ends.
+		const long = db.query('select pg_sleep(0.3)');
+		const readings = realtimeOf(db).batch([{ text: 'select 1' }]);
+		await Promise.all([long, readings]);
+		const { realtime } = (await db.sessionStats!()).waits;
+		expect(realtime.count).toBe(1);
+		// Read after the hold: no wait at the gate, but ~300 ms from the send.
+		expect(realtime.unread.max).toBeGreaterThanOrEqual(250);
+		expect(realtime.fromSend.max).toBeGreaterThanOrEqual(realtime.unread.max);
+		expect(realtime.waited).toBe(1);
+	});
+
 	it('serves ingest work sent during a long admin transaction before the admin work queued before it, each queue in arrival order', async () => {
 		expect(db.realtime).toBeDefined();
 		let finishAdmin!: () => void;
@@ -59,7 +78,6 @@ describe.runIf(onPglite)('realtime priority on the PGlite session', () => {
 	// turn of an event loop busy with MQTT. The gate counts those round trips ("turns").
 	const adminTurns = (stats: SessionStats) => Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')).reduce((n, [, h]) => n + h.turns, 0);
 	const adminHolds = (stats: SessionStats) => Object.entries(stats.holds).filter(([kind]) => kind.startsWith('normal ')).reduce((n, [, h]) => n + h.count, 0);
-	const reading = () => realtimeOf(db).batch([{ text: `insert into served (who) values ('reading')` }]);
 
 	it('lets readings sent during letter decisions wait for none of their round trips to the main thread', async () => {
 		const rw = await makeRw(db, 2, 2);

@@ -147,8 +147,17 @@ export function preparedStatements(lib: Lib, pg: PGlite) {
 	};
 }
 
-/** This thread's CPU time so far, ms (Linux: the first field of its schedstat, in ns). */
-const threadCpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
+/**
+ * This thread's time on a CPU and time runnable but waiting for one so far, ms (Linux:
+ * the first two fields of its schedstat, in ns).
+ */
+const threadSched = () => {
+	const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 2);
+	return { cpuMs: Number(cpu) / 1e6, runQueueMs: Number(wait) / 1e6 };
+};
+
+/** When the main thread sent `m`, on this thread's `performance.now()` clock (the session gate's). */
+const sentAt = (m: Message) => (m.sentAt === undefined ? undefined : m.sentAt - performance.timeOrigin);
 
 function serve(port: MessagePort, data: WorkerData): void {
 	// Loaded while the first message is on its way; the listener is attached at once.
@@ -157,7 +166,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 	const session = workerSession<Transaction>(port, data.idleInTransactionMs);
 	// Every request that needs the session waits here, realtime ones first; PGlite's own
 	// mutexes then never have a queue (statements of an open transaction pass: it holds the session).
-	const gate = sessionGate(undefined, data.measureCpu ? threadCpuMs : undefined);
+	const gate = sessionGate(undefined, data.measureCpu ? threadSched : undefined);
 	const priorityOf = (m: Message) => ('priority' in m && m.priority === 'realtime' ? 'realtime' : 'normal');
 	let pg: PGlite | null = null;
 	let prepared: ReturnType<typeof preparedStatements> | null = null;
@@ -188,17 +197,23 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'query': {
 				const { pg, prepared } = db();
-				if (m.tx === null) return gate.run(priorityOf(m), 'query', holdLabel([m.text]), () => exclusive(() => prepared.run(m.text, m.params, false)));
+				if (m.tx === null) return gate.run(priorityOf(m), 'query', holdLabel([m.text]), () => exclusive(() => prepared.run(m.text, m.params, false)), sentAt(m));
 				session.txOf(m.tx);
 				return session.within(m.tx, () => pg._runExclusiveQuery(() => prepared.run(m.text, m.params, true)));
 			}
 			case 'exec': {
 				const { pg, prepared } = db();
 				if (m.tx === null) {
-					await gate.run(priorityOf(m), 'exec', holdLabel([m.text]), async () => {
-						await pg.exec(m.text);
-						await exclusive(() => prepared.forget(false));
-					});
+					await gate.run(
+						priorityOf(m),
+						'exec',
+						holdLabel([m.text]),
+						async () => {
+							await pg.exec(m.text);
+							await exclusive(() => prepared.forget(false));
+						},
+						sentAt(m)
+					);
 				} else {
 					const tx = session.txOf(m.tx);
 					await session.within(m.tx, () => tx.exec(m.text));
@@ -208,17 +223,28 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'batch': {
 				const { prepared } = db();
-				return gate.run(priorityOf(m), 'batch', holdLabel(m.statements.map((s) => s.text)), () => exclusive(() => prepared.batch(m.statements)));
+				return gate.run(
+					priorityOf(m),
+					'batch',
+					holdLabel(m.statements.map((s) => s.text)),
+					() => exclusive(() => prepared.batch(m.statements)),
+					sentAt(m)
+				);
 			}
 			// Database.copyIn (the statement: pgliteCopyStatement).
 			case 'copy':
-				return gate.run(priorityOf(m), 'copy', holdLabel([m.text]), () =>
-					db().pg.transaction(async (tx) => {
-						await tx.query(m.text, [], { blob: new Blob([m.data]) });
-						const out: unknown[][] = [];
-						for (const s of m.after) out.push((await tx.query(s.text, s.params ?? [])).rows);
-						return out;
-					})
+				return gate.run(
+					priorityOf(m),
+					'copy',
+					holdLabel([m.text]),
+					() =>
+						db().pg.transaction(async (tx) => {
+							await tx.query(m.text, [], { blob: new Blob([m.data]) });
+							const out: unknown[][] = [];
+							for (const s of m.after) out.push((await tx.query(s.text, s.params ?? [])).rows);
+							return out;
+						}),
+					sentAt(m)
 				);
 			case 'close':
 				return gate.run('normal', 'close', 'close', async () => {
@@ -253,7 +279,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 		if (m.op === 'begin') {
 			// The transaction holds the session from here until it ends (committed, rolled
 			// back, or rolled back for idling).
-			void gate.acquire(priorityOf(m), 'transaction').then((release) => {
+			void gate.acquire(priorityOf(m), 'transaction', '', sentAt(m)).then((release) => {
 				try {
 					session.begin(m, (fn) => {
 						const outcome = db().pg.transaction(fn);

@@ -4,16 +4,18 @@ import { holdLabel, sessionGate } from './session-gate';
 const CLAIMS = `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`;
 
 describe('the session gate names its longest holds', () => {
-	it('by the statement after the claims, for a batch and for an interactive transaction, longest first, with CPU time when measured', async () => {
+	it('by the statement after the claims, for a batch and for an interactive transaction, longest first, with CPU and run-queue time when measured', async () => {
 		let clock = 0;
 		let cpu = 0;
+		let runQueue = 0;
 		const gate = sessionGate(
 			() => clock,
-			() => cpu
+			() => ({ cpuMs: cpu, runQueueMs: runQueue })
 		);
 		await gate.run('normal', 'batch', holdLabel([CLAIMS, 'insert into  resident\n  (id) values ($1)']), async () => {
 			clock += 30;
 			cpu += 12;
+			runQueue += 15;
 		});
 		const release = await gate.acquire('normal', 'transaction');
 		gate.turn(CLAIMS);
@@ -25,12 +27,48 @@ describe('the session gate names its longest holds', () => {
 			clock += 5;
 		});
 		expect(gate.stats().slowest).toEqual([
-			{ hold: 'normal transaction', ms: 50, cpuMs: 3, what: 'delete from rollup_pending where batch_at = any ($1)', turns: 2 },
-			{ hold: 'normal batch', ms: 30, cpuMs: 12, what: 'insert into resident (id) values ($1)', turns: 0 },
-			{ hold: 'realtime copy', ms: 5, cpuMs: 0, what: 'copy reading from stdin', turns: 0 }
+			{ hold: 'normal transaction', ms: 50, cpuMs: 3, runQueueMs: 0, what: 'delete from rollup_pending where batch_at = any ($1)', turns: 2 },
+			{ hold: 'normal batch', ms: 30, cpuMs: 12, runQueueMs: 15, what: 'insert into resident (id) values ($1)', turns: 0 },
+			{ hold: 'realtime copy', ms: 5, cpuMs: 0, runQueueMs: 0, what: 'copy reading from stdin', turns: 0 }
 		]);
-		expect(gate.stats(true).holds['normal batch']!.cpu).toMatchObject({ count: 1, max: 12 });
+		expect(gate.stats().holds['normal batch']!.cpu).toMatchObject({ count: 1, max: 12 });
+		expect(gate.stats(true).holds['normal batch']!.runQueue).toMatchObject({ count: 1, max: 15 });
 		expect(gate.stats().slowest).toEqual([]);
+	});
+});
+
+describe('the session gate measures waits from the send', () => {
+	it('counts the time a request sat unread behind a hold (sent during it, read after it) as waiting', async () => {
+		let clock = 0;
+		const gate = sessionGate(() => clock);
+		// A normal hold of 40 ms: the worker reads nothing meanwhile.
+		await gate.run('normal', 'batch', 'letter', async () => {
+			clock += 40;
+		});
+		// A batch of readings sent 10 ms into that hold is read when it ends, finds the session free.
+		await gate.run('realtime', 'copy', 'readings', async () => void (clock += 2), 10);
+		const { realtime } = gate.stats().waits;
+		// From the read: no wait. From the send: the 30 ms it sat unread.
+		expect(realtime).toMatchObject({ count: 1, max: 0, waited: 1 });
+		expect(realtime.fromSend).toMatchObject({ count: 1, max: 30 });
+		expect(realtime.unread).toMatchObject({ count: 1, max: 30 });
+	});
+
+	it('adds the wait in the queue of the gate to the unread time', async () => {
+		let clock = 0;
+		const gate = sessionGate(() => clock);
+		await gate.run('realtime', 'copy', 'readings', async () => void (clock += 1));
+		const release = await gate.acquire('normal', 'transaction');
+		clock += 5;
+		// Sent at 3, read at 6 while the transaction holds the session, granted at 20.
+		const realtime = gate.run('realtime', 'copy', 'readings', async () => {}, 3);
+		clock += 14;
+		release();
+		await realtime;
+		const waits = gate.stats().waits.realtime;
+		expect(waits.max).toBe(14);
+		expect(waits.fromSend.max).toBe(17);
+		expect(waits.unread.max).toBe(3);
 	});
 });
 

@@ -26,7 +26,8 @@ export function holdLabel(texts: string[]): string {
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-function series() {
+/** A series of durations, ms: count, total, max and the percentiles of the most recent SAMPLES. */
+export function series() {
 	const samples: number[] = [];
 	let count = 0;
 	let total = 0;
@@ -79,16 +80,26 @@ const REALTIME_ABOUT_MS = 1000;
 /** The longest rest after one normal hold. */
 const MAX_REST_MS = 200;
 
-export function sessionGate(now: () => number = () => performance.now(), cpu?: () => number) {
+/**
+ * The thread's own scheduler figures so far, ms: time on a CPU, and time runnable but
+ * waiting for one (Linux: /proc/thread-self/schedstat). What a hold's wall time is
+ * made of on a machine where other threads want the same cores.
+ */
+export type SchedClock = () => { cpuMs: number; runQueueMs: number };
+
+/**
+ * `now`: the gate's clock (ms), the one `sentAt` of a request is given in: the worker
+ * converts the main thread's send stamp (`performance.timeOrigin + performance.now()`,
+ * comparable across threads) to it. `sched`: per-hold CPU and run-queue time (benchmarks).
+ */
+export function sessionGate(now: () => number = () => performance.now(), sched?: SchedClock) {
 	let taken = false;
 	/** Main-thread round trips of open transactions, ever. */
 	let turns = 0;
 	const waiting: Record<Priority, (() => void)[]> = { realtime: [], normal: [] };
-	let holds = new Map<string, { series: ReturnType<typeof series>; cpu: ReturnType<typeof series>; turns: number }>();
-	const newWaits = () => ({
-		realtime: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 },
-		normal: { series: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 }
-	});
+	let holds = new Map<string, { series: ReturnType<typeof series>; cpu: ReturnType<typeof series>; runQueue: ReturnType<typeof series>; turns: number }>();
+	const newWait = () => ({ series: series(), fromSend: series(), unread: series(), waited: 0, turnsWaited: 0, maxTurnsWaited: 0 });
+	const newWaits = () => ({ realtime: newWait(), normal: newWait() });
 	let waits = newWaits();
 	let slowest: SessionStats['slowest'] = [];
 	/** What the current holder is, once known (an interactive transaction: its first statement). */
@@ -133,20 +144,28 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 			scheduleNormal();
 		}
 	};
-	/** Resolves with the release function once the session is the caller's; release once. */
-	const acquire = (priority: Priority, kind: HoldKind, what = ''): Promise<() => void> => {
+	/**
+	 * Resolves with the release function once the session is the caller's; release once.
+	 * `sentAt` (the gate's clock): when the request left the main thread. The worker
+	 * reads nothing while a statement runs, so a request sent during a hold is read
+	 * (and asks here) only when the hold ends: its wait counts from `sentAt`.
+	 */
+	const acquire = (priority: Priority, kind: HoldKind, what = '', sentAt?: number): Promise<() => void> => {
 		const asked = now();
+		const sent = sentAt === undefined ? asked : Math.min(sentAt, asked);
 		const turnsAsked = turns;
+		waits[priority].unread.add(asked - sent);
 		const grant = (): (() => void) => {
 			const at = now();
 			const turnsAt = turns;
-			const cpuAt = cpu?.() ?? 0;
+			const schedAt = sched?.();
 			const heldFrom = performance.now();
 			label = what;
 			const w = waits[priority];
 			w.series.add(at - asked);
+			w.fromSend.add(at - sent);
 			const through = turnsAt - turnsAsked;
-			if (at > asked || through > 0) w.waited++;
+			if (at > sent || through > 0) w.waited++;
 			w.turnsWaited += through;
 			if (through > w.maxTurnsWaited) w.maxTurnsWaited = through;
 			let released = false;
@@ -155,14 +174,24 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 				released = true;
 				const key = `${priority} ${kind}`;
 				let h = holds.get(key);
-				if (!h) holds.set(key, (h = { series: series(), cpu: series(), turns: 0 }));
+				if (!h) holds.set(key, (h = { series: series(), cpu: series(), runQueue: series(), turns: 0 }));
 				const ms = now() - at;
-				const cpuMs = cpu ? cpu() - cpuAt : null;
+				const schedEnd = schedAt && sched?.();
+				const cpuMs = schedAt && schedEnd ? schedEnd.cpuMs - schedAt.cpuMs : null;
+				const runQueueMs = schedAt && schedEnd ? schedEnd.runQueueMs - schedAt.runQueueMs : null;
 				h.series.add(ms);
 				if (cpuMs !== null) h.cpu.add(cpuMs);
+				if (runQueueMs !== null) h.runQueue.add(runQueueMs);
 				h.turns += turns - turnsAt;
 				if (slowest.length < SLOWEST || ms > slowest[slowest.length - 1]!.ms) {
-					slowest.push({ hold: key, ms: round(ms), cpuMs: cpuMs === null ? null : round(cpuMs), what: label, turns: turns - turnsAt });
+					slowest.push({
+						hold: key,
+						ms: round(ms),
+						cpuMs: cpuMs === null ? null : round(cpuMs),
+						runQueueMs: runQueueMs === null ? null : round(runQueueMs),
+						what: label,
+						turns: turns - turnsAt
+					});
 					slowest.sort((a, b) => b.ms - a.ms);
 					if (slowest.length > SLOWEST) slowest.pop();
 				}
@@ -190,11 +219,19 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 			if (priority === 'normal' && !taken) scheduleNormal();
 		});
 	};
+	const waitStats = (w: ReturnType<typeof newWait>) => ({
+		...w.series.summary(),
+		fromSend: w.fromSend.summary(),
+		unread: w.unread.summary(),
+		waited: w.waited,
+		turnsWaited: w.turnsWaited,
+		maxTurnsWaited: w.maxTurnsWaited
+	});
 	return {
 		acquire,
-		/** Runs fn holding the session. */
-		async run<T>(priority: Priority, kind: HoldKind, what: string, fn: () => Promise<T>): Promise<T> {
-			const release = await acquire(priority, kind, what);
+		/** Runs fn holding the session (`sentAt`: see acquire). */
+		async run<T>(priority: Priority, kind: HoldKind, what: string, fn: () => Promise<T>, sentAt?: number): Promise<T> {
+			const release = await acquire(priority, kind, what, sentAt);
 			try {
 				return await fn();
 			} finally {
@@ -209,10 +246,12 @@ export function sessionGate(now: () => number = () => performance.now(), cpu?: (
 		/** Hold times per priority and kind, and waits per priority, since the start or the last reset. */
 		stats(reset = false): SessionStats {
 			const out: SessionStats = {
-				holds: Object.fromEntries([...holds].map(([key, h]) => [key, { ...h.series.summary(), turns: h.turns, cpu: cpu ? h.cpu.summary() : null }])),
+				holds: Object.fromEntries(
+					[...holds].map(([key, h]) => [key, { ...h.series.summary(), turns: h.turns, cpu: sched ? h.cpu.summary() : null, runQueue: sched ? h.runQueue.summary() : null }])
+				),
 				waits: {
-					realtime: { ...waits.realtime.series.summary(), waited: waits.realtime.waited, turnsWaited: waits.realtime.turnsWaited, maxTurnsWaited: waits.realtime.maxTurnsWaited },
-					normal: { ...waits.normal.series.summary(), waited: waits.normal.waited, turnsWaited: waits.normal.turnsWaited, maxTurnsWaited: waits.normal.maxTurnsWaited }
+					realtime: waitStats(waits.realtime),
+					normal: waitStats(waits.normal)
 				},
 				slowest: slowest.map((s) => ({ ...s }))
 			};

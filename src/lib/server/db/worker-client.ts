@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
 import type { Notice, Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
+import { series } from './session-gate';
 
 export type { Op } from './worker-protocol';
 
@@ -36,15 +37,20 @@ export async function startDatabaseWorker(options: {
 	oldGenerationMb?: number;
 }): Promise<Database> {
 	const worker: Worker = startWorker(options.moduleUrl, options.workerData, { youngGenerationMb: options.youngGenerationMb, oldGenerationMb: options.oldGenerationMb });
-	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; priority: Priority }>();
 	let next = 1;
 	let failed: Error | null = null;
 	const notices = noticeListeners();
+	// How long replies waited for this thread (sessionStats().replies).
+	const newReplies = () => ({ realtime: series(), normal: series() });
+	let replies = newReplies();
+	const epochNow = () => performance.timeOrigin + performance.now();
 	worker.on('message', (reply: Reply | Notice) => {
 		if ('notice' in reply) return notices.hear(reply);
 		const w = waiting.get(reply.id);
 		if (!w) return;
 		waiting.delete(reply.id);
+		if (reply.sentAt !== undefined) replies[w.priority].add(Math.max(0, epochNow() - reply.sentAt));
 		if (waiting.size === 0) worker.unref();
 		if (reply.ok) w.resolve(reply.value);
 		else w.reject(Object.assign(new Error(String(reply.error.message)), reply.error));
@@ -65,9 +71,10 @@ export async function startDatabaseWorker(options: {
 			if (failed) return reject(failed);
 			const id = next++;
 			if (waiting.size === 0) worker.ref();
-			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, priority: 'priority' in op && op.priority === 'realtime' ? 'realtime' : 'normal' });
 			try {
-				worker.postMessage({ ...op, id }, transfer);
+				// Stamped with the send time: the worker measures waits from it (session-gate.ts).
+				worker.postMessage({ ...op, id, sentAt: epochNow() }, transfer);
 			} catch (err) {
 				// A parameter that cannot be cloned (a function, a class instance): nothing was sent.
 				waiting.delete(id);
@@ -114,7 +121,12 @@ export async function startDatabaseWorker(options: {
 		close,
 		// PGlite's one session has a gate that measures (session-gate.ts) and hears its own notifications; a pool has neither.
 		...(options.kind === 'pglite' && {
-			sessionStats: (reset = false) => call<SessionStats>({ op: 'stats', reset }),
+			async sessionStats(reset = false): Promise<SessionStats> {
+				const stats = await call<SessionStats>({ op: 'stats', reset });
+				stats.replies = { realtime: replies.realtime.summary(), normal: replies.normal.summary() };
+				if (reset) replies = newReplies();
+				return stats;
+			},
 			listen: (channel: string, onNotify: (payload: string) => void, onLost?: () => void) => notices.listen(channel, onNotify, onLost, () => call({ op: 'listen', channel }))
 		})
 	};

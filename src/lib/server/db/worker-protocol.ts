@@ -43,19 +43,37 @@ export interface Summary {
  * `slowest`, the longest holds and what they were.
  */
 export interface SessionStats {
-	holds: Record<string, Summary & { turns: number; cpu: Summary | null }>;
-	waits: Record<Priority, Summary & { waited: number; turnsWaited: number; maxTurnsWaited: number }>;
+	/** `runQueue` (with `measureCpu`): time the worker thread was runnable but waited for a core during each hold. */
+	holds: Record<string, Summary & { turns: number; cpu: Summary | null; runQueue: Summary | null }>;
+	/**
+	 * The summary itself: from when the worker read the request to its grant. `fromSend`:
+	 * from when the main thread sent it (what the caller waited for the session);
+	 * `unread`: from the send until the worker read it (the worker reads nothing while a
+	 * statement runs, so this is the wait behind a hold that the gate does not see).
+	 */
+	waits: Record<Priority, Summary & { fromSend: Summary; unread: Summary; waited: number; turnsWaited: number; maxTurnsWaited: number }>;
 	/** The longest holds, longest first: which `<priority> <kind>`, how long, what (the first statement's text) and across how many round trips. */
-	slowest: { hold: string; ms: number; cpuMs: number | null; what: string; turns: number }[];
+	slowest: { hold: string; ms: number; cpuMs: number | null; runQueueMs: number | null; what: string; turns: number }[];
+	/**
+	 * The main thread's side (worker-client.ts), per priority of the call: from the
+	 * worker's reply to its handling on the main thread (an event-loop turn busy with
+	 * other work delays it). Calls without a priority (statements of a transaction) are normal.
+	 */
+	replies?: Record<Priority, Summary>;
 }
 
-/** An operation as it arrives in the worker. */
-export type Message = Op & { id: number };
+/**
+ * An operation as it arrives in the worker. `sentAt`: when the main thread posted it,
+ * `performance.timeOrigin + performance.now()` there (an epoch time in ms, comparable
+ * across threads of one process).
+ */
+export type Message = Op & { id: number; sentAt?: number };
 
 /** A failure as the caller sees it: PostgreSQL's fields (code: SQLSTATE, constraint, detail, …). */
 export type ErrorFields = Record<string, string | number | boolean | bigint | symbol> & { message: string };
 
-export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields };
+/** `sentAt`: when the worker posted it, as `Message.sentAt`. */
+export type Reply = ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields }) & { sentAt?: number };
 
 /**
  * A message from the PGlite worker that answers no call (`listen`): a notification on a

@@ -50,8 +50,9 @@ export function errorOf(err: unknown): ErrorFields {
  * not idling: the clock stops while one runs.
  */
 export function workerSession<Tx>(port: MessagePort, idleMs: number) {
+	// Stamped with the send time: the main thread measures how long the reply waited for it.
 	const send = (id: number, ok: boolean, value: unknown): void =>
-		port.postMessage((ok ? { id, ok, value } : { id, ok, error: value }) as Reply);
+		port.postMessage({ ...(ok ? { id, ok, value } : { id, ok, error: value }), sentAt: performance.timeOrigin + performance.now() } as Reply);
 	const open = new Map<number, OpenTransaction<Tx>>();
 	const expired = new Set<number>(); // ids rolled back for idling, until their caller ends them
 	const idleError = () => Object.assign(new Error(`the transaction was rolled back after ${idleMs / 1000} s without a statement`), { code: '25P03' });
