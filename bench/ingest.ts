@@ -1,6 +1,6 @@
 // `npm run bench:ingest [-- --publishers 200 --duration 10 --rate 5000 --window 32
 //   --generators 1 --warmup 2 --no-baselines --profile --db-main-thread
-//   --admin-rows 10000 --admin-letters 50 --gate-cpu]`
+//   --admin-rows 10000 --admin-letters 50]`
 //
 // MQTT ingest benchmark (docs/architecture.md, "The realtime path" and
 // "Benchmarks"). In this process: the real broker with the real hooks, Ingest and a
@@ -19,8 +19,9 @@
 // busy stretches (what kept it from reading the sensors' sockets) and what ran in them.
 // Every rate phase prints the main thread's event-loop delay and busy time.
 // --db-main-thread: experiment, PGlite in this thread instead of its worker thread (as before).
-// --gate-cpu: the session gate's table also gives the database worker's CPU time per hold
-// (wall time on a shared machine includes waiting for a core).
+// The session gate's table gives the database worker's CPU and run-queue time per hold
+// (wall time on a shared machine includes waiting for a core) and every wait from the
+// main thread's send.
 // These and --no-baselines leave bench/results/ingest.json alone. SQL-level timings:
 // `npx tsx bench/ingest/sql-experiment.ts`.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -50,7 +51,7 @@ function usage(message: string): never {
 	console.error(`${message}
 usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
        [--generators N] [--warmup S] [--no-baselines] [--profile] [--profile-admin] [--db-main-thread]
-       [--admin-rows N] [--admin-letters N] [--gate-cpu]`);
+       [--admin-rows N] [--admin-letters N]`);
 	process.exit(2);
 }
 
@@ -70,8 +71,7 @@ function parseOptions() {
 				'profile-admin': { type: 'boolean', default: false },
 				'db-main-thread': { type: 'boolean', default: false },
 				'admin-rows': { type: 'string', default: '10000' },
-				'admin-letters': { type: 'string', default: '50' },
-				'gate-cpu': { type: 'boolean', default: false }
+				'admin-letters': { type: 'string', default: '50' }
 			}
 		}));
 	} catch (err) {
@@ -94,8 +94,7 @@ function parseOptions() {
 		profileAdmin: values['profile-admin'],
 		dbMainThread: values['db-main-thread'],
 		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
-		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000),
-		gateCpu: values['gate-cpu']
+		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000)
 	};
 }
 
@@ -167,7 +166,7 @@ function percentileOf(values: number[], p: number): number | null {
 
 async function fullPath(options: Options): Promise<FullPathFigures> {
 	const t0 = performance.now();
-	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker', measureCpu: options.gateCpu });
+	const full: FullPath = await startFullPath(options.publishers, { dbThread: options.dbMainThread ? 'main' : 'worker', measureCpu: true });
 	const setupS = (performance.now() - t0) / 1000;
 	console.log(`${full.name}: PGlite migrated and ${options.publishers} devices registered in ${setupS.toFixed(1)} s (${full.dataDir})`);
 	const atRest = rssMb();

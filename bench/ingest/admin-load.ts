@@ -102,19 +102,36 @@ export async function prepareAdminLoad(db: Database, rows: number, letters: numb
  * (readings, panics, alarms) and normal requests waited for it.
  */
 export function formatSession(stats: SessionStats): string {
+	const sched = (h: SessionStats['holds'][string]) => (h.cpu && h.runQueue ? `${h.cpu.p50} / ${h.cpu.p99} / ${h.cpu.max}; ${h.runQueue.p99} / ${h.runQueue.max}` : '');
 	const holds = Object.entries(stats.holds)
 		.sort((a, b) => b[1].totalMs - a[1].totalMs)
-		.map(([kind, h]) => [`hold: ${kind}`, h.count, h.p50, h.p90, h.p99, h.max, h.totalMs, h.turns, h.cpu ? `${h.cpu.p50} / ${h.cpu.p99} / ${h.cpu.max}` : '']);
-	const waits = (['realtime', 'normal'] as const).map((p) => {
+		.map(([kind, h]) => [`hold: ${kind}`, h.count, h.p50, h.p90, h.p99, h.max, h.totalMs, h.turns, sched(h)]);
+	const waits = (['realtime', 'normal'] as const).flatMap((p) => {
 		const w = stats.waits[p];
-		return [`wait: ${p}`, `${w.count} (${w.waited} waited)`, w.p50, w.p90, w.p99, w.max, w.totalMs, `${w.turnsWaited} (max ${w.maxTurnsWaited})`, ''];
+		const row = (label: string, s: SessionStats['waits'][typeof p]['fromSend'], extra: string | number) => [label, s.count, s.p50, s.p90, s.p99, s.max, s.totalMs, extra, ''];
+		return [
+			row(`wait: ${p}, from send`, w.fromSend, `${w.waited} waited`),
+			row(`  of it unread (worker busy)`, w.unread, ''),
+			row(`  of it at the gate`, w, `${w.turnsWaited} (max ${w.maxTurnsWaited})`)
+		];
 	});
-	const table = formatTable(['session gate', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'total ms', 'main-thread turns', 'CPU ms p50 / p99 / max'], [...holds, ...waits]);
-	const slowest = formatTable(
-		['longest holds', 'ms', 'CPU ms', 'turns', 'what (first statement)'],
-		stats.slowest.map((s) => [s.hold, s.ms, s.cpuMs ?? '', s.turns, s.what])
+	const replies = (['realtime', 'normal'] as const).flatMap((p) => {
+		const r = stats.replies?.[p];
+		return r ? [[`reply to main thread: ${p}`, r.count, r.p50, r.p90, r.p99, r.max, r.totalMs, '', '']] : [];
+	});
+	const table = formatTable(
+		['session gate', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'total ms', 'main-thread turns', 'CPU ms p50 / p99 / max; run queue p99 / max'],
+		[...holds, ...waits, ...replies]
 	);
-	return `${table}\n${slowest}`;
+	const slowest = formatTable(
+		['longest holds', 'ms', 'CPU ms', 'run queue ms', 'turns', 'what (first statement)'],
+		stats.slowest.map((s) => [s.hold, s.ms, s.cpuMs ?? '', s.runQueueMs ?? '', s.turns, s.what])
+	);
+	const byWhat = formatTable(
+		['holds by what (by Σ ms²)', 'n', 'ms total', 'CPU ms total', 'max ms', 'Σ ms² / 1000', 'what (first statement)'],
+		stats.byWhat.slice(0, 12).map((w) => [w.hold, w.count, w.ms, w.cpuMs ?? '', w.maxMs, Math.round(w.squaredMs / 1000), w.what.slice(0, 90)])
+	);
+	return `${table}\n${slowest}\n${byWhat}`;
 }
 
 /** The gate's headline figures under admin load, for the results JSON. */
@@ -125,8 +142,11 @@ export function sessionMetrics(stats: SessionStats | null): Record<string, numbe
 		admin_load_admin_hold_p99_ms: max((h) => h.p99),
 		admin_load_admin_hold_max_ms: max((h) => h.max),
 		admin_load_admin_hold_turns: stats ? admin.reduce((n, [, h]) => n + h.turns, 0) : null,
-		admin_load_realtime_wait_p99_ms: stats ? stats.waits.realtime.p99 : null,
-		admin_load_realtime_wait_max_ms: stats ? stats.waits.realtime.max : null,
+		// From the main thread's send: what a batch of readings waited for the session.
+		admin_load_realtime_wait_p99_ms: stats ? stats.waits.realtime.fromSend.p99 : null,
+		admin_load_realtime_wait_max_ms: stats ? stats.waits.realtime.fromSend.max : null,
+		admin_load_realtime_unread_p99_ms: stats ? stats.waits.realtime.unread.p99 : null,
+		admin_load_realtime_reply_p99_ms: stats?.replies ? stats.replies.realtime.p99 : null,
 		admin_load_realtime_turns_waited: stats ? stats.waits.realtime.turnsWaited : null
 	};
 }

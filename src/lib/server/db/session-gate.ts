@@ -11,6 +11,9 @@ const SAMPLES = 8192;
 /** The longest holds kept, with what held the session (`stats().slowest`). */
 const SLOWEST = 8;
 
+/** Labels (`holdLabel`) kept apart in `stats().byWhat`; later ones are counted under "(other)". */
+const LABELS = 48;
+
 const CLAIMS = /^\s*select set_config\('request\.jwt\.claims'/;
 
 /**
@@ -102,6 +105,8 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 	const newWaits = () => ({ realtime: newWait(), normal: newWait() });
 	let waits = newWaits();
 	let slowest: SessionStats['slowest'] = [];
+	/** Per kind and label: count, wall and CPU totals, the longest, and the sum of squared wall times (what readings arriving during the holds waited in all, ×2). */
+	let byWhat = new Map<string, SessionStats['byWhat'][number]>();
 	/** What the current holder is, once known (an interactive transaction: its first statement). */
 	let label = '';
 
@@ -183,6 +188,14 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 				if (cpuMs !== null) h.cpu.add(cpuMs);
 				if (runQueueMs !== null) h.runQueue.add(runQueueMs);
 				h.turns += turns - turnsAt;
+				const whatKey = `${key}\u0000${label}`;
+				let w = byWhat.get(whatKey) ?? (byWhat.size < LABELS ? undefined : byWhat.get(`${key}\u0000(other)`));
+				if (!w) byWhat.set(whatKey, (w = { hold: key, what: byWhat.size < LABELS ? label : '(other)', count: 0, ms: 0, maxMs: 0, squaredMs: 0, cpuMs: cpuMs === null ? null : 0 }));
+				w.count++;
+				w.ms += ms;
+				w.squaredMs += ms * ms;
+				if (ms > w.maxMs) w.maxMs = ms;
+				if (w.cpuMs !== null && cpuMs !== null) w.cpuMs += cpuMs;
 				if (slowest.length < SLOWEST || ms > slowest[slowest.length - 1]!.ms) {
 					slowest.push({
 						hold: key,
@@ -253,9 +266,13 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 					realtime: waitStats(waits.realtime),
 					normal: waitStats(waits.normal)
 				},
-				slowest: slowest.map((s) => ({ ...s }))
+				slowest: slowest.map((s) => ({ ...s })),
+				byWhat: [...byWhat.values()]
+					.map((w) => ({ ...w, ms: round(w.ms), maxMs: round(w.maxMs), squaredMs: round(w.squaredMs), cpuMs: w.cpuMs === null ? null : round(w.cpuMs) }))
+					.sort((a, b) => b.squaredMs - a.squaredMs)
 			};
 			if (reset) {
+				byWhat = new Map();
 				holds = new Map();
 				waits = newWaits();
 				slowest = [];

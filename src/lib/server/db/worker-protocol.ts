@@ -55,6 +55,13 @@ export interface SessionStats {
 	/** The longest holds, longest first: which `<priority> <kind>`, how long, what (the first statement's text) and across how many round trips. */
 	slowest: { hold: string; ms: number; cpuMs: number | null; runQueueMs: number | null; what: string; turns: number }[];
 	/**
+	 * Holds per `<priority> <kind>` and first statement, by `squaredMs` (the sum of each
+	 * hold's wall time squared), largest first: readings arrive all the time, and those
+	 * that arrive during a hold of t ms wait t/2 on average, so a kind of hold costs them
+	 * in proportion to t² (many short holds cost less than a few long ones).
+	 */
+	byWhat: { hold: string; what: string; count: number; ms: number; maxMs: number; squaredMs: number; cpuMs: number | null }[];
+	/**
 	 * The main thread's side (worker-client.ts), per priority of the call: from the
 	 * worker's reply to its handling on the main thread (an event-loop turn busy with
 	 * other work delays it). Calls without a priority (statements of a transaction) are normal.
