@@ -5,7 +5,7 @@ import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, getDevice, setDisabled, type NewDevice } from '../../src/lib/server/devices/devices';
 import { DEAD_LETTER_AFTER, Ingest } from '../../src/lib/server/ingest/ingest';
 import { levelHistory, pruneReadings } from '../../src/lib/server/ingest/retention';
-import { batchTime, Rollups } from '../../src/lib/server/ingest/rollups';
+import { batchTime, rollupGroup, Rollups } from '../../src/lib/server/ingest/rollups';
 import { writeBatch, writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
 import { startBroker, type BrokerHandle } from '../../src/lib/server/mqtt/broker';
 import { mintDashboardToken } from '../../src/lib/server/mqtt/dashboard-token';
@@ -502,6 +502,48 @@ describe('rollups', () => {
 		expect(rollups.waiting).toBe(0);
 		expect(await minuteOf('t-wl-05')).toEqual([{ n: 2, min_cm: 20, max_cm: 25, last_cm: 25 }]);
 		expect(await db.query('select 1 from rollup_pending where batch_at = any ($1::text[]::timestamptz[])', [[a.batchAt, b.batchAt]])).toEqual([]);
+	});
+
+	it('writes the sums in messages of whole sensor groups; a flush that fails after some leaves only the others to recovery, counted once', async () => {
+		await ingest.flush();
+		// Two new sensors in different groups (the app and the database compute the same group).
+		const ids = Array.from({ length: 16 }, (_, i) => `t-wl-grp-${i}`);
+		const groups = await db.query<{ id: string; g: number }>('select id, app.rollup_group(id) as g from unnest($1::text[]) as id', [ids]);
+		expect(groups.map((r) => r.g)).toEqual(ids.map(rollupGroup));
+		const first = ids.find((id) => rollupGroup(id) === Math.min(...ids.map(rollupGroup)))!;
+		const later = ids.find((id) => rollupGroup(id) > rollupGroup(first))!;
+		for (const id of [first, later]) {
+			const created = await createDevice(db, admin, sensor(id));
+			if (!created.ok) throw new Error(created.reason);
+		}
+		// One message per group here; the later group's write fails (a real error of the database).
+		const rollups = new Rollups(db, { flushMessageRows: 1 });
+		const rows = [row(first, 1, 11, inMinute(51)), row(later, 1, 22, inMinute(51))];
+		const { batchAt } = await writeBatch(db, rows);
+		rollups.add(batchAt, rows);
+		await db.exec(`create function pg_temp.refuse() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$;
+		  create trigger refuse_later before insert on reading_minute for each row when (new.device_id = '${later}') execute function pg_temp.refuse()`);
+		try {
+			await expect(rollups.flush()).rejects.toThrow(/refused/);
+		} finally {
+			await db.exec('drop trigger refuse_later on reading_minute');
+		}
+		// The first group is in and marked for the batch; its pending row stays for recovery.
+		expect(rollups.waiting).toBe(0);
+		expect(await minuteOf(first)).toEqual([{ n: 1, min_cm: 11, max_cm: 11, last_cm: 11 }]);
+		expect(await minuteOf(later)).toEqual([]);
+		const [pending] = await db.query<{ flushed_groups: number }>('select flushed_groups from rollup_pending where batch_at = $1::text::timestamptz', [batchAt]);
+		expect(pending!.flushed_groups).toBe(1 << rollupGroup(first));
+		// Recovery folds the other group only: every reading counted once.
+		expect(await new Rollups(db, { staleSeconds: 0 }).recover()).toBe(1);
+		expect(await minuteOf(first)).toEqual([{ n: 1, min_cm: 11, max_cm: 11, last_cm: 11 }]);
+		expect(await minuteOf(later)).toEqual([{ n: 1, min_cm: 22, max_cm: 22, last_cm: 22 }]);
+		const spans = await db.query<{ device_id: string; received: number }>(
+			'select device_id, received::int as received from device_seq_span where device_id = any ($1::text[]) order by device_id',
+			[[first, later]]
+		);
+		expect(spans.map((x) => x.received)).toEqual([1, 1]);
+		expect(await db.query('select 1 from rollup_pending where batch_at = $1::text::timestamptz', [batchAt])).toEqual([]);
 	});
 
 	it('does not count again what recovery folded while this instance could not flush', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isChangedSinceRead, type Database, type Statement } from '../db';
 import type { ReadingRow } from './writer';
 
@@ -27,7 +28,13 @@ export class Rollups {
 
 	constructor(
 		private readonly db: Database,
-		private readonly options: { intervalMs?: number; staleSeconds?: number; log?: (message: string) => void } = {}
+		private readonly options: {
+			intervalMs?: number;
+			staleSeconds?: number;
+			log?: (message: string) => void;
+			/** A message of the flush's sums holds rows of whole groups until it has this many (default FLUSH_MESSAGE_ROWS). */
+			flushMessageRows?: number;
+		} = {}
 	) {}
 
 	/** Stored batches whose sums are not written yet (a flush in flight included). */
@@ -133,33 +140,44 @@ export class Rollups {
 		this.spans = new Map();
 		this.batches = [];
 		this.inFlight = batches.length;
+		/** Messages of sums committed: after the first, a failure cannot put the sums back (some are in). */
+		let written = 0;
 		try {
 			// Last-seen first, in a message of its own: it only moves a device's time
 			// forward, so writing it again (after a crash, or a failed write below) changes
 			// nothing, and on PGlite the sums' message holds the session a quarter less long
 			// (bench/README.md, "eleventh session").
 			if (seen.size > 0) await this.db.query(SEEN, seenParams(seen));
-			// The sums in one message (on PGlite the session is not held across round trips
-			// to this thread, docs/architecture.md, "The database"). If some of these batches
-			// were recovered from the raw readings meanwhile (this instance could not flush
-			// for over a minute), adding them again would count them twice: the check fails
-			// (40001), the whole write rolls back, and they are all left to recover().
-			await this.db.batch([
-				{
-					text: `with deleted as (delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1)
-					       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from deleted`,
-					params: [batches, batches.length]
-				},
-				aggregatesStatement([...minutes.values()], [...spans.values()])
-			]);
+			// The sums in a few messages, each a transaction of its own that marks its
+			// sensor groups as written for these batches; the last one deletes their pending
+			// rows (migration 20261213100000). On PGlite a message holds the one session
+			// while readings wait, so each is kept short (bench/README.md, "thirteenth
+			// session"); none is held across round trips to this thread (docs/architecture.md,
+			// "The database"). If some of these batches were recovered from the raw readings
+			// meanwhile (this instance could not flush for over a minute), adding them again
+			// would count them twice: the check fails (40001), that message rolls back, and
+			// recover() has folded or will fold every group not marked.
+			const messages = flushMessages([...minutes.values()], [...spans.values()], this.options.flushMessageRows ?? FLUSH_MESSAGE_ROWS);
+			for (const [i, m] of messages.entries()) {
+				const last = i === messages.length - 1;
+				await this.db.batch([last ? deletePending(batches) : markGroups(batches, m.groups), aggregatesStatement(m.minutes, m.spans)]);
+				written++;
+			}
 		} catch (err) {
 			if (isChangedSinceRead(err)) {
 				this.stats.batchesDiscarded += batches.length;
 				this.options.log?.(`rollups: some of ${batches.length} batches were already recovered; all ${batches.length} are left to recovery`);
 				return;
 			}
-			// The database is away: keep the sums for the next flush, in front of newer ones.
 			this.stats.failures++;
+			if (written > 0) {
+				// Some groups' sums are in and marked: the rest is left to recover(), which
+				// folds the groups not marked from the raw readings once the batches are stale.
+				this.stats.batchesDiscarded += batches.length;
+				this.options.log?.(`rollups: a flush of ${batches.length} batches failed after ${written} of its messages; the rest is left to recovery`);
+				throw err;
+			}
+			// The database is away: keep the sums for the next flush, in front of newer ones.
 			this.merge(minutes, seen, spans, batches);
 			throw err;
 		} finally {
@@ -233,7 +251,7 @@ export class Rollups {
 			   delete from rollup_pending where batch_at in (
 			     select batch_at from rollup_pending where created_at <= now() - make_interval(secs => $1)
 			      order by created_at limit ${RECOVER_BATCHES})
-			   returning batch_at, min_ts, max_ts
+			   returning batch_at, min_ts, max_ts, flushed_groups
 			 ),
 			 -- Each batch's rows through its own time range (a replayed batch can span
 			 -- days; it should not widen the others'), then by received_at. Readings of a
@@ -245,6 +263,8 @@ export class Rollups {
 			       select * from reading r where r.ts between c.min_ts and c.max_ts and r.received_at = c.batch_at
 			     ) r on true
 			    where exists (select 1 from device d where d.id = r.device_id)
+			      -- Sensor groups a split flush already wrote for this batch are in the rollups.
+			      and (c.flushed_groups = 0 or c.flushed_groups & (1 << app.rollup_group(r.device_id)) = 0)
 			 ),
 			 ${rollupFrom('fresh', 'm', 'minute')},
 			 ${rollupFrom('fresh', 'h', 'hour')},
@@ -275,6 +295,73 @@ export class Rollups {
 
 /** reading_ts_brin's pages_per_range (PostgreSQL's default; migration 20261130000200). */
 const BRIN_PAGES_PER_RANGE = 128;
+
+/**
+ * Rows (minute sums, hour sums and seq spans together) that one message of the flush
+ * gathers whole sensor groups up to: at 200 sensors reporting, ~150 rows are ~7 ms of
+ * the database's CPU on PGlite (the whole flush in one message was ~25 ms).
+ */
+export const FLUSH_MESSAGE_ROWS = 150;
+
+/** The sensor groups of migration 20261213100000 (app.rollup_group). */
+const GROUPS = 8;
+const groupOf = new Map<string, number>();
+
+/** A sensor's group, 0..7, as app.rollup_group computes it: the low three bits of the first 32 bits of the md5 of its id. */
+export function rollupGroup(deviceId: string): number {
+	let g = groupOf.get(deviceId);
+	if (g === undefined) {
+		g = parseInt(createHash('md5').update(deviceId).digest('hex').slice(0, 8), 16) & (GROUPS - 1);
+		if (groupOf.size > 100_000) groupOf.clear();
+		groupOf.set(deviceId, g);
+	}
+	return g;
+}
+
+interface FlushMessage {
+	/** Bit mask of the sensor groups whose sums it holds. */
+	groups: number;
+	minutes: Aggregate[];
+	spans: Span[];
+}
+
+/** The flush's sums cut into messages of whole sensor groups, each of at least `rows` rows (hour sums counted as many as minute sums) but the last. */
+function flushMessages(minutes: Aggregate[], spans: Span[], rows: number): FlushMessage[] {
+	const byGroup = Array.from({ length: GROUPS }, () => ({ minutes: [] as Aggregate[], spans: [] as Span[] }));
+	for (const m of minutes) byGroup[rollupGroup(m.deviceId)]!.minutes.push(m);
+	for (const x of spans) byGroup[rollupGroup(x.deviceId)]!.spans.push(x);
+	const out: FlushMessage[] = [];
+	let current: FlushMessage = { groups: 0, minutes: [], spans: [] };
+	let size = 0;
+	for (const [g, part] of byGroup.entries()) {
+		if (part.minutes.length + part.spans.length === 0) continue;
+		current.groups |= 1 << g;
+		current.minutes.push(...part.minutes);
+		current.spans.push(...part.spans);
+		size += 2 * part.minutes.length + part.spans.length;
+		if (size >= rows) {
+			out.push(current);
+			current = { groups: 0, minutes: [], spans: [] };
+			size = 0;
+		}
+	}
+	if (current.groups !== 0 || out.length === 0) out.push(current);
+	return out;
+}
+
+/** Deletes the batches' pending rows; fails (40001) unless all are still there. */
+const deletePending = (batches: string[]): Statement => ({
+	text: `with deleted as (delete from rollup_pending where batch_at = any ($1::text[]::timestamptz[]) returning 1)
+	       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from deleted`,
+	params: [batches, batches.length]
+});
+
+/** Marks the sensor groups `groups` as written for the batches; fails (40001) unless all are still pending. */
+const markGroups = (batches: string[], groups: number): Statement => ({
+	text: `with marked as (update rollup_pending set flushed_groups = flushed_groups | $3 where batch_at = any ($1::text[]::timestamptz[]) returning 1)
+	       select app.expect_unchanged(count(*) = $2, 'rollup_pending') from marked`,
+	params: [batches, batches.length, groups]
+});
 
 /** Batches one recover() call folds at most (the rest on the next call, 30 s later). */
 const RECOVER_BATCHES = 200;
