@@ -110,6 +110,24 @@ describe('sending the notification rows', () => {
 		expect(row!.due).toBeNull();
 	});
 
+	it.runIf(!process.env.DATABASE_URL)('writes a round\'s outcome in one message: PGlite\'s session is not held across a round trip to the main thread', async () => {
+		const s = sender();
+		const dedi = await makeMember(db, rw, 'resident', { rtIndex: 0 });
+		const sub = await device(dedi);
+		await send(dedi, 'letter.issued', { service: 'Surat Domisili', number: '9' });
+		await db.sessionStats!(true);
+		s.start();
+		await endpoint.waitFor(1, to(sub));
+		await s.idle();
+		const stats = await db.sessionStats!(true);
+		// The round's claim and its outcome (the delivery log, the notification done) were messages, no transaction.
+		expect(stats.holds['normal transaction']).toBeUndefined();
+		expect(Object.values(stats.holds).reduce((n, h) => n + h.turns, 0)).toBe(0);
+		const [row] = await db.query<{ due: string | null }>(`select push_due_at as due from notification where user_id = $1`, [dedi.id]);
+		expect(row!.due).toBeNull();
+		expect(await db.query(`select result from push_delivery where subscription_id = any($1::uuid[])`, [await subIds([sub])])).toEqual([{ result: 'sent' }]);
+	});
+
 	it('sends nothing for a step that rolled back', async () => {
 		const s = sender();
 		s.start();

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../db';
+import type { Database, Sql, Statement } from '../db';
 import { DEFAULT_PREFERENCES, type PushPreferences } from '$lib/domain/push';
 import type { Locale } from '$lib/i18n';
 
@@ -105,33 +105,37 @@ export async function finishRound(
 ): Promise<void> {
 	const gone = [...new Set(deliveries.filter((d) => d.result === 'gone').map((d) => d.subscriptionId))];
 	const delivered = [...new Set(deliveries.filter((d) => d.result === 'sent').map((d) => d.subscriptionId))];
-	await db.transaction(async (tx) => {
-		if (deliveries.length > 0) {
-			await tx.query(
-				`insert into push_delivery (rw_id, notification_id, subscription_id, user_id, kind, result, status_code, attempt, error)
-				 select * from unnest($1::uuid[], $2::int8[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::int2[], $9::text[])`,
-				[
-					deliveries.map((d) => d.rwId),
-					deliveries.map((d) => d.notificationId),
-					deliveries.map((d) => d.subscriptionId),
-					deliveries.map((d) => d.userId),
-					deliveries.map((d) => d.kind),
-					deliveries.map((d) => d.result),
-					deliveries.map((d) => d.statusCode),
-					deliveries.map((d) => d.attempt),
-					deliveries.map((d) => d.error.slice(0, 300))
-				]
-			);
-		}
-		if (gone.length > 0) await tx.query('delete from push_subscription where id = any($1::uuid[])', [gone]);
-		if (delivered.length > 0) await tx.query('update push_subscription set last_success_at = now() where id = any($1::uuid[])', [delivered]);
-		if (done.length > 0) await tx.query('update notification set push_due_at = null where id = any($1::int8[])', [done]);
-		if (retries.length > 0) {
-			await tx.query(
-				`update notification n set push_due_at = now() + make_interval(secs => r.after_s)
-				   from unnest($1::int8[], $2::float8[]) as r(id, after_s) where n.id = r.id`,
-				[retries.map((r) => r.id), retries.map((r) => r.afterS)]
-			);
-		}
-	});
+	// One message (db.batch: one transaction), not an interactive transaction: on PGlite
+	// that held the one session across a round trip to the main thread per statement,
+	// up to ~100 ms under an admin's load while alarms waited (bench/README.md,
+	// "thirteenth session"). The statements need no answer from each other.
+	const statements: Statement[] = [];
+	if (deliveries.length > 0) {
+		statements.push({
+			text: `insert into push_delivery (rw_id, notification_id, subscription_id, user_id, kind, result, status_code, attempt, error)
+			 select * from unnest($1::uuid[], $2::int8[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::int2[], $9::text[])`,
+			params: [
+				deliveries.map((d) => d.rwId),
+				deliveries.map((d) => d.notificationId),
+				deliveries.map((d) => d.subscriptionId),
+				deliveries.map((d) => d.userId),
+				deliveries.map((d) => d.kind),
+				deliveries.map((d) => d.result),
+				deliveries.map((d) => d.statusCode),
+				deliveries.map((d) => d.attempt),
+				deliveries.map((d) => d.error.slice(0, 300))
+			]
+		});
+	}
+	if (gone.length > 0) statements.push({ text: 'delete from push_subscription where id = any($1::uuid[])', params: [gone] });
+	if (delivered.length > 0) statements.push({ text: 'update push_subscription set last_success_at = now() where id = any($1::uuid[])', params: [delivered] });
+	if (done.length > 0) statements.push({ text: 'update notification set push_due_at = null where id = any($1::int8[])', params: [done] });
+	if (retries.length > 0) {
+		statements.push({
+			text: `update notification n set push_due_at = now() + make_interval(secs => r.after_s)
+			   from unnest($1::int8[], $2::float8[]) as r(id, after_s) where n.id = r.id`,
+			params: [retries.map((r) => r.id), retries.map((r) => r.afterS)]
+		});
+	}
+	if (statements.length > 0) await db.batch(statements);
 }
