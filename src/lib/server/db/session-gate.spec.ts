@@ -37,6 +37,26 @@ describe('the session gate names its longest holds', () => {
 	});
 });
 
+describe('the session gate sums holds per first statement', () => {
+	it('by the sum of their squared times, largest first, and counts labels beyond the limit together', async () => {
+		let clock = 0;
+		const gate = sessionGate(() => clock);
+		const hold = (what: string, ms: number) => gate.run('normal', 'batch', what, async () => void (clock += ms));
+		// Ten holds of 2 ms cost the readings less than one of 10 ms: 40 against 100.
+		for (let i = 0; i < 10; i++) await hold('import chunk', 2);
+		await hold('rollup flush', 10);
+		for (let i = 0; i < 60; i++) await hold(`statement ${i}`, 1);
+		const { byWhat } = gate.stats();
+		// 48 labels kept apart; the last 14 statements counted together.
+		expect(byWhat).toHaveLength(49);
+		expect(byWhat.slice(0, 3)).toEqual([
+			{ hold: 'normal batch', what: 'rollup flush', count: 1, ms: 10, maxMs: 10, squaredMs: 100, cpuMs: null },
+			{ hold: 'normal batch', what: 'import chunk', count: 10, ms: 20, maxMs: 2, squaredMs: 40, cpuMs: null },
+			{ hold: 'normal batch', what: '(other)', count: 14, ms: 14, maxMs: 1, squaredMs: 14, cpuMs: null }
+		]);
+	});
+});
+
 describe('the session gate measures waits from the send', () => {
 	it('counts the time a request sat unread behind a hold (sent during it, read after it) as waiting', async () => {
 		let clock = 0;

@@ -188,9 +188,12 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 				if (cpuMs !== null) h.cpu.add(cpuMs);
 				if (runQueueMs !== null) h.runQueue.add(runQueueMs);
 				h.turns += turns - turnsAt;
-				const whatKey = `${key}\u0000${label}`;
-				let w = byWhat.get(whatKey) ?? (byWhat.size < LABELS ? undefined : byWhat.get(`${key}\u0000(other)`));
-				if (!w) byWhat.set(whatKey, (w = { hold: key, what: byWhat.size < LABELS ? label : '(other)', count: 0, ms: 0, maxMs: 0, squaredMs: 0, cpuMs: cpuMs === null ? null : 0 }));
+				// Beyond LABELS labels, new ones are counted together per kind.
+				const own = `${key}\u0000${label}`;
+				const what = byWhat.has(own) || byWhat.size < LABELS ? label : '(other)';
+				const whatKey = `${key}\u0000${what}`;
+				let w = byWhat.get(whatKey);
+				if (!w) byWhat.set(whatKey, (w = { hold: key, what, count: 0, ms: 0, maxMs: 0, squaredMs: 0, cpuMs: cpuMs === null ? null : 0 }));
 				w.count++;
 				w.ms += ms;
 				w.squaredMs += ms * ms;
