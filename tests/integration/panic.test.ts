@@ -244,6 +244,18 @@ describe('escalation', () => {
 		clock += 120_000;
 		expect(await restarted.escalateDue()).toEqual([]);
 	});
+
+	it.runIf(!process.env.DATABASE_URL)('checks with one message when nothing is due: no transaction holds PGlite\'s session across main-thread round trips', async () => {
+		const s = service(new CommittedEvents());
+		await db.query(`update panic_incident set announced_at = coalesce(announced_at, now())`);
+		await db.sessionStats!(true);
+		expect(await s.escalateDue()).toEqual([]);
+		expect(await s.announceDevicePresses()).toEqual([]);
+		const stats = await db.sessionStats!(true);
+		expect(Object.keys(stats.holds).filter((kind) => kind.endsWith(' transaction'))).toEqual([]);
+		expect(Object.values(stats.holds).reduce((n, h) => n + h.count, 0)).toBe(2);
+		await s.close();
+	});
 });
 
 describe('who sees which incident', () => {

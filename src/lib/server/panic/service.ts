@@ -81,6 +81,11 @@ export class PanicService {
 
 	/** Buttons' presses not yet announced: announced once (a conditional update), then published. */
 	async announceDevicePresses(): Promise<string[]> {
+		// Nothing to announce (every tick but a press's): one message, no transaction. On
+		// PGlite a transaction holds the one session across a round trip to the main
+		// thread per statement, and readings and alarms wait (bench/README.md, "thirteenth
+		// session"). A press committed after this look is announced at the next tick.
+		if ((await this.db.query(`select 1 from panic_incident where announced_at is null limit 1`)).length === 0) return [];
 		const ids = await this.db.transaction(async (tx) => {
 			const rows = await tx.query<{ id: string; rw_id: string; place_label: string }>(
 				`update panic_incident set announced_at = $1 where id in (
@@ -100,6 +105,12 @@ export class PanicService {
 	/** Incidents past the escalation time and still not acknowledged: escalated once, everyone told. */
 	async escalateDue(): Promise<string[]> {
 		const now = this.now();
+		// Nothing due (most ticks): one message, no transaction (as in announceDevicePresses).
+		const due = await this.db.query(
+			`select 1 from panic_incident where state = 'triggered' and escalated_at is null and triggered_at <= $1::timestamptz - make_interval(secs => $2) limit 1`,
+			[now.toISOString(), this.options.escalateS]
+		);
+		if (due.length === 0) return [];
 		const ids = await this.db.transaction(async (tx) => {
 			const rows = await tx.query<{ id: string; rw_id: string; place_label: string }>(
 				`update panic_incident set escalated_at = $1
