@@ -54,7 +54,7 @@ step "HTTP against the built app, on PGlite and on a real PostgreSQL"
 together "HTTP (PGlite)" embedded env RUKUN_TEST_APP_TEMPLATE_OUT="$apptemplate" npx vitest run --project http
 together "HTTP (PostgreSQL)" embedded bash scripts/with-postgres.sh npx vitest run --project http
 settle "HTTP (PGlite)" "HTTP (PostgreSQL)"
-step "e2e in Debian Chromium (two apps, a half of the journeys each, side by side)"
+step "e2e in Debian Chromium (three apps, a third of the journeys each, side by side)"
 bash scripts/ensure-chromium.sh
 embedded env RUKUN_TEST_APP_TEMPLATE="$apptemplate" npx playwright test
 step "all suites passed"
