@@ -1,12 +1,10 @@
 // Who uses the one database session next (PGlite in its worker thread). Runs in the
 // worker thread only.
-import type { Priority, SessionStats, Summary } from './worker-protocol';
+import type { Priority, SessionStats } from './worker-protocol';
+import { round, series } from './duration-series';
 
 /** What holds the session: a whole message (batch, query, exec, copy) or an interactive transaction. */
 export type HoldKind = 'transaction' | 'batch' | 'query' | 'exec' | 'copy' | 'close';
-
-/** Samples kept per series for the percentiles of `stats()` (the most recent ones). */
-const SAMPLES = 8192;
 
 /** The longest holds kept, with what held the session (`stats().slowest`). */
 const SLOWEST = 8;
@@ -25,30 +23,6 @@ export function holdLabel(texts: string[]): string {
 	const text = texts.find((t) => !CLAIMS.test(t)) ?? texts[0] ?? '';
 	const flat = text.replace(/\s+/g, ' ').trim();
 	return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-
-/** A series of durations, ms: count, total, max and the percentiles of the most recent SAMPLES. */
-export function series() {
-	const samples: number[] = [];
-	let count = 0;
-	let total = 0;
-	let max = 0;
-	return {
-		add(ms: number) {
-			if (samples.length === SAMPLES) samples[count % SAMPLES] = ms;
-			else samples.push(ms);
-			count++;
-			total += ms;
-			if (ms > max) max = ms;
-		},
-		summary(): Summary {
-			const sorted = [...samples].sort((a, b) => a - b);
-			const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
-			return { count, totalMs: round(total), p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(max) };
-		}
-	};
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
 import type { Notice, Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
-import { series } from './session-gate';
+import { series } from './duration-series';
 
 export type { Op } from './worker-protocol';
 
