@@ -9,10 +9,7 @@ cd "$(dirname "$0")/.."
 # Each heading shows the minutes since the start: the time of each step is the difference.
 step() { printf '\n\033[1m== %s (at %d:%02d) ==\033[0m\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 logs=$(mktemp -d)
-# The HTTP suite on PGlite leaves here a copy of the data dir its app started once (migrations, demo
-# seed); the e2e apps start from copies of it instead of each making that first start (tests/factories/app.ts).
-apptemplate=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/rukun-app-template-XXXXXX")
-trap 'rm -rf "$logs" "$apptemplate"' EXIT
+trap 'rm -rf "$logs"' EXIT
 
 # together NAME CMD… (background) … then `settle NAME…`: prints each one's output in
 # order and fails when any failed.
@@ -51,10 +48,10 @@ embedded npx vitest run --project unit --project integration
 step "integration on a real PostgreSQL"
 embedded bash scripts/with-postgres.sh npx vitest run --project integration
 step "HTTP against the built app, on PGlite and on a real PostgreSQL"
-together "HTTP (PGlite)" embedded env RUKUN_TEST_APP_TEMPLATE_OUT="$apptemplate" npx vitest run --project http
+together "HTTP (PGlite)" embedded npx vitest run --project http
 together "HTTP (PostgreSQL)" embedded bash scripts/with-postgres.sh npx vitest run --project http
 settle "HTTP (PGlite)" "HTTP (PostgreSQL)"
-step "e2e in Debian Chromium (three apps, a third of the journeys each, side by side)"
+step "e2e in Debian Chromium (two apps, a half of the journeys each, side by side)"
 bash scripts/ensure-chromium.sh
-embedded env RUKUN_TEST_APP_TEMPLATE="$apptemplate" npx playwright test
+embedded npx playwright test
 step "all suites passed"

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { copyAppTemplate, startApp, DEMO_PASSWORD, type RunningApp } from '../factories/app';
+import { startApp, DEMO_PASSWORD, type RunningApp } from '../factories/app';
 import { scratchDir } from '../factories/scratch';
 import { expectAccessible } from './helpers';
 
@@ -25,8 +25,6 @@ let sim: ChildProcess | null = null;
 test.beforeAll(async () => {
 	test.setTimeout(120_000);
 	dataDir = await scratchDir('rukun-e2e-flood-');
-	// Under `npm test`, a copy of the started-once data dir the other apps start from too (playwright.config.ts).
-	await copyAppTemplate(dataDir);
 	// Port 9 (discard) refuses connections: every tile fails at once.
 	app = await startApp({ DATA_DIR: dataDir, ALARM_HOLD_S: '4', MAP_TILE_URL: 'http://127.0.0.1:9/{z}/{x}/{y}.png' });
 });

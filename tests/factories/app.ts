@@ -64,23 +64,6 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 export const APP_TEMPLATE_ENV = 'RUKUN_TEST_APP_TEMPLATE';
 /** On PostgreSQL: the started-once database each app's own database is created from (`create database … template`). */
 export const APP_PG_TEMPLATE_ENV = 'RUKUN_TEST_APP_PG_TEMPLATE';
-/**
- * Set by `npm test` (scripts/test.sh) for the HTTP suite on PGlite: an empty directory its global setup
- * fills with a copy of the started-once data dir, which the e2e suite later gets as APP_TEMPLATE_ENV, so
- * its apps start from copies of it too instead of each making a first start (migrations, demo seed).
- */
-export const APP_TEMPLATE_OUT_ENV = 'RUKUN_TEST_APP_TEMPLATE_OUT';
-
-/**
- * Copies the started-once PGlite data dir (APP_TEMPLATE_ENV) into `dir` (new or empty), for an app started
- * on a data dir of the caller's own; false, and nothing copied, when there is none or on PostgreSQL.
- */
-export async function copyAppTemplate(dir: string): Promise<boolean> {
-	const template = process.env[APP_TEMPLATE_ENV];
-	if (!template || process.env.DATABASE_URL) return false;
-	await copyDir(template, dir);
-	return true;
-}
 
 /**
  * Starts the built app the way `npm start` does (its Node flags, scripts/start.js) on ephemeral

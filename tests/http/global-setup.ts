@@ -1,13 +1,12 @@
 import { rm } from 'node:fs/promises';
-import { APP_PG_TEMPLATE_ENV, APP_TEMPLATE_ENV, APP_TEMPLATE_OUT_ENV, dropDatabase, startApp } from '../factories/app';
+import { APP_PG_TEMPLATE_ENV, APP_TEMPLATE_ENV, dropDatabase, startApp } from '../factories/app';
 import { copyDir, scratchDir } from '../factories/scratch';
 
 /**
  * On PGlite, starts the built app once (migrations, demo seed: the slow part of a first
  * start) and keeps its data dir after a clean stop; each test file's app then starts
  * from a copy of it (tests/factories/app.ts), as it would after a restart. The first
- * start itself stays tested: auth-flows.test.ts starts `fresh`, and so does e2e when run on its own
- * (`npm test` hands it this data dir: APP_TEMPLATE_OUT_ENV).
+ * start itself stays tested: auth-flows.test.ts starts `fresh`, and so does e2e.
  * On PostgreSQL (DATABASE_URL) the same: its database is kept as the template each app's own
  * database is created from, and its data dir (the NIK/KK key that encrypted the seed) is copied
  * beside each.
@@ -20,9 +19,6 @@ export default async function setup() {
 	const code = await app.stop({ keepDataDir: (dir) => copyDir(dir, keep), keepDatabase: true });
 	if (code !== 0) throw new Error(`the template app stopped with ${code}:\n${app.output()}`);
 	process.env[APP_TEMPLATE_ENV] = keep;
-	// `npm test` hands it on to the e2e suite (APP_TEMPLATE_OUT_ENV): its apps start from copies too.
-	const out = process.env[APP_TEMPLATE_OUT_ENV];
-	if (out && !serverUrl) await copyDir(keep, out);
 	if (app.databaseName) process.env[APP_PG_TEMPLATE_ENV] = app.databaseName;
 	return async () => {
 		delete process.env[APP_TEMPLATE_ENV];
