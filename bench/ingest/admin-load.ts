@@ -12,6 +12,9 @@ import { decide, type IssueContext } from '../../src/lib/server/letters/review';
 import { makeMember, makeRw } from '../../tests/factories/tenancy';
 import { makeHousehold, seedCatalogue, tempFileStore, testPii } from '../../tests/factories/letters';
 import { newKk, residentRow } from '../../tests/factories/registry';
+import { prepareWorkerModule } from '../../src/lib/server/workers/start';
+import { pdfWorkerModuleUrl } from '../../src/lib/server/letters/pdf-worker';
+import { rowCheckWorkerModuleUrl } from '../../src/lib/server/registry/row-check-worker';
 
 export interface AdminLoad {
 	/**
@@ -35,6 +38,9 @@ function person(i: number): { birth: string; nik: string } {
 }
 
 export async function prepareAdminLoad(db: Database, rows: number, letters: number): Promise<AdminLoad> {
+	// Run from the sources, a worker's first start bundles its module on the main thread;
+	// the built app has its chunks ready.
+	for (const url of [pdfWorkerModuleUrl, rowCheckWorkerModuleUrl]) prepareWorkerModule(url);
 	const rw = await makeRw(db, RTS, 1);
 	const admin = await makeMember(db, rw, 'rw_admin', { name: 'Admin Beban' });
 	const requester = await makeMember(db, rw, 'resident', { houseId: rw.houses[0]!.id, name: 'Pemohon' });
