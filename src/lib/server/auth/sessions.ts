@@ -1,4 +1,5 @@
 import type { Database } from '../db';
+import { perDatabase } from '../db/per-database';
 import { isRole, type Role } from '$lib/domain/roles';
 import { newToken, sha256 } from './tokens';
 
@@ -119,7 +120,7 @@ export class SessionCache {
 }
 
 /** One cache per open database; none (every request reads the row) until configured. */
-const caches = new WeakMap<Database, SessionCache>();
+const caches = perDatabase<SessionCache>();
 
 /** Keeps verified sessions of `db` for `ttlMs` (0: off). Called once by the runtime. */
 export function cacheSessions(db: Database, cache: SessionCache): void {

@@ -1,5 +1,6 @@
 import { may } from '$lib/domain/permissions';
 import { listAsUser, type Database } from '../db';
+import { perDatabase } from '../db/per-database';
 import { isKeptSession, type SessionUser } from '../auth/sessions';
 import { claims } from './sql';
 import { knownVersions } from './versions';
@@ -49,14 +50,8 @@ export class ViewCache {
 	}
 }
 
-/** One cache per open database (each app instance has its own). */
-const caches = new WeakMap<Database, ViewCache>();
-
-export function viewCache(db: Database): ViewCache {
-	let cache = caches.get(db);
-	if (!cache) caches.set(db, (cache = new ViewCache()));
-	return cache;
-}
+/** One cache per open database (each app instance has its own), made on first use. */
+export const viewCache = perDatabase(() => new ViewCache()).of;
 
 /** A view's statement: one JSON value (`text`, a SQL expression over `params` as `$1`…), read as the user. */
 export interface ViewQuery {

@@ -1,4 +1,5 @@
 import type { Database } from '../db';
+import { perDatabase } from '../db/per-database';
 
 /** Where the database announces each change of an RW's dues version (migration 20261213130000). */
 export const DUES_VERSION_CHANNEL = 'rukun_dues_version';
@@ -50,12 +51,10 @@ export class DuesVersions {
 	}
 }
 
-const followed = new WeakMap<Database, DuesVersions>();
+const followed = perDatabase<DuesVersions>();
 
 /** The versions this process follows for `db`, or undefined where it asks the database on every request (PostgreSQL). */
-export function knownVersions(db: Database): DuesVersions | undefined {
-	return followed.get(db);
-}
+export const knownVersions = followed.get;
 
 /**
  * Follows the dues versions of `db` in this process where the database announces them
@@ -67,6 +66,5 @@ export async function followDuesVersions(db: Database): Promise<DuesVersions | n
 	if (!db.listen) return null;
 	const versions = new DuesVersions();
 	await db.listen(DUES_VERSION_CHANNEL, (payload) => versions.hear(payload), () => versions.clear());
-	followed.set(db, versions);
-	return versions;
+	return followed.set(db, versions);
 }
