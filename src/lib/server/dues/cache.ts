@@ -65,9 +65,10 @@ const STAMP = 'select app.dues_stamp($1::uuid, $2, $3::uuid) as version';
  * Whether the user passes `gate` by their session's roles and house, as `app.dues_stamp`
  * would by their memberships: `may()` mirrors the database's permission table
  * (tests/integration/permissions.test.ts), and a session's roles and house are its
- * memberships in its RW.
+ * memberships in its RW. Each role and membership shape is compared with the stamp's
+ * answer as that user in tests/integration/dues-gate.test.ts.
  */
-function passes(user: SessionUser, gate: ViewGate): boolean {
+export function passes(user: SessionUser, gate: ViewGate): boolean {
 	if (gate === 'manager') return may(user, 'dues.manage');
 	if (gate === 'member') return user.roles.length > 0;
 	return user.houseId !== null;
