@@ -19,7 +19,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { sha256 } from '../src/lib/server/auth/tokens';
 import { loadConfig } from '../src/lib/server/config';
 import { mintDashboardToken } from '../src/lib/server/mqtt/dashboard-token';
@@ -33,15 +32,18 @@ import type { FromProbe, ToProbe } from './alerts/probe';
 import { Probe } from './lib/probe';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
-import { wholeNumber } from './lib/args';
+import { benchArgs } from './lib/args';
 
 const RW_CODE = 'RW077';
 const TARGET_P99_MS = 50;
 /** Above this (% of one core) other processes disturbed a run: say so. */
 const OTHER_CPU_WARNING = 25;
 
+const USAGE = `usage: npm run bench:alerts -- [--publishers N] [--rate READINGS_PER_S] [--duration S] [--crossings PER_S]
+       [--admin-duration S] [--admin-rows N] [--admin-letters N]`;
+
 function options() {
-	const { values } = parseArgs({
+	const { int } = benchArgs(USAGE, {
 		options: {
 			publishers: { type: 'string', default: '200' },
 			rate: { type: 'string', default: '5000' },
@@ -52,15 +54,14 @@ function options() {
 			'admin-letters': { type: 'string', default: '50' }
 		}
 	});
-	const int = wholeNumber;
 	return {
-		publishers: int('publishers', values.publishers, 1, 2000),
-		rate: int('rate', values.rate, 1, 50_000),
-		durationS: int('duration', values.duration, 2, 60),
-		crossingsPerS: int('crossings', values.crossings, 1, 200),
-		adminDurationS: int('admin-duration', values['admin-duration'], 2, 90),
-		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
-		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000)
+		publishers: int('publishers', 1, 2000),
+		rate: int('rate', 1, 50_000),
+		durationS: int('duration', 2, 60),
+		crossingsPerS: int('crossings', 1, 200),
+		adminDurationS: int('admin-duration', 2, 90),
+		adminRows: int('admin-rows', 0, 100_000),
+		adminLetters: int('admin-letters', 0, 1000)
 	};
 }
 

@@ -4,17 +4,16 @@
 // statement, src/lib/server/dues/generate.ts) inside a transaction that first removes
 // this month's invoices and is rolled back afterwards, so the data is left as it was;
 // prints the statement's plan. Writes bench/results/dues-generate.json.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/lib/server/config';
 import { openAndMigrate } from '../src/lib/server/db';
 import { generateIn } from '../src/lib/server/dues/generate';
 import { monthOf } from '../src/lib/domain/dues';
 import { DEMO_RW } from '../src/lib/server/seed/demo';
+import { benchArgs } from './lib/args';
 import { round, writeResults } from './lib/report';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs must be 1..20');
+const { int } = benchArgs('usage: npm run bench:dues-generate -- [--runs N]', { options: { runs: { type: 'string', default: '3' } } });
+const runs = int('runs', 1, 20);
 
 class Rollback extends Error {}
 const config = loadConfig();

@@ -14,8 +14,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { summarise, type CpuProfile } from './ingest/profile';
+import { benchArgs } from './lib/args';
 import { appEnv, ensureBuild, login, probe, ROOT, startApp, type BenchApp } from './lib/app';
 import { REQUEST_TIMEOUT_S, runLoad, type LoadResult } from './lib/load';
 import { PostgresUnavailable, startPostgres, type ThrowawayPostgres } from './lib/postgres';
@@ -47,47 +47,33 @@ const TARGET_P95 = 2.5;
 /** Above this (% of one core) other processes disturbed a run: say so. */
 const OTHER_CPU_WARNING = 25;
 
-function usage(message: string): never {
-	console.error(`${message}
-usage: npm run bench:http -- [--duration S] [--connections N] [--backends pglite,postgres]
-       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile] [--data-dir DIR]`);
-	process.exit(2);
-}
+const USAGE = `usage: npm run bench:http -- [--duration S] [--connections N] [--backends pglite,postgres]
+       [--scenario ${Object.keys(SCENARIOS).join('|')}] [--routes /a,/b] [--warmup S] [--houses N] [--residents N] [--profile] [--data-dir DIR]`;
 
 function parseOptions() {
-	let values;
-	try {
-		({ values } = parseArgs({
-			options: {
-				duration: { type: 'string', default: '10' },
-				connections: { type: 'string', default: '100' },
-				backends: { type: 'string', default: BACKENDS.join(',') },
-				scenario: { type: 'string', default: 'registry' },
-				routes: { type: 'string' },
-				warmup: { type: 'string', default: '2' },
-				houses: { type: 'string', default: '2000' },
-				residents: { type: 'string', default: '10000' },
-				profile: { type: 'boolean', default: false },
-				'data-dir': { type: 'string' }
-			}
-		}));
-	} catch (err) {
-		usage(err instanceof Error ? err.message : String(err));
-	}
-	const int = (name: string, raw: string, min: number, max: number) => {
-		const n = Number(raw);
-		if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be a whole number ${min}..${max}`);
-		return n;
-	};
+	const { values, int, fail } = benchArgs(USAGE, {
+		options: {
+			duration: { type: 'string', default: '10' },
+			connections: { type: 'string', default: '100' },
+			backends: { type: 'string', default: BACKENDS.join(',') },
+			scenario: { type: 'string', default: 'registry' },
+			routes: { type: 'string' },
+			warmup: { type: 'string', default: '2' },
+			houses: { type: 'string', default: '2000' },
+			residents: { type: 'string', default: '10000' },
+			profile: { type: 'boolean', default: false },
+			'data-dir': { type: 'string' }
+		}
+	});
 	const scenario = values.scenario;
-	if (!(scenario in SCENARIOS)) usage(`unknown scenario "${scenario}"`);
+	if (!(scenario in SCENARIOS)) fail(`unknown scenario "${scenario}"`);
 	const backends = values.backends.split(',').map((b) => b.trim()).filter(Boolean);
-	for (const b of backends) if (!BACKENDS.includes(b as Backend)) usage(`unknown backend "${b}"`);
-	if (backends.length === 0) usage('--backends is empty');
-	if (values['data-dir'] !== undefined && backends.join(',') !== 'pglite') usage('--data-dir needs --backends pglite');
+	for (const b of backends) if (!BACKENDS.includes(b as Backend)) fail(`unknown backend "${b}"`);
+	if (backends.length === 0) fail('--backends is empty');
+	if (values['data-dir'] !== undefined && backends.join(',') !== 'pglite') fail('--data-dir needs --backends pglite');
 	const routes = values.routes !== undefined ? values.routes.split(',').map((r) => r.trim()).filter(Boolean) : SCENARIOS[scenario]!;
 	// `phone@/path`: the route measured as that demo user.
-	for (const r of routes) if (!/^(\d{8,15}@)?\//.test(r)) usage(`route "${r}" must start with / (or phone@/)`);
+	for (const r of routes) if (!/^(\d{8,15}@)?\//.test(r)) fail(`route "${r}" must start with / (or phone@/)`);
 	if (routes.length === 0) {
 		console.error(
 			`Scenario "${scenario}" has no routes yet (they come with its issue). Add them to SCENARIOS in bench/http.ts, or pass --routes /a,/b.`
@@ -99,11 +85,11 @@ function parseOptions() {
 		routes,
 		routesOverridden: values.routes !== undefined,
 		backends: [...new Set(backends)] as Backend[],
-		durationS: int('duration', values.duration, 1, 600),
-		warmupS: int('warmup', values.warmup, 0, 60),
-		connections: int('connections', values.connections, 1, 1000),
-		houses: int('houses', values.houses, 1, 1_000_000),
-		residents: int('residents', values.residents, 1, 1_000_000),
+		durationS: int('duration', 1, 600),
+		warmupS: int('warmup', 0, 60),
+		connections: int('connections', 1, 1000),
+		houses: int('houses', 1, 1_000_000),
+		residents: int('residents', 1, 1_000_000),
 		profile: values.profile,
 		/** A DATA_DIR already seeded by seed-scale (PGlite only): measured as it is, kept afterwards. */
 		dataDir: values['data-dir'] ?? null

@@ -26,7 +26,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { freePort, killInstance, METRICS_TOKEN, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor, type Instance } from './ingest-external/stack';
 import { summarise, type CpuProfile } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
@@ -35,7 +34,7 @@ import { ensureBuild } from './lib/app';
 import { startPostgres } from './lib/postgres';
 import { processCpuSeconds, treeCpuDelta, treeCpuSeconds } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
-import { wholeNumber } from './lib/args';
+import { benchArgs } from './lib/args';
 import type { Database } from '../src/lib/server/db';
 
 const TARGET_READINGS_PER_S = 20_000;
@@ -49,8 +48,11 @@ const RAMP_MS = 2000;
 const WARMUP_PHASE_MS = 10_000;
 const WARMUP_MAX_MS = 120_000;
 
+const USAGE = `usage: npm run bench:ingest-external -- [--publishers N] [--duration S] [--runs N] [--window N] [--warmup READINGS]
+       [--fsync on|off] [--profile] [--statements]`;
+
 function options() {
-	const { values } = parseArgs({
+	const { values, int, fail } = benchArgs(USAGE, {
 		options: {
 			// One device per publisher (a device id is its client id: two connections would take over each other).
 			publishers: { type: 'string', default: '100' },
@@ -68,17 +70,13 @@ function options() {
 			statements: { type: 'boolean', default: false }
 		}
 	});
-	const int = wholeNumber;
-	if (values.fsync !== 'on' && values.fsync !== 'off') {
-		console.error('--fsync must be on or off');
-		process.exit(2);
-	}
+	if (values.fsync !== 'on' && values.fsync !== 'off') fail('--fsync must be on or off');
 	return {
-		publishers: int('publishers', values.publishers, 1, 1000),
-		durationS: int('duration', values.duration, 2, 60),
-		runs: int('runs', values.runs, 1, 15),
-		window: int('window', values.window, 1, 1000),
-		warmupReadings: int('warmup', values.warmup, 0, 10_000_000),
+		publishers: int('publishers', 1, 1000),
+		durationS: int('duration', 2, 60),
+		runs: int('runs', 1, 15),
+		window: int('window', 1, 1000),
+		warmupReadings: int('warmup', 0, 10_000_000),
 		fsync: values.fsync === 'on',
 		profile: values.profile,
 		statements: values.statements

@@ -27,13 +27,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatLoop, printProfileReport, Profiler, summarise, watchLoop, type LoopFigures } from './ingest/profile';
 import { runPhase, type PhaseResult } from './ingest/runner';
 import { formatTable, round } from './ingest/stats';
 import { formatSession, prepareAdminLoad, sessionMetrics } from './ingest/admin-load';
 import { ROOT, startBareAedes, startFullPath, startMosquitto, type FullPath } from './ingest/targets';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
+import { benchArgs } from './lib/args';
 import type { SessionStats } from '../src/lib/server/db/worker-protocol';
 
 type Metrics = Record<string, number | null>;
@@ -47,54 +47,40 @@ const GENERATOR_CPU_WARNING = 85;
 /** Above this (% of one core) other processes disturbed a run: say so. */
 const OTHER_CPU_WARNING = 25;
 
-function usage(message: string): never {
-	console.error(`${message}
-usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
+const USAGE = `usage: npm run bench:ingest -- [--publishers N] [--duration S] [--rate MSGS_PER_S] [--window N]
        [--generators N] [--warmup S] [--no-baselines] [--profile] [--profile-admin] [--db-main-thread]
-       [--admin-rows N] [--admin-letters N]`);
-	process.exit(2);
-}
+       [--admin-rows N] [--admin-letters N]`;
 
 function parseOptions() {
-	let values;
-	try {
-		({ values } = parseArgs({
-			options: {
-				publishers: { type: 'string', default: '200' },
-				duration: { type: 'string', default: '10' },
-				rate: { type: 'string', default: '5000' },
-				window: { type: 'string', default: '32' },
-				generators: { type: 'string', default: '1' },
-				warmup: { type: 'string', default: '2' },
-				'no-baselines': { type: 'boolean', default: false },
-				profile: { type: 'boolean', default: false },
-				'profile-admin': { type: 'boolean', default: false },
-				'db-main-thread': { type: 'boolean', default: false },
-				'admin-rows': { type: 'string', default: '10000' },
-				'admin-letters': { type: 'string', default: '50' }
-			}
-		}));
-	} catch (err) {
-		usage(err instanceof Error ? err.message : String(err));
-	}
-	const int = (name: string, raw: string, min: number, max: number) => {
-		const n = Number(raw);
-		if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be a whole number ${min}..${max}`);
-		return n;
-	};
+	const { values, int } = benchArgs(USAGE, {
+		options: {
+			publishers: { type: 'string', default: '200' },
+			duration: { type: 'string', default: '10' },
+			rate: { type: 'string', default: '5000' },
+			window: { type: 'string', default: '32' },
+			generators: { type: 'string', default: '1' },
+			warmup: { type: 'string', default: '2' },
+			'no-baselines': { type: 'boolean', default: false },
+			profile: { type: 'boolean', default: false },
+			'profile-admin': { type: 'boolean', default: false },
+			'db-main-thread': { type: 'boolean', default: false },
+			'admin-rows': { type: 'string', default: '10000' },
+			'admin-letters': { type: 'string', default: '50' }
+		}
+	});
 	return {
-		publishers: int('publishers', values.publishers, 1, 2000),
-		durationS: int('duration', values.duration, 1, 60),
-		rate: int('rate', values.rate, 1, 200_000),
-		window: int('window', values.window, 1, 1000),
-		generators: int('generators', values.generators, 1, 4),
-		warmupS: int('warmup', values.warmup, 0, 30),
+		publishers: int('publishers', 1, 2000),
+		durationS: int('duration', 1, 60),
+		rate: int('rate', 1, 200_000),
+		window: int('window', 1, 1000),
+		generators: int('generators', 1, 4),
+		warmupS: int('warmup', 0, 30),
 		baselines: !values['no-baselines'],
 		profile: values.profile,
 		profileAdmin: values['profile-admin'],
 		dbMainThread: values['db-main-thread'],
-		adminRows: int('admin-rows', values['admin-rows'], 0, 100_000),
-		adminLetters: int('admin-letters', values['admin-letters'], 0, 1000)
+		adminRows: int('admin-rows', 0, 100_000),
+		adminLetters: int('admin-letters', 0, 1000)
 	};
 }
 

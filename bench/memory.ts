@@ -23,19 +23,21 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { serverEnv, serverNodeFlags, startEnv } from '../scripts/node-flags';
 import { appEnv, ensureBuild, ROOT, startApp, type BenchApp } from './lib/app';
 import { machineBusySeconds, processRssMb, run } from './lib/proc';
 import { formatTable, round, writeResults, type Metrics } from './lib/report';
-import { wholeNumber } from './lib/args';
+import { benchArgs } from './lib/args';
 import { inspectorUrl, mappingsMemory, threadMemory } from './memory/breakdown';
 
 const TARGET_MB = 300;
 const METRICS_TOKEN = 'bench-memory-metrics-token-0123456789abcdef';
 
+const USAGE = `usage: npm run bench:memory -- [--residents N] [--sensors N] [--duration S] [--variants shipped,no-flags]
+       [--breakdown] [--data DIR] [--node-flags '…'] [--start-env 'NAME=value …']`;
+
 function options() {
-	const { values } = parseArgs({
+	const { values, int, fail } = benchArgs(USAGE, {
 		options: {
 			residents: { type: 'string', default: '10000' },
 			sensors: { type: 'string', default: '200' },
@@ -47,18 +49,14 @@ function options() {
 			data: { type: 'string' }
 		}
 	});
-	const int = wholeNumber;
 	const variants = values.variants.split(',').map((v) => v.trim());
 	for (const v of variants) {
-		if (v !== 'shipped' && v !== 'no-flags') {
-			console.error(`unknown variant ${v} (shipped, no-flags)`);
-			process.exit(2);
-		}
+		if (v !== 'shipped' && v !== 'no-flags') fail(`unknown variant ${v} (shipped, no-flags)`);
 	}
 	return {
-		residents: int('residents', values.residents, 0, 200_000),
-		sensors: int('sensors', values.sensors, 0, 2000),
-		durationS: int('duration', values.duration, 5, 600),
+		residents: int('residents', 0, 200_000),
+		sensors: int('sensors', 0, 2000),
+		durationS: int('duration', 5, 600),
 		variants: variants as ('shipped' | 'no-flags')[],
 		breakdown: values.breakdown,
 		extraFlags: values['node-flags'].split(/\s+/).filter(Boolean),

@@ -25,7 +25,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pressSchema } from '../src/lib/schemas/panic';
 import { createSession, readSession } from '../src/lib/server/auth/sessions';
 import { sha256 } from '../src/lib/server/auth/tokens';
@@ -40,14 +39,17 @@ import type { FakeSubscription } from '../tests/factories/push-endpoint';
 import { Probe } from './lib/probe';
 import { writeResults } from './lib/report';
 import { missingServerFlags, serverNodeFlags } from '../scripts/node-flags';
-import { wholeNumber } from './lib/args';
+import { benchArgs } from './lib/args';
 
 const RW_CODE = 'RW078';
 const TARGET_P99_MS = 100;
 const TARGET_PUSH_P99_MS = 1000;
 
+const USAGE = `usage: npm run bench:panic -- [--publishers N] [--rate READINGS_PER_S] [--duration S] [--buttons N] [--phones N]
+       [--per-second N] [--officers N]`;
+
 function options() {
-	const { values } = parseArgs({
+	const { int } = benchArgs(USAGE, {
 		options: {
 			publishers: { type: 'string', default: '200' },
 			rate: { type: 'string', default: '5000' },
@@ -59,13 +61,13 @@ function options() {
 		}
 	});
 	return {
-		publishers: wholeNumber('publishers', values.publishers, 1, 2000),
-		rate: wholeNumber('rate', values.rate, 1, 50_000),
-		durationS: wholeNumber('duration', values.duration, 2, 60),
-		buttons: wholeNumber('buttons', values.buttons, 0, 500),
-		phones: wholeNumber('phones', values.phones, 0, 500),
-		perSecond: wholeNumber('per-second', values['per-second'], 1, 100),
-		officers: wholeNumber('officers', values.officers, 0, 100)
+		publishers: int('publishers', 1, 2000),
+		rate: int('rate', 1, 50_000),
+		durationS: int('duration', 2, 60),
+		buttons: int('buttons', 0, 500),
+		phones: int('phones', 0, 500),
+		perSecond: int('per-second', 1, 100),
+		officers: int('officers', 0, 100)
 	};
 }
 

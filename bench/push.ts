@@ -12,7 +12,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { openAndMigrate } from '../src/lib/server/db';
 import { notify } from '../src/lib/server/notifications';
@@ -21,13 +20,15 @@ import { loadVapidKeys } from '../src/lib/server/push/vapid';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { FakeSubscription } from '../tests/factories/push-endpoint';
-import { wholeNumber } from './lib/args';
+import { benchArgs } from './lib/args';
 import { formatTable, round, writeResults } from './lib/report';
 
 const TARGET_S = 30;
 
+const USAGE = 'usage: npm run bench:push -- [--subscriptions N] [--concurrency N] [--batch N]';
+
 function options() {
-	const { values } = parseArgs({
+	const { int } = benchArgs(USAGE, {
 		options: {
 			subscriptions: { type: 'string', default: '10000' },
 			concurrency: { type: 'string', default: '32' },
@@ -35,9 +36,9 @@ function options() {
 		}
 	});
 	return {
-		subscriptions: wholeNumber('subscriptions', values.subscriptions, 1, 100_000),
-		concurrency: wholeNumber('concurrency', values.concurrency, 1, 1000),
-		batch: wholeNumber('batch', values.batch, 1, 5000)
+		subscriptions: int('subscriptions', 1, 100_000),
+		concurrency: int('concurrency', 1, 1000),
+		batch: int('batch', 1, 5000)
 	};
 }
 

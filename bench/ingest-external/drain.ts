@@ -12,16 +12,16 @@
 // --node-flags (added to npm start's, space-separated) to compare V8 settings.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { runPhase } from '../ingest/runner';
 import { ensureBuild } from '../lib/app';
-import { wholeNumber } from '../lib/args';
+import { benchArgs } from '../lib/args';
 import { startPostgres } from '../lib/postgres';
 import { processCpuSeconds, treeCpuDelta, treeCpuSeconds } from '../lib/proc';
 import { freePort, METRICS_TOKEN, prepareDatabase, rssMb, startGeneratedMosquitto, startInstance, stopInstance, waitFor } from './stack';
 
 async function main() {
-	const { values } = parseArgs({
+	const usage = "usage: npx tsx bench/ingest-external/drain.ts [--publishers N] [--seconds S] [--rounds N] [--fsync on|off] [--node-flags '--flag …']";
+	const { values, int, fail } = benchArgs(usage, {
 		options: {
 			publishers: { type: 'string', default: '100' },
 			seconds: { type: 'string', default: '4' },
@@ -30,9 +30,10 @@ async function main() {
 			'node-flags': { type: 'string', default: '' }
 		}
 	});
-	const publishers = wholeNumber('publishers', values.publishers, 1, 1000);
-	const seconds = wholeNumber('seconds', values.seconds, 1, 60);
-	const rounds = wholeNumber('rounds', values.rounds, 1, 9);
+	const publishers = int('publishers', 1, 1000);
+	const seconds = int('seconds', 1, 60);
+	const rounds = int('rounds', 1, 9);
+	if (values.fsync !== 'on' && values.fsync !== 'off') fail('--fsync must be on or off');
 	const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
 	await ensureBuild();
 	const pg = await startPostgres([], { durable: values.fsync === 'on' });

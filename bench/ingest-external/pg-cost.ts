@@ -8,18 +8,22 @@
 // history read (100 sensors, newest 60 each): CPU per call.
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openAndMigrate, type Database } from '../../src/lib/server/db';
 import { loadRecentReadings, SHARED_READINGS_PER_DEVICE } from '../../src/lib/server/alarms/store';
 import { batchTime } from '../../src/lib/server/ingest/rollups';
 import { writeReadings, type ReadingRow } from '../../src/lib/server/ingest/writer';
+import { benchArgs } from '../lib/args';
 import { startPostgres } from '../lib/postgres';
 import { treeCpuDelta, treeCpuSeconds } from '../lib/proc';
 
 type Write = (db: Database, rows: ReadingRow[], batchAt: string) => Promise<unknown>;
 
 async function main() {
-	const { values } = parseArgs({ options: { base: { type: 'string' }, rounds: { type: 'string', default: '6' }, batches: { type: 'string', default: '40' } } });
+	const { values, int } = benchArgs('usage: npx tsx bench/ingest-external/pg-cost.ts [--base WORKTREE] [--rounds N] [--batches N]', {
+		options: { base: { type: 'string' }, rounds: { type: 'string', default: '6' }, batches: { type: 'string', default: '40' } }
+	});
+	const rounds = int('rounds', 1, 100);
+	const batches = int('batches', 1, 10_000);
 	const variants: { name: string; write: Write }[] = [{ name: 'this tree', write: writeReadings }];
 	if (values.base) {
 		const mod = (await import(path.resolve(values.base, 'src/lib/server/ingest/writer.ts'))) as { writeReadings: Write };
@@ -42,13 +46,13 @@ async function main() {
 		const totals = new Map(variants.map((v) => [v.name, { s: 0, rows: 0 }]));
 		let readS = 0;
 		let reads = 0;
-		for (let round = 0; round < Number(values.rounds); round++) {
+		for (let round = 0; round < rounds; round++) {
 			for (const v of variants) {
 				const before = cpu();
-				for (let b = 0; b < Number(values.batches); b++) await v.write(db, batch(), batchTime());
+				for (let b = 0; b < batches; b++) await v.write(db, batch(), batchTime());
 				const t = totals.get(v.name)!;
 				t.s += treeCpuDelta(before, cpu());
-				t.rows += 500 * Number(values.batches);
+				t.rows += 500 * batches;
 			}
 			const before = cpu();
 			for (let i = 0; i < 5; i++) await loadRecentReadings(db, Date.now() - 3600_000, ids, SHARED_READINGS_PER_DEVICE);

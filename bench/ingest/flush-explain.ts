@@ -1,4 +1,4 @@
-// `npx tsx bench/ingest/flush-explain.ts [--devices 200] [--rate 5000] [--seconds 60] [--explain 30]`
+// `npx tsx bench/ingest/flush-explain.ts [--devices 200] [--rate 5000] [--seconds 60] [--explain 30] [--vacuum 0]` (`--help`)
 //
 // Where the rollup flush's time goes (src/lib/server/ingest/rollups.ts): PGlite in this
 // thread with the worker's prepared statements, `--rate` readings a second from
@@ -8,30 +8,38 @@
 // with EXPLAIN (ANALYZE, BUFFERS) instead, inside a transaction that is rolled back,
 // then the flush is run for real.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import * as lib from '@electric-sql/pglite';
 import type { Database, Statement } from '../../src/lib/server/db/types';
 import { preparedStatements } from '../../src/lib/server/db/pglite-worker';
 import { Rollups } from '../../src/lib/server/ingest/rollups';
 import { writeBatch, type ReadingRow } from '../../src/lib/server/ingest/writer';
+import { benchArgs } from '../lib/args';
 import { benchDatabase } from './database';
 import { formatTable, round } from './stats';
 
-const { values } = parseArgs({
-	options: {
-		devices: { type: 'string', default: '200' },
-		rate: { type: 'string', default: '5000' },
-		seconds: { type: 'string', default: '60' },
-		explain: { type: 'string', default: '30' },
-		vacuum: { type: 'string', default: '0' }
+const { int } = benchArgs(
+	`usage: npx tsx bench/ingest/flush-explain.ts [--devices N] [--rate READINGS_PER_S] [--seconds S] [--explain FLUSH] [--vacuum FLUSHES]
+  --devices  sensors written (1..2000, default 200)
+  --rate     readings a second (25..200000, default 5000)
+  --seconds  simulated seconds, one flush each (1..3600, default 60)
+  --explain  the flush (counted from 0) run with EXPLAIN (ANALYZE, BUFFERS) (0..3600, default 30; none from --seconds on)
+  --vacuum   VACUUM every this many flushes (0: never, as the app; default 0)`,
+	{
+		options: {
+			devices: { type: 'string', default: '200' },
+			rate: { type: 'string', default: '5000' },
+			seconds: { type: 'string', default: '60' },
+			explain: { type: 'string', default: '30' },
+			vacuum: { type: 'string', default: '0' }
+		}
 	}
-});
-const devices = Number(values.devices);
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const explainAt = Number(values.explain);
+);
+const devices = int('devices', 1, 2000);
+const rate = int('rate', 25, 200_000);
+const seconds = int('seconds', 1, 3600);
+const explainAt = int('explain', 0, 3600);
 /** Every this many flushes, VACUUM the tables the flush updates (0: never, as the app without autovacuum). */
-const vacuumEvery = Number(values.vacuum);
+const vacuumEvery = int('vacuum', 0, 3600);
 const VACUUM = 'vacuum device, reading_minute, reading_hour, device_seq_span, rollup_pending';
 
 const cpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;

@@ -14,26 +14,25 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { serverEnv, startEnv } from '../../scripts/node-flags';
 import { ensureBuild, login, startApp } from '../lib/app';
 import { processRssMb } from '../lib/proc';
+import { benchArgs } from '../lib/args';
 import { formatTable } from '../lib/report';
 import { inspectorUrl, threadMemory, type ThreadMemory } from './breakdown';
 
 const ADMIN_PHONE = '081200000003';
 const TREASURER_PHONE = '081200000004';
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, 'start-env': { type: 'string' } } });
-if (!values.data) {
-	console.error("usage: npx tsx bench/memory/heavy-work.ts --data DIR [--start-env 'NAME=value …']");
-	process.exit(2);
-}
+const { values, fail } = benchArgs("usage: npx tsx bench/memory/heavy-work.ts --data DIR [--start-env 'NAME=value …']", {
+	options: { data: { type: 'string' }, 'start-env': { type: 'string' } }
+});
+const data = values.data || fail('--data is required');
 const env = values['start-env'] === undefined ? serverEnv() : startEnv(`${values['start-env']} node x`);
 
 await ensureBuild();
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rukun-heavy-work-'));
-await cp(path.resolve(values.data), dataDir, { recursive: true });
+await cp(path.resolve(data), dataDir, { recursive: true });
 const app = await startApp({ DATA_DIR: dataDir }, 300_000, ['--inspect=127.0.0.1:0'], undefined, env);
 const peaks = new Map<string, { used: number; committed: number; old: number; limit: number }>();
 let rssPeak = 0;
