@@ -1,8 +1,9 @@
 import type { Database } from './types';
 
 /**
- * Something this process keeps for each open database (docs/architecture.md, "Database"):
- * a cache or what it follows of the database's announcements. Each app instance (and
+ * Something this process keeps for each open database (docs/dues.md, "Cached views"):
+ * a cache, or what it follows of the database's announcements (kept sessions, dues
+ * versions, dues views). Each app instance (and
  * each test's database) has its own; the entry goes with its database object, nothing
  * keeps a closed database alive. It lives as long as the database: what it listens to
  * stops with the database's worker, so no caller needs a stop of its own.
