@@ -262,6 +262,7 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 			onMark: async () => {
 				await profiler?.start();
 				stopLoop = watchLoop();
+				full.waterfall.start();
 				work = load.run();
 				work.catch(() => {}); // awaited below
 			},
@@ -274,6 +275,7 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 		const startedAt = stoppedAt - options.durationS * 1000;
 		const done = await work!;
 		await full.settle();
+		full.waterfall.stop();
 		const endedInWindow = startedAt + Math.max(done.importMs, done.lettersMs) <= stoppedAt;
 		console.log(
 			`${full.name} at ${options.rate}/s under admin load: p50 ${adminPhase.latency.p50?.toFixed(2)} ms, p99 ${adminPhase.latency.p99?.toFixed(2)} ms; ` +
@@ -282,6 +284,7 @@ async function underAdminLoad(options: Options, full: FullPath, rowsBefore: numb
 		);
 		console.log(`${full.name} under admin load: ${formatLoop(loop!)}`);
 		if (done.session) console.log(formatSession(done.session));
+		console.log(full.waterfall.report(adminPhase.slowest));
 		const rowsAdded = (await full.counts()).rows - rowsBefore;
 		return { phase: adminPhase, ...done, loop: loop!, endedInWindow, pubacksRowsMismatch: adminPhase.totalAcked - rowsAdded };
 	} finally {

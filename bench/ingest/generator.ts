@@ -81,6 +81,10 @@ interface Conn {
 	inflight: number;
 	/** Send time (performance.now) by message id. */
 	sentAt: Float64Array;
+	/** The message's number on this connection (seq = seqBase + n) by message id. */
+	nOf: Float64Array;
+	/** Index in `conns`. */
+	index: number;
 	/** PUBACKs seen in the current data chunk (max mode: refill that many). */
 	freed: number;
 	connected: boolean;
@@ -100,6 +104,10 @@ let skippedSends = 0;
 let connectionsLost = 0;
 const errors: string[] = [];
 let latencies = new Float64Array(1 << 16);
+/** Beside each latency: its connection's index, message number and send time (the slowest readings' waterfall). */
+let latencyConn = new Int32Array(1 << 16);
+let latencyN = new Float64Array(1 << 16);
+let latencySent = new Float64Array(1 << 16);
 let latencyCount = 0;
 let markAt = 0;
 let stopAt = 0;
@@ -113,13 +121,39 @@ function note(error: string): void {
 	if (errors.length < 20) errors.push(error);
 }
 
-function recordLatency(ms: number): void {
+function grow<A extends Float64Array | Int32Array>(a: A): A {
+	const grown = new (a.constructor as new (n: number) => A)(a.length * 2);
+	grown.set(a);
+	return grown;
+}
+
+function recordLatency(ms: number, conn: number, n: number, sentAt: number): void {
 	if (latencyCount === latencies.length) {
-		const grown = new Float64Array(latencies.length * 2);
-		grown.set(latencies);
-		latencies = grown;
+		latencies = grow(latencies);
+		latencyConn = grow(latencyConn);
+		latencyN = grow(latencyN);
+		latencySent = grow(latencySent);
 	}
+	latencyConn[latencyCount] = conn;
+	latencyN[latencyCount] = n;
+	latencySent[latencyCount] = sentAt;
 	latencies[latencyCount++] = ms;
+}
+
+/**
+ * The slowest 1 % of the window's readings: device, seq, and send and PUBACK times on
+ * CLOCK_MONOTONIC in ms (`process.hrtime`, the same clock in every process), so the
+ * benchmark can place them against its own stamps.
+ */
+function slowestReadings(): GeneratorResult['slowest'] {
+	const count = Math.ceil(latencyCount / 100);
+	const order = Array.from({ length: latencyCount }, (_, i) => i).sort((a, b) => latencies[b]! - latencies[a]!);
+	const toMonotonic = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+	return order.slice(0, count).map((i) => {
+		const conn = conns[latencyConn[i]!]!;
+		const sent = latencySent[i]! + toMonotonic;
+		return { device: conn.spec.clientId, seq: init!.seqBase + latencyN[i]!, sentMono: sent, ackedMono: sent + latencies[i]! };
+	});
 }
 
 function currentIso(): string {
@@ -150,6 +184,7 @@ function sendBurst(conn: Conn, count: number): void {
 		out.write(String(seqBase + n), at + seqOffset, SEQ_DIGITS, 'latin1');
 		out[at + tenthsOffset] = 0x30 + (n % 10);
 		conn.sentAt[id] = now;
+		conn.nOf[id] = n;
 	}
 	conn.inflight += count;
 	totalSent += count;
@@ -165,7 +200,7 @@ function onPacket(conn: Conn, packet: mqttPacket.Packet, now: number): void {
 		totalAcked++;
 		if (measuring) {
 			ackedInWindow++;
-			recordLatency(now - conn.sentAt[id]!);
+			recordLatency(now - conn.sentAt[id]!, conn.index, conn.nOf[id]!, conn.sentAt[id]!);
 		}
 	} else if (packet.cmd === 'connack') {
 		if (packet.returnCode === 0 || packet.reasonCode === 0) conn.connected = true;
@@ -193,6 +228,8 @@ function open(spec: ConnSpec, message: InitMessage): Promise<{ conn: Conn; code:
 			sent: 0,
 			inflight: 0,
 			sentAt: new Float64Array(65536),
+			nOf: new Float64Array(65536),
+			index: -1,
 			freed: 0,
 			connected: false,
 			closed: false
@@ -329,6 +366,7 @@ async function stop(): Promise<GeneratorResult> {
 		unacked,
 		skippedSends,
 		latencies: latencies.slice(0, latencyCount),
+		slowest: slowestReadings(),
 		connectionsLost,
 		errors
 	};
@@ -352,7 +390,7 @@ async function handle(message: ToGenerator): Promise<void> {
 			for (let i = 0; i < message.conns.length; i += slice) {
 				const opened = await Promise.all(message.conns.slice(i, i + slice).map((spec) => open(spec, message)));
 				for (const { conn, code } of opened) {
-					if (code === 0) conns.push(conn);
+					if (code === 0) conn.index = conns.push(conn) - 1;
 					else {
 						refused.push({ clientId: conn.spec.clientId, returnCode: code });
 						conn.socket.destroy();

@@ -52,6 +52,8 @@ export interface GeneratorResult {
 	skippedSends: number;
 	/** send → PUBACK in ms for messages acked between `mark` and `stop`. */
 	latencies: Float64Array;
+	/** The slowest 1 % of those: device, seq, send and PUBACK on CLOCK_MONOTONIC, ms. */
+	slowest: { device: string; seq: number; sentMono: number; ackedMono: number }[];
 	connectionsLost: number;
 	errors: string[];
 }

@@ -50,6 +50,8 @@ export interface PhaseResult {
 	connectionsLost: number;
 	errors: string[];
 	server: { before: ServerSample; after: ServerSample };
+	/** The slowest 1 % of the window's readings, per generator (waterfall.ts). */
+	slowest: GeneratorResult['slowest'];
 }
 
 class GeneratorProcess {
@@ -197,7 +199,8 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
 			skippedSends: sum((r) => r.skippedSends),
 			connectionsLost: sum((r) => r.connectionsLost),
 			errors: results.flatMap((r) => r.errors).slice(0, 10),
-			server: { before, after }
+			server: { before, after },
+			slowest: results.flatMap((r) => r.slowest)
 		};
 	} finally {
 		await Promise.all(generators.map((g) => g.end()));

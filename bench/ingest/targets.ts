@@ -20,6 +20,7 @@ import { benchDatabase, ROOT, RW_CODE } from './database';
 import { processCpuSeconds } from './stats';
 import type { ConnSpec } from './protocol';
 import { topics } from '../../src/lib/server/mqtt/topics';
+import { Waterfall } from './waterfall';
 
 export { ROOT, RW_CODE };
 export const HOST = '127.0.0.1';
@@ -82,19 +83,22 @@ function copyRows(data: Uint8Array): number {
 	return rows;
 }
 
-/** The same database, with the reading write (writer.ts: COPY, or its statement) timed; everything else untouched. */
-function timedDatabase(db: Database, log: WriteLog): Database {
+/** The same database, with the reading write (writer.ts: COPY, or its statement) timed and its COPY's stages stamped; everything else untouched. */
+function timedDatabase(db: Database, log: WriteLog, waterfall: Waterfall): Database {
 	const copyIn = db.copyIn;
 	return {
 		...db,
+		// The ingest writes through the realtime handle (realtimeOf): timed there too.
+		...(db.realtime && { realtime: timedDatabase(db.realtime, log, waterfall) }),
 		...(copyIn && {
 			async copyIn(table: string, columns: readonly string[], data: Uint8Array<ArrayBuffer>, after?: Statement[]) {
 				if (table !== 'reading') return copyIn(table, columns, data, after);
 				const t0 = performance.now();
+				const rows = copyRows(data);
 				try {
-					return await copyIn(table, columns, data, after);
+					return await waterfall.copy(rows, () => copyIn(table, columns, data, after));
 				} finally {
-					log.add(copyRows(data), performance.now() - t0);
+					log.add(rows, performance.now() - t0);
 				}
 			}
 		}),
@@ -116,6 +120,8 @@ export interface FullPath extends Target {
 	ingest: Ingest;
 	broker: BrokerHandle;
 	writes: WriteLog;
+	/** Stamps each batch of readings on its way (with `measureCpu`: the worker's side too). */
+	waterfall: Waterfall;
 	dataDir: string;
 	brokerLog: string[];
 	/** Waits until everything accepted is written (rollups included). */
@@ -135,8 +141,11 @@ export async function startFullPath(devices: number, options: { dbThread?: 'main
 	try {
 		const { ids, secrets } = base;
 		const writes = new WriteLog();
-		const db = timedDatabase(base.db, writes);
+		const waterfall = new Waterfall();
+		base.db.onTrace?.(waterfall.hear);
+		const db = timedDatabase(base.db, writes, waterfall);
 		const ingest = new Ingest(db);
+		waterfall.attach(ingest.readings);
 		ingest.start();
 		const label = dbThread === 'main' ? 'DB in main thread' : '';
 		const brokerLog: string[] = [];
@@ -157,6 +166,7 @@ export async function startFullPath(devices: number, options: { dbThread?: 'main
 			ingest,
 			broker,
 			writes,
+			waterfall,
 			dataDir: base.dataDir,
 			brokerLog,
 			conns: (count) =>

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
 import type { Statement } from './types';
-import type { Message, Notice, WorkerData } from './worker-protocol';
+import type { HoldTrace, Message, Notice, WorkerData } from './worker-protocol';
 import { workerSession } from './worker-transactions';
 import { holdLabel, sessionGate } from './session-gate';
 
@@ -183,7 +183,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 		return pg._runExclusiveTransaction(() => pg._runExclusiveQuery(fn));
 	};
 
-	const handle = async (m: Message): Promise<unknown> => {
+	const handle = async (m: Message, trace?: Partial<HoldTrace>): Promise<unknown> => {
 		switch (m.op) {
 			case 'open': {
 				const open = m as unknown as OpenMessage;
@@ -197,7 +197,7 @@ function serve(port: MessagePort, data: WorkerData): void {
 			}
 			case 'query': {
 				const { pg, prepared } = db();
-				if (m.tx === null) return gate.run(priorityOf(m), 'query', holdLabel([m.text]), () => exclusive(() => prepared.run(m.text, m.params, false)), sentAt(m));
+				if (m.tx === null) return gate.run(priorityOf(m), 'query', holdLabel([m.text]), () => exclusive(() => prepared.run(m.text, m.params, false)), sentAt(m), trace);
 				session.txOf(m.tx);
 				return session.within(m.tx, () => pg._runExclusiveQuery(() => prepared.run(m.text, m.params, true)));
 			}
@@ -212,7 +212,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 							await pg.exec(m.text);
 							await exclusive(() => prepared.forget(false));
 						},
-						sentAt(m)
+						sentAt(m),
+						trace
 					);
 				} else {
 					const tx = session.txOf(m.tx);
@@ -228,7 +229,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 					'batch',
 					holdLabel(m.statements.map((s) => s.text)),
 					() => exclusive(() => prepared.batch(m.statements)),
-					sentAt(m)
+					sentAt(m),
+					trace
 				);
 			}
 			// Database.copyIn (the statement: pgliteCopyStatement).
@@ -244,7 +246,8 @@ function serve(port: MessagePort, data: WorkerData): void {
 							for (const s of m.after) out.push((await tx.query(s.text, s.params ?? [])).rows);
 							return out;
 						}),
-					sentAt(m)
+					sentAt(m),
+					trace
 				);
 			case 'close':
 				return gate.run('normal', 'close', 'close', async () => {
@@ -293,7 +296,9 @@ function serve(port: MessagePort, data: WorkerData): void {
 			});
 			return;
 		}
-		const answer = m.op === 'end' ? session.end(m) : handle(m).then((value) => session.send(m.id, true, value));
+		// With measureCpu (benchmarks) each reply carries the request's way through the gate.
+		const trace: Partial<HoldTrace> | undefined = data.measureCpu ? {} : undefined;
+		const answer = m.op === 'end' ? session.end(m) : handle(m, trace).then((value) => session.send(m.id, true, value, trace?.releasedAt === undefined ? undefined : (trace as HoldTrace)));
 		answer.catch((err: unknown) => {
 			// Several statements in one message may commit before one fails, and PGlite drops
 			// what follows an error in a call's output, their notifications too: say that some

@@ -92,6 +92,57 @@ describe('the session gate measures waits from the send', () => {
 	});
 });
 
+describe('the session gate traces a request when it measures', () => {
+	it('stamps read, grant and release with CPU and run-queue time, and names the hold in progress when the request was sent', async () => {
+		let clock = 0;
+		let cpu = 0;
+		let runQueue = 0;
+		const gate = sessionGate(
+			() => clock,
+			() => ({ cpuMs: cpu, runQueueMs: runQueue })
+		);
+		await gate.run('normal', 'batch', 'insert into house', async () => void (clock += 40));
+		await gate.run('normal', 'batch', 'select number_format from letter_settings', async () => void (clock += 10));
+		// Sent 20 ms into the house insert (the settings read followed it), read at 50, granted at once.
+		const trace: Parameters<typeof gate.run>[5] = {};
+		await gate.run(
+			'realtime',
+			'copy',
+			'copy reading',
+			async () => {
+				clock += 7;
+				cpu += 3;
+				runQueue += 2;
+			},
+			20,
+			trace
+		);
+		const epoch = (t: number) => t + performance.timeOrigin;
+		expect(trace).toEqual({ readAt: epoch(50), grantedAt: epoch(50), releasedAt: epoch(57), cpuMs: 3, runQueueMs: 2, during: 'normal batch: insert into house' });
+		// Sent while the session was free: nothing held it.
+		const free: Parameters<typeof gate.run>[5] = {};
+		clock += 5;
+		await gate.run('realtime', 'copy', 'copy reading', async () => {}, 60, free);
+		expect(free.during).toBeNull();
+		// Sent while an interactive transaction holds it: that one, by its first statement.
+		const release = await gate.acquire('normal', 'transaction');
+		gate.turn('update letter_request set status = $1');
+		const waiting: Parameters<typeof gate.run>[5] = {};
+		const realtime = gate.run('realtime', 'copy', 'copy reading', async () => {}, clock, waiting);
+		clock += 4;
+		release();
+		await realtime;
+		expect(waiting).toMatchObject({ during: 'normal transaction: update letter_request set status = $1', readAt: epoch(62), grantedAt: epoch(66) });
+	});
+
+	it('without measuring leaves the trace alone', async () => {
+		const gate = sessionGate(() => 0);
+		const trace: Parameters<typeof gate.run>[5] = {};
+		await gate.run('realtime', 'copy', 'copy reading', async () => {}, 0, trace);
+		expect(trace).toEqual({});
+	});
+});
+
 describe('the session gate puts realtime work first', () => {
 	const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

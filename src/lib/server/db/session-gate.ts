@@ -1,6 +1,6 @@
 // Who uses the one database session next (PGlite in its worker thread). Runs in the
 // worker thread only.
-import type { Priority, SessionStats } from './worker-protocol';
+import type { HoldTrace, Priority, SessionStats } from './worker-protocol';
 import { round, series } from './duration-series';
 
 /** What holds the session: a whole message (batch, query, exec, copy) or an interactive transaction. */
@@ -8,6 +8,9 @@ export type HoldKind = 'transaction' | 'batch' | 'query' | 'exec' | 'copy' | 'cl
 
 /** The longest holds kept, with what held the session (`stats().slowest`). */
 const SLOWEST = 8;
+
+/** Holds remembered (with `sched`) to say what held the session when a traced request was sent. */
+const RECENT = 256;
 
 /** Labels (`holdLabel`) kept apart in `stats().byWhat`; later ones are counted under "(other)". */
 const LABELS = 48;
@@ -83,6 +86,19 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 	let byWhat = new Map<string, SessionStats['byWhat'][number]>();
 	/** What the current holder is, once known (an interactive transaction: its first statement). */
 	let label = '';
+	/** With `sched`: the hold in progress (gate clock) and the last RECENT holds, for `HoldTrace.during`. */
+	let current: { from: number; hold: string } | null = null;
+	const recent: { from: number; to: number; what: string }[] = [];
+	/** What held the session at `t` (gate clock): the hold in progress or a recent one, or null. */
+	const heldAt = (t: number): string | null => {
+		if (current && current.from <= t) return `${current.hold}: ${label}`;
+		for (let i = recent.length - 1; i >= 0; i--) {
+			const h = recent[i]!;
+			if (h.to <= t) return null;
+			if (h.from <= t) return h.what;
+		}
+		return null;
+	};
 
 	// Pacing of normal work (real time, not the stats clock): see the comment above.
 	let realtimeSeenAt = -Infinity;
@@ -128,18 +144,25 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 	 * `sentAt` (the gate's clock): when the request left the main thread. The worker
 	 * reads nothing while a statement runs, so a request sent during a hold is read
 	 * (and asks here) only when the hold ends: its wait counts from `sentAt`.
+	 * `trace` (with `sched`: benchmarks) is filled in with this request's way through
+	 * the gate, in epoch ms (`HoldTrace`), once it releases the session.
 	 */
-	const acquire = (priority: Priority, kind: HoldKind, what = '', sentAt?: number): Promise<() => void> => {
+	const acquire = (priority: Priority, kind: HoldKind, what = '', sentAt?: number, trace?: Partial<HoldTrace>): Promise<() => void> => {
 		const asked = now();
 		const sent = sentAt === undefined ? asked : Math.min(sentAt, asked);
 		const turnsAsked = turns;
 		waits[priority].unread.add(asked - sent);
+		if (trace && sched) {
+			trace.readAt = asked + performance.timeOrigin;
+			trace.during = heldAt(sent);
+		}
 		const grant = (): (() => void) => {
 			const at = now();
 			const turnsAt = turns;
 			const schedAt = sched?.();
 			const heldFrom = performance.now();
 			label = what;
+			if (sched) current = { from: at, hold: `${priority} ${kind}` };
 			const w = waits[priority];
 			w.series.add(at - asked);
 			w.fromSend.add(at - sent);
@@ -158,6 +181,12 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 				const schedEnd = schedAt && sched?.();
 				const cpuMs = schedAt && schedEnd ? schedEnd.cpuMs - schedAt.cpuMs : null;
 				const runQueueMs = schedAt && schedEnd ? schedEnd.runQueueMs - schedAt.runQueueMs : null;
+				if (sched) {
+					current = null;
+					recent.push({ from: at, to: at + ms, what: `${key}: ${label}` });
+					if (recent.length > RECENT) recent.shift();
+					if (trace) Object.assign(trace, { grantedAt: at + performance.timeOrigin, releasedAt: at + ms + performance.timeOrigin, cpuMs: cpuMs ?? 0, runQueueMs: runQueueMs ?? 0 });
+				}
 				h.series.add(ms);
 				if (cpuMs !== null) h.cpu.add(cpuMs);
 				if (runQueueMs !== null) h.runQueue.add(runQueueMs);
@@ -219,9 +248,9 @@ export function sessionGate(now: () => number = () => performance.now(), sched?:
 	});
 	return {
 		acquire,
-		/** Runs fn holding the session (`sentAt`: see acquire). */
-		async run<T>(priority: Priority, kind: HoldKind, what: string, fn: () => Promise<T>, sentAt?: number): Promise<T> {
-			const release = await acquire(priority, kind, what, sentAt);
+		/** Runs fn holding the session (`sentAt`, `trace`: see acquire). */
+		async run<T>(priority: Priority, kind: HoldKind, what: string, fn: () => Promise<T>, sentAt?: number, trace?: Partial<HoldTrace>): Promise<T> {
+			const release = await acquire(priority, kind, what, sentAt, trace);
 			try {
 				return await fn();
 			} finally {

@@ -1,4 +1,4 @@
-import type { SessionStats } from './worker-protocol';
+import type { RequestTrace, SessionStats } from './worker-protocol';
 
 /** A handle that runs SQL: the whole database, or one transaction of it. */
 export interface Sql {
@@ -64,6 +64,12 @@ export interface Database extends Sql {
 	 * (auth/session-changes.ts).
 	 */
 	listen?(channel: string, onNotify: (payload: string) => void, onLost?: () => void): Promise<() => void>;
+	/**
+	 * PGlite in its worker, opened with `measureCpu` (benchmarks): `listener` hears each
+	 * request's way through the session gate as its reply arrives, before its caller
+	 * does (`RequestTrace`). Returns the function that stops it.
+	 */
+	onTrace?(listener: (trace: RequestTrace) => void): () => void;
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	close(): Promise<void>;

@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/start';
 import type { Database, Sql, Statement } from './types';
-import type { Notice, Op, Priority, Reply, SessionStats, WorkerData } from './worker-protocol';
+import type { Notice, Op, Priority, Reply, RequestTrace, SessionStats, WorkerData } from './worker-protocol';
 import { series } from './duration-series';
 
 export type { Op } from './worker-protocol';
@@ -37,7 +37,9 @@ export async function startDatabaseWorker(options: {
 	oldGenerationMb?: number;
 }): Promise<Database> {
 	const worker: Worker = startWorker(options.moduleUrl, options.workerData, { youngGenerationMb: options.youngGenerationMb, oldGenerationMb: options.oldGenerationMb });
-	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; priority: Priority }>();
+	const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; priority: Priority; op: Op['op']; sentAt: number }>();
+	/** Who hears the replies' traces (`onTrace`; the worker sends them with `measureCpu`). */
+	const tracers = new Set<(trace: RequestTrace) => void>();
 	let next = 1;
 	let failed: Error | null = null;
 	const notices = noticeListeners();
@@ -51,6 +53,10 @@ export async function startDatabaseWorker(options: {
 		if (!w) return;
 		waiting.delete(reply.id);
 		if (reply.sentAt !== undefined) replies[w.priority].add(Math.max(0, epochNow() - reply.sentAt));
+		if (reply.trace && tracers.size > 0) {
+			const trace: RequestTrace = { ...reply.trace, op: w.op, priority: w.priority, sentAt: w.sentAt, replySentAt: reply.sentAt ?? 0, replyReadAt: epochNow() };
+			for (const fn of tracers) fn(trace);
+		}
 		if (waiting.size === 0) worker.unref();
 		if (reply.ok) w.resolve(reply.value);
 		else w.reject(Object.assign(new Error(String(reply.error.message)), reply.error));
@@ -71,10 +77,11 @@ export async function startDatabaseWorker(options: {
 			if (failed) return reject(failed);
 			const id = next++;
 			if (waiting.size === 0) worker.ref();
-			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, priority: 'priority' in op && op.priority === 'realtime' ? 'realtime' : 'normal' });
+			const sentAt = epochNow();
+			waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, priority: 'priority' in op && op.priority === 'realtime' ? 'realtime' : 'normal', op: op.op, sentAt });
 			try {
 				// Stamped with the send time: the worker measures waits from it (session-gate.ts).
-				worker.postMessage({ ...op, id, sentAt: epochNow() }, transfer);
+				worker.postMessage({ ...op, id, sentAt }, transfer);
 			} catch (err) {
 				// A parameter that cannot be cloned (a function, a class instance): nothing was sent.
 				waiting.delete(id);
@@ -127,7 +134,11 @@ export async function startDatabaseWorker(options: {
 				if (reset) replies = newReplies();
 				return stats;
 			},
-			listen: (channel: string, onNotify: (payload: string) => void, onLost?: () => void) => notices.listen(channel, onNotify, onLost, () => call({ op: 'listen', channel }))
+			listen: (channel: string, onNotify: (payload: string) => void, onLost?: () => void) => notices.listen(channel, onNotify, onLost, () => call({ op: 'listen', channel })),
+			onTrace(listener: (trace: RequestTrace) => void) {
+				tracers.add(listener);
+				return () => void tracers.delete(listener);
+			}
 		})
 	};
 	return { ...shared, ...calls('normal'), realtime: { ...shared, ...calls('realtime') } };

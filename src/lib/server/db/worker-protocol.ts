@@ -79,8 +79,31 @@ export type Message = Op & { id: number; sentAt?: number };
 /** A failure as the caller sees it: PostgreSQL's fields (code: SQLSTATE, constraint, detail, …). */
 export type ErrorFields = Record<string, string | number | boolean | bigint | symbol> & { message: string };
 
-/** `sentAt`: when the worker posted it, as `Message.sentAt`. */
-export type Reply = ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields }) & { sentAt?: number };
+/**
+ * One request's way through the session gate (with `measureCpu`: benchmarks), epoch ms
+ * as `Message.sentAt`: when the worker read it, when the session was granted and
+ * released, the worker thread's CPU and run-queue time during the hold, and `during`:
+ * what held the session when the request was sent (the first statement of the hold in
+ * progress then, with its priority), or null when it was free.
+ */
+export interface HoldTrace {
+	readAt: number;
+	grantedAt: number;
+	releasedAt: number;
+	cpuMs: number;
+	runQueueMs: number;
+	during: string | null;
+}
+
+/**
+ * A traced request as the main thread sees it (`Database.onTrace`): which operation, at
+ * what priority, when it was sent, and when its reply was posted and read, beside its
+ * `HoldTrace`; epoch ms.
+ */
+export type RequestTrace = HoldTrace & { op: Op['op']; priority: Priority; sentAt: number; replySentAt: number; replyReadAt: number };
+
+/** `sentAt`: when the worker posted it, as `Message.sentAt`. `trace`: with `measureCpu`, the request's way through the gate. */
+export type Reply = ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorFields }) & { sentAt?: number; trace?: HoldTrace };
 
 /**
  * A message from the PGlite worker that answers no call (`listen`): a notification on a

@@ -2,7 +2,7 @@
 // postgres-worker.ts): the reply, the error as the caller sees it, and interactive
 // transactions. Runs in the worker thread only.
 import type { MessagePort } from 'node:worker_threads';
-import type { ErrorFields, Message, Reply } from './worker-protocol';
+import type { ErrorFields, HoldTrace, Message, Reply } from './worker-protocol';
 
 type Settle = { resolve: () => void; reject: (err: Error) => void };
 
@@ -51,8 +51,9 @@ export function errorOf(err: unknown): ErrorFields {
  */
 export function workerSession<Tx>(port: MessagePort, idleMs: number) {
 	// Stamped with the send time: the main thread measures how long the reply waited for it.
-	const send = (id: number, ok: boolean, value: unknown): void =>
-		port.postMessage({ ...(ok ? { id, ok, value } : { id, ok, error: value }), sentAt: performance.timeOrigin + performance.now() } as Reply);
+	// `trace` (benchmarks): the request's way through the session gate.
+	const send = (id: number, ok: boolean, value: unknown, trace?: HoldTrace): void =>
+		port.postMessage({ ...(ok ? { id, ok, value } : { id, ok, error: value }), sentAt: performance.timeOrigin + performance.now(), ...(trace && { trace }) } as Reply);
 	const open = new Map<number, OpenTransaction<Tx>>();
 	const expired = new Set<number>(); // ids rolled back for idling, until their caller ends them
 	const idleError = () => Object.assign(new Error(`the transaction was rolled back after ${idleMs / 1000} s without a statement`), { code: '25P03' });
