@@ -218,3 +218,16 @@ describe('alarm service', () => {
 		expect(await eventsOf('al-a-04', 'sensor_offline')).toEqual(['raised:', 'cleared:', 'raised:']);
 	});
 });
+
+describe.runIf(!process.env.DATABASE_URL)('alarm service on the PGlite session', () => {
+	it('reads the devices for its tick as normal work (not before the readings), and still raises what the tick finds', async () => {
+		await send('al-b-01', 0, [50, 50, 50]);
+		await db.sessionStats!(true);
+		// Three report intervals silent: the tick raises offline.
+		clock = Date.now() + 3 * MIN + 1000;
+		await service.tick();
+		const loads = (await db.sessionStats!()).byWhat.filter((w) => w.what.startsWith('select d.id, d.rw_id, d.rt_id, d.kind'));
+		expect(loads.map((w) => `${w.hold} ×${w.count}`)).toEqual(['normal query ×1']);
+		expect(await eventsOf('al-b-01', 'sensor_offline')).toEqual(['raised:']);
+	});
+});

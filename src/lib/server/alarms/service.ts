@@ -53,7 +53,8 @@ export interface AlarmServiceOptions {
 	log?: (message: string) => void;
 }
 
-type Work = { kind: 'event'; event: CommittedEvent } | { kind: 'tick' };
+/** A tick carries the devices read for it, and the count of status events applied when that read began. */
+type Work = { kind: 'event'; event: CommittedEvent } | { kind: 'tick'; records: DeviceRecord[]; statusEvents: number };
 
 /**
  * How often a service with a shared window reads the history at most. Read per batch,
@@ -75,6 +76,12 @@ export class AlarmService {
 	/** How far back a rebuild reads: the rate window and the hold, whichever needs more. */
 	private readonly rebuildWindowMs: number;
 	private readonly db: Database;
+	/** The tick's read of every device: normal work, not the realtime path (see `startTick`). */
+	private readonly settingsDb: Database;
+	/** Status events applied so far (a tick's devices read before one must not undo it). */
+	private statusEvents = 0;
+	/** The tick whose devices are being read, while one is. */
+	private ticking: Promise<void> | null = null;
 	private readonly now: () => number;
 	private readonly log: (message: string) => void;
 	private readonly devices = new Map<string, DeviceRecord>();
@@ -100,6 +107,7 @@ export class AlarmService {
 		this.engine = new AlarmEngine(rules);
 		this.rebuildWindowMs = Math.max(REBUILD_WINDOW_MS, rules.riseWindowMs + 2 * rules.holdMs);
 		this.db = realtimeOf(options.db);
+		this.settingsDb = options.db;
 		this.now = options.now ?? Date.now;
 		this.log = options.log ?? ((m) => console.error(m));
 		this.sharedStepMs = options.sharedWindow ? (options.sharedStepMs ?? SHARED_STEP_MS) : 0;
@@ -117,7 +125,7 @@ export class AlarmService {
 			events.on('status', (event) => this.enqueue({ kind: 'event', event }))
 		);
 		const rebuilt = this.run(() => this.rebuild());
-		this.timer = setInterval(() => void this.enqueue({ kind: 'tick' }), this.options.tickMs ?? 15_000);
+		this.timer = setInterval(() => void this.startTick(), this.options.tickMs ?? 15_000);
 		this.timer.unref();
 		return rebuilt;
 	}
@@ -144,8 +152,33 @@ export class AlarmService {
 
 	/** Runs the offline check now and resolves when its alarms are recorded (tests; the timer does it every tickMs). */
 	async tick(): Promise<void> {
-		await this.enqueue({ kind: 'tick' });
+		await this.startTick();
 		await this.idle();
+	}
+
+	/**
+	 * A tick reads every device (settings, silence, status, last seen) before it takes
+	 * its turn, at normal priority: the chain decides readings one step at a time, and
+	 * a whole-fleet read in it (through the realtime handle, as it was) made every alarm
+	 * decided meanwhile wait for it, and the readings' writes with it, ~40-60 ms under an
+	 * import (bench/README.md, "fourteenth session"). Settings that change are re-read
+	 * before the device's next reading anyway (`invalidate`); the tick only notices
+	 * silences that end, sensors gone quiet and devices removed, none of which is late
+	 * by the read's wait. Resolves when the tick is queued.
+	 */
+	private startTick(): Promise<void> {
+		if (this.closed) return Promise.resolve();
+		if (this.ticking) return this.ticking;
+		const statusEvents = this.statusEvents;
+		const ticking = loadDevices(this.settingsDb).then(
+			(records) => void this.enqueue({ kind: 'tick', records, statusEvents }),
+			(err: unknown) => {
+				this.stats.failures++;
+				this.log(`alarms: the tick's device read failed: ${err instanceof Error ? err.message : String(err)}`);
+			}
+		);
+		this.ticking = ticking.finally(() => (this.ticking = null));
+		return this.ticking;
 	}
 
 	/** A device's settings changed (thresholds, limit, interval, silence): re-read before its next reading. */
@@ -165,7 +198,7 @@ export class AlarmService {
 	private enqueue(work: Work): Promise<void> {
 		if (this.closed) return this.chain;
 		if (work.kind === 'event' && work.event.kind === 'readings') return this.enqueueReadings(work.event.rows);
-		return this.run(() => (work.kind === 'tick' ? this.onTick() : this.onEvent(work.event)));
+		return this.run(() => (work.kind === 'tick' ? this.onTick(work.records, work.statusEvents) : this.onEvent(work.event)));
 	}
 
 	/**
@@ -256,6 +289,7 @@ export class AlarmService {
 		const record = this.devices.get(event.deviceId);
 		if (!record) return;
 		record.status = event.status;
+		this.statusEvents++;
 		if (this.options.sharedWindow) {
 			const active = await loadActiveAlarms(this.db, [event.deviceId]);
 			this.engine.record(event.deviceId, 'sensor_offline', active.get(event.deviceId)?.sensor_offline ?? null);
@@ -298,8 +332,15 @@ export class AlarmService {
 		for (const level of levels) this.publishLevel(level, now);
 	}
 
-	private async onTick(): Promise<void> {
-		const records = await loadDevices(this.db);
+	/** `records`: every device, read when `statusEvents` status events had been applied. */
+	private async onTick(records: DeviceRecord[], statusEvents: number): Promise<void> {
+		// A status applied since the read began is newer than what the read found.
+		if (statusEvents !== this.statusEvents) {
+			for (const r of records) {
+				const known = this.devices.get(r.config.id);
+				if (known) r.status = known.status;
+			}
+		}
 		const known = new Set(records.map((r) => r.config.id));
 		for (const id of this.engine.deviceIds()) if (!known.has(id)) this.engine.remove(id); // disabled or deleted
 		this.remember(records);
