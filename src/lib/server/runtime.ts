@@ -79,6 +79,8 @@ export interface RuntimeOptions {
 	log?: (message: string) => void;
 	/** A certificate the push sender also trusts: a local push endpoint in benchmarks (the app itself uses NODE_EXTRA_CA_CERTS). */
 	pushCa?: string;
+	/** PGlite's session gate measures CPU and run-queue time per hold (benchmarks: bench:alerts). */
+	measureCpu?: boolean;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -88,7 +90,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 	if (config.databaseUrl && !config.dataKey) {
 		log('warning: DATABASE_URL without RUKUN_DATA_KEY — NIK/KK key kept in DATA_DIR/keys; every instance needs the same key');
 	}
-	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+	const db = await openAndMigrate({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, measureCpu: options.measureCpu });
 	const sessionCache = new SessionCache(config.sessionCacheSeconds * 1000);
 	cacheSessions(db, sessionCache);
 	let broker: MqttSide;

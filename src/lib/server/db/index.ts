@@ -28,6 +28,8 @@ export interface OpenOptions {
 	dataDir: string;
 	/** PGlite in a worker thread (default), or in the calling thread. */
 	pgliteThread?: 'worker' | 'main';
+	/** PGlite in its worker: the session gate measures CPU and run-queue time per hold and traces requests (benchmarks; Linux). */
+	measureCpu?: boolean;
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite in dataDir/pglite. */
@@ -35,7 +37,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 	if (options.databaseUrl) return openPostgresThread(options.databaseUrl);
 	const dir = path.join(options.dataDir, 'pglite');
 	await mkdir(dir, { recursive: true });
-	return options.pgliteThread === 'main' ? openPglite(dir) : openPgliteThread(dir);
+	return options.pgliteThread === 'main' ? openPglite(dir) : openPgliteThread(dir, { measureCpu: options.measureCpu });
 }
 
 export async function openAndMigrate(options: OpenOptions): Promise<Database> {
