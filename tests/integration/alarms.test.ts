@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertMessage } from '../../src/lib/views/alerts';
 import { AlarmService, type LevelChange } from '../../src/lib/server/alarms/service';
+import { loadDevices, loadDevicesInPages } from '../../src/lib/server/alarms/store';
 import type { Database } from '../../src/lib/server/db/types';
 import { createDevice, type NewDevice } from '../../src/lib/server/devices/devices';
 import { Ingest } from '../../src/lib/server/ingest/ingest';
@@ -229,5 +230,15 @@ describe.runIf(!process.env.DATABASE_URL)('alarm service on the PGlite session',
 		const loads = (await db.sessionStats!()).byWhat.filter((w) => w.what.startsWith('select d.id, d.rw_id, d.rt_id, d.kind'));
 		expect(loads.map((w) => `${w.hold} ×${w.count}`)).toEqual(['normal query ×1']);
 		expect(await eventsOf('al-b-01', 'sensor_offline')).toEqual(['raised:']);
+	});
+});
+
+describe('the devices for the alarm tick', () => {
+	it('are every enabled device, read a page at a time', async () => {
+		const all = await loadDevices(db);
+		expect(all.length).toBe(5);
+		const paged = await loadDevicesInPages(db, 2);
+		expect(paged.map((d) => d.config.id)).toEqual(all.map((d) => d.config.id).sort());
+		expect(paged).toEqual(expect.arrayContaining(all));
 	});
 });

@@ -5,7 +5,7 @@ import { realtimeOf, type Database } from '../db';
 import type { CommittedEvent, CommittedEvents } from '../events/committed';
 import type { ReadingRow } from '../ingest/writer';
 import { topics } from '../mqtt/topics';
-import { loadActiveAlarms, loadDevices, loadRecentReadings, SHARED_READINGS_PER_DEVICE, writeTransitions, type DeviceRecord } from './store';
+import { loadActiveAlarms, loadDevices, loadDevicesInPages, loadRecentReadings, SHARED_READINGS_PER_DEVICE, writeTransitions, type DeviceRecord } from './store';
 
 /** A sensor's flood level changed (raised, escalated, lowered, cleared): what residents of its area are told. */
 export interface LevelChange {
@@ -164,13 +164,14 @@ export class AlarmService {
 	 * import (bench/README.md, "fourteenth session"). Settings that change are re-read
 	 * before the device's next reading anyway (`invalidate`); the tick only notices
 	 * silences that end, sensors gone quiet and devices removed, none of which is late
-	 * by the read's wait. Resolves when the tick is queued.
+	 * by the read's wait. The read goes in pages (`loadDevicesInPages`): each is a short
+	 * hold of PGlite's session. Resolves when the tick is queued.
 	 */
 	private startTick(): Promise<void> {
 		if (this.closed) return Promise.resolve();
 		if (this.ticking) return this.ticking;
 		const statusEvents = this.statusEvents;
-		const ticking = loadDevices(this.settingsDb).then(
+		const ticking = loadDevicesInPages(this.settingsDb).then(
 			(records) => void this.enqueue({ kind: 'tick', records, statusEvents }),
 			(err: unknown) => {
 				this.stats.failures++;
