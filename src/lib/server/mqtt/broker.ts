@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Principal } from './acl';
-import { readAhead } from './read-ahead';
 
 export const MQTT_WS_PATH = '/mqtt';
 /** Where a dropped message is sent instead: a `$` topic no client can subscribe to. */
@@ -112,7 +111,6 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
 					if (result.ok) {
 						client.rukun = result.principal;
 						closeAtExpiry(client);
-						readAhead(client);
 						return done(null, true);
 					}
 					refused++;
