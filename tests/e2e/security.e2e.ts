@@ -1,26 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { HeldSensor } from '../../firmware-sim/devices/held-sensor';
+import { SimClock } from '../../firmware-sim/lib/clock';
+import { loadDeviceFile, selectDevices } from '../../firmware-sim/lib/credentials';
 import { startApp, DEMO_PASSWORD, type RunningApp } from '../factories/app';
 import { scratchDir } from '../factories/scratch';
 import { expectAccessible } from './helpers';
 
 /**
- * The security post as a wall screen, through the real engine: firmware-sim plays the
- * demo RW's first sensor (the rain scenario, fast) with its registered credentials on
- * the app's broker, nothing else writes alarms. The dashboard goes to Siaga 3, 2 and 1
- * without a reload; a second screen acknowledges with a note and the first sees it; the
- * first loses its feed, the water recedes and the alarm clears meanwhile, and on
- * reconnecting it catches up. The hold before an alarm lowers or clears is 4 s here
- * (ALARM_HOLD_S; 5 minutes by default), measured on the readings' times as always.
+ * The security post as a wall screen, through the real engine: the demo RW's first
+ * sensor, played with its registered credentials on the app's broker (firmware-sim's
+ * HeldSensor), reports the water the journey sets, a reading every quarter second; nothing
+ * else writes alarms. The water rises through Siaga 3, 2 and 1, each level held until the
+ * screens have shown it, so a slow machine only makes the journey slower (the engine's
+ * median filter needs three readings at a level, the hold before an alarm lowers or clears
+ * readings spanning it). The dashboard follows without a reload; a second screen
+ * acknowledges with a note and the first sees it; the first loses its feed, only then does
+ * the water recede and the alarm clear, and on reconnecting it catches up. The hold is 4 s
+ * here (ALARM_HOLD_S; 5 minutes by default), measured on the readings' times as always.
  * The tile server is dead: the map keeps its markers.
  */
 const SENSOR = 'rw012-wl-01';
 const OFFICER = '081200000005';
 let app: RunningApp;
 let dataDir = '';
-let sim: ChildProcess | null = null;
+let sensor: HeldSensor | null = null;
 
 test.beforeAll(async () => {
 	test.setTimeout(120_000);
@@ -30,7 +35,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-	sim?.kill('SIGKILL');
+	await sensor?.kill();
 	await app?.stop();
 	await rm(dataDir, { recursive: true, force: true });
 });
@@ -48,17 +53,8 @@ async function loginOfficer(page: Page) {
 	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
 }
 
-/**
- * Waits until the sensor's map marker shows `text`, checked at every frame: a Siaga
- * level the fast scenario passes through in a second or two is still seen.
- */
-async function markerShows(page: Page, text: string, timeout = 60_000) {
-	await page.waitForFunction(
-		([id, want]) => document.querySelector(`[data-testid="marker-${id}"]`)?.textContent?.trim() === want,
-		[SENSOR, text] as const,
-		{ timeout }
-	);
-}
+/** The sensor's map marker: its Siaga level (N is normal). */
+const marker = (page: Page) => page.getByTestId(`marker-${SENSOR}`);
 
 test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and cleared; a cut-off screen catches up', async ({ page, browser }) => {
 	test.setTimeout(150_000);
@@ -81,7 +77,7 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 	await expect(sound).toHaveText(/Suara: nyala/);
 	// The tile server is dead: the map says so and still shows the devices with RT labels.
 	await expect(page.getByTestId('tiles-failed')).toBeVisible();
-	await expect(page.getByTestId(`marker-${SENSOR}`)).toBeVisible();
+	await expect(marker(page)).toBeVisible();
 	await expect(page.getByTestId('marker-rw012-pb-01')).toBeVisible();
 	await expect(page.getByTestId('map')).toContainText('RT 001 · Saluran Jl. Kelapa Hybrida');
 	await expectAccessible(page);
@@ -93,23 +89,32 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 		await loginOfficer(second);
 		await expect(second.getByTestId('connection')).toHaveText('Langsung');
 
-		// The demo's first sensor, through MQTT only, with the credentials the app wrote at start;
-		// it keeps sending the scenario's last level until the test ends (killed in afterAll).
-		sim = spawn(
-			process.execPath,
-			['--import', 'tsx', 'firmware-sim/cli.ts', '--devices', path.join(dataDir, 'demo-devices.json'), '--url', `mqtt://127.0.0.1:${app.mqttPort}`,
-				'--sensors', '1', '--panic', '0', '--pumps', '0', '--scenario', 'rain', '--speed', '240', '--duration', '24h', '--status', '60'],
-			{ stdio: 'ignore' }
-		);
+		// The demo's first sensor, through MQTT only, with the credentials the app wrote at start
+		// and the thresholds it was registered with (Siaga 3, 2, 1 at 100, 150, 200 cm of water).
+		// It reports the level it is told to hold until the test ends (killed in afterAll).
+		const fleet = selectDevices(await loadDeviceFile(path.join(dataDir, 'demo-devices.json')), { sensors: 1, panic: 0, pumps: 0 });
+		const spec = fleet.sensors[0]!;
+		expect(spec.id).toBe(SENSOR);
+		const between = (low: number, high: number) => (low + high) / 2;
+		sensor = new HeldSensor(spec, { url: `mqtt://127.0.0.1:${app.mqttPort}`, rw: fleet.rw, clock: new SimClock(1, 'real'), seed: 1, boot: Date.now() });
+		sensor.start();
 
-		await markerShows(page, '3');
+		sensor.hold(between(spec.siaga3Cm, spec.siaga2Cm));
+		await expect(marker(page)).toHaveText('3', { timeout: 60_000 });
 		const alarm = item(page);
 		await expect(page.getByTestId('alarms').locator(':scope > li')).toHaveCount(1);
 		await expect(alarm).toContainText('Saluran Jl. Kelapa Hybrida');
+		await expect(alarm).toContainText('Siaga 3');
 		await expect(page.getByTestId('alarm-banner')).toHaveAttribute('data-fresh', 'true');
 		await expect(page).toHaveTitle(/^\(1\) ALARM · Pos keamanan/);
-		await markerShows(page, '2');
-		await markerShows(page, '1');
+		// Seen on both screens before the water rises further.
+		await expect(marker(second)).toHaveText('3', { timeout: 60_000 });
+		sensor.hold(between(spec.siaga2Cm, spec.siaga1Cm));
+		await expect(marker(page)).toHaveText('2', { timeout: 60_000 });
+		await expect(alarm).toContainText('Siaga 2 – kritis');
+		await expect(marker(second)).toHaveText('2', { timeout: 60_000 });
+		sensor.hold(spec.siaga1Cm + 25);
+		await expect(marker(page)).toHaveText('1', { timeout: 60_000 });
 		await expect(alarm).toContainText('Siaga 1 – bencana');
 		const banner = page.getByTestId('alarm-banner');
 		await expect(banner).toContainText('1 alarm belum ditangani');
@@ -128,7 +133,7 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 		await expect(banner).toBeHidden();
 		await expect(page).toHaveTitle(/^Pos keamanan/);
 
-		// The wall screen loses its feed while the water recedes.
+		// The wall screen loses its feed; only then does the water recede.
 		cut = true;
 		await Promise.all(feeds.map((f) => f.close().catch(() => {})));
 		await expect(page.getByTestId('connection')).toHaveText('Terputus, mencoba lagi…');
@@ -140,15 +145,16 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 		await expect(second.getByTestId('connection')).toHaveText('Langsung');
 		const now = second.getByTestId('level-now');
 		await expect(now).toContainText(/\d+ cm · Siaga/);
-		const before = await now.textContent();
-		await expect(now).not.toHaveText(before!);
+		await expect(now).toHaveText(`${spec.siaga1Cm + 25} cm · Siaga 1 – bencana`);
+		sensor.hold(spec.siaga3Cm / 2);
+		await expect(now).not.toContainText(`${spec.siaga1Cm + 25} cm`, { timeout: 60_000 });
 		await expect(second.getByRole('img', { name: 'Saluran Jl. Kelapa Hybrida: 1 jam terakhir (langsung)' })).toBeVisible();
 		await expectAccessible(second);
 
 		// The water stood low for the hold: the alarm clears (on the live screen) …
 		await second.goto(`${app.url}/security`);
 		await second.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
-		await markerShows(second, 'N');
+		await expect(marker(second)).toHaveText('N', { timeout: 60_000 });
 		await expect(item(second)).toHaveClass(/cleared/);
 	} finally {
 		await other.close();
@@ -158,7 +164,7 @@ test('rain through the real engine: Siaga 3, then 2, acknowledged, receded and c
 	cut = false;
 	await expect(page.getByTestId('connection')).toHaveText('Langsung');
 	await expect(item(page)).toHaveClass(/cleared/);
-	await expect(page.getByTestId(`marker-${SENSOR}`)).toHaveText('N');
+	await expect(marker(page)).toHaveText('N');
 	await expect(item(page).getByTestId('acked')).toContainText('Pompa 1 dinyalakan');
 
 	// After a reload: still acknowledged and cleared; the sound choice was kept.
