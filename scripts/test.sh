@@ -40,7 +40,7 @@ step "svelte-check, eslint and the build"
 together svelte-check npm run --silent check
 together eslint npm run --silent lint
 together build npx vite build --logLevel warn
-settle svelte-check eslint build
+settle svelte-check build eslint
 step "Debian packages the suites use (Mosquitto, PostgreSQL, Poppler, OpenSSL)"
 bash scripts/ensure-apt.sh /usr/sbin/mosquitto mosquitto '/usr/lib/postgresql/*/bin/postgres' postgresql /usr/bin/pdftoppm poppler-utils /usr/bin/openssl openssl
 step "unit + integration (PGlite)"
