@@ -37,7 +37,12 @@ embedded() { env -u DATABASE_URL -u MQTT_URL "$@"; }
 # The build (for the HTTP and e2e suites) beside the two checkers: each of the three is
 # mostly one thread.
 step "svelte-check, eslint and the build"
-together svelte-check npm run --silent check
+# One `svelte-kit sync` first, and svelte-check without its own: a sync writes a new app
+# version into .svelte-kit/generated, and one beside the build (as `npm run check` does)
+# could leave the server and the client of the build with different versions: pages
+# that never hydrate.
+npx svelte-kit sync
+together svelte-check npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 together eslint npm run --silent lint
 together build npx vite build --logLevel warn
 settle svelte-check build eslint
