@@ -21,6 +21,77 @@ describe('GroupCommit', () => {
 		expect(gc.stats).toMatchObject({ batches: 2, items: 101, maxBatch: 100 });
 	});
 
+	it('with two in flight, sends the next batch while one is written, and settles them in order', async () => {
+		const batches: number[][] = [];
+		const releases: (() => void)[] = [];
+		const gc = new GroupCommit<number, number>(
+			async (batch) => {
+				batches.push(batch);
+				await new Promise<void>((r) => releases.push(r));
+				return batch.map((n) => n * 2);
+			},
+			5000,
+			() => false,
+			{ rows: 0, ms: 0 },
+			{ inFlight: 2, whileBelow: Infinity }
+		);
+		const settled: number[] = [];
+		const first = gc.add(1).then((v) => settled.push(v));
+		await new Promise((r) => setImmediate(r));
+		const second = gc.add(2).then((v) => settled.push(v));
+		await new Promise((r) => setImmediate(r));
+		// The second batch went out before the first was written; a third waits for a free slot.
+		expect(batches).toEqual([[1], [2]]);
+		const third = gc.add(3).then((v) => settled.push(v));
+		await new Promise((r) => setImmediate(r));
+		expect(batches).toEqual([[1], [2]]);
+		// The second is written first: it still settles after the first.
+		releases[1]!();
+		await new Promise((r) => setImmediate(r));
+		expect(settled).toEqual([]);
+		releases[0]!();
+		await Promise.all([first, second]);
+		expect(settled).toEqual([2, 4]);
+		await new Promise((r) => setImmediate(r));
+		expect(batches).toEqual([[1], [2], [3]]);
+		releases[2]!();
+		await third;
+		await gc.flushed();
+		expect(settled).toEqual([2, 4, 6]);
+	});
+
+	it('with two in flight below a size, sends a batch while a large one is written only after it', async () => {
+		const batches: number[][] = [];
+		const releases: (() => void)[] = [];
+		const gc = new GroupCommit<number>(
+			async (batch) => {
+				batches.push(batch);
+				await new Promise<void>((r) => releases.push(r));
+				return batch.map(() => undefined);
+			},
+			5000,
+			() => false,
+			{ rows: 0, ms: 0 },
+			{ inFlight: 2, whileBelow: 2 }
+		);
+		const large = [gc.add(1), gc.add(2)];
+		await new Promise((r) => setImmediate(r));
+		const next = gc.add(3);
+		await new Promise((r) => setImmediate(r));
+		expect(batches).toEqual([[1, 2]]);
+		releases[0]!();
+		await Promise.all(large);
+		await new Promise((r) => setImmediate(r));
+		expect(batches).toEqual([[1, 2], [3]]);
+		// [3] is small: the next goes out while it is written.
+		const last = gc.add(4);
+		await new Promise((r) => setImmediate(r));
+		expect(batches).toEqual([[1, 2], [3], [4]]);
+		releases[1]!();
+		releases[2]!();
+		await Promise.all([next, last]);
+	});
+
 	it('rejects every caller of a failed batch and keeps going', async () => {
 		let fail = true;
 		const gc = new GroupCommit<string>(async (batch) => {

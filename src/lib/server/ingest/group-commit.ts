@@ -5,6 +5,16 @@
 export type Settled<R> = (error: unknown, result?: R) => void;
 
 /**
+ * How many batches may be on their way to the database at once (`inFlight`), and the
+ * size of the batch being written below which the next may go out before it is done
+ * (`whileBelow`). Their callers settle in order all the same.
+ */
+export interface Pipeline {
+	inFlight: number;
+	whileBelow: number;
+}
+
+/**
  * Group commit (docs/architecture.md, "The realtime path"): when no write is running,
  * write at once; while one runs, gather what arrives and write it as the next batch.
  * One `setImmediate` before taking a batch lets the batch grow (measured: batches of
@@ -15,10 +25,13 @@ export class GroupCommit<T, R = void> {
 	/** Items waiting for the next batch, and their callbacks (same index). */
 	private items: T[] = [];
 	private callbacks: Settled<R>[] = [];
-	private running = false;
+	/** Batches being written (at most `inFlight`). */
+	private writing = 0;
+	/** Settles when the batch taken last has settled its callers: the next one settles after it. */
+	private settledInOrder: Promise<void> = Promise.resolve();
 	private scheduled = false;
 	private idle: (() => void)[] = [];
-	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, splits: 0, writeMs: 0 };
+	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, lastTaken: 0, splits: 0, writeMs: 0 };
 
 	/**
 	 * `write` returns one result per item, in order (e.g. "was new", "was a duplicate").
@@ -36,12 +49,19 @@ export class GroupCommit<T, R = void> {
 	 * amount beside its rows, so where nobody waits for the write (an external
 	 * broker has already acknowledged the device) fewer, larger batches store more
 	 * per second; in the embedded broker the device's PUBACK waits, so it does not.
+	 *
+	 * `pipeline`: with one batch in flight (the default) a batch waits for the one before
+	 * to come back to this thread before it goes out. With two, a small batch goes out
+	 * while the one before is still in the database's queue, so the database does not
+	 * wait for this thread between them; large batches (heavy load) still go one at a
+	 * time, as each batch costs a fixed amount beside its rows.
 	 */
 	constructor(
 		private readonly write: (batch: T[]) => Promise<R[]>,
 		private readonly maxBatch = 5000,
 		private readonly isolate: (err: unknown) => boolean = () => false,
-		private readonly gather: { rows: number; ms: number } = { rows: 0, ms: 0 }
+		private readonly gather: { rows: number; ms: number } = { rows: 0, ms: 0 },
+		private readonly pipeline: Pipeline = { inFlight: 1, whileBelow: Infinity }
 	) {}
 
 	add(item: T): Promise<R> {
@@ -62,12 +82,12 @@ export class GroupCommit<T, R = void> {
 
 	/** Resolves when everything added so far has been written (shutdown). */
 	flushed(): Promise<void> {
-		if (!this.running && !this.scheduled && this.items.length === 0) return Promise.resolve();
+		if (this.writing === 0 && !this.scheduled && this.items.length === 0) return Promise.resolve();
 		return new Promise((resolve) => this.idle.push(resolve));
 	}
 
 	private schedule() {
-		if (this.running) return;
+		if (this.writing >= this.pipeline.inFlight || (this.writing > 0 && this.stats.lastTaken >= this.pipeline.whileBelow)) return;
 		if (this.scheduled) {
 			// A waiting batch that has grown enough goes now.
 			if (this.gathering && this.items.length >= this.gather.rows) {
@@ -105,43 +125,47 @@ export class GroupCommit<T, R = void> {
 			callbacks = this.callbacks.splice(0, this.maxBatch);
 		}
 		if (items.length === 0) {
-			for (const done of this.idle.splice(0)) done();
+			if (this.writing === 0) for (const done of this.idle.splice(0)) done();
 			return;
 		}
-		this.running = true;
+		this.writing++;
+		this.stats.lastTaken = items.length;
+		const before = this.settledInOrder;
+		let settled!: () => void;
+		this.settledInOrder = new Promise((resolve) => (settled = resolve));
 		const t0 = performance.now();
 		try {
-			await this.writeIsolating(items, callbacks);
+			const outcomes = await this.writeIsolating(items, callbacks);
+			// A batch written while an earlier one was still on its way settles after it.
+			await before;
+			for (const [done, error, result] of outcomes) done(error, result);
 			this.stats.writeMs += performance.now() - t0;
 			this.stats.batches++;
 			this.stats.items += items.length;
 			this.stats.lastBatch = items.length;
 			this.stats.maxBatch = Math.max(this.stats.maxBatch, items.length);
 		} finally {
-			this.running = false;
+			settled();
+			this.writing--;
 			if (this.items.length > 0) this.schedule();
-			else for (const done of this.idle.splice(0)) done();
+			else if (this.writing === 0) for (const done of this.idle.splice(0)) done();
 		}
 	}
 
-	/** Settles each item: with the batch's outcome, or, when `isolate` says so, each half's in turn. */
-	private async writeIsolating(items: T[], callbacks: Settled<R>[]): Promise<void> {
+	/** Each item's outcome: the batch's, or, when `isolate` says so, each half's in turn. */
+	private async writeIsolating(items: T[], callbacks: Settled<R>[]): Promise<[Settled<R>, unknown, R?][]> {
 		let results: R[];
 		try {
 			results = await this.write(items);
 		} catch (thrown) {
 			// `undefined` means success to a callback.
 			const error = thrown ?? new Error('the write failed');
-			if (items.length === 1 || !this.isolate(error)) {
-				for (const done of callbacks) done(error);
-				return;
-			}
+			if (items.length === 1 || !this.isolate(error)) return callbacks.map((done) => [done, error]);
 			this.stats.splits++;
 			const half = Math.ceil(items.length / 2);
-			await this.writeIsolating(items.slice(0, half), callbacks.slice(0, half));
-			await this.writeIsolating(items.slice(half), callbacks.slice(half));
-			return;
+			const first = await this.writeIsolating(items.slice(0, half), callbacks.slice(0, half));
+			return first.concat(await this.writeIsolating(items.slice(half), callbacks.slice(half)));
 		}
-		for (let i = 0; i < callbacks.length; i++) callbacks[i]!(undefined, results[i]);
+		return callbacks.map((done, i) => [done, undefined, results[i]]);
 	}
 }

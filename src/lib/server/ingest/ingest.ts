@@ -98,6 +98,16 @@ function settle(promise: Promise<Verdict>, done: Settled<Verdict>): void {
  * PUBACK — docs/architecture.md, "The realtime path"). Bad messages are dropped and counted, never
  * thrown, so a buffering device is not disconnected into a loop.
  */
+/**
+ * The embedded broker's readings: a second small batch goes to the database while one is
+ * being written (GroupCommit's `pipeline`). Measured with bench:ingest under admin load
+ * (bench/README.md, "fourteenth session"): the slowest readings waited for the batch
+ * before to come back to the main thread; p99 82-145 ms (median of four runs 109)
+ * against 114-300 (median 151) one batch at a time. Always two in flight made it worse
+ * (200-210 ms): more batches, each with its fixed cost, behind the same admin work.
+ */
+const READINGS_PIPELINE = { inFlight: 2, whileBelow: 500 };
+
 export class Ingest {
 	readonly metrics = new IngestMetrics();
 	readonly readings: GroupCommit<ReadingRow, boolean>;
@@ -144,7 +154,7 @@ export class Ingest {
 			this.rollups.add(batchAt, rows);
 			if (rows.length > 0) this.events.emit({ kind: 'readings', rows });
 			return fresh;
-		}, undefined, isDataError, options.gather);
+		}, undefined, isDataError, options.gather, options.gather ? undefined : READINGS_PIPELINE);
 		this.panics = new GroupCommit(async (batch) => {
 			const fresh = await writePanics(realtime, batch);
 			const isNew = batch.map((r) => fresh.has(readingKey(r.deviceId, r.boot, r.seq)));
