@@ -3,28 +3,32 @@ import { holdLabel, sessionGate } from './session-gate';
 
 const CLAIMS = `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`;
 
+/** A gate on a hand-driven clock, measuring CPU and run-queue time from `m` as well. */
+function measuredGate() {
+	const m = { clock: 0, cpu: 0, runQueue: 0 };
+	const gate = sessionGate(
+		() => m.clock,
+		() => ({ cpuMs: m.cpu, runQueueMs: m.runQueue })
+	);
+	return { gate, m };
+}
+
 describe('the session gate names its longest holds', () => {
 	it('by the statement after the claims, for a batch and for an interactive transaction, longest first, with CPU and run-queue time when measured', async () => {
-		let clock = 0;
-		let cpu = 0;
-		let runQueue = 0;
-		const gate = sessionGate(
-			() => clock,
-			() => ({ cpuMs: cpu, runQueueMs: runQueue })
-		);
+		const { gate, m } = measuredGate();
 		await gate.run('normal', 'batch', holdLabel([CLAIMS, 'insert into  resident\n  (id) values ($1)']), async () => {
-			clock += 30;
-			cpu += 12;
-			runQueue += 15;
+			m.clock += 30;
+			m.cpu += 12;
+			m.runQueue += 15;
 		});
 		const release = await gate.acquire('normal', 'transaction');
 		gate.turn(CLAIMS);
 		gate.turn('delete from rollup_pending where batch_at = any ($1)');
-		clock += 50;
-		cpu += 3;
+		m.clock += 50;
+		m.cpu += 3;
 		release();
 		await gate.run('realtime', 'copy', holdLabel(['copy reading from stdin']), async () => {
-			clock += 5;
+			m.clock += 5;
 		});
 		expect(gate.stats().slowest).toEqual([
 			{ hold: 'normal transaction', ms: 50, cpuMs: 3, runQueueMs: 0, what: 'delete from rollup_pending where batch_at = any ($1)', turns: 2 },
@@ -94,15 +98,9 @@ describe('the session gate measures waits from the send', () => {
 
 describe('the session gate traces a request when it measures', () => {
 	it('stamps read, grant and release with CPU and run-queue time, and names the hold in progress when the request was sent', async () => {
-		let clock = 0;
-		let cpu = 0;
-		let runQueue = 0;
-		const gate = sessionGate(
-			() => clock,
-			() => ({ cpuMs: cpu, runQueueMs: runQueue })
-		);
-		await gate.run('normal', 'batch', 'insert into house', async () => void (clock += 40));
-		await gate.run('normal', 'batch', 'select number_format from letter_settings', async () => void (clock += 10));
+		const { gate, m } = measuredGate();
+		await gate.run('normal', 'batch', 'insert into house', async () => void (m.clock += 40));
+		await gate.run('normal', 'batch', 'select number_format from letter_settings', async () => void (m.clock += 10));
 		// Sent 20 ms into the house insert (the settings read followed it), read at 50, granted at once.
 		const trace: Parameters<typeof gate.run>[5] = {};
 		await gate.run(
@@ -110,9 +108,9 @@ describe('the session gate traces a request when it measures', () => {
 			'copy',
 			'copy reading',
 			async () => {
-				clock += 7;
-				cpu += 3;
-				runQueue += 2;
+				m.clock += 7;
+				m.cpu += 3;
+				m.runQueue += 2;
 			},
 			20,
 			trace
@@ -121,15 +119,15 @@ describe('the session gate traces a request when it measures', () => {
 		expect(trace).toEqual({ readAt: epoch(50), grantedAt: epoch(50), releasedAt: epoch(57), cpuMs: 3, runQueueMs: 2, during: 'normal batch: insert into house' });
 		// Sent while the session was free: nothing held it.
 		const free: Parameters<typeof gate.run>[5] = {};
-		clock += 5;
+		m.clock += 5;
 		await gate.run('realtime', 'copy', 'copy reading', async () => {}, 60, free);
 		expect(free.during).toBeNull();
 		// Sent while an interactive transaction holds it: that one, by its first statement.
 		const release = await gate.acquire('normal', 'transaction');
 		gate.turn('update letter_request set status = $1');
 		const waiting: Parameters<typeof gate.run>[5] = {};
-		const realtime = gate.run('realtime', 'copy', 'copy reading', async () => {}, clock, waiting);
-		clock += 4;
+		const realtime = gate.run('realtime', 'copy', 'copy reading', async () => {}, m.clock, waiting);
+		m.clock += 4;
 		release();
 		await realtime;
 		expect(waiting).toMatchObject({ during: 'normal transaction: update letter_request set status = $1', readAt: epoch(62), grantedAt: epoch(66) });

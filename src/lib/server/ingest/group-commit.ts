@@ -27,11 +27,13 @@ export class GroupCommit<T, R = void> {
 	private callbacks: Settled<R>[] = [];
 	/** Batches being written (at most `inFlight`). */
 	private writing = 0;
+	/** Rows of the batch taken last (the one being written, while one is): `pipeline.whileBelow` compares it. */
+	private takenLast = 0;
 	/** Settles when the batch taken last has settled its callers: the next one settles after it. */
 	private settledInOrder: Promise<void> = Promise.resolve();
 	private scheduled = false;
 	private idle: (() => void)[] = [];
-	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, lastTaken: 0, splits: 0, writeMs: 0 };
+	readonly stats = { batches: 0, items: 0, maxBatch: 0, lastBatch: 0, splits: 0, writeMs: 0 };
 
 	/**
 	 * `write` returns one result per item, in order (e.g. "was new", "was a duplicate").
@@ -87,7 +89,7 @@ export class GroupCommit<T, R = void> {
 	}
 
 	private schedule() {
-		if (this.writing >= this.pipeline.inFlight || (this.writing > 0 && this.stats.lastTaken >= this.pipeline.whileBelow)) return;
+		if (this.writing >= this.pipeline.inFlight || (this.writing > 0 && this.takenLast >= this.pipeline.whileBelow)) return;
 		if (this.scheduled) {
 			// A waiting batch that has grown enough goes now.
 			if (this.gathering && this.items.length >= this.gather.rows) {
@@ -129,7 +131,7 @@ export class GroupCommit<T, R = void> {
 			return;
 		}
 		this.writing++;
-		this.stats.lastTaken = items.length;
+		this.takenLast = items.length;
 		const before = this.settledInOrder;
 		let settled!: () => void;
 		this.settledInOrder = new Promise((resolve) => (settled = resolve));
