@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { batchAsUser, isChangedSinceRead, type Database, type Statement } from '../db';
+import { perDatabase } from '../db/per-database';
 import type { SessionUser } from '../auth/sessions';
 import { auditStatement } from '../audit';
 import type { PiiKeys } from '../crypto/pii';
@@ -80,11 +81,10 @@ interface LockedRequest {
 const ATTEMPTS = 20;
 
 /** Per database and RW, the last decision started: the next one starts after it settles. */
-const turns = new WeakMap<Database, Map<string, Promise<unknown>>>();
+const turns = perDatabase(() => new Map<string, Promise<unknown>>());
 
 function inTurn<T>(db: Database, rwId: string, fn: () => Promise<T>): Promise<T> {
-	let queues = turns.get(db);
-	if (!queues) turns.set(db, (queues = new Map()));
+	const queues = turns.of(db);
 	const before = queues.get(rwId) ?? Promise.resolve();
 	const mine = before.then(fn, fn);
 	const settled = mine.catch(() => {});
